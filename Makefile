@@ -1,0 +1,73 @@
+# Yiwang (一网交易). Two commands matter: `make run` and `make test`. Everything else is a step of those.
+# The environment is made by uv from hashed lock files; uv itself comes from requirements/bootstrap.lock.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+UV := $(BIN)/uv
+export UV_PYTHON_DOWNLOADS := never
+export UV_NO_CONFIG := 1
+STAMP := $(VENV)/.synced
+
+.PHONY: help run test test-fast test-pg lint deps browser lock seed clean
+
+help:
+	@echo "make run      install, migrate, load demo data, start web + worker + clock on http://127.0.0.1:8000"
+	@echo "make test     install, lint (ruff, import-linter), check migrations, run the whole test suite"
+	@echo "make test-pg  the same suite against a throwaway PostgreSQL 15 on loopback"
+	@echo "make lock     recompile requirements/*.lock (with hashes) after editing requirements/*.in"
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(UV): $(BIN)/python requirements/bootstrap.lock
+	$(BIN)/python -m pip install --quiet --require-hashes --no-deps -r requirements/bootstrap.lock
+	@touch $(UV)
+
+# One environment for running and testing; re-synced only when a lock file changes.
+$(STAMP): $(UV) requirements/base.lock requirements/dev.lock pyproject.toml
+	$(UV) pip sync --quiet --python $(BIN)/python --require-hashes requirements/dev.lock
+	$(UV) pip install --quiet --python $(BIN)/python --no-deps --no-build-isolation -e .
+	@touch $(STAMP)
+
+deps: $(STAMP)
+
+# Debian's chromium and CJK fonts for the browser tests (Playwright drives the system browser; it never
+# downloads one). Installed only when missing; needs root or passwordless sudo, as on CI machines.
+browser:
+	@command -v chromium >/dev/null && fc-list 2>/dev/null | grep -qi "noto.*cjk" || { \
+	  echo "installing chromium and fonts-noto-cjk from Debian"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; }
+
+run: deps
+	$(BIN)/yiwang migrate --no-input
+	$(BIN)/yiwang seed-demo
+	$(BIN)/yiwang collectstatic --no-input --verbosity 0
+	$(BIN)/yiwang run
+
+lint: deps
+	$(BIN)/ruff check src tests tools bench
+	$(BIN)/ruff format --check src tests tools bench
+	$(BIN)/lint-imports
+	YIWANG_DATA_DIR=$$(mktemp -d) $(BIN)/yiwang makemigrations --check --dry-run
+
+test: lint browser
+	$(BIN)/pytest
+
+# The suite without the browser journeys (quick local loop).
+test-fast: lint
+	$(BIN)/pytest -m "not e2e"
+
+test-pg: deps browser
+	tools/pg-test-server run -- $(BIN)/pytest
+
+lock: $(UV)
+	$(UV) pip compile --quiet --python $(BIN)/python --generate-hashes --no-header requirements/base.in -o requirements/base.lock
+	$(UV) pip compile --quiet --python $(BIN)/python --generate-hashes --no-header requirements/dev.in -o requirements/dev.lock
+	$(UV) pip compile --quiet --python $(BIN)/python --generate-hashes --no-header requirements/bootstrap.in -o requirements/bootstrap.lock
+
+clean:
+	rm -rf $(VENV) var .hypothesis

@@ -1,0 +1,15 @@
+"""The API root ``/api/v1/``: each context contributes its router here (the only place that sees them all)."""
+
+from __future__ import annotations
+
+from yiwang.catalog.api import router as catalog_router
+from yiwang.identity.api import router as identity_router
+from yiwang.platform.api.routing import make_api
+from yiwang.platform.outbox.api import router as feed_router
+from yiwang.registry.api import router as registry_router
+
+api = make_api()
+api.add_router("/", feed_router)
+api.add_router("/auth", identity_router)
+api.add_router("/catalog", catalog_router)
+api.add_router("/registry", registry_router)

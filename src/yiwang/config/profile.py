@@ -1,0 +1,50 @@
+"""Deployment profiles read from ``YIWANG_*`` environment variables (pydantic-settings).
+
+``embedded``   SQLite in WAL mode with IMMEDIATE transactions, one machine, nothing else to install (default).
+``production`` PostgreSQL 15 (``YIWANG_DATABASE_URL``).
+``scaleout``   PostgreSQL + Redis (``YIWANG_REDIS_URL``) for cache and fan-out.
+
+Kept apart from ``settings.py`` so the CLI and tests can read the profile without configuring Django.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class YiwangProfile(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="YIWANG_", extra="ignore")
+
+    profile: Literal["embedded", "production", "scaleout"] = "embedded"
+    database_url: str | None = Field(default=None, description="postgres://user:pass@host:port/db")
+    redis_url: str | None = Field(default=None, description="redis://host:port/0 (scaleout)")
+    secret_key: str | None = Field(default=None, description="required outside the embedded profile")
+    debug: bool = False
+    data_dir: Path = Field(default_factory=lambda: Path.cwd() / "var")
+    allowed_hosts: list[str] = ["127.0.0.1", "localhost", "[::1]"]
+    bind: str = "127.0.0.1:8000"
+    web_workers: int = 2
+    web_threads: int = 4
+    log_level: str = "INFO"
+    # The platform operator: its 统一社会信用代码 is the PLATFORM_CODE and the prefix of every 统一交易标识码.
+    platform_code: str = "12310000MB2F32186D"
+    platform_name: str = "上海市公共资源交易平台"
+
+    @model_validator(mode="after")
+    def _check(self) -> YiwangProfile:
+        if self.profile in ("production", "scaleout"):
+            if not self.database_url:
+                raise ValueError(f"YIWANG_DATABASE_URL is required for the {self.profile} profile")
+            if not self.secret_key:
+                raise ValueError(f"YIWANG_SECRET_KEY is required for the {self.profile} profile")
+        if self.profile == "scaleout" and not self.redis_url:
+            raise ValueError("YIWANG_REDIS_URL is required for the scaleout profile")
+        return self
+
+    @property
+    def uses_postgres(self) -> bool:
+        return self.profile in ("production", "scaleout")

@@ -1,0 +1,179 @@
+"""Django settings, built from the deployment profile (see ``profile.py`` and the README)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+import dj_database_url
+
+from yiwang.config.profile import YiwangProfile
+
+PROFILE = YiwangProfile()
+DATA_DIR: Path = PROFILE.data_dir
+DATA_DIR.mkdir(parents=True, exist_ok=True)
+YIWANG_PLATFORM_CODE = PROFILE.platform_code
+YIWANG_PLATFORM_NAME = PROFILE.platform_name
+
+
+def _embedded_secret_key() -> str:
+    """The embedded profile keeps a random key in the data directory, made once, readable by the owner only."""
+    path = DATA_DIR / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(50))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+SECRET_KEY = PROFILE.secret_key or _embedded_secret_key()
+DEBUG = PROFILE.debug
+ALLOWED_HOSTS = PROFILE.allowed_hosts
+
+INSTALLED_APPS = [
+    # platform: technical apps, no business rules
+    "yiwang.platform.audit",
+    "yiwang.platform.outbox",
+    "yiwang.platform.api",
+    "yiwang.platform.web",
+    "yiwang.platform.clock",
+    # shared kernel contexts
+    "yiwang.catalog",
+    "yiwang.registry",
+    "yiwang.identity",
+    # the portal composes the contexts into pages
+    "yiwang.portal",
+    # Django and third parties
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "ninja",
+    "django_htmx",
+    "template_partials",
+    "django_tasks",
+    "django_tasks_db",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    "yiwang.platform.web.middleware.ActorMiddleware",
+]
+
+ROOT_URLCONF = "yiwang.config.urls"
+WSGI_APPLICATION = "yiwang.config.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "yiwang.platform.web.context.site",
+            ],
+        },
+    },
+]
+
+# -- databases ----------------------------------------------------------------------------------------------
+if PROFILE.uses_postgres:
+    DATABASES = {"default": dj_database_url.parse(PROFILE.database_url or "", conn_max_age=60, conn_health_checks=True)}
+    DATABASES["default"]["TEST"] = {"NAME": "test_yiwang"}
+else:
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": DATA_DIR / "yiwang.sqlite3",
+            "OPTIONS": {
+                # BEGIN IMMEDIATE: a writer takes the write lock at the start of its transaction, so two
+                # writers never deadlock on a read-then-write upgrade, and commit order is lock order.
+                "transaction_mode": "IMMEDIATE",
+                "timeout": 30,
+                # WAL lets readers run beside the single writer; synchronous=FULL makes every acknowledged
+                # commit survive a power loss, not only a process crash (see docs/adr/0002).
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;",
+            },
+            # Tests use a real file (not shared-cache memory) so locking behaves as in production; one per
+            # process, so two test runs on one machine never share (and destroy) each other's database.
+            "TEST": {"NAME": str(DATA_DIR / f"test-yiwang-{os.getpid()}.sqlite3")},
+        }
+    }
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# -- cache ----------------------------------------------------------------------------------------------------
+if PROFILE.profile == "scaleout":
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": PROFILE.redis_url}}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# -- background tasks ---------------------------------------------------------------------------------------------
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+
+# -- accounts -------------------------------------------------------------------------------------------------
+AUTH_USER_MODEL = "identity.Account"
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "identity:login"
+LOGIN_REDIRECT_URL = "portal:workbench"
+LOGOUT_REDIRECT_URL = "portal:home"
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_AGE = 8 * 3600
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+
+# The ports (Warehouse style): low tiers name what they need; the implementation is chosen here.
+YIWANG_ACTOR_RESOLVER = "yiwang.identity.auth.ActorResolver"
+YIWANG_CLOCK = "yiwang.kernel.clock.SystemClock"
+
+# -- i18n: Chinese first -------------------------------------------------------------------------------------------
+LANGUAGE_CODE = "zh-hans"
+LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
+TIME_ZONE = "Asia/Shanghai"
+USE_I18N = True
+USE_TZ = True
+
+# -- static files (vendored, no CDN) -------------------------------------------------------------------------------
+STATIC_URL = "/static/"
+STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)  # whitenoise warns about a missing root before collectstatic ran
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = True
+MEDIA_ROOT = DATA_DIR / "media"
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": PROFILE.log_level},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}

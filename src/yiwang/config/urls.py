@@ -1,0 +1,17 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from yiwang.config.api import api
+
+urlpatterns = [
+    path("api/v1/", api.urls),
+    path("accounts/", include("yiwang.identity.urls")),
+    path("catalog/", include("yiwang.catalog.urls")),
+    path("registry/", include("yiwang.registry.urls")),
+    path("admin/", admin.site.urls),
+    path("", include("yiwang.portal.urls")),
+]
+
+handler403 = "yiwang.platform.web.views.forbidden"
+handler404 = "yiwang.platform.web.views.not_found"
+handler500 = "yiwang.platform.web.views.server_error"

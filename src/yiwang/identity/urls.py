@@ -1,0 +1,10 @@
+from django.urls import path
+
+from yiwang.identity import views
+
+app_name = "identity"
+urlpatterns = [
+    path("login/", views.LoginView.as_view(), name="login"),
+    path("logout/", views.LogoutView.as_view(), name="logout"),
+    path("tokens/", views.tokens, name="tokens"),
+]

@@ -137,6 +137,10 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "identity:login"
+# Brute-force protection for password sign-in: after this many consecutive failures the account is locked
+# for this many minutes (a security policy of the platform, not a legal number).
+YIWANG_LOGIN_MAX_FAILURES = 5
+YIWANG_LOGIN_LOCK_MINUTES = 15
 LOGIN_REDIRECT_URL = "portal:workbench"
 LOGOUT_REDIRECT_URL = "portal:home"
 SESSION_COOKIE_HTTPONLY = True

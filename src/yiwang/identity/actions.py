@@ -5,24 +5,38 @@ Secrets (passwords, token values, client secrets) never enter a witness payload 
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.contrib.auth.hashers import check_password, make_password
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import validate_email
 from django.db import IntegrityError
 
 from yiwang.identity.auth import actor_for_account, actor_for_client
 from yiwang.identity.domain.tokens import CLIENT, PERSONAL, SECRET, display_prefix, new_token, token_hash
-from yiwang.identity.models import Account, ApiClient, ClientToken, Grant, Organisation, PersonalToken
+from yiwang.identity.models import (
+    Account,
+    ApiClient,
+    ClientToken,
+    Grant,
+    Organisation,
+    OrganisationKind,
+    PersonalToken,
+)
 from yiwang.kernel.actors import Actor, Role
 from yiwang.kernel.canonical import iso_utc
 from yiwang.kernel.errors import Conflict, InvalidInput, NotAuthenticated, NotFound, PermissionDenied
-from yiwang.kernel.ids import region_covers, validate_region_code_format
+from yiwang.kernel.ids import region_covers, validate_region_code_format, validate_uscc
+from yiwang.kernel.versioning import check_version
 from yiwang.platform.actions import action
+from yiwang.platform.clock import now as clock_now
 from yiwang.platform.outbox.feed import Visibility
 
 CLIENT_TOKEN_LIFETIME = timedelta(hours=1)
+MOBILE = re.compile(r"^1[3-9][0-9]{9}$")
 MAX_PERSONAL_TOKEN_DAYS = 366
 
 # Roles that only trading-centre administrators hand out, over a region they cover.
@@ -49,12 +63,8 @@ def do_create_account(
 ) -> Account:
     """Create an account (self sign-up by an anonymous visitor, or by staff)."""
     username = username.strip()
-    display_name = display_name.strip()
-    if not display_name:
-        raise InvalidInput("identity.display_name_required", "请填写姓名", "Display name is required").at(
-            "display_name"
-        )
-    candidate = Account(username=username, display_name=display_name, mobile=mobile, email=email)
+    profile = _validate_profile({"display_name": display_name, "mobile": mobile, "email": email})
+    candidate = Account(username=username, **profile)
     try:
         candidate.full_clean(exclude=["password", "date_joined", "last_login"], validate_unique=False)
         validate_password(password, user=candidate)
@@ -72,14 +82,16 @@ def do_create_account(
         candidate.set_password(password)
         candidate.date_joined = act.now
         candidate.save()
-        act.witness(candidate, {"username": username, "display_name": display_name})
+        act.witness(candidate, {"username": username, "display_name": candidate.display_name})
         act.emit("identity.account_created.v1", candidate, {"username": username}, visibility=Visibility.RESTRICTED)
         return candidate
 
 
-def do_record_login(*, account: Account, via: str) -> None:
+def do_record_login(*, account: Account, via: str, ip: str = "") -> None:
+    """Witness a successful sign-in and clear the failure counter."""
     with action(actor_for_account(account), "identity.login") as act:
-        act.witness(account, {"via": via})
+        Account.objects.filter(pk=account.pk).update(failed_logins=0, locked_until=None, last_login=act.now)
+        act.witness(account, {"via": via, "ip": ip})
 
 
 def do_record_logout(*, account: Account) -> None:
@@ -258,3 +270,155 @@ def do_issue_client_token(*, client_id: str, client_secret: str) -> tuple[str, d
 
 def _iso(moment: datetime | None) -> str | None:
     return iso_utc(moment) if moment else None
+
+
+# -- profile and password ---------------------------------------------------------------------------------------------
+PROFILE_FIELDS = ("display_name", "mobile", "email")
+
+
+def _require_self(actor: Actor, account: Account) -> None:
+    if actor.ref != f"account:{account.pk}":
+        raise _forbidden("修改他人的账户", "change someone else's account")
+
+
+def _validate_profile(changes: dict[str, str]) -> dict[str, str]:
+    clean: dict[str, str] = {}
+    for name, value in changes.items():
+        if name not in PROFILE_FIELDS:
+            raise InvalidInput(
+                "identity.profile_field", f"字段 {name} 不可修改", f"Field {name} cannot be changed", {"field": name}
+            )
+        value = (value or "").strip()
+        if name == "display_name" and not value:
+            raise InvalidInput("identity.display_name_required", "请填写姓名", "Display name is required").at(
+                "display_name"
+            )
+        if name == "mobile" and value and not MOBILE.match(value):
+            raise InvalidInput(
+                "identity.invalid_mobile",
+                "手机号应为 11 位中国大陆手机号码",
+                "Mobile must be an 11-digit mainland China mobile number",
+            ).at("mobile")
+        if name == "email" and value:
+            try:
+                validate_email(value)
+            except DjangoValidationError:
+                raise InvalidInput("identity.invalid_email", "电子邮箱格式不正确", "Invalid e-mail address").at(
+                    "email"
+                ) from None
+        clean[name] = value
+    return clean
+
+
+def do_update_profile(
+    *, actor: Actor, account: Account, changes: dict[str, str], expected_version: int | None
+) -> Account:
+    """Change one's own display name, mobile or e-mail. ``expected_version`` comes from ``If-Match``."""
+    _require_self(actor, account)
+    clean = _validate_profile(changes)
+    with action(actor, "identity.update_profile") as act:
+        locked = Account.objects.select_for_update().get(pk=account.pk)
+        check_version(locked.version, expected_version)
+        diff = {k: [getattr(locked, k), v] for k, v in clean.items() if getattr(locked, k) != v}
+        if diff:
+            for name, (_, new) in diff.items():
+                setattr(locked, name, new)
+            locked.version += 1
+            locked.save(update_fields=[*diff, "version"])
+        act.witness(locked, {"changed": sorted(diff), "version": locked.version})
+        if diff:
+            act.emit(
+                "identity.profile_updated.v1", locked, {"version": locked.version}, visibility=Visibility.RESTRICTED
+            )
+        return locked
+
+
+def do_change_password(*, actor: Actor, account: Account, old_password: str, new_password: str) -> Account:
+    _require_self(actor, account)
+    if not account.check_password(old_password):
+        raise InvalidInput("identity.wrong_password", "原密码不正确", "The current password is wrong").at(
+            "old_password"
+        )
+    try:
+        validate_password(new_password, user=account)
+    except DjangoValidationError as exc:
+        raise InvalidInput(
+            "identity.invalid_password", "；".join(exc.messages), "; ".join(exc.messages), {"field": "new_password"}
+        ) from None
+    with action(actor, "identity.change_password") as act:
+        locked = Account.objects.select_for_update().get(pk=account.pk)
+        locked.set_password(new_password)
+        locked.version += 1
+        locked.save(update_fields=["password", "version"])
+        act.witness(locked, {})
+        return locked
+
+
+# -- sign-in protection ------------------------------------------------------------------------------------------------
+def login_locked_until(username: str) -> datetime | None:
+    """The instant until which password sign-in is refused for ``username`` (None: not locked)."""
+    found = Account.objects.filter(username__iexact=username.strip()).values_list("locked_until", flat=True).first()
+    return found if found and found > clock_now() else None
+
+
+def do_record_login_failure(*, username: str, ip: str = "") -> Account | None:
+    """Count a failed password sign-in; lock the account after ``YIWANG_LOGIN_MAX_FAILURES`` in a row.
+
+    Unknown user names are witnessed too (attempts against accounts that do not exist are a signal), but nothing
+    is locked and the answer the person sees is the same, so the form does not reveal which names exist.
+    """
+    account = Account.objects.filter(username__iexact=username.strip()).first()
+    with action(Actor.anonymous(), "identity.login_failed") as act:
+        if account is None:
+            act.witness(("identity.username", username.strip()[:100]), {"ip": ip, "known": False})
+            return None
+        locked = Account.objects.select_for_update().get(pk=account.pk)
+        locked.failed_logins += 1
+        payload: dict = {"ip": ip, "known": True, "failures": locked.failed_logins}
+        if locked.failed_logins >= settings.YIWANG_LOGIN_MAX_FAILURES:
+            locked.locked_until = act.now + timedelta(minutes=settings.YIWANG_LOGIN_LOCK_MINUTES)
+            locked.failed_logins = 0
+            payload["locked_until"] = iso_utc(locked.locked_until)
+        locked.save(update_fields=["failed_logins", "locked_until"])
+        act.witness(locked, payload)
+        return locked
+
+
+# -- organisations ----------------------------------------------------------------------------------------------
+def do_create_organisation(
+    *, actor: Actor, kind: str, name: str, region_code: str, uscc: str = "", parent: Organisation | None = None
+) -> Organisation:
+    """Register a public body or operator (trading centre, regulator, sub-platform operator, peer hub)."""
+    if kind not in OrganisationKind.values:
+        raise InvalidInput(
+            "identity.organisation_kind",
+            f"机构类型 {kind} 不存在",
+            f"Unknown organisation kind {kind}",
+            {"allowed": list(OrganisationKind.values)},
+        ).at("kind")
+    name = name.strip()
+    if not name:
+        raise InvalidInput("identity.organisation_name", "请填写机构名称", "Organisation name is required").at("name")
+    region_code = validate_region_code_format(region_code)
+    if uscc:
+        uscc = validate_uscc(uscc)
+    if not _is_staff_admin_over(actor, region_code):
+        raise _forbidden("登记该区域的机构", "register organisations in this region")
+    with action(actor, "identity.create_organisation") as act:
+        if Organisation.objects.filter(name=name).exists():
+            raise Conflict("identity.organisation_exists", f"机构 {name} 已存在", f"Organisation {name} exists").at(
+                "name"
+            )
+        organisation = Organisation.objects.create(
+            kind=kind, name=name, region_code=region_code, uscc=uscc, parent=parent
+        )
+        payload = {
+            "kind": kind,
+            "name": name,
+            "region": region_code,
+            "uscc": uscc,
+            "parent": parent.pk if parent else None,
+        }
+        act.witness(organisation, payload)
+        act.emit("identity.organisation_created.v1", organisation, payload)
+        return organisation

@@ -6,15 +6,16 @@ import base64
 import binascii
 from datetime import datetime
 
-from django.http import HttpRequest, JsonResponse
-from ninja import Field, Form, Router, Schema
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from ninja import Field, Form, Router, Schema, Status
 
 from yiwang.identity import actions, queries
 from yiwang.kernel.actors import ROLE_LABELS_ZH
 from yiwang.kernel.errors import NotAuthenticated
 from yiwang.platform.api.auth import actor_of
-from yiwang.platform.api.routing import creates
-from yiwang.platform.api.schemas import CREATE_ERRORS, ERRORS, ErrorOut
+from yiwang.platform.api.conditional import etag, if_match_version
+from yiwang.platform.api.routing import creates, updates
+from yiwang.platform.api.schemas import CREATE_ERRORS, ERRORS, UPDATE_ERRORS, ErrorOut
 from yiwang.platform.clock import now
 
 router = Router(tags=["identity 身份"])
@@ -68,18 +69,37 @@ class GrantOut(Schema):
     admin: bool
 
 
+class ProfileOut(Schema):
+    username: str
+    display_name: str
+    mobile: str
+    email: str
+    version: int
+
+
 class MeOut(Schema):
     ref: str
     kind: str
     label: str
     grants: list[GrantOut]
+    profile: ProfileOut | None = Field(None, description="the account's profile (people only, not machines)")
+
+
+class ProfileIn(Schema):
+    display_name: str | None = Field(None, max_length=100)
+    mobile: str | None = Field(None, max_length=20)
+    email: str | None = Field(None, max_length=254)
 
 
 @router.get("/me", response={200: MeOut, **ERRORS})
-def me(request: HttpRequest):
-    """Who the caller is and which roles it holds."""
+def me(request: HttpRequest, response: HttpResponse):
+    """Who the caller is and which roles it holds (and, for a person, the profile; ETag = its version)."""
     actor = actor_of(request)
+    account = queries.account_of(actor)
+    if account is not None:
+        response["ETag"] = etag(account.version)
     return {
+        "profile": account,
         "ref": actor.ref,
         "kind": actor.kind.value,
         "label": actor.label,
@@ -95,6 +115,19 @@ def me(request: HttpRequest):
             for g in actor.grants
         ],
     }
+
+
+@updates(router, "/me", response={200: ProfileOut, **UPDATE_ERRORS})
+def update_me(request: HttpRequest, response: HttpResponse, payload: ProfileIn):
+    """Change one's own display name, mobile or e-mail. Requires ``If-Match`` with the ETag from ``GET /me``."""
+    expected = if_match_version(request)
+    account = _account_or_401(request)
+    changes = payload.model_dump(exclude_none=True)
+    updated = actions.do_update_profile(
+        actor=actor_of(request), account=account, changes=changes, expected_version=expected
+    )
+    response["ETag"] = etag(updated.version)
+    return updated
 
 
 class PersonalTokenIn(Schema):
@@ -130,7 +163,7 @@ def issue_token(request: HttpRequest, payload: PersonalTokenIn):
     token_row, plaintext = actions.do_issue_personal_token(
         actor=actor_of(request), account=account, name=payload.name, expires_in_days=payload.expires_in_days
     )
-    return 201, {**PersonalTokenOut.model_validate(token_row).model_dump(), "token": plaintext}
+    return Status(201, {**PersonalTokenOut.model_validate(token_row).model_dump(), "token": plaintext})
 
 
 @router.get("/me/tokens", response={200: list[PersonalTokenOut], **ERRORS})

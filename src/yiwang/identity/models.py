@@ -6,7 +6,7 @@ from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, Permis
 from django.core.validators import RegexValidator
 from django.db import models
 
-from yiwang.kernel.actors import Role
+from yiwang.kernel.actors import ROLE_LABELS_ZH, Role
 
 
 class AccountManager(BaseUserManager["Account"]):
@@ -40,6 +40,9 @@ class Account(AbstractBaseUser, PermissionsMixin):
     is_staff = models.BooleanField(default=False)
     date_joined = models.DateTimeField()
     version = models.PositiveIntegerField(default=1)
+    # Brute-force protection: consecutive failed sign-ins, and the instant until which sign-in is refused.
+    failed_logins = models.PositiveSmallIntegerField(default=0)
+    locked_until = models.DateTimeField(null=True, blank=True)
 
     objects = AccountManager()
 
@@ -101,7 +104,7 @@ class Grant(models.Model):
 
     account = models.ForeignKey(Account, null=True, blank=True, on_delete=models.CASCADE, related_name="grants")
     client = models.ForeignKey(ApiClient, null=True, blank=True, on_delete=models.CASCADE, related_name="grants")
-    role = models.CharField(max_length=24, choices=[(r.value, r.value) for r in Role])
+    role = models.CharField(max_length=24, choices=[(r.value, ROLE_LABELS_ZH[r]) for r in Role])
     entity = models.ForeignKey("registry.Entity", null=True, blank=True, on_delete=models.PROTECT)
     organisation = models.ForeignKey(Organisation, null=True, blank=True, on_delete=models.PROTECT)
     region = models.CharField(max_length=6, blank=True, default="")
@@ -123,6 +126,10 @@ class Grant(models.Model):
 
     def __str__(self) -> str:
         return f"{self.role} → {self.account_id or self.client_id}"
+
+    @property
+    def role_enum(self) -> Role:
+        return Role(self.role)
 
 
 class PersonalToken(models.Model):

@@ -22,7 +22,9 @@ def list_tokens_for(actor: Actor) -> QuerySet[PersonalToken]:
 
 def list_grants_for(actor: Actor) -> QuerySet[Grant]:
     if actor.kind is ActorKind.ACCOUNT:
-        return Grant.objects.filter(account_id=int(actor.id), revoked_at__isnull=True).select_related("organisation")
+        return Grant.objects.filter(account_id=int(actor.id), revoked_at__isnull=True).select_related(
+            "organisation", "entity"
+        )
     return Grant.objects.none()
 
 

@@ -6,5 +6,7 @@ app_name = "identity"
 urlpatterns = [
     path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", views.LogoutView.as_view(), name="logout"),
+    path("signup/", views.signup, name="signup"),
+    path("profile/", views.profile, name="profile"),
     path("tokens/", views.tokens, name="tokens"),
 ]

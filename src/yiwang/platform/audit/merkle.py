@@ -39,6 +39,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -652,14 +653,15 @@ def _bad_head(reason: str, details: dict[str, Any] | None = None) -> InvalidInpu
     )
 
 
+_UTC_TEXT = re.compile(r"(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})\.(\d{6})Z", re.ASCII)
+
+
 def parse_utc(text: str) -> datetime:
-    """The inverse of :func:`yiwang.kernel.canonical.iso_utc` (exactly that format, nothing else)."""
-    if not isinstance(text, str):
-        raise ValueError("a timestamp is a string")
-    moment = datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
-    if iso_utc(moment) != text:
-        raise ValueError(f"timestamp {text!r} is not in canonical form")
-    return moment
+    """The inverse of :func:`yiwang.kernel.canonical.iso_utc`: exactly ``YYYY-MM-DDTHH:MM:SS.ffffffZ``."""
+    match = _UTC_TEXT.fullmatch(text) if isinstance(text, str) else None
+    if match is None:
+        raise ValueError(f"timestamp {str(text)[:40]!r} is not YYYY-MM-DDTHH:MM:SS.ffffffZ")
+    return datetime(*map(int, match.groups()), tzinfo=UTC)  # ValueError for an impossible date
 
 
 _HEX_DIGITS = frozenset("0123456789abcdef")
@@ -763,6 +765,8 @@ class TreeHead:
             if not isinstance(signature_text, str):
                 raise ValueError("signature must be base64 text")
             signature = base64.b64decode(signature_text.encode("ascii"), validate=True)
+            if base64.b64encode(signature).decode("ascii") != signature_text:
+                raise ValueError("signature is not canonical base64")  # one text per signature, nothing to tweak
         except (ValueError, binascii.Error, UnicodeEncodeError) as exc:
             raise _bad_head(str(exc)) from None
         return cls(

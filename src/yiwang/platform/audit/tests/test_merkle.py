@@ -6,6 +6,7 @@ recursing over lists; the implementation under test assembles the same values fr
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import math
@@ -17,6 +18,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
+from yiwang.kernel.canonical import iso_utc
 from yiwang.kernel.errors import InvalidInput
 from yiwang.platform.audit.merkle import (
     SHA256,
@@ -34,6 +36,7 @@ from yiwang.platform.audit.merkle import (
     hasher_named,
     inclusion_ranges,
     make_tree_head,
+    parse_utc,
     range_nodes,
     root_from_inclusion_proof,
     verify_consistency,
@@ -739,6 +742,17 @@ def test_a_real_ecdsa_signer_plugs_in():
     assert not TreeHead(7, head.root_hash, T, "ecdsa", head.signature).verify_signature(verify)
 
 
+B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+
+
+def same_bytes_other_base64(text: str) -> str:
+    """Flip an unused low bit of the last base64 digit: decodes to the same bytes, but is not canonical."""
+    assert text.endswith("=") and not text.endswith("==")  # 32 bytes: 2 unused bits in the last digit
+    other = text[:-2] + B64[B64.index(text[-2]) ^ 1] + "="
+    assert base64.b64decode(other) == base64.b64decode(text)
+    return other
+
+
 @pytest.mark.parametrize(
     "mutate",
     [
@@ -754,6 +768,7 @@ def test_a_real_ecdsa_signer_plugs_in():
         lambda d: d.update(timestamp=5),
         lambda d: d.update(signature="not base64!"),
         lambda d: d.update(signature=7),
+        lambda d: d.update(signature=same_bytes_other_base64(d["signature"])),
         lambda d: d.update(hash_alg="nope"),
         lambda d: d.update(hash_alg=None),
         lambda d: d.update(key_id=3),
@@ -773,3 +788,24 @@ def test_a_signer_must_return_bytes():
         head.signed(lambda message: "text")
     with pytest.raises(InvalidInput):
         TreeHead(0, SHA256.empty_root(), datetime(2026, 1, 1), "k")  # naive on purpose
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2026-02-30T01:00:00.000000Z",
+        "2026-03-02T01:00:00Z",
+        "２０２６-03-02T01:00:00.000000Z",
+        "2026-03-02T25:00:00.000000Z",
+        "2026-03-02T01:00:00.000000Z\n",
+        "2026-03-02T01:00:00.000000+00:00",
+    ],
+)
+def test_timestamps_are_parsed_in_exactly_one_form(text):
+    with pytest.raises(ValueError, match=r"range|must be|YYYY"):
+        parse_utc(text)
+
+
+def test_timestamps_round_trip():
+    assert iso_utc(parse_utc("2026-03-02T01:00:00.123456Z")) == "2026-03-02T01:00:00.123456Z"
+    assert parse_utc("2026-03-02T01:00:00.123456Z") == T

@@ -747,7 +747,8 @@ B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
 
 def same_bytes_other_base64(text: str) -> str:
     """Flip an unused low bit of the last base64 digit: decodes to the same bytes, but is not canonical."""
-    assert text.endswith("=") and not text.endswith("==")  # 32 bytes: 2 unused bits in the last digit
+    assert text.endswith("=")  # 32 bytes: 43 digits for 256 bits, 2 unused bits in the last digit
+    assert not text.endswith("==")
     other = text[:-2] + B64[B64.index(text[-2]) ^ 1] + "="
     assert base64.b64decode(other) == base64.b64decode(text)
     return other

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 
 from yiwang.identity.models import Account
-from yiwang.platform.audit.models import WitnessEntry
+from yiwang.platform.audit import queries as witness
 
 from .conftest import PASSWORD
 
@@ -28,7 +28,7 @@ def test_successful_login_is_witnessed_and_resets_failures(client, make_account)
     assert response.status_code == 302 and response["Location"] == "/workbench/"
     account.refresh_from_db()
     assert account.failed_logins == 0 and account.last_login is not None
-    assert WitnessEntry.objects.filter(action="identity.login", object_id=str(account.pk)).exists()
+    assert [e.object_id for e in witness.entries(action="identity.login")] == [str(account.pk)]
 
 
 def test_five_failures_lock_the_account_for_fifteen_minutes(client, make_account, clock):
@@ -39,7 +39,7 @@ def test_five_failures_lock_the_account_for_fifteen_minutes(client, make_account
     locked = client.post("/accounts/login/", {"username": "target", "password": PASSWORD})
     assert locked.status_code == 200
     assert "账户已临时锁定" in locked.content.decode()
-    assert WitnessEntry.objects.filter(action="identity.login_failed").count() == 5
+    assert len(witness.entries(action="identity.login_failed")) == 5
     clock.advance(timedelta(minutes=15, seconds=1))
     assert client.post("/accounts/login/", {"username": "target", "password": PASSWORD}).status_code == 302
 
@@ -47,7 +47,7 @@ def test_five_failures_lock_the_account_for_fifteen_minutes(client, make_account
 def test_unknown_usernames_get_the_same_answer(client):
     page = client.post("/accounts/login/", {"username": "ghost", "password": "whatever-123"})
     assert "登录名或密码不正确" in page.content.decode()
-    entry = WitnessEntry.objects.get(action="identity.login_failed")
+    (entry,) = witness.entries(action="identity.login_failed")
     assert '"known":false' in entry.payload_text
 
 
@@ -103,7 +103,7 @@ def test_logout_is_post_only(client, make_account):
     assert client.get("/accounts/logout/").status_code == 405
     assert client.post("/accounts/logout/").status_code == 302
     assert client.get("/accounts/profile/").status_code == 302  # back to the login page
-    assert WitnessEntry.objects.filter(action="identity.logout").exists()
+    assert witness.entries(action="identity.logout")
 
 
 def test_token_page_shows_a_new_token_once(client, make_account):

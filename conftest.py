@@ -18,14 +18,20 @@ from yiwang.platform.clock import use_clock
 T0 = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
 
 
+def _load_reference_data() -> None:
+    from yiwang.catalog.reference import ensure_reference_data
+    from yiwang.platform.reference import ensure_all
+
+    ensure_reference_data()  # the catalogue first: the other loaders refer to its regions and code tables
+    ensure_all()
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     """After the test database is created, load the shipped reference data once (regions, holidays, rules…).
     Tests in a transaction roll back to this state; transactional tests reload it (see below)."""
-    from yiwang.catalog.reference import ensure_reference_data
-
     with django_db_blocker.unblock():
-        ensure_reference_data()
+        _load_reference_data()
 
 
 @pytest.fixture(autouse=True)
@@ -34,10 +40,8 @@ def _reference_data(request: pytest.FixtureRequest) -> None:
     marker = request.node.get_closest_marker("django_db")
     transactional = bool(marker and (marker.kwargs.get("transaction") or (marker.args and marker.args[0])))
     if transactional or {"transactional_db", "live_server"} & set(request.fixturenames):
-        from yiwang.catalog.reference import ensure_reference_data
-
         request.getfixturevalue("_django_db_helper" if marker else "transactional_db")
-        ensure_reference_data()
+        _load_reference_data()
 
 
 @pytest.fixture

@@ -37,10 +37,15 @@ INSTALLED_APPS = [
     "yiwang.platform.api",
     "yiwang.platform.web",
     "yiwang.platform.clock",
+    "yiwang.platform.storage",
+    "yiwang.platform.search",
     # shared kernel contexts
     "yiwang.catalog",
     "yiwang.registry",
     "yiwang.identity",
+    # 综合服务系统 services
+    "yiwang.services.experts",
+    "yiwang.services.finance",
     # the portal composes the contexts into pages
     "yiwang.portal",
     # Django and third parties

@@ -8,7 +8,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.http import HttpRequest, HttpResponse
-from ninja import Query, Router
+from ninja import Query, Router, Status
 
 from yiwang.catalog import actions, queries
 from yiwang.catalog.domain import lists as list_rules
@@ -141,7 +141,7 @@ def create_draft(request: HttpRequest, response: HttpResponse, kind: str, payloa
         title=payload.title,
         note=payload.note,
     )
-    return 201, _full(draft, response)
+    return Status(201, _full(draft, response))
 
 
 @updates(router, "/lists/{kind}/versions/{number}", response={200: VersionOut, **UPDATE_ERRORS})
@@ -165,7 +165,7 @@ def add_item(request: HttpRequest, response: HttpResponse, kind: str, number: in
         actor=actor_of(request), kind=kind, number=number, item=payload.model_dump(), expected_version=expected
     )
     response["ETag"] = etag(queries.get_version(kind, number).etag_version)
-    return 201, row
+    return Status(201, row)
 
 
 @updates(router, "/lists/{kind}/versions/{number}/items/{key}", response={200: ItemOut, **UPDATE_ERRORS})

@@ -62,17 +62,17 @@ def test_period_calculator_with_htmx(client, clock) -> None:
         "/catalog/staff/holidays/2027/",
     ],
 )
-def test_staff_pages_refuse_others(client, clock, plain_account, path: str) -> None:
+def test_staff_pages_refuse_others(client, clock, stand_in_auth, path: str) -> None:
     assert client.get(path).status_code == 403
-    client.force_login(plain_account)
+    client.cookies["catalog-test-actor"] = "staff-plain"
     response = client.get(path)
     assert response.status_code == 403
     assert "无权访问" in text(response)
     assert client.post(path, {}).status_code == 403
 
 
-def test_staff_edit_and_publish_through_pages(client, clock, admin_account) -> None:
-    client.force_login(admin_account)
+def test_staff_edit_and_publish_through_pages(as_admin, clock) -> None:
+    client = as_admin
     response = client.post("/catalog/staff/lists/rules/new/", {"effective_from": "2026-03-01", "title": "x"})
     assert response.status_code == 422
     assert "早于今天" in text(response)
@@ -112,8 +112,8 @@ def test_staff_edit_and_publish_through_pages(client, clock, admin_account) -> N
     assert "修改" in diff
 
 
-def test_staff_edits_a_holiday_year(client, clock, admin_account) -> None:
-    client.force_login(admin_account)
+def test_staff_edits_a_holiday_year(as_admin, clock) -> None:
+    client = as_admin
     form = text(client.get("/catalog/staff/holidays/2026/"))
     assert "2026-02-15..2026-02-23 春节" in form
     response = client.post(

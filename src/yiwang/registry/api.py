@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date
 
 from django.http import HttpRequest, HttpResponse
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 
 from yiwang.kernel.errors import NotFound
 from yiwang.platform.api.auth import ActorAuth, actor_of
@@ -65,7 +65,7 @@ def register_entity(request: HttpRequest, response: HttpResponse, payload: Entit
     with ``409 registry.duplicate`` (``details.existing_id``)."""
     entity = actions.do_register_entity(actor=actor_of(request), data=payload.model_dump(exclude_none=True))
     response["Location"] = f"{BASE}/entities/{entity.pk}"
-    return 201, _entity(request, response, entity.pk)
+    return Status(201, _entity(request, response, entity.pk))
 
 
 class SearchQuery(Schema):
@@ -170,7 +170,7 @@ def add_qualification(request: HttpRequest, response: HttpResponse, entity_id: i
     q = actions.do_add_qualification(actor=actor_of(request), entity_id=entity_id, data=payload.model_dump())
     response["Location"] = f"{BASE}/entities/{entity_id}/qualifications/{q.pk}"
     response["ETag"] = etag(q.version)
-    return 201, queries.get_qualification_for(actor_of(request), entity_id, q.pk)
+    return Status(201, queries.get_qualification_for(actor_of(request), entity_id, q.pk))
 
 
 @router.get(
@@ -234,7 +234,7 @@ def add_personnel(request: HttpRequest, response: HttpResponse, entity_id: int, 
     p = actions.do_add_personnel(actor=actor_of(request), entity_id=entity_id, data=payload.model_dump())
     response["Location"] = f"{BASE}/entities/{entity_id}/personnel/{p.pk}"
     response["ETag"] = etag(p.version)
-    return 201, queries.get_personnel_for(actor_of(request), entity_id, p.pk)
+    return Status(201, queries.get_personnel_for(actor_of(request), entity_id, p.pk))
 
 
 @router.get("/entities/{entity_id}/personnel/{personnel_id}", auth=PUBLIC, response={200: PersonnelOut, **ERRORS})

@@ -1,0 +1,1 @@
+"""Pure rules of the document store: content sniffing, file names, owner references (no Django here)."""

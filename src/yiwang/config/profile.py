@@ -31,8 +31,10 @@ class YiwangProfile(BaseSettings):
     web_threads: int = 4
     log_level: str = "INFO"
     # The platform operator: its 统一社会信用代码 is the PLATFORM_CODE and the prefix of every 统一交易标识码.
-    platform_code: str = "12310000MB2F32186D"
+    platform_code: str = "12310000900000014L"  # a demo code (valid check character); set the real one in production
     platform_name: str = "上海市公共资源交易平台"
+    # The region the platform serves (GB/T 2260); staff administrators over it administer the whole platform.
+    platform_region: str = "310000"
 
     @model_validator(mode="after")
     def _check(self) -> YiwangProfile:

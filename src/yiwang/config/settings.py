@@ -15,6 +15,7 @@ DATA_DIR: Path = PROFILE.data_dir
 DATA_DIR.mkdir(parents=True, exist_ok=True)
 YIWANG_PLATFORM_CODE = PROFILE.platform_code
 YIWANG_PLATFORM_NAME = PROFILE.platform_name
+YIWANG_PLATFORM_REGION = PROFILE.platform_region
 
 
 def _embedded_secret_key() -> str:

@@ -422,3 +422,15 @@ def do_create_organisation(
         act.witness(organisation, payload)
         act.emit("identity.organisation_created.v1", organisation, payload)
         return organisation
+
+
+def do_make_operator(*, actor: Actor, account: Account) -> Account:
+    """Let a platform operator into Django's (read-only) admin site. Only the system or a staff admin over the
+    whole platform may do this; the admin site changes nothing (every change goes through an action)."""
+    if not _is_staff_admin_over(actor, settings.YIWANG_PLATFORM_REGION):
+        raise _forbidden("授予运维权限", "make platform operators")
+    with action(actor, "identity.make_operator") as act:
+        Account.objects.filter(pk=account.pk).update(is_staff=True)
+        account.refresh_from_db()
+        act.witness(account, {"is_staff": True})
+        return account

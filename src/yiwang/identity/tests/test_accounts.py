@@ -34,7 +34,8 @@ def test_create_account_hashes_with_argon2_and_is_witnessed(clock):
     assert [e.event_type for e in page.events] == ["identity.account_created.v1"]
     assert page.events[0].visibility == "restricted"
     (entry,) = witness.entries_about(account)
-    assert entry.action == "identity.create_account" and PASSWORD not in entry.payload_text
+    assert entry.action == "identity.create_account"
+    assert PASSWORD not in entry.payload_text
     assert verify().ok
 
 
@@ -56,7 +57,8 @@ def test_invalid_accounts_are_refused_and_leave_nothing(clock, fields, code):
     with pytest.raises(InvalidInput) as caught:
         do_create_account(actor=Actor.anonymous(), **data)
     assert caught.value.code == code
-    assert caught.value.message_zh and caught.value.message_en
+    assert caught.value.message_zh
+    assert caught.value.message_en
     assert _counts() == before
 
 

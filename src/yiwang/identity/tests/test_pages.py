@@ -18,16 +18,19 @@ def test_login_page_is_chinese(client):
     page = client.get("/accounts/login/")
     assert page.status_code == 200
     text = page.content.decode()
-    assert "登录一网交易" in text and "注册账户" in text
+    assert "登录一网交易" in text
+    assert "注册账户" in text
 
 
 def test_successful_login_is_witnessed_and_resets_failures(client, make_account):
     account = make_account("loginer")
     Account.objects.filter(pk=account.pk).update(failed_logins=3)
     response = client.post("/accounts/login/", {"username": "loginer", "password": PASSWORD})
-    assert response.status_code == 302 and response["Location"] == "/workbench/"
+    assert response.status_code == 302
+    assert response["Location"] == "/workbench/"
     account.refresh_from_db()
-    assert account.failed_logins == 0 and account.last_login is not None
+    assert account.failed_logins == 0
+    assert account.last_login is not None
     assert [e.object_id for e in witness.entries(action="identity.login")] == [str(account.pk)]
 
 
@@ -110,6 +113,8 @@ def test_token_page_shows_a_new_token_once(client, make_account):
     client.force_login(make_account())
     page = client.post("/accounts/tokens/", {"name": "脚本", "expires_in_days": "30"})
     text = page.content.decode()
-    assert 'data-testid="issued-token"' in text and "ywp_" in text
+    assert 'data-testid="issued-token"' in text
+    assert "ywp_" in text
     again = client.get("/accounts/tokens/").content.decode()
-    assert 'data-testid="issued-token"' not in again and "脚本" in again
+    assert 'data-testid="issued-token"' not in again
+    assert "脚本" in again

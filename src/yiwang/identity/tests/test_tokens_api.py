@@ -32,7 +32,8 @@ def test_personal_token_lifecycle(api, signed_in, clock, client):
     assert token.startswith("ywp_")
     stored = PersonalToken.objects.get()
     assert stored.token_hash == hashlib.sha256(token.encode()).hexdigest()
-    assert token not in stored.prefix and len(stored.prefix) == 10
+    assert token not in stored.prefix
+    assert len(stored.prefix) == 10
     # the value never reaches the witness log
     assert not any(token[10:] in e.payload_text for e in witness.entries(limit=1000))
 
@@ -75,7 +76,7 @@ def machine(staff_admin_actor):
 
 
 def test_client_credentials_grant(client, api, machine, clock):
-    client_row, secret = machine
+    _client_row, secret = machine
     assert ApiClient.objects.get().secret_hash.startswith("argon2")
     basic = base64.b64encode(f"sp-minhang:{secret}".encode()).decode()
     response = client.post(
@@ -83,7 +84,8 @@ def test_client_credentials_grant(client, api, machine, clock):
     )
     assert response.status_code == 200, response.content
     body = response.json()
-    assert body["token_type"] == "Bearer" and body["expires_in"] == 3600
+    assert body["token_type"] == "Bearer"
+    assert body["expires_in"] == 3600
     assert response["Cache-Control"] == "no-store"
     assert ClientToken.objects.get().token_hash == hashlib.sha256(body["access_token"].encode()).hexdigest()
     me = api.with_token(body["access_token"]).get("/auth/me").json()
@@ -118,7 +120,8 @@ def test_profile_api_requires_if_match(api, signed_in):
     missing = api.patch("/auth/me", {"mobile": "13800000000"})
     assert (missing.status_code, missing.json()["code"]) == (428, "precondition.if_match_required")
     ok = api.patch("/auth/me", {"mobile": "13800000000"}, headers={"If-Match": '"1"'})
-    assert ok.status_code == 200 and ok["ETag"] == '"2"'
+    assert ok.status_code == 200
+    assert ok["ETag"] == '"2"'
     assert ok.json()["mobile"] == "13800000000"
     stale = api.patch("/auth/me", {"display_name": "新名字"}, headers={"If-Match": '"1"'})
     assert (stale.status_code, stale.json()["code"]) == (412, "precondition.failed")

@@ -1,0 +1,130 @@
+"""The workbench: one page per person, with a panel for every role they hold.
+
+Each panel is built from the queries of the context that owns the data; the portal only composes them. Later
+contexts (tendering, auctions, finance, supervision) add panels here with their own to-do items.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from yiwang.catalog import queries as catalog
+from yiwang.kernel.actors import ROLE_LABELS_ZH, Actor, Role
+from yiwang.platform.audit import queries as witness
+from yiwang.registry import queries as registry
+
+
+@dataclass(frozen=True)
+class Link:
+    label: str
+    url: str
+
+
+@dataclass(frozen=True)
+class Todo:
+    label: str
+    url: str
+    due: str = ""
+
+
+@dataclass
+class Panel:
+    role: Role
+    title: str
+    intro: str
+    todos: list[Todo] = field(default_factory=list)
+    links: list[Link] = field(default_factory=list)
+    rows: list[tuple[str, str, str]] = field(default_factory=list)  # (label, detail, url)
+    empty_note: str = ""
+
+
+def _market_entity_panel(actor: Actor, role: Role) -> Panel:
+    panel = Panel(
+        role,
+        ROLE_LABELS_ZH[role],
+        "您代表以下市场主体参与交易。一次注册，全网通用。",
+        links=[Link("登记新的市场主体", "/registry/register/"), Link("我的主体", "/registry/mine/")],
+    )
+    for ref in registry.list_entities_of(actor):
+        if ref.id in actor.entity_ids(role):
+            panel.rows.append((ref.name, f"{ref.uscc or ''} · {ref.status_label}", f"/registry/{ref.id}/"))
+            if not ref.is_active:
+                panel.todos.append(Todo(f"{ref.name}：主体状态为{ref.status_label}", f"/registry/{ref.id}/"))
+    panel.empty_note = "尚未关联市场主体。"
+    return panel
+
+
+def _staff_panel(actor: Actor, role: Role) -> Panel:
+    scopes = "、".join(actor.region_scopes(Role.STAFF)) or "—"
+    panel = Panel(
+        role,
+        ROLE_LABELS_ZH[role],
+        f"管辖区域：{scopes}",
+        links=[
+            Link("目录清单管理", "/catalog/"),
+            Link("节假日安排", "/catalog/holidays/"),
+            Link("主体查询", "/registry/"),
+            Link("期限计算器", "/catalog/periods/"),
+        ],
+    )
+    for kind, title in catalog.list_rules.LIST_LABELS_ZH.items():
+        draft = catalog.current_draft(kind)
+        if draft is not None:
+            panel.todos.append(
+                Todo(f"{title} 草稿 v{draft.number} 待发布", f"/catalog/staff/lists/{kind}/v{draft.number}/")
+            )
+    provisional = sorted(catalog.provisional_years())
+    for year in provisional:
+        panel.todos.append(Todo(f"{year} 年节假日安排为暂定数据，请核对国务院通知后确认", f"/catalog/holidays/{year}/"))
+    return panel
+
+
+def _regulator_panel(actor: Actor, role: Role) -> Panel:
+    scopes = "、".join(actor.region_scopes(role)) or "—"
+    panel = Panel(
+        role,
+        ROLE_LABELS_ZH[role],
+        f"监管区域：{scopes}。预警、投诉与信用管理将在综合监管系统上线后显示于此。",
+        links=[
+            Link("主体查询", "/registry/"),
+            Link("规则目录", "/catalog/lists/rules/"),
+            Link("变更流", "/api/v1/feed"),
+        ],
+    )
+    for entry in reversed(witness.entries(after=max(witness.head_seq() - 10, 0), limit=10)):
+        panel.rows.append((entry.action, f"{entry.actor_label} · {entry.occurred_at:%Y-%m-%d %H:%M}", ""))
+    return panel
+
+
+def _auditor_panel(actor: Actor, role: Role) -> Panel:
+    return Panel(
+        role,
+        ROLE_LABELS_ZH[role],
+        f"见证日志共 {witness.head_seq()} 条记录；可用 yiwang witness verify 独立校验哈希链。",
+        links=[Link("变更流", "/api/v1/feed"), Link("开放接口文档", "/api/v1/docs")],
+    )
+
+
+def _expert_panel(actor: Actor, role: Role) -> Panel:
+    return Panel(
+        role,
+        ROLE_LABELS_ZH[role],
+        "被抽取参加的评审任务将显示于此，请在规定时间内确认是否参加。",
+        empty_note="暂无评审任务。",
+    )
+
+
+PANELS: dict[Role, Callable[[Actor, Role], Panel]] = {
+    Role.MARKET_ENTITY_USER: _market_entity_panel,
+    Role.AGENCY: _market_entity_panel,
+    Role.STAFF: _staff_panel,
+    Role.REGULATOR: _regulator_panel,
+    Role.AUDITOR: _auditor_panel,
+    Role.EXPERT: _expert_panel,
+}
+
+
+def panels_for(actor: Actor) -> list[Panel]:
+    """One panel per role the actor holds, in the order of :class:`Role`."""
+    return [PANELS[role](actor, role) for role in Role if role in actor.roles and role in PANELS]

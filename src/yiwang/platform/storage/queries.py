@@ -22,7 +22,7 @@ from django.core.exceptions import ValidationError
 
 from yiwang.kernel.actors import Actor, Role
 from yiwang.platform.storage import errors
-from yiwang.platform.storage.blobs import BlobNotFound, get_blob_store
+from yiwang.platform.storage.blobs import BlobCheck, BlobNotFound, get_blob_store, verify_blob
 from yiwang.platform.storage.domain.owners import UPLOADS, Owner
 from yiwang.platform.storage.models import Document, DocumentVersion
 
@@ -37,6 +37,8 @@ __all__ = [
     "get_version_for",
     "list_documents_of",
     "open_version",
+    "verify_blob",
+    "verify_version",
     "versions_of",
 ]
 
@@ -115,3 +117,8 @@ def open_version(version: DocumentVersion) -> BinaryIO:
         return store.open(version.sha256)
     except BlobNotFound:
         raise errors.blob_missing(version.sha256) from None
+
+
+def verify_version(version: DocumentVersion) -> BlobCheck:
+    """Re-read the blob of ``version`` and compare SHA-256, SM3 and size with what was recorded at upload."""
+    return verify_blob(version.sha256, sm3=version.sm3, size=version.size)

@@ -10,6 +10,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from yiwang.platform.clock import due_jobs
+from yiwang.platform.storage import queries
 from yiwang.platform.storage.actions import Owner, do_store_document
 from yiwang.platform.storage.blobs import get_blob_store
 from yiwang.platform.storage.checks import check_storage_settings
@@ -44,6 +45,9 @@ def test_verify_detects_a_corrupted_and_a_missing_blob(blob_root, uploader, caps
     path.chmod(0o640)
     path.write_bytes(path.read_bytes().replace(b"bad", b"BAD"))
     blobs.path(gone.sha256).unlink()
+    assert queries.verify_version(good).ok
+    assert queries.verify_version(bad).status == "corrupted"
+    assert queries.verify_version(gone).status == "missing"
     with pytest.raises(CommandError, match="2 version"):
         call_command("storage", "verify")
     out = capsys.readouterr().out

@@ -346,7 +346,8 @@ def search_entities_for(
     include_inactive: bool = False,
 ) -> SearchResult:
     """Find entities by name (part of it) or USCC, in a region (``310000`` = all of Shanghai, ``310112`` =
-    闵行), playing a role. Cancelled entities are left out unless ``include_inactive``. Public results only."""
+    闵行), playing a role. Cancelled entities are left out unless ``include_inactive``; natural persons are
+    listed only to officials and to their own users. Public summaries only."""
     limit, offset = _clamp(limit, offset)
     qs: QuerySet[Entity] = Entity.objects.all()
     text = (q or "").strip()
@@ -365,6 +366,9 @@ def search_entities_for(
         qs = qs.filter(pk__in=EntityRole.objects.filter(role=role).values("entity_id"))
     if not include_inactive:
         qs = qs.exclude(status=EntityStatus.CANCELLED)
+    if not (actor.is_system or actor.has_role(*PRIVILEGED_ROLES)):
+        # Natural persons are not listed to the public (personal data); their own users still find them.
+        qs = qs.exclude(Q(kind=EntityKind.NATURAL_PERSON) & ~Q(pk__in=list(actor.entity_ids())))
     total = qs.count()
     page = list(qs.order_by("name_key", "pk").prefetch_related("roles")[offset : offset + limit])
     return SearchResult(total=total, items=[_ref(e) for e in page], limit=limit, offset=offset)
@@ -498,6 +502,11 @@ def get_personnel_for(actor: Actor, entity_id: int, personnel_id: int) -> Person
 
 def id_document_label(code: str) -> str:
     return _code_label(T_ID_DOCUMENT, code)
+
+
+def code_label(table: str, code: str) -> str:
+    """The Chinese label of a catalogue code (the code itself when unknown)."""
+    return _code_label(table, code)
 
 
 # -- the basic account ----------------------------------------------------------------------------------------------

@@ -20,6 +20,7 @@ from yiwang.kernel.money import Money
 from yiwang.registry import actions, queries
 from yiwang.registry.domain.official import FIELD_LABELS_ZH
 from yiwang.registry.forms import BankAccountForm, EntityForm, PersonnelForm, QualificationForm, StatusForm
+from yiwang.registry.models import EntityKind, EntityStatus
 from yiwang.registry.queries import EntityView
 
 PAGE = 20
@@ -88,7 +89,7 @@ def detail(request: HttpRequest, entity_id: int) -> HttpResponse:
     changes = queries.list_entity_changes_for(request.actor, entity_id, limit=50) if view.full else None
     context: dict[str, Any] = {
         "entity": view,
-        "capital": Money(view.registered_capital_fen).format_wan(with_unit=True)
+        "capital": Money(view.registered_capital_fen).format_wan(2, with_unit=True)
         if view.registered_capital_fen is not None
         else "",
         "qualifications": queries.list_qualifications_for(request.actor, entity_id),
@@ -125,18 +126,38 @@ _VALUE_LABELS = {
 }
 
 
-def _describe(value: Any) -> str:
+_CODE_TABLES = {
+    "qualification_type": "qualification_type",
+    "personnel_role": "personnel_role",
+    "roles": "party_role",
+    "enterprise_nature": "enterprise_nature",
+    "legal_rep_id_type": "id_document_type",
+}
+_ENUM_LABELS = {
+    "kind": dict(EntityKind.choices),
+    "status": dict(EntityStatus.choices),
+}
+
+
+def _describe(value: Any, key: str = "") -> str:
+    """A timeline value in words: code values by their labels, nested values as "label：value；…"."""
     if value is None or value == "":
         return ""
     if isinstance(value, dict):
         parts = [
-            f"{_VALUE_LABELS.get(k, k)}：{_describe(v)}" for k, v in value.items() if k != "id" and v not in ("", None)
+            f"{_VALUE_LABELS.get(k, k)}：{_describe(v, k)}"
+            for k, v in value.items()
+            if k != "id" and v not in ("", None)
         ]
         return "；".join(parts)
     if isinstance(value, list):
-        return "、".join(_describe(v) for v in value)
+        return "、".join(_describe(v, key) for v in value)
     if isinstance(value, bool):
         return "是" if value else "否"
+    if key in _ENUM_LABELS:
+        return _ENUM_LABELS[key].get(value, str(value))
+    if key in _CODE_TABLES:
+        return queries.code_label(_CODE_TABLES[key], str(value))
     return str(value)
 
 
@@ -147,8 +168,8 @@ def _timeline_item(change: queries.ChangeView) -> dict[str, Any]:
         "actor_label": change.actor_label,
         "label": _CHANGE_LABELS.get(change.field, change.field),
         "note": change.note,
-        "old": _describe(change.old_value),
-        "new": _describe(change.new_value),
+        "old": _describe(change.old_value, change.field),
+        "new": _describe(change.new_value, change.field),
     }
 
 

@@ -296,3 +296,17 @@ def test_other_contexts_find_the_one_registration(entity):
     assert ref.role_labels == ("投标人",)
     assert queries.get_entity_refs([entity.pk]) == {entity.pk: ref}
     assert queries.find_entity_by_uscc(UNKNOWN) is None
+
+
+def test_natural_persons_are_not_listed_to_the_public(register):
+    from yiwang.registry.tests.support import admin_of, person, staff
+
+    entity = register(person_data())
+    assert queries.search_entities_for(person(9), "赵小明").total == 0
+    assert queries.search_entities_for(Actor.anonymous(), "").total == 0
+    assert queries.search_entities_for(staff(), "赵小明").total == 1
+    assert queries.search_entities_for(admin_of(entity.pk), "赵小明").total == 1
+    public = queries.get_entity_for(person(9), entity.pk)
+    assert public.id_number is None
+    assert public.contact_phone is None
+    assert public.address is None

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import connection
+from django.db.models import Max
 
 from yiwang.platform.audit.format import (
     FORMAT_VERSION,
@@ -86,6 +87,18 @@ def append(pending: Sequence[PendingEntry]) -> list[WitnessEntry]:
     return rows
 
 
+def head() -> tuple[int, str]:
+    """The chain head: the last entry's number and hash (``(0, 64 zeros)`` for an empty log)."""
+    row = _head()
+    return row.seq, row.entry_hash
+
+
+def entries(after: int = 0, limit: int = 1000) -> list[StoredEntry]:
+    """Entries with ``seq > after`` in order (at most ``limit``), as stored (for auditors' tools and tests)."""
+    rows = WitnessEntry.objects.filter(seq__gt=after).order_by("seq")[: max(1, limit)]
+    return [row.stored() for row in rows]
+
+
 def _stored_entries(batch: int, upto: int) -> Iterator[StoredEntry]:
     last = 0
     while True:
@@ -97,18 +110,39 @@ def _stored_entries(batch: int, upto: int) -> Iterator[StoredEntry]:
         last = rows[-1].seq
 
 
+def _head() -> WitnessHead:
+    return WitnessHead.objects.filter(pk=1).first() or WitnessHead(id=1)
+
+
 def verify(batch: int = 2000) -> ChainReport:
     """Recompute the chain from the first entry up to the stored head and compare with the head.
 
     The head is read first: every entry up to it is committed (they are written in one transaction), and
     entries appended while we read are simply not part of this check. No lock is held, so verifying a long
     log never stops the platform from working.
+
+    Besides each entry's own checks (:func:`~yiwang.platform.audit.format.verify_entries`), the walk must end
+    exactly at the head (``sequence_gap`` if entries at the end are missing, ``head_mismatch`` if the head's
+    hash differs), and no entry may lie beyond the head (``entry_beyond_head``: the head was moved back).
     """
-    head = WitnessHead.objects.filter(pk=1).first() or WitnessHead(id=1)
+    head = _head()
     report = verify_entries(_stored_entries(batch, upto=head.seq))
     if not report.ok:
         return report
-    if (head.seq, head.entry_hash) != (report.last_seq, report.last_hash):
-        bad = report.last_seq + 1 if report.last_seq < head.seq else head.seq
-        return ChainReport(False, report.checked, report.last_seq, report.last_hash, bad, "head_mismatch")
+    if report.last_seq < head.seq:
+        return ChainReport(
+            False, report.checked, report.last_seq, report.last_hash, report.last_seq + 1, "sequence_gap"
+        )
+    if report.last_hash != head.entry_hash:
+        return ChainReport(False, report.checked, report.last_seq, report.last_hash, head.seq, "head_mismatch")
+    # Entries past the head: either appended (with the head) since we read it, or left behind by a head that
+    # was moved back. The head moves in the same transaction as its entries, so read the newest entry first
+    # and the head after it: a genuine entry is then always covered by the head.
+    newest = WitnessEntry.objects.aggregate(top=Max("seq"))["top"] or 0
+    if newest > head.seq:
+        current = _head().seq
+        if newest > current:
+            return ChainReport(
+                False, report.checked, report.last_seq, report.last_hash, current + 1, "entry_beyond_head"
+            )
     return report

@@ -80,7 +80,9 @@ class ChainReport:
     last_seq: int
     last_hash: str
     first_bad_seq: int | None = None
-    reason: str | None = None  # sequence_gap | payload_digest_mismatch | prev_link_mismatch | hash_mismatch
+    # sequence_gap | payload_digest_mismatch | prev_link_mismatch | hash_mismatch (an entry's own checks);
+    # head_mismatch | entry_beyond_head (the database's head row disagrees with the entries)
+    reason: str | None = None
 
     def describe(self) -> str:
         if self.ok:

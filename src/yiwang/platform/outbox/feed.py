@@ -73,26 +73,37 @@ def append(pending: Sequence[PendingEvent]) -> list[OutboxEvent]:
 class FeedPage:
     events: list[OutboxEvent]
     after: int
-    next_after: int
+    next_after: int  # pass as ``after`` to read the next page
     last_seq: int  # the newest committed sequence number when the page was read
+    has_more: bool  # more (matching) events exist up to ``last_seq``: read again at once
 
-    @property
-    def has_more(self) -> bool:
-        return self.next_after < self.last_seq
+
+def last_seq() -> int:
+    """The newest committed sequence number (0 for an empty feed)."""
+    return OutboxHead.objects.filter(pk=1).values_list("seq", flat=True).first() or 0
+
+
+def stored_count() -> int:
+    """How many events are stored (equals :func:`last_seq` whenever the feed is intact)."""
+    return OutboxEvent.objects.count()
 
 
 def read(after: int, limit: int, event_types: Sequence[str] = ()) -> FeedPage:
-    """Events with ``seq > after`` in order, at most ``limit``.
+    """Events with ``seq > after`` in order, at most ``limit`` (optionally only of ``event_types``).
 
-    The head is read first and the page is bounded by it, so a page never contains an event whose
-    predecessors were not yet committed when the head was read.
+    The head is read first and the page is bounded by it: every event up to the head was committed when the
+    head was (they commit together, docs/adr/0003), so a page never shows an event while an earlier one is
+    still missing. ``next_after`` is the last event's number when more matching events follow, else the head
+    itself, so a filtered reader skips past the events it did not ask for instead of re-scanning them.
     """
+    after = max(0, after)
     limit = max(1, min(limit, MAX_PAGE))
-    last = OutboxHead.objects.filter(pk=1).values_list("seq", flat=True).first() or 0
+    last = last_seq()
     qs = OutboxEvent.objects.filter(seq__gt=after, seq__lte=last)
     if event_types:
         qs = qs.filter(event_type__in=list(event_types))
-    events = list(qs.order_by("seq")[:limit])
-    # A short page means everything up to the head was scanned; a full page resumes after its last event.
-    next_after = events[-1].seq if len(events) == limit else max(after, last)
-    return FeedPage(events=events, after=after, next_after=next_after, last_seq=last)
+    rows = list(qs.order_by("seq")[: limit + 1])
+    has_more = len(rows) > limit
+    events = rows[:limit]
+    next_after = events[-1].seq if has_more else max(after, last)
+    return FeedPage(events=events, after=after, next_after=next_after, last_seq=last, has_more=has_more)

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from functools import wraps
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.http import HttpRequest, HttpResponse
 
 from yiwang.kernel.errors import YiwangError
@@ -61,6 +61,25 @@ def _replay(record: IdempotencyRecord, digest: str) -> HttpResponse:
     return response
 
 
+# Namespace of the transaction-scoped advisory locks that serialise requests carrying the same key on
+# PostgreSQL (the two-integer key space never overlaps the one-bigint space of the clock's leader lock).
+_LOCK_NAMESPACE = 0x5957_4944  # "YWID"
+
+
+def _serialise_same_key(principal: str, key: str) -> None:
+    """Make a second request with this key wait until the first one's transaction has ended.
+
+    On PostgreSQL a transaction-scoped advisory lock on (principal, key); on SQLite the transaction already
+    holds the database write lock from its first statement (``BEGIN IMMEDIATE``, docs/adr/0002).
+    After the wait, the first request's record (if it succeeded) is visible, and is replayed.
+    """
+    if connection.vendor != "postgresql":
+        return
+    h = int.from_bytes(hashlib.sha256(f"{principal}\0{key}".encode()).digest()[:4], "big", signed=True)
+    with connection.cursor() as cur:
+        cur.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_LOCK_NAMESPACE, h])
+
+
 def idempotent(run: Any) -> Any:
     """Wrap an operation's ``run`` (via ``ninja.decorators.decorate_view``)."""
 
@@ -75,6 +94,7 @@ def idempotent(run: Any) -> Any:
                 "idempotency.key_invalid",
                 "幂等键须为 1–200 个可见 ASCII 字符",
                 "Idempotency-Key must be 1-200 visible ASCII characters",
+                {"header": HEADER},
             )
         try:
             actor = resolve_actor(request)
@@ -85,6 +105,7 @@ def idempotent(run: Any) -> Any:
         digest = _digest(request)
         try:
             with transaction.atomic():
+                _serialise_same_key(actor.ref, key)
                 existing = IdempotencyRecord.objects.filter(principal=actor.ref, key=key).first()
                 if existing is not None:
                     return _replay(existing, digest)
@@ -105,8 +126,12 @@ def idempotent(run: Any) -> Any:
                     transaction.set_rollback(True)  # a refused request leaves nothing behind
                 return response
         except IntegrityError:
-            # A concurrent request with the same key committed first; ours was rolled back whole.
-            record = IdempotencyRecord.objects.get(principal=actor.ref, key=key)
+            # Only the record's unique (principal, key) can fail here (``run`` turns every error of the
+            # operation into a response): a concurrent request with the same key committed first, and our
+            # whole transaction, the action included, was rolled back. Answer with the first response.
+            record = IdempotencyRecord.objects.filter(principal=actor.ref, key=key).first()
+            if record is None:
+                raise
             return _replay(record, digest)
 
     return wrapper

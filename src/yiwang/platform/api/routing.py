@@ -35,12 +35,13 @@ def updates(router: Router, path: str, *, method: str = "PATCH", **kwargs: Any) 
     return register(path, **_with_parameter(kwargs, OPENAPI_IF_MATCH))
 
 
-def make_api() -> NinjaAPI:
+def make_api(*, urls_namespace: str = "api-v1", title: str = "Yiwang 一网交易 API") -> NinjaAPI:
+    """The API root with Yiwang's authentication and error handling (tests make throwaway ones)."""
     api = NinjaAPI(
-        title="Yiwang 一网交易 API",
+        title=title,
         version="1",
         description="上海市公共资源交易平台（一网交易）开放接口 / Yiwang public-resource trading platform API",
-        urls_namespace="api-v1",
+        urls_namespace=urls_namespace,
         auth=ActorAuth(required=True),
         openapi_url="/openapi.json",
         docs_url="/docs",

@@ -368,3 +368,35 @@ def test_metadata_is_visible_to_the_uploader_staff_and_auditors_only(blob_root, 
     assert not queries.can_add_version(staff, document)
     with pytest.raises(YiwangError):
         queries.get_document_for(uploader, "not-a-uuid")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_uploads_to_one_document_get_consecutive_numbers(blob_root, uploader):
+    import threading
+
+    from django.db import connection
+
+    document = store_pdf(uploader, content=pdf_bytes("v1")).document
+    errors: list[BaseException] = []
+    start = threading.Barrier(4)
+
+    def add(i: int) -> None:
+        try:
+            start.wait(timeout=10)
+            do_add_version(
+                actor=uploader, document=document.pk, stream=io.BytesIO(pdf_bytes(f"t{i}")), filename=f"{i}.pdf"
+            )
+        except BaseException as exc:  # surfaced below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=add, args=(i,)) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert errors == []
+    assert [v.number for v in queries.versions_of(Document.objects.get())] == [1, 2, 3, 4, 5]
+    assert Document.objects.get().current_version == 5
+    assert chain.verify().ok

@@ -14,6 +14,8 @@ Entry points::
     seal(plaintext, *, meta, bidder_signer, recipients, aead="sm4-gcm") -> bytes      # and seal_to(out, …)
     inspect(envelope) -> EnvelopeInfo                                                  # no keys needed
     open(envelope, *, private_key) -> bytes                                            # and open_to(out, …)
+    unwrap_content_key(envelope, *, private_key) -> bytes                              # bidder's side, at opening
+    open_with_content_key(envelope, content_key) -> bytes                              # platform, with that key
     new_opening_key(threshold, custodians) -> (public_key, shares)                     # the key ceremony
     open_with_shares(envelope, shares) -> bytes                                        # and open_with_shares_to
     add_receipt(envelope, *, receipt_signer, received_at, receipt_id) -> bytes         # and make_receipt
@@ -64,6 +66,7 @@ from yiwang.kernel.crypto.errors import (
     EnvelopeTampered,
     EnvelopeTruncated,
     EnvelopeVersion,
+    KeyCheckFailed,
     KeyInvalid,
     MetaInvalid,
     ReceiptExists,
@@ -94,6 +97,7 @@ FORMAT_NAME = "yiwang-sealed-bid"
 FORMAT_VERSION = 1
 BIDDER_SIGNATURE_CONTEXT = b"yiwang-sealed-bid/v1 bidder-signature\x00"
 RECEIPT_SIGNATURE_CONTEXT = b"yiwang-sealed-bid/v1 receipt-signature\x00"
+KEY_CHECK_CONTEXT = b"yiwang-sealed-bid/v1 key-check\x00"
 DEFAULT_MAX_SIZE = 1 << 30  # 1 GiB: a technical ceiling; the procedure's own limit is passed by the caller
 ROLES = ("bidder", "opening")
 OPENING_KEY_KINDS = ("sm2", "ec-p256")
@@ -103,9 +107,12 @@ _SECTION_HEADER = 12  # 4-byte tag + 8-byte length
 _READ = 1 << 20
 _CODE_RE = re.compile(r"^[^\x00-\x1f\x7f]{1,128}$")
 _FILE_NAME_RE = re.compile(r"^[^\x00-\x1f\x7f/\\]{1,255}$")
+_EXTRA_KEY = re.compile(r"^[A-Za-z0-9_.\-]{1,64}$")
+MAX_SAFE_INTEGER = (1 << 53) - 1  # JSON numbers stay exact in every reader (RFC 8785 / I-JSON)
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
 _KEY_ID = re.compile(r"^sm3:[0-9a-f]{64}$")
 _ENVELOPE_ID = re.compile(r"^[0-9a-f]{32}$")
+_KEY_CHECK = re.compile(r"^[0-9a-f]{32}$")
 _NONCE_PREFIX = re.compile(rf"^[0-9a-f]{{{2 * NONCE_PREFIX_SIZE}}}$")
 
 
@@ -149,13 +156,17 @@ class BidMeta:
             raise _meta_error("deadline", "an aware datetime")
         if not isinstance(self.file_name, str) or not _FILE_NAME_RE.match(self.file_name) or not _utf8(self.file_name):
             raise _meta_error("file_name", "1 to 255 characters, no path separators or control characters")
-        if not isinstance(self.file_size, int) or isinstance(self.file_size, bool) or self.file_size < 0:
-            raise _meta_error("file_size", "a non-negative integer")
+        if (
+            not isinstance(self.file_size, int)
+            or isinstance(self.file_size, bool)
+            or not 0 <= self.file_size <= MAX_SAFE_INTEGER
+        ):
+            raise _meta_error("file_size", "an integer from 0 to 2**53 - 1")
         if not isinstance(self.extra, Mapping) or len(self.extra) > 32:
             raise _meta_error("extra", "at most 32 entries")
         for key, value in self.extra.items():
-            if not (isinstance(key, str) and _CODE_RE.match(key) and len(key) <= 64 and _utf8(key)):
-                raise _meta_error("extra", "keys are 1 to 64 characters")
+            if not (isinstance(key, str) and _EXTRA_KEY.match(key)):
+                raise _meta_error("extra", "keys are 1 to 64 ASCII letters, digits, '_', '.' or '-'")
             if not (isinstance(value, str) and len(value) <= 1024 and "\x00" not in value and _utf8(value)):
                 raise _meta_error("extra", "values are text of at most 1024 characters")
         object.__setattr__(self, "extra", MappingProxyType(dict(self.extra)))
@@ -486,7 +497,8 @@ def _parse_header(body: bytes) -> dict[str, Any]:
         raise EmptyPlaintext()
 
     content = data["content"]
-    _exact_keys(content, {"aead", "chunk_size", "nonce_prefix", "ciphertext_size"})
+    _exact_keys(content, {"aead", "chunk_size", "nonce_prefix", "ciphertext_size", "key_check"})
+    key_check = _hex(content["key_check"], _KEY_CHECK)
     if content["aead"] not in AEAD_NAMES:
         raise EnvelopeMalformed(reason="unknown content cipher", aead=content["aead"])
     chunk_size = _int(content["chunk_size"], MIN_CHUNK_SIZE, MAX_CHUNK_SIZE)
@@ -518,6 +530,7 @@ def _parse_header(body: bytes) -> dict[str, Any]:
         "aead": content["aead"],
         "chunk_size": chunk_size,
         "nonce_prefix": nonce_prefix,
+        "key_check": key_check,
         "ciphertext_size": expected_size,
         "recipients": tuple(entries),
         "signer_algorithm": algorithm,
@@ -547,7 +560,7 @@ def _parse_tail(body: bytes) -> dict[str, Any]:
     _exact_keys(data, {"header_sm3", "ciphertext_sm3", "plaintext_sm3", "plaintext_sha256", "plaintext_size"})
     for name in ("header_sm3", "ciphertext_sm3", "plaintext_sm3", "plaintext_sha256"):
         _hex(data[name])
-    _int(data["plaintext_size"], 1, 1 << 62)
+    _int(data["plaintext_size"], 1, MAX_SAFE_INTEGER)
     return data
 
 
@@ -762,6 +775,7 @@ def seal_to(
                 "chunk_size": chunk_size,
                 "nonce_prefix": nonce_prefix.hex(),
                 "ciphertext_size": data_size,
+                "key_check": key_check(cek),
             },
             "recipients": entries,
             "signer": signer_json,
@@ -909,29 +923,45 @@ class _DecryptSink:
             raise EnvelopeTruncated({"section": "DATA", **exc.details}) from None
 
 
-def _open_to(
+def key_check(content_key: bytes) -> str:
+    """The header's ``content.key_check``: first 16 bytes of SM3(context ‖ content key), hex. It commits the
+    bidder's signature to *one* content key, so a wrong key returned at the opening, or a wrong key wrapped to a
+    recipient when sealing, is told apart from tampering — and is attributable to whoever signed."""
+    return sm3(KEY_CHECK_CONTEXT + content_key)[:16].hex()
+
+
+def _unwrap_for(layout: _Layout, private_key: PrivateKey, *, sm2_backend: str | None) -> bytes:
+    key_id = private_key.public_key.key_id
+    entry = next((item for item in layout.header["recipients"] if item.key_id == key_id), None)
+    if entry is None:
+        raise WrongKey(reason="the key is not a recipient of this envelope", key_id=key_id)
+    content_key = unwrap_key(private_key, entry.wrapped, sm2_backend=sm2_backend)
+    if not secrets.compare_digest(key_check(content_key), layout.header["key_check"]):
+        raise KeyCheckFailed(role=entry.role, key_id=key_id)
+    return content_key
+
+
+def _decryptor(layout: _Layout, tail: dict[str, Any], content_key: bytes) -> ChunkDecryptor:
+    return ChunkDecryptor(
+        aead_by_name(layout.header["aead"]),
+        content_key,
+        nonce_prefix=layout.header["nonce_prefix"],
+        associated_data=bytes.fromhex(tail["header_sm3"]),
+        chunk_size=layout.header["chunk_size"],
+    )
+
+
+def _decrypt_to(
     out: BinaryIO,
     source: _Source,
     layout: _Layout,
-    private_key: PrivateKey,
+    tail: dict[str, Any],
+    content_key: bytes,
     *,
     sm2_backend: str | None,
 ) -> EnvelopeInfo:
-    header = layout.header
-    tail = _check_signed(layout, sm2_backend=sm2_backend)  # tampering is reported as such, not as a wrong key
-    key_id = private_key.public_key.key_id
-    entry = next((item for item in header["recipients"] if item.key_id == key_id), None)
-    if entry is None:
-        raise WrongKey(reason="the key is not a recipient of this envelope", key_id=key_id)
-    cek = unwrap_key(private_key, entry.wrapped, sm2_backend=sm2_backend)
-    decryptor = ChunkDecryptor(
-        aead_by_name(header["aead"]),
-        cek,
-        nonce_prefix=header["nonce_prefix"],
-        associated_data=bytes.fromhex(tail["header_sm3"]),
-        chunk_size=header["chunk_size"],
-    )
-    sink = _DecryptSink(decryptor, out)
+    """Stream DATA through the decryptor into ``out`` (the content key has passed the key check)."""
+    sink = _DecryptSink(_decryptor(layout, tail, content_key), out)
     envelope_sm3 = _stream_data(source, layout, tail, sink)
     if (
         sink.written != tail["plaintext_size"]
@@ -940,6 +970,68 @@ def _open_to(
     ):
         raise EnvelopeTampered(section="TAIL", reason="the decrypted file does not match the signed digests")
     return _finish(layout, tail, envelope_sm3, sm2_backend=sm2_backend)
+
+
+def _open_to(
+    out: BinaryIO,
+    source: _Source,
+    layout: _Layout,
+    private_key: PrivateKey,
+    *,
+    sm2_backend: str | None,
+) -> EnvelopeInfo:
+    tail = _check_signed(layout, sm2_backend=sm2_backend)  # tampering is reported as such, not as a wrong key
+    content_key = _unwrap_for(layout, private_key, sm2_backend=sm2_backend)
+    return _decrypt_to(out, source, layout, tail, content_key, sm2_backend=sm2_backend)
+
+
+def unwrap_content_key(
+    envelope: bytes | bytearray | memoryview | BinaryIO,
+    *,
+    private_key: PrivateKey,
+    max_size: int = DEFAULT_MAX_SIZE,
+    sm2_backend: str | None = None,
+) -> bytes:
+    """The bidder's step at an online opening: check the envelope's structure and signature, and unwrap its
+    content key with the bidder's private key (on the bidder's side, where the token is). The key then goes to the
+    platform (after the deadline, over the authenticated channel), which calls :func:`open_with_content_key`.
+    The DATA body is not read."""
+    source = _Source(envelope)
+    layout = _scan(source, max_size)
+    _check_signed(layout, sm2_backend=sm2_backend)
+    return _unwrap_for(layout, private_key, sm2_backend=sm2_backend)
+
+
+def open_with_content_key_to(
+    out: BinaryIO,
+    envelope: bytes | bytearray | memoryview | BinaryIO,
+    content_key: bytes,
+    *,
+    max_size: int = DEFAULT_MAX_SIZE,
+    sm2_backend: str | None = None,
+) -> EnvelopeInfo:
+    """Decrypt into ``out`` with the content key a bidder returned (see :func:`unwrap_content_key`)."""
+    source = _Source(envelope)
+    layout = _scan(source, max_size)
+    tail = _check_signed(layout, sm2_backend=sm2_backend)
+    if not isinstance(content_key, bytes) or not secrets.compare_digest(
+        key_check(content_key), layout.header["key_check"]
+    ):
+        raise WrongKey(reason="the content key does not open this envelope")
+    return _decrypt_to(out, source, layout, tail, content_key, sm2_backend=sm2_backend)
+
+
+def open_with_content_key(
+    envelope: bytes | bytearray | memoryview | BinaryIO,
+    content_key: bytes,
+    *,
+    max_size: int = DEFAULT_MAX_SIZE,
+    sm2_backend: str | None = None,
+) -> bytes:
+    """The plaintext of ``envelope``, decrypted with the content key a bidder returned."""
+    buffer = io.BytesIO()
+    open_with_content_key_to(buffer, envelope, content_key, max_size=max_size, sm2_backend=sm2_backend)
+    return buffer.getvalue()
 
 
 def open_to(

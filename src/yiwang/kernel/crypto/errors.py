@@ -137,6 +137,12 @@ class EnvelopeTampered(CryptoError, InvalidInput):
     EN = "the envelope does not match its digests or authentication tags (tampered with)"
 
 
+class KeyCheckFailed(CryptoError, InvalidInput):
+    CODE = "crypto.key_check_failed"
+    ZH = "信封中封装的内容密钥与投标人签名的密钥校验值不符（封装时即已错误，责任在封装方）"
+    EN = "the wrapped content key does not match the key check value the bidder signed (wrong when sealed)"
+
+
 class EmptyPlaintext(CryptoError, InvalidInput):
     CODE = "crypto.empty_plaintext"
     ZH = "投标文件为空（0 字节），不予接收"

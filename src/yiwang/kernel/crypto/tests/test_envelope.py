@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from cryptography.x509.oid import NameOID
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -28,6 +29,7 @@ from yiwang.kernel.crypto.errors import (
     EnvelopeTampered,
     EnvelopeTruncated,
     EnvelopeVersion,
+    KeyCheckFailed,
     KeyInvalid,
     MetaInvalid,
     ReceiptExists,
@@ -163,6 +165,23 @@ def test_layout_matches_the_spec(party: Party, sealed: tuple[bytes, bytes]) -> N
     assert body(blob, "HEAD") == json.dumps(head, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
     signed = b"yiwang-sealed-bid/v1 bidder-signature\x00" + body(blob, "TAIL")
     sm2.sm2_verify(sm2.select_sm2_backend("gmalg"), party.bidder.public_key.point, signed, body(blob, "BSIG"))
+    # The content key: SM2Cipher DER (C1C3C2) in the bidder's entry, committed to by key_check.
+    wrapped = base64.b64decode(head["recipients"][0]["wrapped_key"])
+    cek = sm2.sm2_decrypt(sm2.select_sm2_backend("gmalg"), party.bidder.to_bytes(), sm2.ciphertext_from_der(wrapped))
+    assert head["content"]["key_check"] == sm3(b"yiwang-sealed-bid/v1 key-check\x00" + cek)[:16].hex()
+    # Chunks: SM4-GCM, nonce = prefix ‖ counter ‖ last-flag, associated data = SM3(HEAD), decrypted here with
+    # plain cryptography calls rather than the kernel's chunk layer.
+    prefix, aad, step = bytes.fromhex(head["content"]["nonce_prefix"]), bytes.fromhex(tail["header_sm3"]), 4096 + 16
+    ciphertext, recovered = body(blob, "DATA"), b""
+    count = len(ciphertext) // step + (1 if len(ciphertext) % step else 0)
+    for index in range(count):
+        piece = ciphertext[index * step : (index + 1) * step]
+        nonce = prefix + index.to_bytes(4, "big") + (b"\x01" if index == count - 1 else b"\x00")
+        decryptor = Cipher(algorithms.SM4(cek), modes.GCM(nonce, piece[-16:])).decryptor()
+        decryptor.authenticate_additional_data(aad)
+        recovered += decryptor.update(piece[:-16]) + decryptor.finalize()
+    assert recovered == data
+    assert envelope.inspect(blob).envelope_sm3 == sm3(blob).hex()
 
 
 @pytest.mark.parametrize(("backend_seal", "backend_open"), [("gmssl-pyx", "gmalg"), ("gmalg", "gmssl-pyx")])
@@ -349,6 +368,8 @@ def test_bad_metadata_and_recipients(party: Party) -> None:
         {"extra": {"k": "v" * 1025}},
         {"file_name": "bid\ud800.pdf"},  # a lone surrogate cannot be written as UTF-8
         {"extra": {"k": "\udfff"}},
+        {"extra": {"键": "extra keys are ASCII identifiers"}},
+        {"file_size": 1 << 53},
     ):
         with pytest.raises(MetaInvalid) as caught:
             meta_for(b"data", **changes)
@@ -589,3 +610,49 @@ def test_every_refusal_is_a_coded_crypto_error(party: Party, sealed: tuple[bytes
         assert error["code"].startswith("crypto.")
         assert error["message_zh"]
         assert error["message_en"]
+
+
+def test_online_opening_with_a_returned_content_key(party: Party, sealed: tuple[bytes, bytes]) -> None:
+    """The bidder's token unwraps the content key on the bidder's side; the platform decrypts with it."""
+    data, blob = sealed
+    content_key = envelope.unwrap_content_key(blob, private_key=party.bidder)
+    assert len(content_key) == 16
+    assert envelope.open_with_content_key(blob, content_key) == data
+    out = io.BytesIO()
+    with pytest.raises(WrongKey) as caught:
+        envelope.open_with_content_key_to(out, blob, bytes(16))
+    assert caught.value.details["reason"] == "the content key does not open this envelope"
+    assert out.getvalue() == b""  # nothing written
+    with pytest.raises(WrongKey):
+        envelope.open_with_content_key(blob, content_key + b"\x00")
+    first_chunk = sections(blob)["DATA"][0] + 3
+    with pytest.raises(EnvelopeTampered):  # right key, damaged data: reported as tampering, not as a wrong key
+        envelope.open_with_content_key(flip(blob, first_chunk), content_key)
+    with pytest.raises(WrongKey):  # a wrong key is refused by the key check before any data is read
+        envelope.open_with_content_key(flip(blob, first_chunk), bytes(16))
+    with pytest.raises(WrongKey):
+        envelope.unwrap_content_key(blob, private_key=party.platform)
+
+
+def test_a_bidder_who_wraps_a_wrong_key_to_the_opening_key_is_caught_and_it_is_attributable(
+    party: Party, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A dishonest sealing tool could wrap garbage to the platform's opening key, then "lose" the bidder key so the
+    fallback fails too. The key check value signed by the bidder shows the fault was in the sealed envelope."""
+    honest_wrap = envelope.wrap_key
+
+    def dishonest_wrap(recipient, cek, **kwargs):
+        if recipient == party.opening_public:
+            cek = bytes(len(cek))
+        return honest_wrap(recipient, cek, **kwargs)
+
+    monkeypatch.setattr(envelope, "wrap_key", dishonest_wrap)
+    data = b"a bid whose fallback was sabotaged"
+    blob = party.seal(data)
+    monkeypatch.undo()
+    assert envelope.inspect(blob).signer_public_key == party.bidder.public_key  # signed by the bidder
+    assert envelope.open(blob, private_key=party.bidder) == data
+    with pytest.raises(KeyCheckFailed) as caught:
+        envelope.open_with_shares(blob, party.shares[:3])
+    assert caught.value.code == "crypto.key_check_failed"
+    assert caught.value.details["role"] == "opening"

@@ -6,6 +6,7 @@ from yiwang.catalog.api import router as catalog_router
 from yiwang.identity.api import router as identity_router
 from yiwang.platform.api.routing import make_api
 from yiwang.platform.outbox.api import router as feed_router
+from yiwang.platform.storage.api import router as files_router
 from yiwang.registry.api import router as registry_router
 
 api = make_api()
@@ -13,3 +14,4 @@ api.add_router("/", feed_router)
 api.add_router("/auth", identity_router)
 api.add_router("/catalog", catalog_router)
 api.add_router("/registry", registry_router)
+api.add_router("/files", files_router)

@@ -179,6 +179,15 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = True
 MEDIA_ROOT = DATA_DIR / "media"
 
+# -- document store (platform.storage, docs/storage.md) -----------------------------------------------------------
+YIWANG_STORAGE = {
+    "BACKEND": "yiwang.platform.storage.blobs.LocalFilesystemBlobStore",
+    "OPTIONS": {"root": DATA_DIR / "blobs"},
+    "VIRUS_SCANNER": "yiwang.platform.storage.scanning.NoVirusScanner",
+}
+# Uploads go to disk and are cut off past the largest size limit, so one request cannot fill the disk.
+FILE_UPLOAD_HANDLERS = ["yiwang.platform.storage.uploads.BoundedUploadHandler"]
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

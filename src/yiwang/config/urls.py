@@ -8,6 +8,7 @@ urlpatterns = [
     path("accounts/", include("yiwang.identity.urls")),
     path("catalog/", include("yiwang.catalog.urls")),
     path("registry/", include("yiwang.registry.urls")),
+    path("files/", include("yiwang.platform.storage.urls")),
     path("admin/", admin.site.urls),
     path("", include("yiwang.portal.urls")),
 ]

@@ -691,6 +691,12 @@ def _duplicate_person() -> Conflict:
     )
 
 
+def _certificate_rows(certificates: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
+    return sorted(
+        (c["certificate_type"], c["number"], c.get("specialty") or "", _json(c.get("valid_to"))) for c in certificates
+    )
+
+
 def _save_certificates(p: Personnel, certificates: list[dict[str, Any]]) -> None:
     PractisingCertificate.objects.filter(personnel=p).delete()
     PractisingCertificate.objects.bulk_create(PractisingCertificate(personnel=p, **c) for c in certificates)
@@ -759,6 +765,10 @@ def do_update_personnel(
             only |= {"id_document_type", "id_number"}
         clean = check_personnel(changes, local_date(act.now), only=only)
         certificates = clean.pop("certificates", None)
+        if certificates is not None and _certificate_rows(certificates) == _certificate_rows(
+            list(p.certificates.values("certificate_type", "number", "specialty", "valid_to"))
+        ):
+            certificates = None  # the same list again: not a change
         before = _personnel_summary(p)
         changed = {k: v for k, v in clean.items() if getattr(p, k) != v}
         if reinstate is not None and reinstate != p.is_active:

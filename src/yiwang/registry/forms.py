@@ -113,7 +113,10 @@ class EntityForm(BootstrapForm):
         """The cleaned input as action data (capital in fen); call after ``is_valid()``."""
         data = {k: v for k, v in self.cleaned_data.items() if k != "registered_capital"}
         capital = (self.cleaned_data.get("registered_capital") or "").strip()
-        data["registered_capital_fen"] = parse_fen(capital) if capital else None
+        try:
+            data["registered_capital_fen"] = parse_fen(capital) if capital else None
+        except YiwangError as exc:
+            raise exc.at("registered_capital_fen") from None
         if data.get("kind") != EntityKind.NATURAL_PERSON:
             data.pop("id_document_type", None)
         if not data.get("legal_rep_id_number"):

@@ -209,24 +209,39 @@ def may_manage(actor: Actor, entity: Entity | EntityRef) -> bool:
 # -- labels --------------------------------------------------------------------------------------------------
 
 
+class _Labels:
+    """Labels of code-table values and region names, each table read once per query (lists stay at a
+    constant number of queries however many rows they show)."""
+
+    def __init__(self) -> None:
+        self._tables: dict[str, dict[str, str]] = {}
+        self._regions: dict[str, str] | None = None
+
+    def code(self, table: str, code: str) -> str:
+        if not code:
+            return ""
+        if table not in self._tables:
+            self._tables[table] = {e.code: e.label_zh for e in catalog.code_entries(table)}
+        return self._tables[table].get(code, code)
+
+    def region(self, code: str) -> str:
+        """The name of a region code; a code no longer valid keeps its last name."""
+        if self._regions is None:
+            self._regions = {}
+            day = _today()
+            for info in catalog.list_all_regions():  # ordered by code, then validity: the current one wins
+                if info.code not in self._regions or info.valid_on(day):
+                    self._regions[info.code] = info.name
+        return self._regions.get(code, code)
+
+
 def _code_label(table: str, code: str) -> str:
-    if not code:
-        return ""
-    return catalog.code_label(table, code) or code
+    return _Labels().code(table, code)
 
 
-def _region_name(code: str) -> str:
-    """The name of a region code; a code no longer valid today keeps its historical name."""
-    info = catalog.get_region(code)
-    if info is None:
-        history = [r for r in catalog.list_all_regions() if r.code == code]
-        return history[-1].name if history else code
-    return info.name
-
-
-def _ref(entity: Entity, roles: list[str] | None = None) -> EntityRef:
-    if roles is None:
-        roles = sorted(r.role for r in entity.roles.all())
+def _ref(entity: Entity, labels: _Labels | None = None) -> EntityRef:
+    labels = labels or _Labels()
+    roles = sorted(r.role for r in entity.roles.all())
     return EntityRef(
         id=entity.pk,
         kind=entity.kind,
@@ -234,11 +249,11 @@ def _ref(entity: Entity, roles: list[str] | None = None) -> EntityRef:
         uscc=entity.uscc,
         name=entity.name,
         region_code=entity.region_code,
-        region_name=_region_name(entity.region_code),
+        region_name=labels.region(entity.region_code),
         status=entity.status,
         status_label=EntityStatus(entity.status).label,
         roles=tuple(roles),
-        role_labels=tuple(_code_label(T_PARTY_ROLE, r) for r in roles),
+        role_labels=tuple(labels.code(T_PARTY_ROLE, r) for r in roles),
     )
 
 
@@ -317,7 +332,8 @@ def get_entity_ref(entity_id: int) -> EntityRef | None:
 
 def get_entity_refs(entity_ids: list[int]) -> dict[int, EntityRef]:
     """Public summaries of several entities at once, by id."""
-    return {e.pk: _ref(e) for e in Entity.objects.filter(pk__in=entity_ids).prefetch_related("roles")}
+    labels = _Labels()
+    return {e.pk: _ref(e, labels) for e in Entity.objects.filter(pk__in=entity_ids).prefetch_related("roles")}
 
 
 def find_entity_by_uscc(code: str) -> EntityRef | None:
@@ -353,7 +369,7 @@ def search_entities_for(
     text = (q or "").strip()
     if text:
         key = normalise_name(text)
-        qs = qs.filter(Q(name_key__icontains=key) | Q(uscc=text.upper()))
+        qs = qs.filter(Q(name_key__icontains=key) | Q(uscc__startswith=text.upper()))
     if region:
         code = region.strip()
         if code.endswith("0000"):
@@ -371,7 +387,8 @@ def search_entities_for(
         qs = qs.exclude(Q(kind=EntityKind.NATURAL_PERSON) & ~Q(pk__in=list(actor.entity_ids())))
     total = qs.count()
     page = list(qs.order_by("name_key", "pk").prefetch_related("roles")[offset : offset + limit])
-    return SearchResult(total=total, items=[_ref(e) for e in page], limit=limit, offset=offset)
+    labels = _Labels()
+    return SearchResult(total=total, items=[_ref(e, labels) for e in page], limit=limit, offset=offset)
 
 
 def list_entities_of(actor: Actor) -> list[EntityRef]:
@@ -379,7 +396,9 @@ def list_entities_of(actor: Actor) -> list[EntityRef]:
     ids = actor.entity_ids()
     if not ids:
         return []
-    return [_ref(e) for e in Entity.objects.filter(pk__in=ids).order_by("name_key", "pk").prefetch_related("roles")]
+    labels = _Labels()
+    qs = Entity.objects.filter(pk__in=ids).order_by("name_key", "pk").prefetch_related("roles")
+    return [_ref(e, labels) for e in qs]
 
 
 # -- 零提供 -------------------------------------------------------------------------------------------------------
@@ -397,13 +416,13 @@ def _today() -> date:
     return local_date(now())
 
 
-def _qualification_view(q: Qualification, on: date) -> QualificationView:
+def _qualification_view(q: Qualification, on: date, labels: _Labels) -> QualificationView:
     status = qualification_status(q.valid_from, q.valid_to, on, withdrawn=q.withdrawn_at is not None)
     return QualificationView(
         id=q.pk,
         entity_id=q.entity_id,
         qualification_type=q.qualification_type,
-        qualification_type_label=_code_label(T_QUALIFICATION, q.qualification_type),
+        qualification_type_label=labels.code(T_QUALIFICATION, q.qualification_type),
         certificate_no=q.certificate_no,
         level=q.level,
         scope=q.scope,
@@ -429,7 +448,8 @@ def list_valid_qualifications(
     )
     if qualification_type:
         qs = qs.filter(qualification_type=qualification_type)
-    return [_qualification_view(q, day) for q in qs.order_by("qualification_type", "pk")]
+    labels = _Labels()
+    return [_qualification_view(q, day, labels) for q in qs.order_by("qualification_type", "pk")]
 
 
 def list_qualifications_for(actor: Actor, entity_id: int, on: date | None = None) -> list[QualificationView]:
@@ -439,7 +459,8 @@ def list_qualifications_for(actor: Actor, entity_id: int, on: date | None = None
     if not sees_everything(actor, entity_id):
         return list_valid_qualifications(entity_id, day)
     qs = Qualification.objects.filter(entity_id=entity_id).order_by("withdrawn_at", "qualification_type", "pk")
-    return [_qualification_view(q, day) for q in qs]
+    labels = _Labels()
+    return [_qualification_view(q, day, labels) for q in qs]
 
 
 def get_qualification_for(actor: Actor, entity_id: int, qualification_id: int) -> QualificationView:
@@ -457,13 +478,13 @@ def get_qualification_for(actor: Actor, entity_id: int, qualification_id: int) -
 # -- personnel ---------------------------------------------------------------------------------------------------
 
 
-def _personnel_view(p: Personnel, *, full: bool) -> PersonnelView:
+def _personnel_view(p: Personnel, *, full: bool, labels: _Labels) -> PersonnelView:
     return PersonnelView(
         id=p.pk,
         entity_id=p.entity_id,
         name=p.name,
         personnel_role=p.personnel_role,
-        personnel_role_label=_code_label(T_PERSONNEL_ROLE, p.personnel_role),
+        personnel_role_label=labels.code(T_PERSONNEL_ROLE, p.personnel_role),
         title=p.title,
         is_active=p.is_active,
         id_document_type=p.id_document_type if full else None,
@@ -471,7 +492,7 @@ def _personnel_view(p: Personnel, *, full: bool) -> PersonnelView:
         certificates=tuple(
             CertificateView(
                 certificate_type=c.certificate_type,
-                certificate_type_label=_code_label(T_PRACTISING, c.certificate_type),
+                certificate_type_label=labels.code(T_PRACTISING, c.certificate_type),
                 number=c.number,
                 specialty=c.specialty,
                 valid_to=c.valid_to,
@@ -490,7 +511,8 @@ def list_personnel_for(actor: Actor, entity_id: int, *, include_inactive: bool =
     qs = Personnel.objects.filter(entity_id=entity_id).prefetch_related("certificates")
     if not (include_inactive and full):
         qs = qs.filter(is_active=True)
-    return [_personnel_view(p, full=full) for p in qs.order_by("-is_active", "pk")]
+    labels = _Labels()
+    return [_personnel_view(p, full=full, labels=labels) for p in qs.order_by("-is_active", "pk")]
 
 
 def get_personnel_for(actor: Actor, entity_id: int, personnel_id: int) -> PersonnelView:

@@ -16,7 +16,6 @@ from yiwang.registry.domain.rules import (
     FieldErrors,
     check_capital,
     check_not_future,
-    check_validity_dates,
     clean_text,
     parse_date,
     validate_document_number,
@@ -315,10 +314,6 @@ QUALIFICATION_FIELDS = (
     "valid_from",
     "valid_to",
 )
-
-
-def check_dates(valid_from: date | None, valid_to: date | None) -> None:
-    check_validity_dates(valid_from, valid_to)
 
 
 PERSONNEL_FIELDS = ("name", "id_document_type", "id_number", "personnel_role", "title", "certificates")

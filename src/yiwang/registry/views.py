@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
+from functools import wraps
 from typing import Any
 
 from django.contrib import messages
@@ -27,13 +28,12 @@ PAGE = 20
 
 
 def _signed_in(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    @wraps(view)
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if not request.actor.is_authenticated:
             return redirect_to_login(request.get_full_path())
         return view(request, *args, **kwargs)
 
-    wrapped.__name__ = view.__name__
-    wrapped.__doc__ = view.__doc__
     return wrapped
 
 
@@ -94,7 +94,7 @@ def detail(request: HttpRequest, entity_id: int) -> HttpResponse:
         else "",
         "qualifications": queries.list_qualifications_for(request.actor, entity_id),
         "personnel": queries.list_personnel_for(request.actor, entity_id),
-        "changes": [_timeline_item(c) for c in changes] if changes is not None else None,
+        "changes": _timeline(changes) if changes is not None else None,
         "accounts": queries.list_bank_accounts_for(request.actor, entity_id) if view.full else None,
         "status_form": StatusForm() if queries.may_change_status(request.actor, view) else None,
     }
@@ -139,37 +139,42 @@ _ENUM_LABELS = {
 }
 
 
-def _describe(value: Any, key: str = "") -> str:
+def _describe(value: Any, key: str, labels: dict[str, dict[str, str]]) -> str:
     """A timeline value in words: code values by their labels, nested values as "label：value；…"."""
     if value is None or value == "":
         return ""
     if isinstance(value, dict):
         parts = [
-            f"{_VALUE_LABELS.get(k, k)}：{_describe(v, k)}"
+            f"{_VALUE_LABELS.get(k, k)}：{_describe(v, k, labels)}"
             for k, v in value.items()
             if k != "id" and v not in ("", None)
         ]
         return "；".join(parts)
     if isinstance(value, list):
-        return "、".join(_describe(v, key) for v in value)
+        return "、".join(_describe(v, key, labels) for v in value)
     if isinstance(value, bool):
         return "是" if value else "否"
     if key in _ENUM_LABELS:
         return _ENUM_LABELS[key].get(value, str(value))
     if key in _CODE_TABLES:
-        return queries.code_label(_CODE_TABLES[key], str(value))
+        return labels[_CODE_TABLES[key]].get(str(value), str(value))
     return str(value)
 
 
-def _timeline_item(change: queries.ChangeView) -> dict[str, Any]:
+def _timeline(changes: list[queries.ChangeView]) -> list[dict[str, Any]]:
+    labels = {table: dict(queries.choices(table)) for table in set(_CODE_TABLES.values())}
+    return [_timeline_item(c, labels) for c in changes]
+
+
+def _timeline_item(change: queries.ChangeView, labels: dict[str, dict[str, str]]) -> dict[str, Any]:
     return {
         "version": change.version,
         "changed_at": change.changed_at,
         "actor_label": change.actor_label,
         "label": _CHANGE_LABELS.get(change.field, change.field),
         "note": change.note,
-        "old": _describe(change.old_value, change.field),
-        "new": _describe(change.new_value, change.field),
+        "old": _describe(change.old_value, change.field, labels),
+        "new": _describe(change.new_value, change.field, labels),
     }
 
 
@@ -230,7 +235,7 @@ def _prefill(params: Any) -> tuple[dict[str, Any], dict[str, Any]]:
     notice["record"] = record
     for key, value in record.as_prefill().items():
         if key == "registered_capital_fen":
-            key, value = "registered_capital", f"{value / 100:.2f}" if value is not None else ""
+            key, value = "registered_capital", str(Money(value).to_yuan())
         if not values.get(key):
             values[key] = value.isoformat() if isinstance(value, date) else value
     return values, notice

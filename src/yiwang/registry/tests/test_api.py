@@ -335,3 +335,16 @@ def test_every_post_is_idempotent_and_every_operation_declares_422(api, db):
             if method in ("patch", "put"):
                 names = [p["name"] for p in operation.get("parameters", [])]
                 assert "If-Match" in names, path
+
+
+def test_search_reads_a_constant_number_of_queries(anna, api, django_assert_max_num_queries):
+    from yiwang.registry.tests.support import SOLE_TRADER
+
+    for uscc in (PUJIANG, MINHANG, UNKNOWN):
+        data = full_org_data() if uscc == UNKNOWN else org_data(uscc, roles=["bidder", "supplier"])
+        created(anna.post("/registry/entities", data))
+    created(anna.post("/registry/entities", org_data(SOLE_TRADER, kind="individual_business")))
+    with django_assert_max_num_queries(8):
+        body = api.get("/registry/entities", {"region": "310000"}).json()
+    assert body["total"] == 4
+    assert all(item["region_name"] != item["region_code"] for item in body["items"])

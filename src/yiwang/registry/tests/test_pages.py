@@ -103,6 +103,8 @@ def test_own_entity_page_shows_everything(browse, company):
     assert "主体登记" in page
     assert "基本存款账户" in page
     assert "变更登记" in page  # management links
+    assert "project_manager" not in page  # code values appear by their labels, in the timeline too
+    assert "类别：项目负责人（项目经理）" in page
     assert "主体状态（交易中心）" not in page
     staff_page = html(browse(staff()).get(reverse("registry:detail", args=[company.pk])))
     assert "主体状态（交易中心）" in staff_page

@@ -325,3 +325,17 @@ def test_basic_account_changes_need_the_current_version_and_permission(entity):
 def test_closing_without_an_account(entity):
     error = refused(actions.do_close_basic_account, actor=admin_of(entity.pk), entity_id=entity.pk, expected_version=1)
     assert error.code == "registry.no_basic_account"
+
+
+def test_saving_the_same_person_again_changes_nothing(entity):
+    p = add_person(entity)
+    before = counts()
+    same = actions.do_update_personnel(
+        actor=admin_of(entity.pk),
+        entity_id=entity.pk,
+        personnel_id=p.pk,
+        changes={"name": "陈建华", "certificates": PERSON["certificates"]},
+        expected_version=1,
+    )
+    assert same.version == 1
+    assert counts() == before

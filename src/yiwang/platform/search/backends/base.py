@@ -1,0 +1,290 @@
+"""The search pipeline every adapter shares; adapters only answer a few narrow questions.
+
+``search`` works the same way on every engine:
+
+1. **count** the matches under the filters, stopping at ``COUNT_CAP`` (+1): the total is exact up to the cap,
+   then shown as "N+";
+2. **newest first**: the page of matches in ``(published_at, tiebreak)`` descending order — an index walk;
+3. **relevance** (bounded): take the newest ``RANK_WINDOW`` matches (the same walk), let the engine score
+   only those (FTS5 ``bm25``, PostgreSQL ``ts_rank_cd``), and order them by *tier* (how many query words
+   the title satisfies — computed here from the stored title tokens, so it is identical everywhere), then by
+   the engine's score, then newest first. Ranking never touches more than ``RANK_WINDOW`` documents, however
+   common the word (docs/search.md has the measurements);
+4. fetch the page's rows and cut highlighted titles and snippets from their original text;
+5. facet counts (category, region, stage) only when the match set is small enough to count exactly.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+
+from yiwang.kernel.errors import InvalidInput
+from yiwang.platform.search.domain import highlight
+from yiwang.platform.search.domain.documents import (
+    FacetCount,
+    SearchDocument,
+    SearchHit,
+    SearchPage,
+    SearchQuery,
+)
+from yiwang.platform.search.domain.matching import CompiledQuery, compile_query, tier
+from yiwang.platform.search.domain.segment import Segmenter, default_segmenter
+from yiwang.platform.search.ports import CheckReport, RebuildReport
+from yiwang.platform.search.sources import registered_sources
+
+FACETS = ("category", "region", "stage")
+TITLE_WEIGHT = 10.0  # a title word counts this many body words in the engines' scores
+
+
+@dataclass(frozen=True)
+class Limits:
+    count_cap: int = 10_000  # totals are exact up to here, then "10000+"
+    rank_window: int = 1_000  # relevance ranks at most the newest this many matches
+    facet_cap: int = 10_000  # facet counts only when the exact total is at most this
+    batch: int = 200  # documents per statement when indexing many
+
+    @classmethod
+    def from_settings(cls) -> Limits:
+        return cls(
+            count_cap=getattr(settings, "YIWANG_SEARCH_COUNT_CAP", cls.count_cap),
+            rank_window=getattr(settings, "YIWANG_SEARCH_RANK_WINDOW", cls.rank_window),
+            facet_cap=getattr(settings, "YIWANG_SEARCH_FACET_CAP", cls.facet_cap),
+        )
+
+
+@dataclass(frozen=True)
+class Candidate:
+    id: int
+    title_tokens: str
+
+
+class Row:
+    """What a stored document looks like to the pipeline (a model instance or the memory adapter's record)."""
+
+    id: int
+    kind: str
+    key: str
+    title: str
+    title_tokens: str
+    body: str
+    url: str
+    public: bool
+    category: str
+    region: str
+    stage: str
+    published_at: Any
+    amount_fen: int | None
+    extra: Mapping[str, Any]
+
+
+def title_tokens_of(segmenter: Segmenter, doc: SearchDocument) -> list[str]:
+    return segmenter.index_tokens(doc.title, unigrams=True)
+
+
+def body_tokens_of(segmenter: Segmenter, doc: SearchDocument) -> list[str]:
+    return segmenter.index_tokens(doc.body)
+
+
+def distinct(tokens: Iterable[str]) -> str:
+    return " ".join(dict.fromkeys(tokens))
+
+
+def dedupe(docs: Iterable[SearchDocument]) -> list[SearchDocument]:
+    """The last document for each ``(kind, key)``, in first-seen order."""
+    out: dict[tuple[str, str], SearchDocument] = {}
+    for doc in docs:
+        if not isinstance(doc, SearchDocument):
+            raise TypeError(f"expected a SearchDocument, got {type(doc).__name__}")
+        out[(doc.kind, doc.key)] = doc
+    return list(out.values())
+
+
+def page_too_deep(query: SearchQuery, bound: int) -> InvalidInput:
+    max_page = max(1, math.ceil(bound / query.size))
+    return InvalidInput(
+        "search.page_too_deep",
+        f"最多可翻到第 {max_page} 页，请增加关键词或筛选条件缩小范围",
+        f"results can be paged to page {max_page} at most; narrow the query or add filters",
+        {"page": query.page, "max_page": max_page},
+    )
+
+
+class BaseSearchIndex(ABC):
+    """The shared pipeline. Subclasses implement the ``_``-methods below."""
+
+    def __init__(self, *, segmenter: Segmenter | None = None, limits: Limits | None = None):
+        self.segmenter = segmenter or default_segmenter()
+        self.limits = limits or Limits.from_settings()
+
+    # -- writes ---------------------------------------------------------------------------------------
+    def index(self, doc: SearchDocument) -> None:
+        self.index_many([doc])
+
+    @abstractmethod
+    def index_many(self, docs: Iterable[SearchDocument]) -> int: ...
+
+    @abstractmethod
+    def remove(self, kind: str, key: str) -> bool: ...
+
+    @abstractmethod
+    def count(self) -> int: ...
+
+    @abstractmethod
+    def check(self) -> CheckReport: ...
+
+    def rebuild(self) -> RebuildReport:
+        sources = registered_sources()
+        indexed = 0
+        per_source: dict[str, int] = {}
+        touched: set[int] = set()
+        for source in sources:
+            batch: list[SearchDocument] = []
+            written = 0
+            for doc in source.iter_documents():
+                batch.append(doc)
+                if len(batch) >= self.limits.batch * 5:
+                    touched.update(self._write_batch(batch))
+                    written += len(batch)
+                    batch = []
+            if batch:
+                touched.update(self._write_batch(batch))
+                written += len(batch)
+            per_source[source.name] = written
+            indexed += written
+        kinds = tuple(k for s in sources for k in s.kinds)
+        removed = self._remove_untouched(kinds, touched) if kinds else 0
+        self._after_rebuild()
+        return RebuildReport(indexed=indexed, removed=removed, sources=per_source)
+
+    @abstractmethod
+    def _write_batch(self, docs: list[SearchDocument]) -> list[int]:
+        """Index one batch in its own transaction; return the ids written."""
+
+    @abstractmethod
+    def _remove_untouched(self, kinds: Sequence[str], touched: set[int]) -> int: ...
+
+    def _after_rebuild(self) -> None:  # noqa: B027 (optional hook)
+        pass
+
+    # -- the read side ------------------------------------------------------------------------------------
+    @abstractmethod
+    def _count(self, compiled: CompiledQuery | None, query: SearchQuery, cap: int) -> int:
+        """How many documents match, counting no further than ``cap + 1``."""
+
+    @abstractmethod
+    def _newest(
+        self, compiled: CompiledQuery | None, query: SearchQuery, offset: int, limit: int, *, few: bool
+    ) -> list[Candidate]:
+        """Matches in (published_at, tiebreak) descending order. ``few``: the match set is known to be at
+        most ``count_cap`` (lets an engine drive the plan from the matches rather than from the date index)."""
+
+    @abstractmethod
+    def _scores(self, compiled: CompiledQuery, ids: Sequence[int]) -> dict[int, float]:
+        """The engine's relevance score (higher is better) for each of ``ids``."""
+
+    @abstractmethod
+    def _fetch(self, ids: Sequence[int]) -> dict[int, Row]: ...
+
+    @abstractmethod
+    def _facet_rows(self, compiled: CompiledQuery | None, query: SearchQuery) -> Iterable[tuple[str, str, str, int]]:
+        """``(category, region, stage, count)`` for the whole match set."""
+
+    def search(self, query: SearchQuery) -> SearchPage:
+        started = time.perf_counter()
+        compiled = compile_query(query.text, self.segmenter) if query.text else None
+        ranked = compiled is not None and query.sort == "relevance"
+        bound = self.limits.rank_window if ranked else self.limits.count_cap
+        if query.offset >= bound:
+            raise page_too_deep(query, bound)
+        if compiled is not None and compiled.empty:  # only punctuation or noise: nothing can match
+            return self._page(query, compiled, 0, True, [], {}, {}, None, started)
+        counted = self._count(compiled, query, self.limits.count_cap)
+        exact = counted <= self.limits.count_cap
+        total = min(counted, self.limits.count_cap)
+        scores: dict[int, float] = {}
+        if ranked and total:
+            assert compiled is not None
+            window = self._newest(compiled, query, 0, min(total, self.limits.rank_window), few=exact)
+            scores = self._scores(compiled, [c.id for c in window])
+            tiers = {c.id: tier(compiled, frozenset(c.title_tokens.split())) for c in window}
+            order = sorted(range(len(window)), key=lambda i: (-tiers[window[i].id], -scores.get(window[i].id, 0.0), i))
+            page = [window[i] for i in order[query.offset : query.offset + query.size]]
+        elif query.offset < total:
+            page = self._newest(compiled, query, query.offset, query.size, few=exact)
+        else:
+            page = []
+        rows = self._fetch([c.id for c in page])
+        facets = None
+        if exact and total <= self.limits.facet_cap:
+            facets = self._facets(compiled, query) if total else {f: () for f in FACETS}
+        return self._page(query, compiled, total, exact, page, rows, scores if ranked else {}, facets, started)
+
+    def _facets(self, compiled: CompiledQuery | None, query: SearchQuery) -> dict[str, tuple[FacetCount, ...]]:
+        counts: dict[str, dict[str, int]] = {f: {} for f in FACETS}
+        for category, region, stage, n in self._facet_rows(compiled, query):
+            for facet, value in zip(FACETS, (category, region, stage), strict=True):
+                if value:
+                    counts[facet][value] = counts[facet].get(value, 0) + n
+        return {
+            facet: tuple(FacetCount(v, n) for v, n in sorted(values.items(), key=lambda kv: (-kv[1], kv[0])))
+            for facet, values in counts.items()
+        }
+
+    def _page(
+        self,
+        query: SearchQuery,
+        compiled: CompiledQuery | None,
+        total: int,
+        exact: bool,
+        page: list[Candidate],
+        rows: Mapping[int, Row],
+        scores: Mapping[int, float],
+        facets: Mapping[str, tuple[FacetCount, ...]] | None,
+        started: float,
+    ) -> SearchPage:
+        terms = compiled.terms if compiled is not None else ()
+        hits = []
+        for candidate in page:
+            row = rows.get(candidate.id)
+            if row is None:  # removed between the two reads (another transaction committed in between)
+                continue
+            hits.append(
+                SearchHit(
+                    kind=row.kind,
+                    key=row.key,
+                    title=row.title,
+                    title_html=highlight.highlight(row.title, terms),
+                    snippet_html=highlight.snippet(row.body, terms),
+                    url=row.url,
+                    public=bool(row.public),
+                    category=row.category,
+                    region=row.region,
+                    stage=row.stage,
+                    published_at=row.published_at,
+                    amount_fen=row.amount_fen,
+                    extra=dict(row.extra or {}),
+                    score=scores.get(candidate.id) if scores else None,
+                    tier=tier(compiled, frozenset(row.title_tokens.split())) if compiled is not None else 0,
+                )
+            )
+        ranked = compiled is not None and query.sort == "relevance"
+        reachable = min(total, self.limits.rank_window if ranked else self.limits.count_cap)
+        return SearchPage(
+            total=total,
+            total_exact=exact,
+            hits=tuple(hits),
+            page=query.page,
+            size=query.size,
+            sort=query.sort,
+            max_page=max(1, math.ceil(reachable / query.size)),
+            terms=terms,
+            facets=facets,
+            took_ms=round((time.perf_counter() - started) * 1000, 2),
+        )

@@ -1,0 +1,74 @@
+"""PostgreSQL adapter (the production profile): a ``tsv tsvector`` column on ``search_document`` + GIN.
+
+The lexemes are exactly our pre-segmented tokens (the tsvector is written as a literal with positions;
+title words carry weight A), the query is a ``tsquery`` literal over the same tokens: no parser, dictionary
+or stemmer of PostgreSQL changes them, which is what ``to_tsvector('simple', …)`` would amount to for such
+tokens, minus its dependence on the database's locale. Filters and the newest-first order use btree
+indexes; PostgreSQL's planner chooses between the GIN index (rare words) and the date index (common words)
+from its tsvector statistics. ``ts_rank_cd`` runs only over the ranking window.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from yiwang.platform.search.backends.base import TITLE_WEIGHT, Candidate
+from yiwang.platform.search.backends.sql import SqlSearchIndex
+from yiwang.platform.search.domain.documents import SearchQuery
+from yiwang.platform.search.domain.matching import CompiledQuery, to_tsquery, to_tsvector
+from yiwang.platform.search.ports import CheckReport
+
+_NEWEST = "ORDER BY d.published_at DESC, d.tiebreak DESC"
+# ts_rank_cd weights for {D, C, B, A}: title words (A) count TITLE_WEIGHT times body words (D)
+_WEIGHTS = "{%s, 0.2, 0.4, 1.0}" % (1.0 / TITLE_WEIGHT)
+_NORMALISE = 1  # divide the rank by 1 + log(document length), as bm25 normalises for length
+
+
+class PgSearchIndex(SqlSearchIndex):
+    vendor = "postgresql"
+    extra_columns = (("tsv", "%s::tsvector"),)
+
+    def _engine_values(self, title_tokens: list[str], body_tokens: list[str]) -> list[Any]:
+        return [to_tsvector(title_tokens, body_tokens)]
+
+    def _match(self, compiled: CompiledQuery | None, query: SearchQuery) -> tuple[str, list[Any]]:
+        where, params = self._where(query)
+        if compiled is None:
+            return where, params
+        return f"d.tsv @@ %s::tsquery AND {where}", [to_tsquery(compiled), *params]
+
+    def _count(self, compiled: CompiledQuery | None, query: SearchQuery, cap: int) -> int:
+        where, params = self._match(compiled, query)
+        sql = f"SELECT count(*) FROM (SELECT 1 FROM search_document d WHERE {where} LIMIT %s) s"  # noqa: S608
+        return self._rows(sql, [*params, cap + 1])[0][0]
+
+    def _newest(
+        self, compiled: CompiledQuery | None, query: SearchQuery, offset: int, limit: int, *, few: bool
+    ) -> list[Candidate]:
+        where, params = self._match(compiled, query)
+        sql = f"SELECT d.id, d.title_tokens FROM search_document d WHERE {where} {_NEWEST} LIMIT %s OFFSET %s"  # noqa: S608
+        return [Candidate(row_id, tokens) for row_id, tokens in self._rows(sql, [*params, limit, offset])]
+
+    def _scores(self, compiled: CompiledQuery, ids: Sequence[int]) -> dict[int, float]:
+        if not ids:
+            return {}
+        sql = (
+            f"SELECT d.id, ts_rank_cd('{_WEIGHTS}', d.tsv, %s::tsquery, {_NORMALISE}) "  # noqa: S608
+            "FROM search_document d WHERE d.id = ANY(%s)"
+        )
+        return {row_id: float(score) for row_id, score in self._rows(sql, [to_tsquery(compiled), list(ids)])}
+
+    def _facet_rows(self, compiled: CompiledQuery | None, query: SearchQuery) -> Iterable[tuple[str, str, str, int]]:
+        where, params = self._match(compiled, query)
+        sql = f"SELECT d.category, d.region, d.stage, count(*) FROM search_document d WHERE {where} GROUP BY 1, 2, 3"  # noqa: S608
+        return self._rows(sql, params)
+
+    def check(self) -> CheckReport:
+        documents = self._rows("SELECT count(*) FROM search_document", [])[0][0]
+        empty = self._rows("SELECT count(*) FROM search_document WHERE tsv = ''::tsvector", [])[0][0]
+        problems = (f"{empty} documents without a tsvector",) if empty else ()
+        return CheckReport(documents=documents, problems=problems)
+
+    def _after_rebuild(self) -> None:
+        self._execute("ANALYZE search_document")

@@ -1,0 +1,190 @@
+"""What the two database adapters share: the document table, upserts, filters as SQL, removal, fetching."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from django.db import connection, transaction
+
+from yiwang.platform.clock import now
+from yiwang.platform.search.backends.base import (
+    BaseSearchIndex,
+    body_tokens_of,
+    dedupe,
+    distinct,
+    title_tokens_of,
+)
+from yiwang.platform.search.domain.documents import SearchDocument, SearchQuery, region_range
+from yiwang.platform.search.models import IndexedDocument
+
+TABLE = "search_document"
+_COLUMNS = (
+    "kind",
+    "key",
+    "public",
+    "category",
+    "region",
+    "stage",
+    "published_at",
+    "tiebreak",
+    "amount_fen",
+    "indexed_at",
+    "url",
+    "extra",
+    "title",
+    "title_tokens",
+    "body",
+)
+_UPDATED = [c for c in _COLUMNS if c not in ("kind", "key")]
+
+
+def placeholders(n: int) -> str:
+    return ", ".join(["%s"] * n)
+
+
+class SqlSearchIndex(BaseSearchIndex):
+    """Base of the SQLite and PostgreSQL adapters (the full-text part is theirs)."""
+
+    vendor = ""
+    extra_columns: tuple[tuple[str, str], ...] = ()  # (column, placeholder) the engine adds to each row
+
+    # -- writes -----------------------------------------------------------------------------------------
+    def index_many(self, docs: Iterable[SearchDocument]) -> int:
+        docs = dedupe(docs)
+        with transaction.atomic():
+            for start in range(0, len(docs), self.limits.batch):
+                self._upsert(docs[start : start + self.limits.batch])
+        return len(docs)
+
+    def _write_batch(self, docs: list[SearchDocument]) -> list[int]:
+        docs = dedupe(docs)
+        ids: list[int] = []
+        with transaction.atomic():
+            for start in range(0, len(docs), self.limits.batch):
+                ids.extend(self._upsert(docs[start : start + self.limits.batch]))
+        return ids
+
+    def _engine_values(self, title_tokens: list[str], body_tokens: list[str]) -> list[Any]:
+        return []
+
+    def _after_upsert(self, cursor: Any, written: list[tuple[int, list[str], list[str]]]) -> None:
+        pass
+
+    def _upsert(self, docs: list[SearchDocument]) -> list[int]:
+        if not docs:
+            return []
+        ops = connection.ops
+        stamp = ops.adapt_datetimefield_value(now())
+        columns = [*_COLUMNS, *(c for c, _ in self.extra_columns)]
+        row_sql = "(" + ", ".join(["%s"] * len(_COLUMNS) + [p for _, p in self.extra_columns]) + ")"
+        params: list[Any] = []
+        tokens: dict[tuple[str, str], tuple[list[str], list[str]]] = {}
+        for doc in docs:
+            title_tokens = title_tokens_of(self.segmenter, doc)
+            body_tokens = body_tokens_of(self.segmenter, doc)
+            tokens[(doc.kind, doc.key)] = (title_tokens, body_tokens)
+            params += [
+                doc.kind,
+                doc.key,
+                doc.public,
+                doc.category,
+                doc.region,
+                doc.stage,
+                ops.adapt_datetimefield_value(doc.published_at),
+                doc.tiebreak,
+                doc.amount_fen,
+                stamp,
+                doc.url,
+                json.dumps(dict(doc.extra), ensure_ascii=False, sort_keys=True),
+                doc.title,
+                distinct(title_tokens),
+                doc.body,
+                *self._engine_values(title_tokens, body_tokens),
+            ]
+        updates = ", ".join(f"{c} = excluded.{c}" for c in [*_UPDATED, *(c for c, _ in self.extra_columns)])
+        values = ", ".join([row_sql] * len(docs))
+        # identifiers are constants; every value is a parameter
+        sql = (
+            f"INSERT INTO {TABLE} ({', '.join(columns)}) VALUES {values} "  # noqa: S608
+            f"ON CONFLICT (kind, key) DO UPDATE SET {updates} RETURNING id, kind, key"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            returned = cursor.fetchall()
+            written = [(row_id, *tokens[(kind, key)]) for row_id, kind, key in returned]
+            self._after_upsert(cursor, written)
+        return [w[0] for w in written]
+
+    def remove(self, kind: str, key: str) -> bool:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(f"DELETE FROM {TABLE} WHERE kind = %s AND key = %s", [kind, key])  # noqa: S608
+            return cursor.rowcount > 0
+
+    def count(self) -> int:
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT count(*) FROM {TABLE}")  # noqa: S608
+            return int(cursor.fetchone()[0])
+
+    def _remove_untouched(self, kinds: Sequence[str], touched: set[int]) -> int:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT id FROM {TABLE} WHERE kind IN ({placeholders(len(kinds))})",  # noqa: S608
+                list(kinds),
+            )
+            stale = [row[0] for row in cursor.fetchall() if row[0] not in touched]
+        for start in range(0, len(stale), 500):
+            chunk = stale[start : start + 500]
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute(f"DELETE FROM {TABLE} WHERE id IN ({placeholders(len(chunk))})", chunk)  # noqa: S608
+        return len(stale)
+
+    # -- reads ------------------------------------------------------------------------------------------
+    def _where(self, query: SearchQuery) -> tuple[str, list[Any]]:
+        """The filters as a SQL condition on alias ``d`` (the Python reference is ``memory.passes_filters``)."""
+        conds: list[str] = []
+        params: list[Any] = []
+        if not query.include_private:
+            conds.append("d.public")
+        elif query.private_regions is not None:
+            ranges = [region_range(r) for r in query.private_regions]
+            conds.append("(" + " OR ".join(["d.public", *["d.region BETWEEN %s AND %s"] * len(ranges)]) + ")")
+            params += [code for pair in ranges for code in pair]
+        for column, values in (("kind", query.kinds), ("category", query.categories), ("stage", query.stages)):
+            if values:
+                conds.append(f"d.{column} IN ({placeholders(len(values))})")
+                params += list(values)
+        if query.region:
+            conds.append("d.region BETWEEN %s AND %s")
+            params += list(region_range(query.region))
+        ops = connection.ops
+        if query.published_from is not None:
+            conds.append("d.published_at >= %s")
+            params.append(ops.adapt_datetimefield_value(query.published_from))
+        if query.published_to is not None:
+            conds.append("d.published_at < %s")
+            params.append(ops.adapt_datetimefield_value(query.published_to))
+        if query.min_amount_fen is not None:
+            conds.append("d.amount_fen >= %s")
+            params.append(query.min_amount_fen)
+        if query.max_amount_fen is not None:
+            conds.append("d.amount_fen <= %s")
+            params.append(query.max_amount_fen)
+        return (" AND ".join(conds) or "1 = 1"), params
+
+    def _fetch(self, ids: Sequence[int]) -> dict[int, Any]:
+        if not ids:
+            return {}
+        return {row.id: row for row in IndexedDocument.objects.filter(id__in=list(ids))}
+
+    @staticmethod
+    def _rows(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchall()
+
+    @staticmethod
+    def _execute(sql: str, params: list[Any] | None = None) -> None:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params or [])

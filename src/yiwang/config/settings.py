@@ -160,6 +160,8 @@ SECURE_REFERRER_POLICY = "same-origin"
 # The ports (Warehouse style): low tiers name what they need; the implementation is chosen here.
 YIWANG_ACTOR_RESOLVER = "yiwang.identity.auth.ActorResolver"
 YIWANG_CLOCK = "yiwang.kernel.clock.SystemClock"
+YIWANG_REGISTRY_AUTHORITATIVE_SOURCE = "yiwang.registry.sources.DemoAuthoritativeSource"  # 零提供 (demo register)
+YIWANG_REGISTRY_REGISTRATION_HOOK = "yiwang.identity.hooks.RegistrantBecomesAdmin"
 
 # -- i18n: Chinese first -------------------------------------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"

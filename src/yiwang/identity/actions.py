@@ -26,7 +26,7 @@ from yiwang.identity.models import (
     OrganisationKind,
     PersonalToken,
 )
-from yiwang.kernel.actors import Actor, Role
+from yiwang.kernel.actors import Actor, ActorKind, Role
 from yiwang.kernel.canonical import iso_utc
 from yiwang.kernel.errors import Conflict, InvalidInput, NotAuthenticated, NotFound, PermissionDenied
 from yiwang.kernel.ids import region_covers, validate_region_code_format, validate_uscc
@@ -34,6 +34,7 @@ from yiwang.kernel.versioning import check_version
 from yiwang.platform.actions import action
 from yiwang.platform.clock import now as clock_now
 from yiwang.platform.outbox.feed import Visibility
+from yiwang.registry import queries as registry_queries
 
 CLIENT_TOKEN_LIFETIME = timedelta(hours=1)
 MOBILE = re.compile(r"^1[3-9][0-9]{9}$")
@@ -434,3 +435,33 @@ def do_make_operator(*, actor: Actor, account: Account) -> Account:
         account.refresh_from_db()
         act.witness(account, {"is_staff": True})
         return account
+
+
+def do_grant_registrant_admin(*, actor: Actor, entity_id: int, agency: bool) -> Grant:
+    """Make the person who just registered ``entity_id`` its administrator.
+
+    Only the registrant may receive this, and only while the entity has no administrator yet; afterwards
+    administrators are added with :func:`do_grant_role` by an existing administrator or by staff.
+    """
+    if actor.kind is not ActorKind.ACCOUNT or registry_queries.registrant_of(entity_id) != actor.ref:
+        raise _forbidden("成为该主体的管理员", "become this entity's administrator")
+    role = Role.AGENCY if agency else Role.MARKET_ENTITY_USER
+    with action(actor, "identity.grant_registrant_admin") as act:
+        if Grant.objects.filter(entity_id=entity_id, admin=True, revoked_at__isnull=True).exists():
+            raise Conflict(
+                "identity.entity_has_admin",
+                "该主体已有管理员，请联系其管理员授权",
+                "The entity already has an administrator",
+            )
+        grant = Grant.objects.create(
+            account_id=int(actor.id),
+            role=role.value,
+            entity_id=entity_id,
+            admin=True,
+            granted_at=act.now,
+            granted_by=actor.ref,
+        )
+        payload = {"role": role.value, "entity_id": entity_id, "admin": True, "holder": f"account:{actor.id}"}
+        act.witness(grant, payload)
+        act.emit("identity.role_granted.v1", grant, payload, visibility=Visibility.RESTRICTED)
+        return grant

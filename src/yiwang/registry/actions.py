@@ -53,6 +53,7 @@ from yiwang.registry.models import (
     PractisingCertificate,
     Qualification,
 )
+from yiwang.registry.ports import registration_hook
 from yiwang.registry.sources import authoritative_source
 from yiwang.registry.validation import (
     KEY_FIELDS,
@@ -323,6 +324,7 @@ def do_register_entity(*, actor: Actor, data: Mapping[str, Any]) -> Entity:
             },
             visibility=_visibility(entity),
         )
+        registration_hook().entity_registered(actor=actor, entity_id=entity.pk, roles=tuple(clean["roles"]))
         return entity
 
 

@@ -342,6 +342,11 @@ def find_entity_by_uscc(code: str) -> EntityRef | None:
     return _ref(entity) if entity else None
 
 
+def registrant_of(entity_id: int) -> str | None:
+    """The actor ref (``account:12``) that registered the entity, or ``None`` for an unknown entity."""
+    return Entity.objects.filter(pk=entity_id).values_list("registered_by", flat=True).first()
+
+
 def entity_version(entity_id: int) -> int | None:
     """The current version of an entity (its ETag), or None."""
     return Entity.objects.filter(pk=entity_id).values_list("version", flat=True).first()

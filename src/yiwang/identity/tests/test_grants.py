@@ -88,3 +88,55 @@ def test_organisations_are_created_by_staff_admins_only(staff_admin_actor, make_
     with pytest.raises(InvalidInput) as caught:
         do_create_organisation(actor=staff_admin_actor, kind="bank", name="某银行", region_code="310000")
     assert caught.value.code == "identity.organisation_kind"
+
+
+def test_the_registrant_becomes_the_entity_administrator(make_account):
+    from yiwang.identity.auth import actor_for_account as actor_of
+    from yiwang.registry.actions import do_register_entity
+
+    person = make_account("registrant", "登记人")
+    entity = do_register_entity(
+        actor=actor_of(person),
+        data={
+            "kind": "legal_person",
+            "uscc": "91310000132260947A",
+            "roles": ["tender_agency"],
+            "contact_name": "登记人",
+            "contact_phone": "13800138000",
+        },
+    )
+    actor = actor_of(person)
+    assert actor.acts_for(entity.pk, admin=True)
+    assert actor.has_role(Role.AGENCY)
+    # nobody else can claim it, and the registrant cannot claim it twice
+    from yiwang.identity.actions import do_grant_registrant_admin
+
+    with pytest.raises(PermissionDenied):
+        do_grant_registrant_admin(actor=actor_of(make_account("intruder")), entity_id=entity.pk, agency=False)
+    with pytest.raises(Conflict):
+        do_grant_registrant_admin(actor=actor, entity_id=entity.pk, agency=False)
+
+
+def test_a_failed_grant_rolls_back_the_registration(make_account, monkeypatch):
+    from yiwang.identity import actions as identity_actions
+    from yiwang.identity.auth import actor_for_account as actor_of
+    from yiwang.registry import queries as registry_queries
+    from yiwang.registry.actions import do_register_entity
+
+    def broken(**kwargs):
+        raise RuntimeError("grant storage failed")
+
+    monkeypatch.setattr(identity_actions, "do_grant_registrant_admin", broken)
+    person = make_account("unlucky")
+    with pytest.raises(RuntimeError):
+        do_register_entity(
+            actor=actor_of(person),
+            data={
+                "kind": "legal_person",
+                "uscc": "91310115MA1FL2X37F",
+                "roles": ["bidder"],
+                "contact_name": "某人",
+                "contact_phone": "13800138000",
+            },
+        )
+    assert registry_queries.find_entity_by_uscc("91310115MA1FL2X37F") is None

@@ -53,3 +53,15 @@ def static_source(settings) -> Iterator[dict]:
     yield support.StaticSource.records
     support.StaticSource.records = {}
     sources._load.cache_clear()
+
+
+@pytest.fixture(autouse=True)
+def _no_registration_hook(settings) -> Iterator[None]:
+    """These tests act with made-up actors (no accounts exist), so identity's hook — which makes a real
+    registrant its entity's administrator — is switched off here; identity's own tests cover it."""
+    from yiwang.registry.ports import registration_hook
+
+    settings.YIWANG_REGISTRY_REGISTRATION_HOOK = ""
+    registration_hook.cache_clear()
+    yield
+    registration_hook.cache_clear()

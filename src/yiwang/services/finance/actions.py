@@ -601,7 +601,7 @@ def _credit_deposit(act: ActionRecorder, notice: BankNotice, deposit: Deposit, l
 
 def _post_payout(act: ActionRecorder, notice: BankNotice) -> None:
     refund = lock_objects.refund_by_instruction_for_update(notice.instruction_ref).first()
-    expected = (refund.amount_fen + refund.interest_fen) if refund else None
+    expected = refund.amount_fen if refund else None
     if (
         refund is None
         or refund.lot.bank_code != notice.bank_code
@@ -632,12 +632,13 @@ def _post_payout(act: ActionRecorder, notice: BankNotice) -> None:
     bank_account = ledger.ensure_account(
         ledger.bank_code_of(lot.bank_code), AccountKind.BANK_CLEARING, act.now, bank_code=lot.bank_code
     )
-    legs = [dr(deposit.refund_account, expected), cr(bank_account, refund.amount_fen)]
-    if refund.interest_fen:
-        operating = ledger.ensure_account(
+    if refund.reason == Reason.INTEREST:  # interest is paid from the platform's own funds
+        source = ledger.ensure_account(
             ledger.operating_code(lot.bank_code), AccountKind.OPERATING_FUNDS, act.now, bank_code=lot.bank_code
         )
-        legs.append(cr(operating, refund.interest_fen))
+    else:
+        source = bank_account
+    legs = [dr(deposit.refund_account, refund.amount_fen), cr(source, refund.amount_fen)]
     entry = ledger.post(
         kind=JournalKind.REFUND_PAID,
         key=f"payout:{refund.pk}",
@@ -671,6 +672,8 @@ def _post_payout(act: ActionRecorder, notice: BankNotice) -> None:
     notice.status = NoticeStatus.POSTED
     notice.entry = entry
     notice.deposit = deposit
+    if refund.reason != Reason.INTEREST:
+        _add_interest(act, refund, lot)
     if (
         deposit.status == DepositStatus.RELEASED
         and not deposit.refunds.exclude(status=RefundStatus.PAID).exists()
@@ -1080,9 +1083,9 @@ def do_collect_fee(
 def do_instruct_refund(*, actor: Actor, refund_id: int) -> bank.PayoutInstruction | None:
     """Prepare (or re-send) the bank instruction of a due refund; ``None`` when there is nothing to send now.
 
-    The first time, interest is added where the rules require it (and the rates are listed), and the refund
-    gets its unique instruction reference; each attempt moves ``next_attempt_at`` on, so two clocks racing
-    send it once, and a re-sent instruction is paid once by the bank (same reference)."""
+    The first time, the refund gets its unique instruction reference; each attempt moves ``next_attempt_at``
+    on, so two clocks racing send it once, and a re-sent instruction is paid once by the bank (same reference).
+    Interest, where the rules require it, is added when the bank confirms the payment (see ``_add_interest``)."""
     with action(actor, "finance.instruct_refund") as act:
         refund = lock_objects.refund_qs_for_update(refund_id).first()
         if refund is None or refund.status not in (RefundStatus.PENDING, RefundStatus.INSTRUCTED):
@@ -1091,7 +1094,6 @@ def do_instruct_refund(*, actor: Actor, refund_id: int) -> bank.PayoutInstructio
             raise _NoChange(None)
         lot = refund.lot
         if refund.status == RefundStatus.PENDING:
-            _add_interest(act, refund, lot)
             refund.instruction_ref = f"YWRF{refund.pk:012d}"
             refund.status = RefundStatus.INSTRUCTED
             refund.instructed_at = act.now
@@ -1104,14 +1106,14 @@ def do_instruct_refund(*, actor: Actor, refund_id: int) -> bank.PayoutInstructio
                 "instruction_ref": refund.instruction_ref,
                 "attempt": refund.attempts,
                 "amount_fen": refund.amount_fen,
-                "interest_fen": refund.interest_fen,
+                "reason": refund.reason,
                 "payee_account": mask_account(refund.payee_account),
             },
         )
         return bank.PayoutInstruction(
             bank_code=lot.bank_code,
             ref=refund.instruction_ref or "",
-            amount_fen=refund.amount_fen + refund.interest_fen,
+            amount_fen=refund.amount_fen,
             payee_account=refund.payee_account,
             payee_name=refund.payee_name,
             memo=f"保证金退还 {lot.ref}",
@@ -1119,8 +1121,10 @@ def do_instruct_refund(*, actor: Actor, refund_id: int) -> bank.PayoutInstructio
 
 
 def _add_interest(act: ActionRecorder, refund: Refund, lot: Lot) -> None:
+    """After a refund was paid: the interest the rules require for it (bank interest for the holding period,
+    or late interest for the days past the deadline) becomes a follow-up payment of its own."""
     mode = interest_mode(finance_rules.Regime(lot.regime), Reason(refund.reason))
-    if mode is Interest.NONE:
+    if mode is Interest.NONE or refund.paid_at is None:
         return
     first_paid = refund.deposit.first_paid_at
     quote = quote_interest(
@@ -1128,7 +1132,7 @@ def _add_interest(act: ActionRecorder, refund: Refund, lot: Lot) -> None:
         refund.amount_fen,
         paid_on=local_date(first_paid) if first_paid else None,
         due_on=local_date(refund.due_at) if refund.due_at else None,
-        payout_on=local_date(act.now),
+        payout_on=local_date(refund.paid_at),
         rates=finance_rules.interest_rates(mode, act.now),
     )
     refund.interest_detail = {
@@ -1150,11 +1154,12 @@ def _add_interest(act: ActionRecorder, refund: Refund, lot: Lot) -> None:
             details={"missing": list(quote.missing), "mode": mode.value, "days": quote.days},
         )
     if quote.fen > 0:
+        deposit = refund.deposit
         expense = ledger.ensure_account(ledger.INTEREST_EXPENSE, AccountKind.INTEREST_EXPENSE, act.now)
-        ledger.post(
+        entry = ledger.post(
             kind=JournalKind.REFUND_INTEREST,
             key=f"interest:{refund.pk}",
-            legs=[dr(expense, quote.fen), cr(refund.deposit.refund_account, quote.fen)],
+            legs=[dr(expense, quote.fen), cr(deposit.refund_account, quote.fen)],
             effective_at=act.now,
             recorded_at=act.now,
             actor_ref=act.actor.ref,
@@ -1162,7 +1167,23 @@ def _add_interest(act: ActionRecorder, refund: Refund, lot: Lot) -> None:
             memo=f"退还利息（{mode.value}）",
             source=("finance.refund", str(refund.pk)),
         )
+        Refund.objects.create(
+            deposit=deposit,
+            lot=lot,
+            entity_id=refund.entity_id,
+            reason=Reason.INTEREST.value,
+            amount_fen=quote.fen,
+            anchor_at=refund.paid_at,
+            due_at=None,
+            payee_account=refund.payee_account,
+            payee_name=refund.payee_name,
+            next_attempt_at=act.now,
+            created_at=act.now,
+            release_entry=entry,
+            interest_detail={"for_refund": refund.pk, **refund.interest_detail},
+        )
         refund.interest_fen = quote.fen
+    refund.save(update_fields=["interest_fen", "interest_detail"])
 
 
 def do_flag_overdue_refunds(*, actor: Actor, now: datetime, limit: int = 500) -> int:

@@ -492,21 +492,22 @@ def build_reconciliation() -> ReconciliationReport:
         for s in statement:
             if s.direction == "in" and s.virtual_account in va_lot:
                 lot_bank.setdefault(va_lot[s.virtual_account], [0, 0])[0] += s.amount_fen
-        out_refunds = {
-            r["instruction_ref"]: (r["amount_fen"], r["interest_fen"])
-            for r in Refund.objects.filter(
-                instruction_ref__in=[s.instruction_ref for s in statement if s.direction == "out"]
-            ).values("instruction_ref", "amount_fen", "interest_fen")
-        }
+        interest_refs = set(
+            Refund.objects.filter(
+                reason=Reason.INTEREST.value,
+                instruction_ref__in=[s.instruction_ref for s in statement if s.direction == "out"],
+            ).values_list("instruction_ref", flat=True)
+        )
         interest = 0
         for s in statement:
             if s.direction != "out":
                 continue
-            principal, extra = out_refunds.get(s.instruction_ref, (s.amount_fen, 0))
-            stmt_out += principal
-            interest += extra
+            if s.instruction_ref in interest_refs:
+                interest += s.amount_fen
+                continue
+            stmt_out += s.amount_fen
             if s.instruction_ref in instr_lot:
-                lot_bank.setdefault(instr_lot[s.instruction_ref], [0, 0])[1] += principal
+                lot_bank.setdefault(instr_lot[s.instruction_ref], [0, 0])[1] += s.amount_fen
         # interest left the bank too, but was funded from the operating account: count it on its own line
         ledger_bank = _kind_total(AccountKind.BANK_CLEARING, code)
         bank_rows.append(BankReconciliation(code, ledger_bank, stmt_in - stmt_out - interest, interest))
@@ -523,6 +524,7 @@ def build_reconciliation() -> ReconciliationReport:
     )
     outs = dict(
         Refund.objects.filter(status=RefundStatus.PAID)
+        .exclude(reason=Reason.INTEREST.value)
         .values("lot__ref")
         .annotate(s=Sum("amount_fen"))
         .values_list("lot__ref", "s")

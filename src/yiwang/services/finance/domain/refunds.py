@@ -14,6 +14,8 @@ Interest (when the rules require it):
 - ``late_interest``: 87号令 Art. 38 (government procurement): a late refund carries interest at the PBoC
   loan rate marked up by ``gp.late_refund_interest_markup`` per cent, for the days late.
 
+Interest is known only when the bank confirms the refund (the payout day decides the days counted), so it is
+paid as a follow-up payment of its own (reason ``interest``), funded by the platform's operating funds.
 The base rates are themselves rules (``finance.demand_deposit_rate``, ``finance.pboc_loan_rate``); while the
 catalogue does not list them, no interest is added and the refund is flagged for staff.
 """
@@ -35,6 +37,7 @@ class Reason(StrEnum):
     TERMINATED = "terminated"  # 招标终止、流拍、项目取消: refund promptly
     UNEXPECTED = "unexpected"  # money arrived after the deposit was closed: refund promptly
     PARTIAL = "partial"  # an over-payment or a staff correction: refund promptly
+    INTEREST = "interest"  # interest owed on a refund (paid after it, from the platform's own funds)
 
 
 REASON_LABELS: dict[Reason, str] = {
@@ -44,6 +47,7 @@ REASON_LABELS: dict[Reason, str] = {
     Reason.TERMINATED: "项目终止退还",
     Reason.UNEXPECTED: "关闭后到账款退还",
     Reason.PARTIAL: "部分退还",
+    Reason.INTEREST: "利息",
 }
 
 
@@ -93,7 +97,12 @@ INTEREST_MODE: dict[Regime, dict[Reason, Interest]] = {
     Regime.WORKS: {Reason.LOSER: Interest.BANK, Reason.WINNER: Interest.BANK},
     Regime.GOODS: {Reason.LOSER: Interest.BANK, Reason.WINNER: Interest.BANK},
     Regime.SURVEY_DESIGN: {Reason.LOSER: Interest.BANK, Reason.WINNER: Interest.BANK},
-    Regime.GP: {Reason.LOSER: Interest.LATE, Reason.WINNER: Interest.LATE, Reason.WITHDRAWAL: Interest.LATE},
+    Regime.GP: {
+        Reason.LOSER: Interest.LATE,
+        Reason.WINNER: Interest.LATE,
+        Reason.WITHDRAWAL: Interest.LATE,
+        Reason.PARTIAL: Interest.LATE,
+    },
 }
 
 INTEREST_RATE_RULES: dict[Interest, tuple[str, ...]] = {

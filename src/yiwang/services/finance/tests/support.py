@@ -64,7 +64,7 @@ class Bidder:
 
 def make_bidder(uscc: str, account_number: str) -> Bidder:
     entity = registry_actions.do_register_entity(
-        actor=person("registrant"),
+        actor=SYSTEM,
         data={
             "kind": "legal_person",
             "uscc": uscc,

@@ -1,4 +1,5 @@
-"""The index's own table: one row per searchable document, with the original text and the filter columns.
+"""The index's own tables: one narrow row per searchable document (filters, order, title tokens) and one row
+with its original text.
 
 The full-text structure beside it depends on the engine and is made by the migration, not by a model:
 SQLite: the FTS5 table ``search_fts`` (rowid = ``IndexedDocument.id``) holding the token streams, plus a
@@ -12,7 +13,9 @@ from django.db import models
 
 
 class IndexedDocument(models.Model):
-    # small filter columns first: SQLite reads a row's columns in order, and the big texts come last
+    """The narrow part of a document: what filters, sorts and relevance tiers read (small rows, so walking
+    an index and looking rows up stays cheap). The text lives in :class:`IndexedText`."""
+
     kind = models.CharField(max_length=32)
     key = models.CharField(max_length=128)
     public = models.BooleanField()
@@ -23,11 +26,7 @@ class IndexedDocument(models.Model):
     tiebreak = models.BigIntegerField()  # orders documents published at the same instant (domain.tiebreak_of)
     amount_fen = models.BigIntegerField(null=True, blank=True)
     indexed_at = models.DateTimeField()
-    url = models.CharField(max_length=500, blank=True, default="")
-    extra = models.JSONField(default=dict, blank=True)
-    title = models.TextField()
     title_tokens = models.TextField()  # the distinct title tokens, space-separated (relevance tiers)
-    body = models.TextField(blank=True, default="")
 
     class Meta:
         db_table = "search_document"
@@ -35,13 +34,34 @@ class IndexedDocument(models.Model):
         verbose_name_plural = "索引文档"
         constraints = [models.UniqueConstraint(fields=["kind", "key"], name="search_doc_kind_key")]
         indexes = [
-            models.Index(fields=["published_at", "tiebreak"], name="search_doc_newest"),
-            models.Index(fields=["kind", "published_at", "tiebreak"], name="search_doc_kind_newest"),
-            models.Index(fields=["category", "published_at", "tiebreak"], name="search_doc_cat_newest"),
+            # newest first, carrying every filter column: a browse or a date walk never reads the table
+            models.Index(
+                fields=["published_at", "tiebreak", "public", "kind", "category", "region", "stage", "amount_fen"],
+                name="search_doc_newest",
+            ),
             models.Index(fields=["region", "published_at", "tiebreak"], name="search_doc_region_newest"),
-            models.Index(fields=["stage", "published_at", "tiebreak"], name="search_doc_stage_newest"),
-            models.Index(fields=["amount_fen"], name="search_doc_amount"),
+            models.Index(fields=["category", "published_at", "tiebreak"], name="search_doc_cat_newest"),
         ]
 
     def __str__(self) -> str:
-        return f"{self.kind}:{self.key} {self.title[:40]}"
+        return f"{self.kind}:{self.key}"
+
+
+class IndexedText(models.Model):
+    """The wide part: the original text highlights are cut from, read only for the hits of a page."""
+
+    document = models.OneToOneField(
+        IndexedDocument, primary_key=True, on_delete=models.CASCADE, related_name="text", db_column="document_id"
+    )
+    title = models.TextField()
+    body = models.TextField(blank=True, default="")
+    url = models.CharField(max_length=500, blank=True, default="")
+    extra = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        db_table = "search_document_text"
+        verbose_name = "索引文档正文"
+        verbose_name_plural = "索引文档正文"
+
+    def __str__(self) -> str:
+        return self.title[:40]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection, transaction
@@ -17,9 +18,10 @@ from yiwang.platform.search.backends.base import (
     title_tokens_of,
 )
 from yiwang.platform.search.domain.documents import SearchDocument, SearchQuery, region_range
-from yiwang.platform.search.models import IndexedDocument
+from yiwang.platform.search.models import IndexedText
 
 TABLE = "search_document"
+TEXT_TABLE = "search_document_text"
 _COLUMNS = (
     "kind",
     "key",
@@ -31,13 +33,28 @@ _COLUMNS = (
     "tiebreak",
     "amount_fen",
     "indexed_at",
-    "url",
-    "extra",
-    "title",
     "title_tokens",
-    "body",
 )
 _UPDATED = [c for c in _COLUMNS if c not in ("kind", "key")]
+_TEXT_COLUMNS = ("document_id", "title", "body", "url", "extra")
+
+
+@dataclass(frozen=True)
+class StoredRow:
+    id: int
+    kind: str
+    key: str
+    public: bool
+    category: str
+    region: str
+    stage: str
+    published_at: Any
+    amount_fen: int | None
+    title_tokens: str
+    title: str
+    body: str
+    url: str
+    extra: dict[str, Any]
 
 
 def placeholders(n: int) -> str:
@@ -80,11 +97,18 @@ class SqlSearchIndex(BaseSearchIndex):
         columns = [*_COLUMNS, *(c for c, _ in self.extra_columns)]
         row_sql = "(" + ", ".join(["%s"] * len(_COLUMNS) + [p for _, p in self.extra_columns]) + ")"
         params: list[Any] = []
+        texts: dict[tuple[str, str], list[Any]] = {}
         tokens: dict[tuple[str, str], tuple[list[str], list[str]]] = {}
         for doc in docs:
             title_tokens = title_tokens_of(self.segmenter, doc)
             body_tokens = body_tokens_of(self.segmenter, doc)
             tokens[(doc.kind, doc.key)] = (title_tokens, body_tokens)
+            texts[(doc.kind, doc.key)] = [
+                doc.title,
+                doc.body,
+                doc.url,
+                json.dumps(dict(doc.extra), ensure_ascii=False, sort_keys=True),
+            ]
             params += [
                 doc.kind,
                 doc.key,
@@ -96,11 +120,7 @@ class SqlSearchIndex(BaseSearchIndex):
                 doc.tiebreak,
                 doc.amount_fen,
                 stamp,
-                doc.url,
-                json.dumps(dict(doc.extra), ensure_ascii=False, sort_keys=True),
-                doc.title,
                 distinct(title_tokens),
-                doc.body,
                 *self._engine_values(title_tokens, body_tokens),
             ]
         updates = ", ".join(f"{c} = excluded.{c}" for c in [*_UPDATED, *(c for c, _ in self.extra_columns)])
@@ -110,17 +130,34 @@ class SqlSearchIndex(BaseSearchIndex):
             f"INSERT INTO {TABLE} ({', '.join(columns)}) VALUES {values} "  # noqa: S608
             f"ON CONFLICT (kind, key) DO UPDATE SET {updates} RETURNING id, kind, key"
         )
+        text_row = "(" + ", ".join(["%s"] * len(_TEXT_COLUMNS)) + ")"
+        text_updates = ", ".join(f"{c} = excluded.{c}" for c in _TEXT_COLUMNS[1:])
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             returned = cursor.fetchall()
+            text_params = [v for row_id, kind, key in returned for v in (row_id, *texts[(kind, key)])]
+            cursor.execute(
+                f"INSERT INTO {TEXT_TABLE} ({', '.join(_TEXT_COLUMNS)}) "  # noqa: S608
+                f"VALUES {', '.join([text_row] * len(returned))} "
+                f"ON CONFLICT (document_id) DO UPDATE SET {text_updates}",
+                text_params,
+            )
             written = [(row_id, *tokens[(kind, key)]) for row_id, kind, key in returned]
             self._after_upsert(cursor, written)
         return [w[0] for w in written]
 
+    def _delete_ids(self, cursor: Any, ids: Sequence[int]) -> None:
+        marks = placeholders(len(ids))
+        cursor.execute(f"DELETE FROM {TEXT_TABLE} WHERE document_id IN ({marks})", list(ids))  # noqa: S608
+        cursor.execute(f"DELETE FROM {TABLE} WHERE id IN ({marks})", list(ids))  # noqa: S608
+
     def remove(self, kind: str, key: str) -> bool:
         with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute(f"DELETE FROM {TABLE} WHERE kind = %s AND key = %s", [kind, key])  # noqa: S608
-            return cursor.rowcount > 0
+            cursor.execute(f"SELECT id FROM {TABLE} WHERE kind = %s AND key = %s", [kind, key])  # noqa: S608
+            ids = [row[0] for row in cursor.fetchall()]
+            if ids:
+                self._delete_ids(cursor, ids)
+            return bool(ids)
 
     def count(self) -> int:
         with connection.cursor() as cursor:
@@ -137,7 +174,7 @@ class SqlSearchIndex(BaseSearchIndex):
         for start in range(0, len(stale), 500):
             chunk = stale[start : start + 500]
             with transaction.atomic(), connection.cursor() as cursor:
-                cursor.execute(f"DELETE FROM {TABLE} WHERE id IN ({placeholders(len(chunk))})", chunk)  # noqa: S608
+                self._delete_ids(cursor, chunk)
         return len(stale)
 
     # -- reads ------------------------------------------------------------------------------------------
@@ -156,8 +193,13 @@ class SqlSearchIndex(BaseSearchIndex):
                 conds.append(f"d.{column} IN ({placeholders(len(values))})")
                 params += list(values)
         if query.region:
-            conds.append("d.region BETWEEN %s AND %s")
-            params += list(region_range(query.region))
+            lo, hi = region_range(query.region)
+            if lo == hi:  # a district: equality lets the (region, published_at) index give the order
+                conds.append("d.region = %s")
+                params.append(lo)
+            else:
+                conds.append("d.region BETWEEN %s AND %s")
+                params += [lo, hi]
         ops = connection.ops
         if query.published_from is not None:
             conds.append("d.published_at >= %s")
@@ -176,7 +218,26 @@ class SqlSearchIndex(BaseSearchIndex):
     def _fetch(self, ids: Sequence[int]) -> dict[int, Any]:
         if not ids:
             return {}
-        return {row.id: row for row in IndexedDocument.objects.filter(id__in=list(ids))}
+        out = {}
+        for text in IndexedText.objects.filter(document_id__in=list(ids)).select_related("document"):
+            d = text.document
+            out[d.id] = StoredRow(
+                id=d.id,
+                kind=d.kind,
+                key=d.key,
+                public=d.public,
+                category=d.category,
+                region=d.region,
+                stage=d.stage,
+                published_at=d.published_at,
+                amount_fen=d.amount_fen,
+                title_tokens=d.title_tokens,
+                title=text.title,
+                body=text.body,
+                url=text.url,
+                extra=text.extra,
+            )
+        return out
 
     @staticmethod
     def _rows(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:

@@ -7,14 +7,16 @@ It stores its own copy of the token streams, so a row can always be deleted or r
 contentless table could not delete rows in SQLite 3.40 without being handed the old tokens again). A trigger
 made by the migration deletes the FTS row with the document row. Writes run in the caller's transaction.
 
-Plans: when the match set under the filters is known to be small (at most the count cap), the query is
-driven from FTS5 (``search_fts CROSS JOIN search_document``) and sorted; when it is large, SQLite walks the
-``(published_at, tiebreak)`` index newest first and keeps the rows whose id is in the match set, stopping
-after the page — so a common word costs no more than a rare one. ``bm25`` runs only over the ranking window.
+Plans: when the match set under the filters is small, the query is driven from FTS5 (``search_fts CROSS
+JOIN search_document``: each match looked up in the narrow document table, then sorted); when it is dense
+enough that a walk is cheaper, SQLite walks the ``(published_at, tiebreak, …filters)`` index newest first,
+asks FTS5 about each row (``EXISTS … rowid = d.id``) and stops after the page — so a common word costs no
+more than a rare one. ``bm25`` runs only over the ranking window.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -25,12 +27,18 @@ from yiwang.platform.search.domain.matching import CompiledQuery, to_fts5
 from yiwang.platform.search.ports import CheckReport
 
 FTS = "search_fts"
+# measured costs (bench/search_bench.py, docs/search.md): one step of the date walk with its FTS5 probe, and
+# one match looked up and sorted; only their ratio matters
+PROBE_COST = 9.0
+LOOKUP_COST = 1.0
 _JOIN = f"{FTS} CROSS JOIN search_document d ON d.id = {FTS}.rowid"
 _NEWEST = "ORDER BY d.published_at DESC, d.tiebreak DESC"
 
 
 class Fts5SearchIndex(SqlSearchIndex):
     vendor = "sqlite"
+    probe_cost = PROBE_COST
+    lookup_cost = LOOKUP_COST
 
     def _after_upsert(self, cursor: Any, written: list[tuple[int, list[str], list[str]]]) -> None:
         ids = [w[0] for w in written]
@@ -55,19 +63,33 @@ class Fts5SearchIndex(SqlSearchIndex):
         if compiled is None:
             sql = f"SELECT d.id, d.title_tokens FROM search_document d WHERE {where} {_NEWEST} LIMIT %s OFFSET %s"  # noqa: S608
             args = [*params, limit, offset]
-        elif few:  # drive from the (small) match set, then sort it
+        elif few or not self._walk_is_cheaper(compiled, offset + limit):
+            # drive from the match set: look each match up, sort, keep the page
             sql = (
                 f"SELECT d.id, d.title_tokens FROM {_JOIN} WHERE {FTS} MATCH %s AND {where} "  # noqa: S608
                 f"{_NEWEST} LIMIT %s OFFSET %s"
             )
             args = [to_fts5(compiled), *params, limit, offset]
-        else:  # walk the date index and keep the rows in the (large) match set
+        else:
+            # walk the date index newest first, asking FTS5 about each row, and stop after the page
             sql = (
                 f"SELECT d.id, d.title_tokens FROM search_document d WHERE {where} "  # noqa: S608
-                f"AND d.id IN (SELECT rowid FROM {FTS} WHERE {FTS} MATCH %s) {_NEWEST} LIMIT %s OFFSET %s"
+                f"AND EXISTS (SELECT 1 FROM {FTS} WHERE {FTS} MATCH %s AND {FTS}.rowid = d.id) "
+                f"{_NEWEST} LIMIT %s OFFSET %s"
             )
             args = [*params, to_fts5(compiled), limit, offset]
         return [Candidate(row_id, tokens) for row_id, tokens in self._rows(sql, args)]
+
+    def _walk_is_cheaper(self, compiled: CompiledQuery, wanted: int) -> bool:
+        """Is walking the date index (≈ wanted / density probes) cheaper than sorting the match set (≈ matches
+        lookups)? Walking wins when matches > sqrt(wanted · documents · PROBE / LOOKUP); the matches are
+        counted (in FTS5 only, cheaply) no further than that."""
+        documents = self._rows("SELECT coalesce(max(id), 0) FROM search_document", [])[0][0]
+        threshold = int(math.sqrt(wanted * documents * self.probe_cost / self.lookup_cost))
+        if threshold >= documents:
+            return False
+        sql = f"SELECT count(*) FROM (SELECT 1 FROM {FTS} WHERE {FTS} MATCH %s LIMIT %s)"  # noqa: S608
+        return self._rows(sql, [to_fts5(compiled), threshold + 1])[0][0] > threshold
 
     def _scores(self, compiled: CompiledQuery, ids: Sequence[int]) -> dict[int, float]:
         if not ids:

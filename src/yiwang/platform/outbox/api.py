@@ -34,9 +34,12 @@ class FeedEventOut(Schema):
 class FeedPageOut(Schema):
     events: list[FeedEventOut]
     after: int
-    next_after: int = Field(description="pass as ?after= to read the next page")
-    last_seq: int
-    has_more: bool
+    next_after: int = Field(
+        description="pass as ?after= to read on: the last event's seq when more follow, else last_seq (a filtered "
+        "reader skips the events it did not ask for)"
+    )
+    last_seq: int = Field(description="the newest committed seq when the page was read; the page never goes past it")
+    has_more: bool = Field(description="more (matching) events exist up to last_seq: read again at once")
 
 
 class FeedQuery(Schema):

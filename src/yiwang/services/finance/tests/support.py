@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.apps import apps
 from django.http import HttpRequest
@@ -15,6 +15,7 @@ from yiwang.registry import actions as registry_actions
 from yiwang.services.finance import actions, bank
 
 SYSTEM = Actor.system("test")
+T0 = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)  # 2026-03-02 09:00 Shanghai, as the root conftest clock
 # demo companies of the registry's authoritative demo source
 PUJIANG = "91310115MA1FL2X37F"
 MINHANG = "91310112MA1G8K4P1Q"

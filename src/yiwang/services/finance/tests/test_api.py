@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from yiwang.services.finance import actions, bank, queries
+from yiwang.services.finance import actions, bank
 from yiwang.services.finance.models import BankNotice, Deposit, JournalEntry
 from yiwang.services.finance.tests import support
 

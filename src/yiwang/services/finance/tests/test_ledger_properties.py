@@ -27,6 +27,14 @@ class _Rollback(Exception):
     pass
 
 
+def _attempt(fn):
+    """``(result, None)``, or ``(None, code)`` when ``fn`` is refused with a Conflict."""
+    try:
+        return fn(), None
+    except Conflict as err:
+        return None, err.code
+
+
 class MoneyMachine(RuleBasedStateMachine):
     bidders: tuple = ()
     clock = None
@@ -61,10 +69,8 @@ class MoneyMachine(RuleBasedStateMachine):
         key = f"H{self.n}-{ref}"
         deposit = Deposit.objects.get(pk=self.deposits[who].pk)
         if key in self.refs:
-            try:
-                support.pay(deposit, amount, self.bidders[who].basic_account, ref=key)
-            except Conflict as err:  # same reference, other content
-                assert err.code == "finance.notice_ref_reused"
+            received, code = _attempt(lambda: support.pay(deposit, amount, self.bidders[who].basic_account, ref=key))
+            assert (received is not None and received.duplicate) or code == "finance.notice_ref_reused"
             return
         closed = deposit.closed_at is not None
         received = support.pay(deposit, amount, self.bidders[who].basic_account, ref=key)
@@ -89,8 +95,8 @@ class MoneyMachine(RuleBasedStateMachine):
     @rule(who=st.integers(0, 1), amount=st.one_of(st.none(), st.integers(1, 4_000_000)))
     def release(self, who: int, amount: int | None) -> None:
         bidder = self.bidders[who]
-        try:
-            refund = actions.do_release_deposit(
+        refund, code = _attempt(
+            lambda: actions.do_release_deposit(
                 actor=support.SYSTEM,
                 lot_ref=self.lot.ref,
                 entity_id=bidder.entity_id,
@@ -98,8 +104,9 @@ class MoneyMachine(RuleBasedStateMachine):
                 anchor_at=self.clock.now(),
                 amount_fen=amount,
             )
-        except Conflict as err:
-            assert err.code in ("finance.refund_exceeds_paid", "finance.nothing_to_release")
+        )
+        if code is not None:
+            assert code in ("finance.refund_exceeds_paid", "finance.nothing_to_release")
             assert self.held[who] == 0 or (amount is not None and amount > self.held[who])
             return
         assert refund.amount_fen <= self.held[who]
@@ -107,15 +114,16 @@ class MoneyMachine(RuleBasedStateMachine):
 
     @rule(who=st.integers(0, 1))
     def forfeit(self, who: int) -> None:
-        try:
-            actions.do_forfeit_deposit(
+        _entry, code = _attempt(
+            lambda: actions.do_forfeit_deposit(
                 actor=support.SYSTEM,
                 lot_ref=self.lot.ref,
                 entity_id=self.bidders[who].entity_id,
                 reason="late_withdrawal",
             )
-        except Conflict as err:
-            assert err.code == "finance.nothing_to_forfeit"
+        )
+        if code is not None:
+            assert code == "finance.nothing_to_forfeit"
             assert self.held[who] == 0
             return
         self.held[who] = 0

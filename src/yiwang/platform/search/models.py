@@ -39,8 +39,15 @@ class IndexedDocument(models.Model):
                 fields=["published_at", "tiebreak", "public", "kind", "category", "region", "stage", "amount_fen"],
                 name="search_doc_newest",
             ),
-            models.Index(fields=["region", "published_at", "tiebreak"], name="search_doc_region_newest"),
-            models.Index(fields=["category", "published_at", "tiebreak"], name="search_doc_cat_newest"),
+            # a district or a category first, then newest, then the other filters (covering as well)
+            models.Index(
+                fields=["region", "published_at", "tiebreak", "public", "kind", "category", "stage", "amount_fen"],
+                name="search_doc_region_newest",
+            ),
+            models.Index(
+                fields=["category", "published_at", "tiebreak", "public", "kind", "region", "stage", "amount_fen"],
+                name="search_doc_cat_newest",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -13,8 +13,10 @@ cannot be written as valid HTML text, are replaced by U+FFFD.
 from __future__ import annotations
 
 import re
+import sys
 import unicodedata
 from collections.abc import Sequence
+from functools import cache
 from html import escape
 
 from yiwang.platform.search.domain.segment import normalise
@@ -42,8 +44,26 @@ def _attaches(char: str, previous: str) -> bool:
     )
 
 
+@cache
+def _attaching_pattern() -> re.Pattern[str]:
+    """Every character that may belong to the one before it (combining marks, joiners, selectors,
+    emoji modifiers), as one character class (built once; used to skip the slow path for plain text)."""
+    ranges: list[tuple[int, int]] = []
+    for code in range(sys.maxunicode + 1):
+        char = chr(code)
+        if unicodedata.category(char) in ("Mn", "Mc", "Me") or _JOINING.match(char):
+            if ranges and ranges[-1][1] == code - 1:
+                ranges[-1] = (ranges[-1][0], code)
+            else:
+                ranges.append((code, code))
+    body = "".join(re.escape(chr(a)) + ("-" + re.escape(chr(b)) if b > a else "") for a, b in ranges)
+    return re.compile(f"[{body}]")
+
+
 def clusters(text: str) -> list[str]:
     """Split text into user-perceived characters (close enough for cutting and marking safely)."""
+    if text.isascii() or not _attaching_pattern().search(text):
+        return list(text)
     out: list[str] = []
     previous = ""
     for char in text:
@@ -63,15 +83,23 @@ def find_marks(parts: Sequence[str], terms: Sequence[str]) -> list[tuple[int, in
     """Half-open ranges of clusters ``[start, end)`` to mark, merged and in order."""
     if not terms or not parts:
         return []
-    pieces = [normalise(p) for p in parts]
-    norm = "".join(pieces)
-    owner: list[int] = []  # normalised character index → cluster index
-    starts: set[int] = set()  # normalised indices where a cluster begins
-    ends: set[int] = set()  # normalised indices where a cluster ends (exclusive)
-    for index, piece in enumerate(pieces):
-        starts.add(len(owner))
-        owner.extend([index] * len(piece))
-        ends.add(len(owner))
+    joined = "".join(parts)
+    folded = joined.casefold()
+    if len(parts) == len(joined) == len(folded) and unicodedata.is_normalized("NFKC", joined):
+        # the common case (plain Chinese and ASCII text): normalising maps each character to one character
+        norm = folded
+        owner: Sequence[int] = range(len(parts))  # normalised character index → cluster index
+        starts: range | set[int] = range(len(parts) + 1)  # normalised indices where a cluster begins
+        ends: range | set[int] = starts  # … and where one ends (exclusive)
+    else:
+        pieces = [normalise(p) for p in parts]
+        norm = "".join(pieces)
+        owner = []
+        starts, ends = set(), set()
+        for index, piece in enumerate(pieces):
+            starts.add(len(owner))
+            owner.extend([index] * len(piece))
+            ends.add(len(owner))
     spans: list[tuple[int, int]] = []
     for term in terms:
         if not term:

@@ -1,8 +1,8 @@
 """Contract over the whole OpenAPI document: every router, present and future, is held to these rules.
 
 - every operation declares 422 (bad input is always possible) with the shared error body;
-- every POST honours ``Idempotency-Key`` (made with ``routing.creates``), except the OAuth2 token endpoint,
-  whose form and errors RFC 6749 fixes (docs/adr/0004);
+- every POST honours ``Idempotency-Key`` (made with ``routing.creates`` or ``routing.acts``), except the OAuth2
+  token endpoint, whose form and errors RFC 6749 fixes (docs/adr/0004);
 - every PATCH/PUT requires ``If-Match`` (made with ``routing.updates``).
 """
 
@@ -71,7 +71,7 @@ def test_every_post_honours_idempotency_keys(schema):
         parameter = _parameter(operation, "Idempotency-Key")
         if parameter is None or parameter["in"] != "header" or parameter.get("required"):
             missing.append(f"POST {path}")
-    assert missing == [], "POSTs that create must be declared with yiwang.platform.api.routing.creates()"
+    assert missing == [], "declare POSTs with yiwang.platform.api.routing.creates() or .acts()"
 
 
 def test_the_exemptions_still_exist(schema):

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from yiwang.platform import testing
 from yiwang.platform.api import auth
 
 
@@ -16,3 +17,9 @@ def token_actors(settings) -> Iterator[None]:
     auth.resolver.cache_clear()
     yield
     auth.resolver.cache_clear()
+
+
+@pytest.fixture
+def base(db) -> testing.Base:
+    """The log heads when the test began (see :class:`yiwang.platform.testing.Base`)."""
+    return testing.base()

@@ -59,6 +59,25 @@ def do_touch_thing(
 
 
 @dataclass(frozen=True)
+class Base:
+    """Where the logs stood when a test began (the reference data, loaded for every test database, is an
+    action too): tests look at what came after."""
+
+    witness: int
+    feed: int
+
+    def entries(self) -> list[chain.StoredEntry]:
+        return chain.entries(self.witness, 100_000)
+
+    def events(self) -> list[Any]:
+        return feed.read(self.feed, feed.MAX_PAGE).events
+
+
+def base() -> Base:
+    return Base(witness=chain.head()[0], feed=feed.last_seq())
+
+
+@dataclass(frozen=True)
 class LogState:
     """Everything a failed action must leave untouched."""
 

@@ -1,4 +1,5 @@
-"""Router helpers: :func:`creates` (Idempotency-Key), :func:`updates` (If-Match), and the API root."""
+"""Router helpers: :func:`creates` and :func:`acts` (POST with Idempotency-Key), :func:`updates` (If-Match), and
+the API root."""
 
 from __future__ import annotations
 
@@ -27,6 +28,12 @@ def creates(router: Router, path: str, **kwargs: Any) -> Callable[[Any], Any]:
         return router.post(path, **_with_parameter(kwargs, OPENAPI_PARAMETER))(decorate_view(idempotent)(fn))
 
     return register
+
+
+def acts(router: Router, path: str, **kwargs: Any) -> Callable[[Any], Any]:
+    """``router.post`` for operations that change state without creating (publish, open, award …): also
+    honours ``Idempotency-Key``, so a client retrying after a timeout gets the first answer, not a 409."""
+    return creates(router, path, **kwargs)
 
 
 def updates(router: Router, path: str, *, method: str = "PATCH", **kwargs: Any) -> Callable[[Any], Any]:

@@ -15,7 +15,7 @@ from yiwang.kernel.ids import validate_uscc
 from yiwang.kernel.versioning import check_version
 from yiwang.platform.api.auth import actor_of
 from yiwang.platform.api.conditional import etag, if_match_version
-from yiwang.platform.api.routing import creates, make_api, updates
+from yiwang.platform.api.routing import acts, creates, make_api, updates
 from yiwang.platform.api.schemas import CREATE_ERRORS, ERRORS, UPDATE_ERRORS
 from yiwang.platform.api.types import checked_str
 from yiwang.platform.testing import do_touch_thing
@@ -69,6 +69,12 @@ def update_thing(request: HttpRequest, n: int, payload: RenameIn, response: Http
     VERSIONS[n] = current + 1
     response["ETag"] = etag(current + 1)
     return {"n": n, "name": payload.name, "version": current + 1}
+
+
+@acts(router, "/things/{n}/polish", response={200: dict, **UPDATE_ERRORS})
+def polish_thing(request: HttpRequest, n: int):
+    do_touch_thing(actor=actor_of(request), n=n)
+    return {"n": n, "polished": next(_counter)}
 
 
 class CheckedIn(Schema):

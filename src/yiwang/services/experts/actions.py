@@ -109,7 +109,7 @@ def is_self(actor: Actor, expert: Expert) -> bool:
 
 def _sealed_actor(actor: Actor) -> Actor:
     """An expert acting on a sealed draw is recorded without their name (the account ref stays)."""
-    return replace(actor, label="评标评审专家")
+    return Actor(actor.kind, actor.id, "评标评审专家", tuple(actor.grants))
 
 
 def _lock_expert(expert_id: int) -> Expert:
@@ -445,7 +445,7 @@ def do_declare_tie(*, actor: Actor, expert_id: int, data: Mapping[str, Any]) -> 
     _self_or_staff(actor, _peek(expert_id), "为该专家申报利害关系", "declare this expert's relationships")
     errors = FieldErrors()
     kind = errors.run("kind", validation.tie_kind, data.get("kind"))
-    firm = errors.run("entity_name", validation.firm, data, prefix="entity_", name_required=True)
+    firm = errors.run("name", validation.firm, data, prefix="", name_required=True)
     started = errors.run("started_on", validation.optional_date, data.get("started_on"), "started_on")
     ended = errors.run("ended_on", validation.optional_date, data.get("ended_on"), "ended_on")
     description = errors.run("description", validation.text, data, "description", max_length=300, required=False)
@@ -455,7 +455,7 @@ def do_declare_tie(*, actor: Actor, expert_id: int, data: Mapping[str, Any]) -> 
             "experts.tie_firm_unidentified",
             "须填写该单位的主体库编号或统一社会信用代码（回避按代码精确匹配）",
             "name the firm by registry id or USCC (recusal matches exactly)",
-            {"field": "entity_uscc"},
+            {"field": "uscc"},
         )
     if started and ended and ended < started:
         raise InvalidInput(

@@ -29,12 +29,14 @@ def _members(draw: Draw) -> list[Seat]:
     return list(Seat.objects.filter(draw__in=[draw, *draw.supplements.all()], role="member").order_by("pk"))
 
 
-def test_a_draw_seats_members_and_reserves_and_notifies(pool, staff, _sent):
+def test_a_draw_seats_members_and_reserves_and_notifies(pool, staff):
     draw = _draw(staff)
     members = [s for s in draw.seats.all() if s.role == "member"]
     reserves = [s for s in draw.seats.all() if s.role == "reserve"]
-    assert len(members) == 5 and len(reserves) == 2
-    assert {s.status for s in members} == {"notified"} and {s.status for s in reserves} == {"reserve"}
+    assert len(members) == 5
+    assert len(reserves) == 2
+    assert {s.status for s in members} == {"notified"}
+    assert {s.status for s in reserves} == {"reserve"}
     assert len({s.expert_id for s in members + reserves}) == 7
     assert draw.status == DrawStatus.CONFIRMING
     assert Message.objects.filter(seat__in=members).count() == 5
@@ -60,31 +62,48 @@ def test_the_draw_witness_and_event_carry_no_names_or_expert_ids(pool, staff):
 
 def test_unsatisfiable_draw_draws_nobody_and_explains(pool, staff):
     firm = support.make_firm()
-    actions.do_update_expert(actor=staff, expert_id=pool["building"][0].pk, changes={"employer_entity_id": firm},
-                             expected_version=None)
-    actions.do_change_expert_status(actor=staff, expert_id=pool["building"][1].pk, change="suspend", reason="考核",
-                                    expected_version=None)
+    actions.do_update_expert(
+        actor=staff, expert_id=pool["building"][0].pk, changes={"employer_entity_id": firm}, expected_version=None
+    )
+    actions.do_change_expert_status(
+        actor=staff, expert_id=pool["building"][1].pk, change="suspend", reason="考核", expected_version=None
+    )
     before = counts()
     seeds = SeedCommitment.objects.count()
     with pytest.raises(RuleViolation) as exc:
-        _draw(staff, lines=[{"specialty": "A080101", "count": 7, "reserve": 0}],
-              avoided_firms=[{"entity_id": firm, "reason": "1"}])
+        _draw(
+            staff,
+            lines=[{"specialty": "A080101", "count": 7, "reserve": 0}],
+            avoided_firms=[{"entity_id": firm, "reason": "1"}],
+        )
     err = exc.value
     assert err.code == "experts.draw_unsatisfiable"
     line = err.details["lines"][0]
-    assert line == {"line": 0, "specialty": "A080101", "needed": 7, "eligible": 6, "holders": 8,
-                    "excluded": {"not_active": 1, "avoided_employer": 1}}
+    assert line == {
+        "line": 0,
+        "specialty": "A080101",
+        "needed": 7,
+        "eligible": 6,
+        "holders": 8,
+        "excluded": {"not_active": 1, "avoided_employer": 1},
+    }
     assert "A080101 需要 7 人，符合条件 6 人" in err.message_zh
     assert counts() == before
-    assert not Draw.objects.exists() and not Seat.objects.exists()
+    assert not Draw.objects.exists()
+    assert not Seat.objects.exists()
     assert SeedCommitment.objects.count() == seeds
 
 
 def test_shared_candidates_across_lines_are_explained(pool, staff):
     with pytest.raises(RuleViolation) as exc:
-        _draw(staff, lines=[{"specialty": "A0801", "count": 5, "reserve": 0},
-                            {"specialty": "A080104", "count": 2, "reserve": 0},
-                            {"specialty": "A080101", "count": 4, "reserve": 0}])
+        _draw(
+            staff,
+            lines=[
+                {"specialty": "A0801", "count": 5, "reserve": 0},
+                {"specialty": "A080104", "count": 2, "reserve": 0},
+                {"specialty": "A080101", "count": 4, "reserve": 0},
+            ],
+        )
     # each line alone can be filled (10, 2 and 8 candidates) but together they need 11 different experts
     assert [line["eligible"] for line in exc.value.details["lines"]] == [10, 2, 8]
     assert exc.value.details["shortages"] == [{"lines": [0, 1, 2], "needed": 11, "available": 10}]
@@ -94,28 +113,50 @@ def test_shared_candidates_across_lines_are_explained(pool, staff):
 def test_recusal_rules_are_respected(pool, staff, clock):
     bidder, agency, other = support.make_firm(), support.make_firm(), support.make_firm()
     b = pool["building"]
-    actions.do_update_expert(actor=staff, expert_id=b[0].pk, changes={"employer_entity_id": bidder},
-                             expected_version=None)
-    actions.do_declare_tie(actor=staff, expert_id=b[1].pk, data={"entity_entity_id": agency, "kind": "relative"})
-    actions.do_declare_tie(actor=staff, expert_id=b[2].pk, data={"entity_entity_id": other, "kind": "interest"})
-    actions.do_record_sanction(actor=staff, expert_id=b[3].pk, data={
-        "kind": "suspension", "authority": "发改委", "reason": "违规", "start_date": "2026-01-01"})
+    actions.do_update_expert(
+        actor=staff, expert_id=b[0].pk, changes={"employer_entity_id": bidder}, expected_version=None
+    )
+    actions.do_declare_tie(actor=staff, expert_id=b[1].pk, data={"entity_id": agency, "kind": "relative"})
+    actions.do_declare_tie(actor=staff, expert_id=b[2].pk, data={"entity_id": other, "kind": "interest"})
+    actions.do_record_sanction(
+        actor=staff,
+        expert_id=b[3].pk,
+        data={"kind": "suspension", "authority": "发改委", "reason": "违规", "start_date": "2026-01-01"},
+    )
     meeting = now() + timedelta(days=2)
-    actions.do_declare_unavailability(actor=staff, expert_id=b[4].pk, start_date=meeting.date(),
-                                      end_date=meeting.date() + timedelta(days=1))
+    actions.do_declare_unavailability(
+        actor=staff, expert_id=b[4].pk, start_date=meeting.date(), end_date=meeting.date() + timedelta(days=1)
+    )
     with pytest.raises(RuleViolation) as exc:
-        _draw(staff, start=meeting, lines=[{"specialty": "A080101", "count": 5, "reserve": 0}],
-              avoided_firms=[{"entity_id": bidder, "reason": "1"}, {"entity_id": agency, "reason": "4"}])
+        _draw(
+            staff,
+            start=meeting,
+            lines=[{"specialty": "A080101", "count": 5, "reserve": 0}],
+            avoided_firms=[{"entity_id": bidder, "reason": "1"}, {"entity_id": agency, "reason": "4"}],
+        )
     assert exc.value.details["lines"][0]["excluded"] == {
-        "avoided_employer": 1, "declared_relationship": 1, "sanctioned": 1, "unavailable": 1}
-    draw = _draw(staff, start=meeting, lines=[{"specialty": "A080101", "count": 4, "reserve": 1}], representatives=1,
-                 avoided_firms=[{"entity_id": bidder, "reason": "1"}, {"entity_id": agency, "reason": "4"}])
+        "avoided_employer": 1,
+        "declared_relationship": 1,
+        "sanctioned": 1,
+        "unavailable": 1,
+    }
+    draw = _draw(
+        staff,
+        start=meeting,
+        lines=[{"specialty": "A080101", "count": 4, "reserve": 1}],
+        representatives=1,
+        avoided_firms=[{"entity_id": bidder, "reason": "1"}, {"entity_id": agency, "reason": "4"}],
+    )
     chosen = {s.expert_id for s in draw.seats.all()}
     assert chosen == {b[2].pk, b[5].pk, b[6].pk, b[7].pk}  # b[2]'s tie is with a firm not avoided
     # the four members are now booked: an overlapping second draw cannot use them
     with pytest.raises(RuleViolation) as exc2:
-        _draw(staff, start=meeting + timedelta(hours=1), project_ref="TP-2026-002",
-              lines=[{"specialty": "A080101", "count": 5, "reserve": 0}])
+        _draw(
+            staff,
+            start=meeting + timedelta(hours=1),
+            project_ref="TP-2026-002",
+            lines=[{"specialty": "A080101", "count": 5, "reserve": 0}],
+        )
     assert exc2.value.details["lines"][0]["excluded"]["booked"] == 4
 
 
@@ -123,27 +164,36 @@ def test_avoided_firm_by_uscc_only_matches_the_employer_uscc(pool, staff):
     from yiwang.kernel.ids import make_uscc
 
     uscc = make_uscc("9", "1", "310112", "U0000001")
-    actions.do_update_expert(actor=staff, expert_id=pool["building"][0].pk,
-                             changes={"employer_uscc": uscc, "employer_name": "未登记的单位"}, expected_version=None)
-    draw = _draw(staff, lines=[{"specialty": "A080101", "count": 7, "reserve": 0}],
-                 avoided_firms=[{"uscc": uscc, "reason": "2"}])
+    actions.do_update_expert(
+        actor=staff,
+        expert_id=pool["building"][0].pk,
+        changes={"employer_uscc": uscc, "employer_name": "未登记的单位"},
+        expected_version=None,
+    )
+    draw = _draw(
+        staff, lines=[{"specialty": "A080101", "count": 7, "reserve": 0}], avoided_firms=[{"uscc": uscc, "reason": "2"}]
+    )
     assert pool["building"][0].pk not in {s.expert_id for s in draw.seats.all()}
 
 
 def test_draw_is_deterministic_and_replays_byte_exactly(pool, staff):
     draw = _draw(staff)
     [replay] = queries.replay_draw(draw.pk)
-    assert replay.ok and replay.commitment_precedes
+    assert replay.ok
+    assert replay.commitment_precedes
     assert draw_domain.result_digest(replay.report.results) == draw.result_digest
     assert [r.as_json() for r in replay.report.results] == draw.result
     # the seed follows the documented scheme from witnessed values
     entry = json.loads(witness.entries_about(draw)[0].payload_text)
-    assert draw_domain.derive_seed(draw.commitment.secret, entry["request_digest"], entry["public_hash"]) == entry["seed"]
+    assert (
+        draw_domain.derive_seed(draw.commitment.secret, entry["request_digest"], entry["public_hash"]) == entry["seed"]
+    )
     assert draw_domain.commitment_of(draw.commitment.secret) == entry["commitment"]
     # tampering with the recorded candidates is detected
     Draw.objects.filter(pk=draw.pk).update(candidates=[list(reversed(draw.candidates[0][1:]))])
     [broken] = queries.replay_draw(draw.pk)
-    assert not broken.ok and "candidates_digest" in broken.report.problems
+    assert not broken.ok
+    assert "candidates_digest" in broken.report.problems
 
 
 def test_sealed_views_by_role_and_unsealing(pool, staff, clock):
@@ -152,10 +202,14 @@ def test_sealed_views_by_role_and_unsealing(pool, staff, clock):
     names = {e.name for e in pool["building"]}
     party = support.party(tenderer)
     view = queries.get_draw_for(party, draw.pk)
-    assert view.sealed and not view.seats and view.lines[0].active == 5 and not view.full
+    assert view.sealed
+    assert not view.seats
+    assert view.lines[0].active == 5
+    assert not view.full
     assert view.avoided_firms == ()
     staff_view = queries.get_draw_for(staff, draw.pk)
-    assert {s.name for s in staff_view.seats} <= names and staff_view.seats[0].phone
+    assert {s.name for s in staff_view.seats} <= names
+    assert staff_view.seats[0].phone
     with pytest.raises(NotFound):
         queries.get_draw_for(support.party(999), draw.pk)
     # witness entries so far name nobody
@@ -166,7 +220,8 @@ def test_sealed_views_by_role_and_unsealing(pool, staff, clock):
     clock.set(draw.meeting_start)
     assert not queries.get_draw_for(party, draw.pk).sealed
     shown = queries.get_draw_for(party, draw.pk).seats
-    assert shown and all(s.name in names and s.phone == "" for s in shown)
+    assert shown
+    assert all(s.name in names and s.phone == "" for s in shown)
     assert jobs.unseal_due(now()) == 1
     unsealed = json.loads(witness.entries_about(draw)[-1].payload_text)
     assert digest_json({"draw": draw.ref, "salt": unsealed["salt"], "seats": unsealed["seats"]}) == draw.sealed_digest
@@ -186,8 +241,9 @@ def test_staff_can_unseal_early_and_others_cannot(pool, staff):
 
 def _link_accounts(pool):
     for i, e in enumerate(pool["building"] + pool["electric"]):
-        actions.do_update_expert(actor=support.staff(), expert_id=e.pk, changes={"account_id": 7000 + i},
-                                 expected_version=None)
+        actions.do_update_expert(
+            actor=support.staff(), expert_id=e.pk, changes={"account_id": 7000 + i}, expected_version=None
+        )
 
 
 def _me(seat: Seat):
@@ -205,15 +261,19 @@ def test_confirm_and_decline_with_automatic_redraw_from_reserves(pool, staff):
         actions.do_answer_seat(actor=_me(seats[1]), seat_id=seats[2].pk, accept=True)
     actions.do_answer_seat(actor=_me(seats[1]), seat_id=seats[1].pk, accept=False, reason="身体不适")
     reserve = Seat.objects.get(draw=draw, role="reserve")
-    assert reserve.status == "notified" and reserve.replaces_id == seats[1].pk
+    assert reserve.status == "notified"
+    assert reserve.replaces_id == seats[1].pk
     # the second decline finds no reserve: a supplementary draw from the remaining pool
     actions.do_answer_seat(actor=_me(seats[2]), seat_id=seats[2].pk, accept=False, reason="出差")
     child = draw.supplements.get()
     added = Seat.objects.get(draw=child)
-    assert added.status == "notified" and added.replaces_id == seats[2].pk and added.line == 0
+    assert added.status == "notified"
+    assert added.replaces_id == seats[2].pk
+    assert added.line == 0
     assert added.expert_id not in {s.expert_id for s in draw.seats.all()}
     [root_replay, child_replay] = queries.replay_draw(draw.pk)
-    assert root_replay.ok and child_replay.ok
+    assert root_replay.ok
+    assert child_replay.ok
     # a third decline: the last building expert is drawn; a fourth leaves the draw short
     actions.do_answer_seat(actor=_me(seats[3]), seat_id=seats[3].pk, accept=False, reason="回避")
     assert Draw.objects.get(pk=draw.pk).status == DrawStatus.CONFIRMING
@@ -253,20 +313,29 @@ def test_check_in_late_and_absence_with_on_site_replacement(pool, staff, clock):
     assert Performance.objects.get(seat=seats[1]).attendance == "late"
     assert Performance.objects.get(seat=seats[2]).attendance == "absent"
     called = Seat.objects.get(replaces=seats[2])
-    assert called.role == "reserve" and called.status == "notified"
-    perf = actions.do_record_performance(actor=staff, seat_id=seats[0].pk, data={
-        "evaluation_minutes": 185, "score_deviation": "0.0420", "complaints": 0, "rating": 5}, expected_version=1)
+    assert called.role == "reserve"
+    assert called.status == "notified"
+    perf = actions.do_record_performance(
+        actor=staff,
+        seat_id=seats[0].pk,
+        data={"evaluation_minutes": 185, "score_deviation": "0.0420", "complaints": 0, "rating": 5},
+        expected_version=1,
+    )
     assert perf.version == 2
     summary, rows = queries.list_performance_for(staff, seats[0].expert_id)
-    assert summary.attended == 1 and summary.mean_rating == 5 and rows[0].evaluation_minutes == 185
+    assert summary.attended == 1
+    assert summary.mean_rating == 5
+    assert rows[0].evaluation_minutes == 185
     with pytest.raises(InvalidInput):
         actions.do_record_performance(actor=staff, seat_id=seats[0].pk, data={"rating": 9}, expected_version=2)
 
 
 def test_supplementary_draw_by_staff_when_short(pool, staff):
     _link_accounts(pool)
-    draw = _draw(staff, lines=[{"specialty": "A080104", "count": 1, "reserve": 0},
-                               {"specialty": "A080101", "count": 4, "reserve": 0}])
+    draw = _draw(
+        staff,
+        lines=[{"specialty": "A080104", "count": 1, "reserve": 0}, {"specialty": "A080101", "count": 4, "reserve": 0}],
+    )
     electric = next(s for s in _members(draw) if s.line == 0)
     actions.do_answer_seat(actor=_me(electric), seat_id=electric.pk, accept=False, reason="出差")
     assert Draw.objects.get(pk=draw.pk).status == DrawStatus.CONFIRMING  # the other electrician was drawn
@@ -311,8 +380,10 @@ def test_requests_are_checked(pool, staff):
     for overrides, code in [
         ({"lines": []}, "experts.draw_lines_empty"),
         ({"lines": [{"specialty": "Z01", "count": 5}]}, "experts.specialty_unknown"),
-        ({"meeting_start": "2020-01-01T09:00:00+08:00", "meeting_end": "2020-01-01T12:00:00+08:00"},
-         "experts.meeting_in_past"),
+        (
+            {"meeting_start": "2020-01-01T09:00:00+08:00", "meeting_end": "2020-01-01T12:00:00+08:00"},
+            "experts.meeting_in_past",
+        ),
         ({"meeting_start": "2026-04-01 09:00"}, "experts.instant_invalid"),
         ({"avoided_firms": [{"entity_id": 999999, "reason": "1"}]}, "experts.entity_unknown"),
         ({"avoided_firms": [{"name": "某公司", "reason": "1"}]}, "experts.avoided_firm_unidentified"),
@@ -353,7 +424,9 @@ def test_my_tasks_show_the_project_only_after_unsealing(pool, staff, clock):
     draw = _draw(staff)
     seat = _members(draw)[0]
     [task] = queries.list_my_tasks(_me(seat))
-    assert task.may_answer and task.project == "" and task.venue == "评标室 3"
+    assert task.may_answer
+    assert task.project == ""
+    assert task.venue == "评标室 3"
     view = queries.get_draw_for(_me(seat), draw.pk)
     assert [s.id for s in view.seats] == [seat.pk]
     clock.set(draw.meeting_start)

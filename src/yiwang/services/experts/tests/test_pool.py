@@ -31,12 +31,11 @@ def test_enrol_derives_birth_and_gender_and_records_history(clock, staff):
     assert expert.gender == "male"
     assert expert.status == "active"
     assert expert.entered_on == date(2026, 3, 2)
-    assert list(StatusChange.objects.filter(expert=expert).values_list("action", "to_status")) == [
-        ("enrol", "active")
-    ]
+    assert list(StatusChange.objects.filter(expert=expert).values_list("action", "to_status")) == [("enrol", "active")]
     view = queries.get_expert_for(staff, expert.pk)
     assert view.age == 57
-    assert view.specialties[0].code == "A080101" and view.specialties[0].main
+    assert view.specialties[0].code == "A080101"
+    assert view.specialties[0].main
 
 
 def test_witness_and_feed_never_carry_identity_number_phone_or_name(clock, staff):
@@ -62,8 +61,12 @@ def test_entry_conditions_come_from_the_rules_catalogue(clock, staff, overrides,
     with pytest.raises(RuleViolation) as exc:
         enrol(staff, **overrides)
     assert exc.value.code == code
-    assert exc.value.details.get("rule_id") in (None, "expert.experience_min", "expert.gp_experience_min",
-                                                "expert.gp_age_max")
+    assert exc.value.details.get("rule_id") in (
+        None,
+        "expert.experience_min",
+        "expert.gp_experience_min",
+        "expert.gp_age_max",
+    )
     assert counts() == before
     assert not Expert.objects.exists()
 
@@ -137,18 +140,19 @@ def test_only_staff_over_the_region_enrol(clock):
 
 def test_update_with_version_and_new_kind_rechecks_entry(clock, staff):
     expert = enrol(staff, kinds=["works"], birth=date(1950, 6, 1))
-    updated = actions.do_update_expert(actor=staff, expert_id=expert.pk, changes={"phone": "13700000000"},
-                                       expected_version=1)
+    updated = actions.do_update_expert(
+        actor=staff, expert_id=expert.pk, changes={"phone": "13700000000"}, expected_version=1
+    )
     assert updated.version == 2
     with pytest.raises(RuleViolation) as exc:
-        actions.do_update_expert(actor=staff, expert_id=expert.pk, changes={"kinds": ["works", "gp"]},
-                                 expected_version=2)
+        actions.do_update_expert(
+            actor=staff, expert_id=expert.pk, changes={"kinds": ["works", "gp"]}, expected_version=2
+        )
     assert exc.value.code == "experts.over_age_limit"
     from yiwang.kernel.errors import PreconditionFailed
 
     with pytest.raises(PreconditionFailed):
-        actions.do_update_expert(actor=staff, expert_id=expert.pk, changes={"phone": "13700000001"},
-                                 expected_version=1)
+        actions.do_update_expert(actor=staff, expert_id=expert.pk, changes={"phone": "13700000001"}, expected_version=1)
     with pytest.raises(InvalidInput) as exc2:
         actions.do_update_expert(actor=staff, expert_id=expert.pk, changes={"id_number": "x"}, expected_version=2)
     assert exc2.value.code == "experts.id_number_immutable"
@@ -156,23 +160,31 @@ def test_update_with_version_and_new_kind_rechecks_entry(clock, staff):
 
 def test_status_changes_follow_the_transitions(clock, staff):
     expert = enrol(staff)
-    e = actions.do_change_expert_status(actor=staff, expert_id=expert.pk, change="suspend", reason="年度考核不合格",
-                                        expected_version=1)
+    e = actions.do_change_expert_status(
+        actor=staff, expert_id=expert.pk, change="suspend", reason="年度考核不合格", expected_version=1
+    )
     assert e.status == "suspended"
     with pytest.raises(Conflict):
-        actions.do_change_expert_status(actor=staff, expert_id=expert.pk, change="suspend", reason="x",
-                                        expected_version=None)
-    e = actions.do_change_expert_status(actor=staff, expert_id=expert.pk, change="retire", reason="本人申请退出",
-                                        expected_version=None)
-    assert e.status == "retired" and e.exited_on == date(2026, 3, 2) and e.exit_reason == "本人申请退出"
-    e = actions.do_change_expert_status(actor=staff, expert_id=expert.pk, change="reinstate", reason="重新入库",
-                                        expected_version=None)
-    assert e.status == "active" and e.exited_on is None
+        actions.do_change_expert_status(
+            actor=staff, expert_id=expert.pk, change="suspend", reason="x", expected_version=None
+        )
+    e = actions.do_change_expert_status(
+        actor=staff, expert_id=expert.pk, change="retire", reason="本人申请退出", expected_version=None
+    )
+    assert e.status == "retired"
+    assert e.exited_on == date(2026, 3, 2)
+    assert e.exit_reason == "本人申请退出"
+    e = actions.do_change_expert_status(
+        actor=staff, expert_id=expert.pk, change="reinstate", reason="重新入库", expected_version=None
+    )
+    assert e.status == "active"
+    assert e.exited_on is None
     history = queries.get_expert_for(staff, expert.pk).history
     assert [h.action for h in history] == ["enrol", "suspend", "retire", "reinstate"]
     with pytest.raises(InvalidInput):
-        actions.do_change_expert_status(actor=staff, expert_id=expert.pk, change="promote", reason="x",
-                                        expected_version=None)
+        actions.do_change_expert_status(
+            actor=staff, expert_id=expert.pk, change="promote", reason="x", expected_version=None
+        )
 
 
 def test_expert_declares_own_unavailability_and_ties_but_not_others(clock, staff):
@@ -180,22 +192,26 @@ def test_expert_declares_own_unavailability_and_ties_but_not_others(clock, staff
     other = enrol(staff, account_id=5002)
     me = support.expert_actor(5001)
     day = date(2026, 3, 10)
-    row = actions.do_declare_unavailability(actor=me, expert_id=expert.pk, start_date=day, end_date=day,
-                                            reason="出差")
+    row = actions.do_declare_unavailability(actor=me, expert_id=expert.pk, start_date=day, end_date=day, reason="出差")
     assert row.expert_id == expert.pk
     with pytest.raises(PermissionDenied):
         actions.do_declare_unavailability(actor=me, expert_id=other.pk, start_date=day, end_date=day)
     firm = support.make_firm()
-    tie = actions.do_declare_tie(actor=me, expert_id=expert.pk,
-                                 data={"entity_entity_id": firm, "kind": "relative", "description": "配偶任法定代表人"})
-    assert tie.entity_id == firm and tie.uscc
+    tie = actions.do_declare_tie(
+        actor=me, expert_id=expert.pk, data={"entity_id": firm, "kind": "relative", "description": "配偶任法定代表人"}
+    )
+    assert tie.entity_id == firm
+    assert tie.uscc
     with pytest.raises(PermissionDenied):
         actions.do_withdraw_tie(actor=me, expert_id=expert.pk, tie_id=tie.pk, reason="误报")
     with pytest.raises(InvalidInput) as exc:
         actions.do_declare_unavailability(actor=me, expert_id=expert.pk, start_date=day, end_date=day - timedelta(1))
     assert exc.value.code == "experts.period_reversed"
     view = queries.get_expert_for(me, expert.pk)
-    assert view.is_self and view.phone == expert.phone and view.unavailability and view.ties
+    assert view.is_self
+    assert view.phone == expert.phone
+    assert view.unavailability
+    assert view.ties
 
 
 def test_pool_is_not_public(clock, staff):
@@ -205,8 +221,10 @@ def test_pool_is_not_public(clock, staff):
     with pytest.raises(NotFound):
         queries.get_expert_for(support.party(1), expert.pk)
     view = queries.get_expert_for(support.regulator(), expert.pk)
-    assert view.id_number != expert.id_number and view.id_number.endswith(expert.id_number[-4:])
-    assert queries.pool_statistics()[7].code == "A08" and queries.pool_statistics()[7].active == 1
+    assert view.id_number != expert.id_number
+    assert view.id_number.endswith(expert.id_number[-4:])
+    assert queries.pool_statistics()[7].code == "A08"
+    assert queries.pool_statistics()[7].active == 1
 
 
 def test_pool_search_filters(clock, staff):
@@ -221,9 +239,17 @@ def test_pool_search_filters(clock, staff):
 
 def test_sanctions_by_staff_or_regulator(clock, staff):
     expert = enrol(staff)
-    s = actions.do_record_sanction(actor=support.regulator(), expert_id=expert.pk, data={
-        "kind": "suspension", "authority": "上海市发展和改革委员会", "reason": "评标中未客观公正履职",
-        "start_date": "2026-03-01", "end_date": "2026-08-31"})
+    s = actions.do_record_sanction(
+        actor=support.regulator(),
+        expert_id=expert.pk,
+        data={
+            "kind": "suspension",
+            "authority": "上海市发展和改革委员会",
+            "reason": "评标中未客观公正履职",
+            "start_date": "2026-03-01",
+            "end_date": "2026-08-31",
+        },
+    )
     assert queries.get_expert_for(staff, expert.pk).sanctions[0].in_force
     with pytest.raises(PermissionDenied):
         actions.do_record_sanction(actor=support.expert_actor(1), expert_id=expert.pk, data={})

@@ -2,16 +2,18 @@
 
 ``search`` works the same way on every engine:
 
-1. **count** the matches under the filters, stopping at ``COUNT_CAP`` (+1): the total is exact up to the cap,
-   then shown as "N+";
-2. **newest first**: the page of matches in ``(published_at, tiebreak)`` descending order — an index walk;
-3. **relevance** (bounded): take the newest ``RANK_WINDOW`` matches (the same walk), let the engine score
-   only those (FTS5 ``bm25``, PostgreSQL ``ts_rank_cd``), and order them by *tier* (how many query words
-   the title satisfies — computed here from the stored title tokens, so it is identical everywhere), then by
-   the engine's score, then newest first. Ranking never touches more than ``RANK_WINDOW`` documents, however
-   common the word (docs/search.md has the measurements);
+1. **one pass over the matches** under the filters, stopping after ``COUNT_CAP`` + 1 (narrow rows: id, date,
+   tiebreak, title tokens, facet columns). If the pass ends before the cap, the match set is small: the
+   total is exact, and the order, the page, the ranking window and the facet counts all come from it. If
+   not, the total is shown as "N+" and the adapter walks its newest-first index for the page or window;
+2. **newest first**: matches in ``(published_at, tiebreak)`` descending order;
+3. **relevance** (bounded): take the newest ``RANK_WINDOW`` matches, let the engine score only those (FTS5
+   ``bm25``, PostgreSQL ``ts_rank_cd``), and order them by *tier* (how many query words the title satisfies
+   — computed here from the stored title tokens, so it is identical everywhere), then by the engine's score,
+   then newest first. Ranking never touches more than ``RANK_WINDOW`` documents, however common the word
+   (docs/search.md has the measurements);
 4. fetch the page's rows and cut highlighted titles and snippets from their original text;
-5. facet counts (category, region, stage) only when the match set is small enough to count exactly.
+5. facet counts (category, region, stage) only when the match set was counted exactly.
 """
 
 from __future__ import annotations
@@ -63,6 +65,18 @@ class Limits:
 class Candidate:
     id: int
     title_tokens: str
+
+
+@dataclass(frozen=True)
+class Match:
+    """One matching document as the first pass sees it: enough to order, count, rank and facet it."""
+
+    id: int
+    order: tuple[Any, int]  # (published_at as the engine returns it, tiebreak): sorts like the SQL order
+    title_tokens: str
+    category: str
+    region: str
+    stage: str
 
 
 class Row:
@@ -175,15 +189,13 @@ class BaseSearchIndex(ABC):
 
     # -- the read side ------------------------------------------------------------------------------------
     @abstractmethod
-    def _count(self, compiled: CompiledQuery | None, query: SearchQuery, cap: int) -> int:
-        """How many documents match, counting no further than ``cap + 1``."""
+    def _matches(self, compiled: CompiledQuery | None, query: SearchQuery, limit: int) -> list[Match]:
+        """Up to ``limit`` matching documents, in no particular order (one pass: the caller counts them,
+        sorts them, takes the page or the ranking window and the facet counts from them)."""
 
     @abstractmethod
-    def _newest(
-        self, compiled: CompiledQuery | None, query: SearchQuery, offset: int, limit: int, *, few: bool
-    ) -> list[Candidate]:
-        """Matches in (published_at, tiebreak) descending order. ``few``: the match set is known to be at
-        most ``count_cap`` (lets an engine drive the plan from the matches rather than from the date index)."""
+    def _newest(self, compiled: CompiledQuery | None, query: SearchQuery, offset: int, limit: int) -> list[Candidate]:
+        """Matches in (published_at, tiebreak) descending order, for match sets too large to fetch whole."""
 
     @abstractmethod
     def _scores(self, compiled: CompiledQuery, ids: Sequence[int]) -> dict[int, float]:
@@ -191,10 +203,6 @@ class BaseSearchIndex(ABC):
 
     @abstractmethod
     def _fetch(self, ids: Sequence[int]) -> dict[int, Row]: ...
-
-    @abstractmethod
-    def _facet_rows(self, compiled: CompiledQuery | None, query: SearchQuery) -> Iterable[tuple[str, str, str, int]]:
-        """``(category, region, stage, count)`` for the whole match set."""
 
     def search(self, query: SearchQuery) -> SearchPage:
         started = time.perf_counter()
@@ -204,34 +212,42 @@ class BaseSearchIndex(ABC):
         if query.offset >= bound:
             raise page_too_deep(query, bound)
         if compiled is not None and compiled.empty:  # only punctuation or noise: nothing can match
-            return self._page(query, compiled, 0, True, [], {}, {}, None, started)
-        counted = self._count(compiled, query, self.limits.count_cap)
-        exact = counted <= self.limits.count_cap
-        total = min(counted, self.limits.count_cap)
+            return self._page(query, compiled, 0, True, [], {}, {}, {f: () for f in FACETS}, started)
+        cap = self.limits.count_cap
+        matches = self._matches(compiled, query, cap + 1)
+        exact = len(matches) <= cap
+        total = min(len(matches), cap)
+        facets = None
+        if exact:  # the whole match set is here: order it, count it, cut the page or the window from it
+            matches.sort(key=lambda m: m.order, reverse=True)
+            ordered = [Candidate(m.id, m.title_tokens) for m in matches]
+            if total <= self.limits.facet_cap:
+                facets = self._facets(matches)
         scores: dict[int, float] = {}
         if ranked and total:
             assert compiled is not None
-            window = self._newest(compiled, query, 0, min(total, self.limits.rank_window), few=exact)
+            size = min(total, self.limits.rank_window)
+            window = ordered[:size] if exact else self._newest(compiled, query, 0, size)
             scores = self._scores(compiled, [c.id for c in window])
             tiers = {c.id: tier(compiled, frozenset(c.title_tokens.split())) for c in window}
             order = sorted(range(len(window)), key=lambda i: (-tiers[window[i].id], -scores.get(window[i].id, 0.0), i))
             page = [window[i] for i in order[query.offset : query.offset + query.size]]
+        elif exact:
+            page = ordered[query.offset : query.offset + query.size]
         elif query.offset < total:
-            page = self._newest(compiled, query, query.offset, query.size, few=exact)
+            page = self._newest(compiled, query, query.offset, query.size)
         else:
             page = []
         rows = self._fetch([c.id for c in page])
-        facets = None
-        if exact and total <= self.limits.facet_cap:
-            facets = self._facets(compiled, query) if total else {f: () for f in FACETS}
         return self._page(query, compiled, total, exact, page, rows, scores if ranked else {}, facets, started)
 
-    def _facets(self, compiled: CompiledQuery | None, query: SearchQuery) -> dict[str, tuple[FacetCount, ...]]:
+    @staticmethod
+    def _facets(matches: Iterable[Match]) -> dict[str, tuple[FacetCount, ...]]:
         counts: dict[str, dict[str, int]] = {f: {} for f in FACETS}
-        for category, region, stage, n in self._facet_rows(compiled, query):
-            for facet, value in zip(FACETS, (category, region, stage), strict=True):
+        for m in matches:
+            for facet, value in zip(FACETS, (m.category, m.region, m.stage), strict=True):
                 if value:
-                    counts[facet][value] = counts[facet].get(value, 0) + n
+                    counts[facet][value] = counts[facet].get(value, 0) + 1
         return {
             facet: tuple(FacetCount(v, n) for v, n in sorted(values.items(), key=lambda kv: (-kv[1], kv[0])))
             for facet, values in counts.items()

@@ -17,6 +17,7 @@ from typing import Any
 from yiwang.platform.search.backends.base import (
     BaseSearchIndex,
     Candidate,
+    Match,
     body_tokens_of,
     dedupe,
     distinct,
@@ -139,12 +140,13 @@ class MemorySearchIndex(BaseSearchIndex):
             if passes_filters(query, r) and (compiled is None or matches(compiled, r.tokens))
         ]
 
-    def _count(self, compiled: CompiledQuery | None, query: SearchQuery, cap: int) -> int:
-        return min(len(self._matching(compiled, query)), cap + 1)
+    def _matches(self, compiled: CompiledQuery | None, query: SearchQuery, limit: int) -> list[Match]:
+        return [
+            Match(r.id, (r.published_at, r.tiebreak), r.title_tokens, r.category, r.region, r.stage)
+            for r in self._matching(compiled, query)[:limit]
+        ]
 
-    def _newest(
-        self, compiled: CompiledQuery | None, query: SearchQuery, offset: int, limit: int, *, few: bool
-    ) -> list[Candidate]:
+    def _newest(self, compiled: CompiledQuery | None, query: SearchQuery, offset: int, limit: int) -> list[Candidate]:
         found = sorted(self._matching(compiled, query), key=lambda r: (r.published_at, r.tiebreak), reverse=True)
         return [Candidate(r.id, r.title_tokens) for r in found[offset : offset + limit]]
 
@@ -154,6 +156,3 @@ class MemorySearchIndex(BaseSearchIndex):
     def _fetch(self, ids: Sequence[int]) -> dict[int, Any]:
         wanted = set(ids)
         return {r.id: r for r in self._records.values() if r.id in wanted}
-
-    def _facet_rows(self, compiled: CompiledQuery | None, query: SearchQuery) -> Iterable[tuple[str, str, str, int]]:
-        return [(r.category, r.region, r.stage, 1) for r in self._matching(compiled, query)]

@@ -10,10 +10,10 @@ from its tsvector statistics. ``ts_rank_cd`` runs only over the ranking window.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
-from yiwang.platform.search.backends.base import TITLE_WEIGHT, Candidate
+from yiwang.platform.search.backends.base import TITLE_WEIGHT, Candidate, Match
 from yiwang.platform.search.backends.sql import SqlSearchIndex
 from yiwang.platform.search.domain.documents import SearchQuery
 from yiwang.platform.search.domain.matching import CompiledQuery, to_tsquery, to_tsvector
@@ -38,14 +38,15 @@ class PgSearchIndex(SqlSearchIndex):
             return where, params
         return f"d.tsv @@ %s::tsquery AND {where}", [to_tsquery(compiled), *params]
 
-    def _count(self, compiled: CompiledQuery | None, query: SearchQuery, cap: int) -> int:
+    def _matches(self, compiled: CompiledQuery | None, query: SearchQuery, limit: int) -> list[Match]:
         where, params = self._match(compiled, query)
-        sql = f"SELECT count(*) FROM (SELECT 1 FROM search_document d WHERE {where} LIMIT %s) s"  # noqa: S608
-        return self._rows(sql, [*params, cap + 1])[0][0]
+        sql = (
+            "SELECT d.id, d.published_at, d.tiebreak, d.title_tokens, d.category, d.region, d.stage "  # noqa: S608
+            f"FROM search_document d WHERE {where} LIMIT %s"
+        )
+        return [Match(i, (at, tb), tt, c, r, s) for i, at, tb, tt, c, r, s in self._rows(sql, [*params, limit])]
 
-    def _newest(
-        self, compiled: CompiledQuery | None, query: SearchQuery, offset: int, limit: int, *, few: bool
-    ) -> list[Candidate]:
+    def _newest(self, compiled: CompiledQuery | None, query: SearchQuery, offset: int, limit: int) -> list[Candidate]:
         where, params = self._match(compiled, query)
         sql = f"SELECT d.id, d.title_tokens FROM search_document d WHERE {where} {_NEWEST} LIMIT %s OFFSET %s"  # noqa: S608
         return [Candidate(row_id, tokens) for row_id, tokens in self._rows(sql, [*params, limit, offset])]
@@ -58,11 +59,6 @@ class PgSearchIndex(SqlSearchIndex):
             "FROM search_document d WHERE d.id = ANY(%s)"
         )
         return {row_id: float(score) for row_id, score in self._rows(sql, [to_tsquery(compiled), list(ids)])}
-
-    def _facet_rows(self, compiled: CompiledQuery | None, query: SearchQuery) -> Iterable[tuple[str, str, str, int]]:
-        where, params = self._match(compiled, query)
-        sql = f"SELECT d.category, d.region, d.stage, count(*) FROM search_document d WHERE {where} GROUP BY 1, 2, 3"  # noqa: S608
-        return self._rows(sql, params)
 
     def check(self) -> CheckReport:
         documents = self._rows("SELECT count(*) FROM search_document", [])[0][0]

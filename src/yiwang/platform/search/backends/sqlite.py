@@ -17,10 +17,10 @@ more than a rare one. ``bm25`` runs only over the ranking window.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
-from yiwang.platform.search.backends.base import TITLE_WEIGHT, Candidate
+from yiwang.platform.search.backends.base import TITLE_WEIGHT, Candidate, Match
 from yiwang.platform.search.backends.sql import SqlSearchIndex, placeholders
 from yiwang.platform.search.domain.documents import SearchQuery
 from yiwang.platform.search.domain.matching import CompiledQuery, to_fts5
@@ -51,22 +51,24 @@ class Fts5SearchIndex(SqlSearchIndex):
             [(row_id, " ".join(title), " ".join(body)) for row_id, title, body in written],
         )
 
-    def _count(self, compiled: CompiledQuery | None, query: SearchQuery, cap: int) -> int:
+    def _matches(self, compiled: CompiledQuery | None, query: SearchQuery, limit: int) -> list[Match]:
         where, params = self._where(query)
+        columns = "d.id, d.published_at, d.tiebreak, d.title_tokens, d.category, d.region, d.stage"
         if compiled is None:
-            sql = f"SELECT count(*) FROM (SELECT 1 FROM search_document d WHERE {where} LIMIT %s)"  # noqa: S608
-            return self._rows(sql, [*params, cap + 1])[0][0]
-        sql = f"SELECT count(*) FROM (SELECT 1 FROM {_JOIN} WHERE {FTS} MATCH %s AND {where} LIMIT %s)"  # noqa: S608
-        return self._rows(sql, [to_fts5(compiled), *params, cap + 1])[0][0]
+            sql = f"SELECT {columns} FROM search_document d WHERE {where} LIMIT %s"  # noqa: S608
+            args = [*params, limit]
+        else:
+            sql = f"SELECT {columns} FROM {_JOIN} WHERE {FTS} MATCH %s AND {where} LIMIT %s"  # noqa: S608
+            args = [to_fts5(compiled), *params, limit]
+        # published_at comes back as the stored text, which sorts like the time it encodes
+        return [Match(i, (at, tb), tt, c, r, s) for i, at, tb, tt, c, r, s in self._rows(sql, args)]
 
-    def _newest(
-        self, compiled: CompiledQuery | None, query: SearchQuery, offset: int, limit: int, *, few: bool
-    ) -> list[Candidate]:
+    def _newest(self, compiled: CompiledQuery | None, query: SearchQuery, offset: int, limit: int) -> list[Candidate]:
         where, params = self._where(query)
         if compiled is None:
             sql = f"SELECT d.id, d.title_tokens FROM search_document d WHERE {where} {_NEWEST} LIMIT %s OFFSET %s"  # noqa: S608
             args = [*params, limit, offset]
-        elif few or not self._walk_is_cheaper(compiled, offset + limit):
+        elif not self._walk_is_cheaper(compiled, offset + limit):
             # drive from the match set: look each match up, sort, keep the page
             sql = (
                 f"SELECT d.id, d.title_tokens FROM {_JOIN} WHERE {FTS} MATCH %s AND {where} "  # noqa: S608
@@ -109,19 +111,6 @@ class Fts5SearchIndex(SqlSearchIndex):
         # bm25() is lower for better matches
         rows = self._rows(sql, [to_fts5(compiled), min(ids), max(ids), *ids])
         return {row_id: -score for row_id, score in rows}
-
-    def _facet_rows(self, compiled: CompiledQuery | None, query: SearchQuery) -> Iterable[tuple[str, str, str, int]]:
-        where, params = self._where(query)
-        if compiled is None:
-            sql = (
-                f"SELECT d.category, d.region, d.stage, count(*) FROM search_document d WHERE {where} GROUP BY 1, 2, 3"  # noqa: S608
-            )
-            return self._rows(sql, params)
-        sql = (
-            f"SELECT d.category, d.region, d.stage, count(*) FROM {_JOIN} "  # noqa: S608
-            f"WHERE {FTS} MATCH %s AND {where} GROUP BY 1, 2, 3"
-        )
-        return self._rows(sql, [to_fts5(compiled), *params])
 
     def check(self) -> CheckReport:
         problems = []

@@ -18,6 +18,18 @@ from yiwang.platform.clock import use_clock
 T0 = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests marked ``postgres`` need the production profile: on SQLite they are skipped, visibly (``-ra``)."""
+    from django.conf import settings
+
+    if "postgresql" in settings.DATABASES["default"]["ENGINE"]:
+        return
+    skip = pytest.mark.skip(reason="needs PostgreSQL (production profile): `make test-pg` runs it")
+    for item in items:
+        if item.get_closest_marker("postgres"):
+            item.add_marker(skip)
+
+
 def _load_reference_data() -> None:
     from yiwang.catalog.reference import ensure_reference_data
     from yiwang.platform.reference import ensure_all

@@ -35,7 +35,7 @@ from yiwang.kernel import periods
 from yiwang.kernel.errors import InvalidInput
 from yiwang.platform.api.auth import ActorAuth, actor_of
 from yiwang.platform.api.conditional import etag, if_match_version
-from yiwang.platform.api.routing import creates, updates
+from yiwang.platform.api.routing import acts, creates, updates
 from yiwang.platform.api.schemas import CREATE_ERRORS, ERRORS, UPDATE_ERRORS, ErrorOut
 
 router = Router(tags=["catalog 目录清单"])
@@ -194,7 +194,7 @@ def delete_item(request: HttpRequest, response: HttpResponse, kind: str, number:
     return _full(draft, response)
 
 
-@router.post("/lists/{kind}/versions/{number}/publish", response={200: VersionOut, **UPDATE_ERRORS})
+@acts(router, "/lists/{kind}/versions/{number}/publish", response={200: VersionOut, **UPDATE_ERRORS})
 def publish(request: HttpRequest, response: HttpResponse, kind: str, number: int):
     """Staff: publish a draft (If-Match optional). It becomes immutable and takes effect on its date."""
     expected = if_match_version(request) if request.headers.get("If-Match") else None

@@ -20,6 +20,16 @@ def error_response(status: int, code: str, zh: str, en: str, details: dict | Non
     return JsonResponse(body, status=status, json_dumps_params={"ensure_ascii": False})
 
 
+def _field_of(loc: list[str]) -> str:
+    """The client's field path: ``["body", "payload", "uscc"]`` → ``uscc`` (ninja puts the body parameter's own
+    name after ``body``; clients never see it), ``["query", "limit"]`` → ``limit``."""
+    if len(loc) >= 3 and loc[0] in ("body", "form"):
+        return ".".join(loc[2:])
+    if loc and loc[0] in ("body", "form", "query", "path", "header", "cookie", "file"):
+        return ".".join(loc[1:])
+    return ".".join(loc)
+
+
 def _validation_details(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
     out = []
     for e in errors:
@@ -28,7 +38,7 @@ def _validation_details(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
         out.append(
             {
                 "loc": loc,
-                "field": ".".join(loc[1:] if loc and loc[0] in ("body", "query", "path", "header") else loc),
+                "field": _field_of(loc),
                 "code": e.get("type", "invalid"),
                 "message_zh": ctx.get("message_zh", e.get("msg", "")),
                 "message_en": ctx.get("message_en", e.get("msg", "")),

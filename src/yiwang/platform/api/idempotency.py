@@ -39,9 +39,23 @@ OPENAPI_PARAMETER = {
 
 
 def _digest(request: HttpRequest) -> str:
+    """SHA-256 of method, path and body. Multipart uploads are hashed from their parsed parts (fields, then files
+    chunk by chunk), so a large upload is never read into memory as one body."""
     h = hashlib.sha256()
     h.update(request.method.encode() + b"\n" + request.get_full_path().encode() + b"\n")
-    h.update(request.body)
+    if request.content_type == "multipart/form-data":
+        for name in sorted(request.POST):
+            for value in request.POST.getlist(name):
+                data = value.encode()
+                h.update(f"field\0{name}\0{len(data)}\0".encode() + data)
+        for name in sorted(request.FILES):
+            for upload in request.FILES.getlist(name):
+                h.update(f"file\0{name}\0{upload.name}\0{upload.size}\0".encode())
+                for chunk in upload.chunks():
+                    h.update(chunk)
+                upload.seek(0)
+    else:
+        h.update(request.body)
     return h.hexdigest()
 
 

@@ -67,7 +67,7 @@ def test_one_failed_kernel_check_answers_with_its_own_code(client, uscc, code):
     body = response.json()
     _shape(body)
     assert body["code"] == code
-    assert body["details"]["field"] == "payload.uscc"
+    assert body["details"]["field"] == "uscc"
     (error,) = body["details"]["errors"]
     assert error["code"] == code
     assert error["loc"] == ["body", "payload", "uscc"]
@@ -90,7 +90,7 @@ def test_several_errors_answer_request_invalid_with_the_list(client):
     _shape(body)
     assert body["code"] == "request.invalid"
     errors = {e["field"]: e["code"] for e in body["details"]["errors"]}
-    assert errors == {"payload.uscc": "uscc.length", "payload.count": "greater_than_equal"}
+    assert errors == {"uscc": "uscc.length", "count": "greater_than_equal"}
 
 
 @pytest.mark.urls(THROWAWAY)
@@ -98,7 +98,7 @@ def test_a_single_plain_pydantic_error_stays_request_invalid(client):
     response = client.post("/api/v1/checked", {"uscc": GOOD_USCC, "count": 0}, content_type="application/json")
     body = response.json()
     assert (response.status_code, body["code"]) == (422, "request.invalid")
-    assert body["details"]["errors"][0]["field"] == "payload.count"
+    assert body["details"]["errors"][0]["field"] == "count"
 
 
 @pytest.mark.urls(THROWAWAY)

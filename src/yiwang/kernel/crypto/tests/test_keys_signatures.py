@@ -111,7 +111,7 @@ def test_openssl_verifies_our_sm2_signature(tmp_path: Path) -> None:
     (tmp_path / "pub.pem").write_bytes(key.public_key.to_pem())
     (tmp_path / "msg").write_bytes(b"sealed bid receipt")
     (tmp_path / "sig").write_bytes(signer_for(key).sign(b"sealed bid receipt"))
-    result = subprocess.run(  # noqa: S603 - fixed arguments, no shell
+    result = subprocess.run(
         [openssl, "pkeyutl", "-verify", "-rawin", "-digest", "sm3", "-pubin", "-inkey", "pub.pem",
          "-pkeyopt", "distid:1234567812345678", "-in", "msg", "-sigfile", "sig"],
         cwd=tmp_path, capture_output=True, check=False, timeout=30,

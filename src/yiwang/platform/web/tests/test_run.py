@@ -52,9 +52,9 @@ def _yiwang(*args: str) -> list[str]:
 def test_yiwang_run_supervises_web_worker_and_clock(tmp_path):
     bind = f"127.0.0.1:{_free_port()}"
     env = _env(tmp_path, bind)
-    subprocess.run(_yiwang("migrate", "--no-input"), env=env, check=True, capture_output=True, timeout=120)  # noqa: S603
+    subprocess.run(_yiwang("migrate", "--no-input"), env=env, check=True, capture_output=True, timeout=120)
 
-    proc = subprocess.Popen(_yiwang("run"), env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)  # noqa: S603
+    proc = subprocess.Popen(_yiwang("run"), env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     out = Output(proc)
     try:
         pids = {
@@ -94,6 +94,6 @@ def test_yiwang_run_supervises_web_worker_and_clock(tmp_path):
 
 def test_yiwang_run_refuses_a_public_bind_without_public(tmp_path):
     env = _env(tmp_path, "0.0.0.0:8000")  # the point: it is refused
-    result = subprocess.run(_yiwang("run"), env=env, capture_output=True, text=True, timeout=60)  # noqa: S603
+    result = subprocess.run(_yiwang("run"), env=env, capture_output=True, text=True, timeout=60)
     assert result.returncode == 1
     assert "refusing to listen on 0.0.0.0:8000" in result.stderr

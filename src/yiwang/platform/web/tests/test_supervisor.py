@@ -130,7 +130,7 @@ def test_sigterm_and_ctrl_c_stop_the_group_and_exit_0(tmp_path):
         """)
     )
     for signum in (signal.SIGINT, signal.SIGTERM):
-        proc = subprocess.Popen([PY, str(script)], stdout=subprocess.PIPE, text=True)  # noqa: S603
+        proc = subprocess.Popen([PY, str(script)], stdout=subprocess.PIPE, text=True)
         out = Output(proc)
         pids = [int(out.wait_for(rf"^{name}\s+\| up (\d+)", 20).group(1)) for name in ("one", "two")]
         proc.send_signal(signum)
@@ -150,7 +150,7 @@ def test_children_do_not_outlive_a_killed_supervisor(tmp_path):
         Supervisor([ChildSpec("one", [sys.executable, "-c", {SLEEPER!r}])]).run()
         """)
     )
-    proc = subprocess.Popen([PY, str(script)], stdout=subprocess.PIPE, text=True)  # noqa: S603
+    proc = subprocess.Popen([PY, str(script)], stdout=subprocess.PIPE, text=True)
     out = Output(proc)
     pid = int(out.wait_for(r"^one\s+\| up (\d+)", 20).group(1))
     proc.kill()

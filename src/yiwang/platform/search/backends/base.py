@@ -2,10 +2,11 @@
 
 ``search`` works the same way on every engine:
 
-1. **one pass over the matches** under the filters, stopping after ``COUNT_CAP`` + 1 (narrow rows: id, date,
-   tiebreak, title tokens, facet columns). If the pass ends before the cap, the match set is small: the
-   total is exact, and the order, the page, the ranking window and the facet counts all come from it. If
-   not, the total is shown as "N+" and the adapter walks its newest-first index for the page or window;
+1. **count** the matches under the filters in the database, stopping at ``COUNT_CAP`` + 1. Up to the cap
+   the total is exact and the match set is small: it is fetched once (narrow rows: id, date, tiebreak,
+   title tokens, facet columns) and the order, the page, the ranking window and the facet counts all come
+   from it. Past the cap the total is shown as "N+" and the adapter walks its newest-first index for the
+   page or the window;
 2. **newest first**: matches in ``(published_at, tiebreak)`` descending order;
 3. **relevance** (bounded): take the newest ``RANK_WINDOW`` matches, let the engine score only those (FTS5
    ``bm25``, PostgreSQL ``ts_rank_cd``), and order them by *tier* (how many query words the title satisfies
@@ -189,6 +190,10 @@ class BaseSearchIndex(ABC):
 
     # -- the read side ------------------------------------------------------------------------------------
     @abstractmethod
+    def _count(self, compiled: CompiledQuery | None, query: SearchQuery, cap: int) -> int:
+        """How many documents match, counting no further than ``cap + 1`` (in the database, no rows out)."""
+
+    @abstractmethod
     def _matches(self, compiled: CompiledQuery | None, query: SearchQuery, limit: int) -> list[Match]:
         """Up to ``limit`` matching documents, in no particular order (one pass: the caller counts them,
         sorts them, takes the page or the ranking window and the facet counts from them)."""
@@ -214,11 +219,12 @@ class BaseSearchIndex(ABC):
         if compiled is not None and compiled.empty:  # only punctuation or noise: nothing can match
             return self._page(query, compiled, 0, True, [], {}, {}, {f: () for f in FACETS}, started)
         cap = self.limits.count_cap
-        matches = self._matches(compiled, query, cap + 1)
-        exact = len(matches) <= cap
-        total = min(len(matches), cap)
+        counted = self._count(compiled, query, cap)
+        exact = counted <= cap
+        total = min(counted, cap)
         facets = None
-        if exact:  # the whole match set is here: order it, count it, cut the page or the window from it
+        if exact:  # fetch the (small) match set once: order it, cut the page or the window, count facets
+            matches = self._matches(compiled, query, cap + 1)
             matches.sort(key=lambda m: m.order, reverse=True)
             ordered = [Candidate(m.id, m.title_tokens) for m in matches]
             if total <= self.limits.facet_cap:

@@ -140,6 +140,9 @@ class MemorySearchIndex(BaseSearchIndex):
             if passes_filters(query, r) and (compiled is None or matches(compiled, r.tokens))
         ]
 
+    def _count(self, compiled: CompiledQuery | None, query: SearchQuery, cap: int) -> int:
+        return min(len(self._matching(compiled, query)), cap + 1)
+
     def _matches(self, compiled: CompiledQuery | None, query: SearchQuery, limit: int) -> list[Match]:
         return [
             Match(r.id, (r.published_at, r.tiebreak), r.title_tokens, r.category, r.region, r.stage)

@@ -38,6 +38,11 @@ class PgSearchIndex(SqlSearchIndex):
             return where, params
         return f"d.tsv @@ %s::tsquery AND {where}", [to_tsquery(compiled), *params]
 
+    def _count(self, compiled: CompiledQuery | None, query: SearchQuery, cap: int) -> int:
+        where, params = self._match(compiled, query)
+        sql = f"SELECT count(*) FROM (SELECT 1 FROM search_document d WHERE {where} LIMIT %s) s"  # noqa: S608
+        return self._rows(sql, [*params, cap + 1])[0][0]
+
     def _matches(self, compiled: CompiledQuery | None, query: SearchQuery, limit: int) -> list[Match]:
         where, params = self._match(compiled, query)
         sql = (

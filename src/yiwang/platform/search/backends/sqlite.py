@@ -51,6 +51,14 @@ class Fts5SearchIndex(SqlSearchIndex):
             [(row_id, " ".join(title), " ".join(body)) for row_id, title, body in written],
         )
 
+    def _count(self, compiled: CompiledQuery | None, query: SearchQuery, cap: int) -> int:
+        where, params = self._where(query)
+        if compiled is None:
+            sql = f"SELECT count(*) FROM (SELECT 1 FROM search_document d WHERE {where} LIMIT %s)"  # noqa: S608
+            return self._rows(sql, [*params, cap + 1])[0][0]
+        sql = f"SELECT count(*) FROM (SELECT 1 FROM {_JOIN} WHERE {FTS} MATCH %s AND {where} LIMIT %s)"  # noqa: S608
+        return self._rows(sql, [to_fts5(compiled), *params, cap + 1])[0][0]
+
     def _matches(self, compiled: CompiledQuery | None, query: SearchQuery, limit: int) -> list[Match]:
         where, params = self._where(query)
         columns = "d.id, d.published_at, d.tiebreak, d.title_tokens, d.category, d.region, d.stage"

@@ -25,6 +25,7 @@ SNIPPET_CHARS = 120
 ELLIPSIS = "…"
 _SCAN_CHUNK = 2000  # bodies are scanned in chunks (at C speed) to find the first match quickly
 
+_JAMO = re.compile(r"[\u1100-\u11ff\ua960-\ua97f\ud7b0-\ud7ff]")  # Hangul letters that compose
 _BAD = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
 _JOINING = re.compile(r"[\u200c\u200d\ufe00-\ufe0f\U0001f3fb-\U0001f3ff\U000e0020-\U000e007f\U000e0100-\U000e01ef]")
 
@@ -84,9 +85,11 @@ def find_marks(parts: Sequence[str], terms: Sequence[str]) -> list[tuple[int, in
     if not terms or not parts:
         return []
     joined = "".join(parts)
-    folded = joined.casefold()
-    if len(parts) == len(joined) == len(folded) and unicodedata.is_normalized("NFKC", joined):
-        # the common case (plain Chinese and ASCII text): normalising maps each character to one character
+    folded = normalise(joined)
+    if len(parts) == len(joined) == len(folded) and not _JAMO.search(joined):
+        # the common case (Chinese text with full-width punctuation, ASCII): no character combines with
+        # another (one character per cluster, no conjoining jamo), so normalising can only keep or lengthen
+        # each character; the same total length means each character became exactly one character
         norm = folded
         owner: Sequence[int] = range(len(parts))  # normalised character index → cluster index
         starts: range | set[int] = range(len(parts) + 1)  # normalised indices where a cluster begins

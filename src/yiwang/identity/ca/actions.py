@@ -251,17 +251,21 @@ def do_import_crl(*, actor: Actor, crl: bytes | str, ca_id: int | None = None) -
                 current_crl_number=latest.crl_number,
                 current_this_update=iso_utc(latest.this_update),
             )
-        row = RevocationList.objects.create(
-            ca=issuer,
-            der=parsed.der,
-            sha256=parsed.sha256,
-            this_update=parsed.this_update,
-            next_update=parsed.next_update,
-            crl_number=str(parsed.crl_number) if parsed.crl_number is not None else "",
-            revoked_count=len(parsed.entries),
-            imported_at=act.now,
-            imported_by=actor.ref,
-        )
+        try:
+            with transaction.atomic():
+                row = RevocationList.objects.create(
+                    ca=issuer,
+                    der=parsed.der,
+                    sha256=parsed.sha256,
+                    this_update=parsed.this_update,
+                    next_update=parsed.next_update,
+                    crl_number=str(parsed.crl_number) if parsed.crl_number is not None else "",
+                    revoked_count=len(parsed.entries),
+                    imported_at=act.now,
+                    imported_by=actor.ref,
+                )
+        except IntegrityError:  # the same CRL imported concurrently
+            raise CaConflict("ca.crl_duplicate", ca_id=issuer.pk, sha256=parsed.sha256) from None
         RevokedSerial.objects.bulk_create(
             [
                 RevokedSerial(crl=row, serial=format(e.serial, "X"), revoked_at=e.revoked_at, reason=e.reason)
@@ -490,6 +494,7 @@ def accept_signed_api_request(
     signature: bytes,
     certificate: bytes | str,
     expected_entity_id: int | None = None,
+    expected_uscc: str | None = None,
     require_binding: bool = False,
     window_seconds: int | None = None,
 ) -> SignatureCheck:
@@ -504,7 +509,12 @@ def accept_signed_api_request(
     except CaRefused as exc:
         return SignatureCheck(False, exc.code, exc.details)
     check = queries.verify_signed(
-        message, signature, certificate, expected_entity_id=expected_entity_id, require_binding=require_binding
+        message,
+        signature,
+        certificate,
+        expected_entity_id=expected_entity_id,
+        expected_uscc=expected_uscc,
+        require_binding=require_binding,
     )
     if not check.ok:
         return check

@@ -108,6 +108,9 @@ class CaView:
     crl_number: str = ""
     crl_stale: bool = False
     certificate_pem: str = ""
+    effective_status: str = ""  # the CA's own status, or a worse one inherited from a CA above it
+    effective_status_label: str = ""
+    inherited_from: int | None = None  # the CA above whose status this CA inherits
 
 
 def _pem(der: bytes) -> str:
@@ -116,7 +119,28 @@ def _pem(der: bytes) -> str:
     return "-----BEGIN CERTIFICATE-----\n" + "\n".join(lines) + "\n-----END CERTIFICATE-----\n"
 
 
-def _ca_view(row: CertificateAuthority, latest: RevocationList | None, moment: datetime) -> CaView:
+_SEVERITY = {CaStatus.ACTIVE: 0, CaStatus.SUSPENDED: 1, CaStatus.REMOVED: 2}
+
+
+def _effective(row: CertificateAuthority, by_id: dict[int, CertificateAuthority]) -> tuple[str, int | None]:
+    """A CA is no more trusted than the CAs above it: the worst status on its way up, and whose it is."""
+    status, source, seen = row.status, None, {row.pk}
+    parent = by_id.get(row.parent_id) if row.parent_id else None
+    while parent is not None and parent.pk not in seen:
+        seen.add(parent.pk)
+        if _SEVERITY[CaStatus(parent.status)] > _SEVERITY[CaStatus(status)]:
+            status, source = parent.status, parent.pk
+        parent = by_id.get(parent.parent_id) if parent.parent_id else None
+    return status, source
+
+
+def _ca_view(
+    row: CertificateAuthority,
+    latest: RevocationList | None,
+    moment: datetime,
+    by_id: dict[int, CertificateAuthority] | None = None,
+) -> CaView:
+    effective, source = _effective(row, by_id or {})
     return CaView(
         id=row.pk,
         name=row.name,
@@ -144,6 +168,9 @@ def _ca_view(row: CertificateAuthority, latest: RevocationList | None, moment: d
         crl_number=latest.crl_number if latest else "",
         crl_stale=bool(latest and latest.next_update and latest.next_update < moment),
         certificate_pem=_pem(row.certificate_der),
+        effective_status=effective,
+        effective_status_label=CaStatus(effective).label,
+        inherited_from=source,
     )
 
 
@@ -157,20 +184,21 @@ def _latest_crls(ca_ids: list[int]) -> dict[int, RevocationList]:
 
 def list_trusted_cas(*, include_removed: bool = False) -> list[CaView]:
     """The trust list (CA互认名单), public: roots first, then intermediates; removed CAs only on request."""
-    rows = list(CertificateAuthority.objects.order_by("kind", "name", "pk"))
-    if not include_removed:
-        rows = [r for r in rows if r.status != CaStatus.REMOVED]
+    every = list(CertificateAuthority.objects.order_by("pk"))
+    by_id = {r.pk: r for r in every}
+    rows = every if include_removed else [r for r in every if r.status != CaStatus.REMOVED]
     latest = _latest_crls([r.pk for r in rows])
     moment = now()
     rows.sort(key=lambda r: (r.kind != "root", r.name, r.pk))
-    return [_ca_view(r, latest.get(r.pk), moment) for r in rows]
+    return [_ca_view(r, latest.get(r.pk), moment, by_id) for r in rows]
 
 
 def get_ca(ca_id: int) -> CaView:
+    by_id = {r.pk: r for r in CertificateAuthority.objects.defer("certificate_der")}
     row = CertificateAuthority.objects.filter(pk=ca_id).first()
     if row is None:
         raise CaNotFound("ca.ca_not_found", ca_id=ca_id)
-    return _ca_view(row, _latest_crls([row.pk]).get(row.pk), now())
+    return _ca_view(row, _latest_crls([row.pk]).get(row.pk), now(), by_id)
 
 
 @dataclass(frozen=True)
@@ -258,6 +286,7 @@ def verify_signed(
     certificate: bytes | str | Certificate,
     *,
     expected_entity_id: int | None = None,
+    expected_uscc: str | None = None,
     at: datetime | None = None,
     require_binding: bool = True,
     algorithm: str | None = None,
@@ -270,7 +299,9 @@ def verify_signed(
     ``ca.untrusted``, ``ca.ca_suspended``, ``ca.expired``, ``ca.not_yet_valid``, ``ca.revoked``,
     ``ca.bad_chain_signature``, ``ca.crl_*``); its subject maps to a USCC or resident ID
     (``ca.subject_unmapped``); the signature verifies (``ca.signature_invalid``); the certificate's entity is
-    ``expected_entity_id`` when given (``ca.wrong_entity``); and, with ``require_binding``, the certificate is
+    ``expected_entity_id`` when given, and its USCC is ``expected_uscc`` when given — for organisations that are
+    not registry entities, such as sub-platform operators (``ca.wrong_entity``); and, with ``require_binding``, the
+    certificate is
     bound on this platform (``ca.not_bound``). ``algorithm`` defaults to the key's (SM2 → ``sm2-sm3``,
     P-256 → ``ecdsa-p256-sha256``, RSA → ``rsa-pss-sha256``; ``rsa-pkcs1v15-sha256`` on request).
 
@@ -327,6 +358,10 @@ def verify_signed(
         return SignatureCheck(
             False, "ca.wrong_entity", {"expected_entity_id": expected_entity_id, "entity_id": entity_id}, **known
         )
+    if expected_uscc is not None and known.get("uscc") != expected_uscc.strip().upper():
+        return SignatureCheck(
+            False, "ca.wrong_entity", {"expected_uscc": expected_uscc, "uscc": known.get("uscc")}, **known
+        )
     if require_binding and binding is None:
         return SignatureCheck(False, "ca.not_bound", {"fingerprint": cert.fingerprint_sha256}, **known)
     return SignatureCheck(True, None, {}, **known)
@@ -340,6 +375,7 @@ def verify_document(
     digest: bytes | None = None,
     digest_algorithm: str | None = None,
     expected_entity_id: int | None = None,
+    expected_uscc: str | None = None,
     at: datetime | None = None,
     require_binding: bool = True,
 ) -> SignatureCheck:
@@ -367,6 +403,7 @@ def verify_document(
         signature,
         cert,
         expected_entity_id=expected_entity_id,
+        expected_uscc=expected_uscc,
         at=at,
         require_binding=require_binding,
         _digest=(expected_algorithm, digest),

@@ -65,6 +65,9 @@ class CaOut(Schema):
     crl_number: str
     crl_stale: bool
     certificate_pem: str
+    effective_status: str = Field(description="the CA's status, or a worse one inherited from a CA above it")
+    effective_status_label: str
+    inherited_from: int | None
 
 
 class CrlIn(Schema):

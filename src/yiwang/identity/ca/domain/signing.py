@@ -95,6 +95,11 @@ class SignatureCheck:
     warnings: tuple[str, ...] = ()
 
     @property
+    def reason_code(self) -> str | None:
+        """The same as :attr:`reason` (the ``ca.*`` code of the first failed check)."""
+        return self.reason
+
+    @property
     def message_zh(self) -> str:
         return "签名有效" if self.ok else reason_text(self.reason or "")[0]
 

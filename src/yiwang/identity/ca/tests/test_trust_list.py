@@ -87,13 +87,15 @@ def test_only_staff_administrators_manage_the_list(people, pki):
 
 
 def test_status_changes_keep_history_and_removal_is_final(people, staff_actor, trusted):
-    root, _sub = trusted
+    root, sub = trusted
     with pytest.raises(InvalidInput, match=r"ca\.reason_required"):
         actions.do_change_ca_status(actor=staff_actor, ca_id=root.pk, status="suspended")
     suspended = actions.do_change_ca_status(
         actor=staff_actor, ca_id=root.pk, status="suspended", reason="密钥管理审查", expected_version=1
     )
     assert (suspended.status, suspended.version) == ("suspended", 2)
+    sub_view = queries.get_ca(sub.pk)
+    assert (sub_view.status, sub_view.effective_status, sub_view.inherited_from) == ("active", "suspended", root.pk)
     with pytest.raises(PreconditionFailed):
         actions.do_change_ca_status(actor=staff_actor, ca_id=root.pk, status="active", expected_version=1)
     actions.do_change_ca_status(actor=staff_actor, ca_id=root.pk, status="active", expected_version=2)
@@ -108,6 +110,8 @@ def test_status_changes_keep_history_and_removal_is_final(people, staff_actor, t
     assert history[1].reason == "密钥管理审查"
     assert root.pk not in [c.id for c in queries.list_trusted_cas()]
     assert root.pk in [c.id for c in queries.list_trusted_cas(include_removed=True)]
+    (listed_sub,) = queries.list_trusted_cas()
+    assert (listed_sub.id, listed_sub.effective_status_label) == (sub.pk, "已移出名单")
 
 
 def test_crl_import_and_revocation_take_effect_at_once(people, staff_actor, pki, bound_a, clock):

@@ -107,6 +107,10 @@ def test_unbound_certificates_need_require_binding_false(people, pki, trusted):
     assert check.entity_id is None
     assert check.uscc == UNREGISTERED
     assert _verify(unregistered, require_binding=False, expected_entity_id=people.entity_a).reason == "ca.wrong_entity"
+    # organisations that are not registry entities (a sub-platform operator) are checked by USCC
+    assert _verify(unregistered, require_binding=False, expected_uscc=UNREGISTERED.lower()).ok
+    wrong = _verify(unregistered, require_binding=False, expected_uscc=PUJIANG)
+    assert (wrong.reason_code, wrong.details["uscc"]) == ("ca.wrong_entity", UNREGISTERED)
 
 
 def test_document_signatures_by_digest(people, bound_a, pki_ecdsa, trusted_ecdsa):

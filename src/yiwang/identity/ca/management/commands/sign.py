@@ -92,7 +92,7 @@ class Command(BaseCommand):
         except (CaRefused, OSError) as exc:
             raise CommandError(f"挑战格式错误 malformed challenge: {exc}") from None
         self.stderr.write(
-            f"用途 purpose: {parsed.purpose_label}（{parsed.text}）\n"
+            f"用途 purpose: {parsed.purpose_label}{'' if parsed.text == parsed.purpose_label else '：' + parsed.text}\n"
             f"账户 account: {parsed.account}  有效至 expires: {parsed.expires_at.isoformat()}\n"
             f"证书 certificate: {cert.subject_text} [{cert.serial_hex}]"
         )

@@ -248,9 +248,13 @@ def run_database(args: argparse.Namespace) -> None:
     rng = random.Random(7)
     orgs = make_orgs(random.Random(2026), 3000)
     q = args.queries
+    codes = [f"SH{rng.randint(2020, 2025)}-{rng.randrange(10000):04d}" for _ in range(1000)]
     cases = {
-        "rare word, newest first": lambda: index.search(SearchQuery(text=rng.choice(orgs), sort="newest")),
-        "rare word, relevance": lambda: index.search(SearchQuery(text=rng.choice(orgs))),
+        "rare word (a project code), newest first": lambda: index.search(
+            SearchQuery(text=rng.choice(codes), sort="newest")
+        ),
+        "rare word (a project code), relevance": lambda: index.search(SearchQuery(text=rng.choice(codes))),
+        "organisation name (two words), relevance": lambda: index.search(SearchQuery(text=rng.choice(orgs))),
         "common word 招标, relevance": lambda: index.search(SearchQuery(text="招标", page=rng.randint(1, 5))),
         "common word 公告, relevance": lambda: index.search(SearchQuery(text="公告")),
         "common word 招标, newest first": lambda: index.search(

@@ -45,8 +45,9 @@ class PgSearchIndex(SqlSearchIndex):
 
     def _matches(self, compiled: CompiledQuery | None, query: SearchQuery, limit: int) -> list[Match]:
         where, params = self._match(compiled, query)
+        tokens = "d.title_tokens" if compiled is not None else "''"
         sql = (
-            "SELECT d.id, d.published_at, d.tiebreak, d.title_tokens, d.category, d.region, d.stage "  # noqa: S608
+            f"SELECT d.id, d.published_at, d.tiebreak, {tokens}, d.category, d.region, d.stage "  # noqa: S608
             f"FROM search_document d WHERE {where} LIMIT %s"
         )
         return [Match(i, (at, tb), tt, c, r, s) for i, at, tb, tt, c, r, s in self._rows(sql, [*params, limit])]

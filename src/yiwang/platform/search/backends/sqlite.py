@@ -22,7 +22,7 @@ from typing import Any
 
 from yiwang.platform.search.backends.base import TITLE_WEIGHT, Candidate, Match
 from yiwang.platform.search.backends.sql import SqlSearchIndex, placeholders
-from yiwang.platform.search.domain.documents import SearchQuery
+from yiwang.platform.search.domain.documents import SearchQuery, region_range
 from yiwang.platform.search.domain.matching import CompiledQuery, to_fts5
 from yiwang.platform.search.ports import CheckReport
 
@@ -51,25 +51,40 @@ class Fts5SearchIndex(SqlSearchIndex):
             [(row_id, " ".join(title), " ".join(body)) for row_id, title, body in written],
         )
 
-    def _count(self, compiled: CompiledQuery | None, query: SearchQuery, cap: int) -> int:
+    def _source(self, compiled: CompiledQuery, query: SearchQuery) -> tuple[str, list[Any]]:
+        """``FROM … WHERE …`` of the match set. With a district or a category filter, walk that (covering)
+        index and test membership in the FTS5 match set (built once); otherwise drive from the FTS5 matches
+        and look each one up."""
         where, params = self._where(query)
+        selective = bool(query.categories) or (bool(query.region) and len(set(region_range(query.region))) == 1)
+        if selective:
+            return (
+                f"FROM search_document d WHERE {where} "  # noqa: S608
+                f"AND +d.id IN (SELECT rowid FROM {FTS} WHERE {FTS} MATCH %s)",
+                [*params, to_fts5(compiled)],
+            )
+        return f"FROM {_JOIN} WHERE {FTS} MATCH %s AND {where}", [to_fts5(compiled), *params]
+
+    def _count(self, compiled: CompiledQuery | None, query: SearchQuery, cap: int) -> int:
         if compiled is None:
-            sql = f"SELECT count(*) FROM (SELECT 1 FROM search_document d WHERE {where} LIMIT %s)"  # noqa: S608
-            return self._rows(sql, [*params, cap + 1])[0][0]
-        sql = f"SELECT count(*) FROM (SELECT 1 FROM {_JOIN} WHERE {FTS} MATCH %s AND {where} LIMIT %s)"  # noqa: S608
-        return self._rows(sql, [to_fts5(compiled), *params, cap + 1])[0][0]
+            where, params = self._where(query)
+            source = f"FROM search_document d WHERE {where}"
+        else:
+            source, params = self._source(compiled, query)
+        sql = f"SELECT count(*) FROM (SELECT 1 {source} LIMIT %s)"  # noqa: S608
+        return self._rows(sql, [*params, cap + 1])[0][0]
 
     def _matches(self, compiled: CompiledQuery | None, query: SearchQuery, limit: int) -> list[Match]:
-        where, params = self._where(query)
-        columns = "d.id, d.published_at, d.tiebreak, d.title_tokens, d.category, d.region, d.stage"
-        if compiled is None:
-            sql = f"SELECT {columns} FROM search_document d WHERE {where} LIMIT %s"  # noqa: S608
-            args = [*params, limit]
+        if compiled is None:  # browsing needs no title tokens: the covering indexes answer alone
+            where, params = self._where(query)
+            columns = "d.id, d.published_at, d.tiebreak, '', d.category, d.region, d.stage"
+            source = f"FROM search_document d WHERE {where}"
         else:
-            sql = f"SELECT {columns} FROM {_JOIN} WHERE {FTS} MATCH %s AND {where} LIMIT %s"  # noqa: S608
-            args = [to_fts5(compiled), *params, limit]
+            columns = "d.id, d.published_at, d.tiebreak, d.title_tokens, d.category, d.region, d.stage"
+            source, params = self._source(compiled, query)
+        rows = self._rows(f"SELECT {columns} {source} LIMIT %s", [*params, limit])
         # published_at comes back as the stored text, which sorts like the time it encodes
-        return [Match(i, (at, tb), tt, c, r, s) for i, at, tb, tt, c, r, s in self._rows(sql, args)]
+        return [Match(i, (at, tb), tt, c, r, s) for i, at, tb, tt, c, r, s in rows]
 
     def _newest(self, compiled: CompiledQuery | None, query: SearchQuery, offset: int, limit: int) -> list[Candidate]:
         where, params = self._where(query)

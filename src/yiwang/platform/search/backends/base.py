@@ -22,9 +22,11 @@ from __future__ import annotations
 import math
 import time
 from abc import ABC, abstractmethod
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from operator import itemgetter
+from typing import Any, NamedTuple
 
 from django.conf import settings
 
@@ -68,8 +70,7 @@ class Candidate:
     title_tokens: str
 
 
-@dataclass(frozen=True)
-class Match:
+class Match(NamedTuple):
     """One matching document as the first pass sees it: enough to order, count, rank and facet it."""
 
     id: int
@@ -225,7 +226,7 @@ class BaseSearchIndex(ABC):
         facets = None
         if exact:  # fetch the (small) match set once: order it, cut the page or the window, count facets
             matches = self._matches(compiled, query, cap + 1)
-            matches.sort(key=lambda m: m.order, reverse=True)
+            matches.sort(key=itemgetter(1), reverse=True)  # by order: (published_at, tiebreak)
             ordered = [Candidate(m.id, m.title_tokens) for m in matches]
             if total <= self.limits.facet_cap:
                 facets = self._facets(matches)
@@ -248,16 +249,14 @@ class BaseSearchIndex(ABC):
         return self._page(query, compiled, total, exact, page, rows, scores if ranked else {}, facets, started)
 
     @staticmethod
-    def _facets(matches: Iterable[Match]) -> dict[str, tuple[FacetCount, ...]]:
-        counts: dict[str, dict[str, int]] = {f: {} for f in FACETS}
-        for m in matches:
-            for facet, value in zip(FACETS, (m.category, m.region, m.stage), strict=True):
-                if value:
-                    counts[facet][value] = counts[facet].get(value, 0) + 1
-        return {
-            facet: tuple(FacetCount(v, n) for v, n in sorted(values.items(), key=lambda kv: (-kv[1], kv[0])))
-            for facet, values in counts.items()
-        }
+    def _facets(matches: Sequence[Match]) -> dict[str, tuple[FacetCount, ...]]:
+        columns = {"category": 3, "region": 4, "stage": 5}
+        out = {}
+        for facet, position in columns.items():
+            counts = Counter(m[position] for m in matches)
+            counts.pop("", None)
+            out[facet] = tuple(FacetCount(v, n) for v, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+        return out
 
     def _page(
         self,

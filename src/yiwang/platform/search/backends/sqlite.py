@@ -33,6 +33,8 @@ PROBE_COST = 9.0
 LOOKUP_COST = 1.0
 _JOIN = f"{FTS} CROSS JOIN search_document d ON d.id = {FTS}.rowid"
 _NEWEST = "ORDER BY d.published_at DESC, d.tiebreak DESC"
+# published_at as the stored text (it sorts like the time it encodes), without Django's per-row conversion
+_AT = "d.published_at || ''"
 
 
 class Fts5SearchIndex(SqlSearchIndex):
@@ -77,13 +79,12 @@ class Fts5SearchIndex(SqlSearchIndex):
     def _matches(self, compiled: CompiledQuery | None, query: SearchQuery, limit: int) -> list[Match]:
         if compiled is None:  # browsing needs no title tokens: the covering indexes answer alone
             where, params = self._where(query)
-            columns = "d.id, d.published_at, d.tiebreak, '', d.category, d.region, d.stage"
+            columns = f"d.id, {_AT}, d.tiebreak, '', d.category, d.region, d.stage"
             source = f"FROM search_document d WHERE {where}"
         else:
-            columns = "d.id, d.published_at, d.tiebreak, d.title_tokens, d.category, d.region, d.stage"
+            columns = f"d.id, {_AT}, d.tiebreak, d.title_tokens, d.category, d.region, d.stage"
             source, params = self._source(compiled, query)
         rows = self._rows(f"SELECT {columns} {source} LIMIT %s", [*params, limit])
-        # published_at comes back as the stored text, which sorts like the time it encodes
         return [Match(i, (at, tb), tt, c, r, s) for i, at, tb, tt, c, r, s in rows]
 
     def _newest(self, compiled: CompiledQuery | None, query: SearchQuery, offset: int, limit: int) -> list[Candidate]:

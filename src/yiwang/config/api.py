@@ -4,14 +4,20 @@ from __future__ import annotations
 
 from yiwang.catalog.api import router as catalog_router
 from yiwang.identity.api import router as identity_router
+from yiwang.identity.ca.api import router as ca_router
 from yiwang.platform.api.routing import make_api
 from yiwang.platform.outbox.api import router as feed_router
 from yiwang.platform.storage.api import router as files_router
 from yiwang.registry.api import router as registry_router
+from yiwang.services.experts.api import router as experts_router
+from yiwang.services.finance.api import router as finance_router
 
 api = make_api()
 api.add_router("/", feed_router)
 api.add_router("/auth", identity_router)
+api.add_router("/ca", ca_router)
 api.add_router("/catalog", catalog_router)
 api.add_router("/registry", registry_router)
 api.add_router("/files", files_router)
+api.add_router("/experts", experts_router)
+api.add_router("/finance", finance_router)

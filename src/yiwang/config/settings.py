@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "yiwang.catalog",
     "yiwang.registry",
     "yiwang.identity",
+    "yiwang.identity.ca",
     # 综合服务系统 services
     "yiwang.services.experts",
     "yiwang.services.finance",

@@ -6,8 +6,11 @@ from yiwang.config.api import api
 urlpatterns = [
     path("api/v1/", api.urls),
     path("accounts/", include("yiwang.identity.urls")),
+    path("ca/", include("yiwang.identity.ca.urls")),
     path("catalog/", include("yiwang.catalog.urls")),
     path("registry/", include("yiwang.registry.urls")),
+    path("experts/", include("yiwang.services.experts.urls")),
+    path("finance/", include("yiwang.services.finance.urls")),
     path("files/", include("yiwang.platform.storage.urls")),
     path("admin/", admin.site.urls),
     path("", include("yiwang.portal.urls")),

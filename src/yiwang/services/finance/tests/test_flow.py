@@ -46,6 +46,8 @@ def test_deposit_paid_satisfied_and_loser_refunded_in_time(clock, bidders, lot):
     assert refund.status == RefundStatus.PAID
     assert refund.paid_at < refund.due_at
     assert not refund.late
+    # bank interest on the deposit (条例 Art.57, at the listed demand-deposit rate) follows as its own payment
+    jobs.run_refunds(clock.now())
     d_lose.refresh_from_db()
     assert d_lose.status == DepositStatus.REFUNDED
 

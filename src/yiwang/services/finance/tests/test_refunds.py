@@ -169,15 +169,14 @@ class TestRefunding:
         assert [x.refund.id for x in late] == [refund.pk]
         assert late[0].refund.overdue
         assert support.events("finance.alert_raised.v1")[-1].visibility == "restricted"
-        # the interest base rates are not in the catalogue yet: flagged, not guessed
         monkeypatch.undo()
         clock.advance(timedelta(hours=2))
         jobs.run_refunds(clock.now())
         refund.refresh_from_db()
         assert refund.status == RefundStatus.PAID
         assert refund.late
-        assert refund.interest_fen == 0
-        assert Alert.objects.filter(kind="interest_rate_missing", refund=refund).exists()
+        # the base rates are listed in the rules catalogue (finance.pboc_loan_rate + gp markup): nothing is flagged
+        assert not Alert.objects.filter(kind="interest_rate_missing").exists()
         assert Alert.objects.filter(kind="late_refund").count() == 1
         assert queries.build_reconciliation().reconciled
 

@@ -629,7 +629,6 @@ def _avoided(items: Any) -> list[dict[str, Any]]:
             "avoided_firms must be a list",
             {"field": "avoided_firms"},
         )
-    out: dict[tuple, dict[str, Any]] = {}
     for i, item in enumerate(items):
         if not isinstance(item, Mapping):
             raise InvalidInput(
@@ -638,6 +637,15 @@ def _avoided(items: Any) -> list[dict[str, Any]]:
                 "each avoided firm is an object",
                 {"field": f"avoided_firms.{i}"},
             )
+    # one registry read for every firm named by id (a request lists dozens of bidders)
+    ids = []
+    for i, item in enumerate(items):
+        raw = item.get("entity_id")
+        if raw not in (None, ""):
+            ids.append(validation.as_int(raw, f"avoided_firms.{i}.entity_id", minimum=1))
+    known = validation.entity_refs(ids)
+    out: dict[tuple, dict[str, Any]] = {}
+    for i, item in enumerate(items):
         reason = str(item.get("reason") or "")
         if reason not in draw_rules.AVOID_REASON_LABELS_ZH:
             raise InvalidInput(
@@ -647,7 +655,7 @@ def _avoided(items: Any) -> list[dict[str, Any]]:
                 {"field": f"avoided_firms.{i}.reason", "allowed": list(draw_rules.AVOID_REASON_LABELS_ZH)},
             )
         try:
-            firm = validation.firm(item, prefix="", name_required=False)
+            firm = validation.firm(item, prefix="", name_required=False, known=known)
         except YiwangError as exc:
             exc.details["field"] = f"avoided_firms.{i}"
             raise
@@ -832,11 +840,12 @@ def do_request_draw(*, actor: Actor, data: Mapping[str, Any]) -> Draw:
     ``RuleViolation experts.draw_unsatisfiable`` and nothing is written), then draw with a committed seed.
     Members are notified at once; the names stay sealed until the meeting starts or it is unsealed."""
     request, extras = prepare_draw(actor, data)
-    problem = draw_rules.unsatisfiable(_lines_of(request), _line_pools(request))
-    if problem is not None:
-        raise problem
     for _ in range(3):
         if not SeedCommitment.objects.filter(draw__isnull=True).exists():
+            # committing a seed is witnessed: make sure the draw can be satisfied before writing anything
+            problem = draw_rules.unsatisfiable(_lines_of(request), _line_pools(request))
+            if problem is not None:
+                raise problem
             do_commit_draw_seed()
         try:
             return _draw(actor, request, extras)
@@ -1181,7 +1190,7 @@ def _lock_seat(seat_id: int) -> tuple[Seat, Draw]:
         raise NotFound("experts.seat_not_found", "未找到该评审任务", "no such seat", {"seat_id": seat_id})
     root = _root(seat.draw)
     lock_objects.draw_for_update(root.pk).first()
-    seat = Seat.objects.select_for_update().select_related("draw", "expert").get(pk=seat_id)
+    seat = Seat.objects.select_for_update(of=("self",)).select_related("draw", "expert").get(pk=seat_id)
     return seat, root
 
 
@@ -1410,9 +1419,10 @@ def do_cancel_draw(*, actor: Actor, draw_id: int, reason: str) -> Draw:
             raise Conflict("experts.draw_cancelled", "该抽取已撤销", "the draw is already cancelled")
         ids = _family_ids(root)
         for seat in (
-            Seat.objects.select_for_update()
+            Seat.objects.select_for_update(of=("self",))
             .select_related("expert")
             .filter(draw_id__in=ids, status__in=(*ACTIVE_SEATS, SeatStatus.RESERVE))
+            .order_by("pk")
         ):
             was_active = seat.status in ACTIVE_SEATS
             seat.status = SeatStatus.RELEASED

@@ -20,7 +20,9 @@ def seats_for_update(draw_id: int) -> QuerySet[Seat]:
 
 
 def unused_commitment_for_update() -> QuerySet[SeedCommitment]:
-    return SeedCommitment.objects.select_for_update().filter(draw__isnull=True).order_by("pk")
+    """Seed commitments no draw has used, oldest first; one being used by a concurrent draw is skipped."""
+    used = Draw.objects.values("commitment_id")
+    return SeedCommitment.objects.select_for_update(skip_locked=True).exclude(pk__in=used).order_by("pk")
 
 
 def performance_for_update(seat_id: int) -> QuerySet[Performance]:

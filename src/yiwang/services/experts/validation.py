@@ -185,7 +185,14 @@ def require_specialty(code: Any, field: str) -> str:
     return value
 
 
-def firm(data: Mapping[str, Any], *, prefix: str, name_required: bool) -> dict[str, Any]:
+def entity_refs(ids: list[int]) -> dict[int, Any]:
+    """Registry summaries of several entities in one read."""
+    return registry.get_entity_refs(sorted(set(ids))) if ids else {}
+
+
+def firm(
+    data: Mapping[str, Any], *, prefix: str, name_required: bool, known: Mapping[int, Any] | None = None
+) -> dict[str, Any]:
     """A firm named by registry entity id and/or USCC (exact), with a name when it is not registered.
 
     Returns ``{entity_id, uscc, name}``: an entity id is checked against the registry and its USCC and name
@@ -194,7 +201,8 @@ def firm(data: Mapping[str, Any], *, prefix: str, name_required: bool) -> dict[s
     uscc_raw = str(data.get(f"{prefix}uscc") or "").strip()
     name = str(data.get(f"{prefix}name") or "").strip()[:200]
     if entity_id not in (None, ""):
-        ref = registry.get_entity_ref(as_int(entity_id, f"{prefix}entity_id", minimum=1))
+        number = as_int(entity_id, f"{prefix}entity_id", minimum=1)
+        ref = known.get(number) if known is not None else registry.get_entity_ref(number)
         if ref is None:
             raise NotFound(
                 "experts.entity_unknown",

@@ -20,6 +20,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
+from typing import NamedTuple
 
 from yiwang.kernel.ids import region_level, validate_region_code_format
 from yiwang.kernel.periods import local_date
@@ -61,8 +62,7 @@ EXCLUSION_LABELS_ZH: dict[str, str] = {
 }
 
 
-@dataclass(frozen=True)
-class Tie:
+class Tie(NamedTuple):
     """A declared relationship (利害关系) with a firm; ``ended_on`` None = still in force (relatives never end)."""
 
     entity_id: int | None
@@ -70,16 +70,16 @@ class Tie:
     ended_on: date | None = None
 
 
-@dataclass(frozen=True)
-class Period:
+class Period(NamedTuple):
     """A sanction in force from ``start`` to ``end`` inclusive (``end`` None = open-ended)."""
 
     start: date
     end: date | None = None
 
 
-@dataclass(frozen=True)
-class ExpertFacts:
+class ExpertFacts(NamedTuple):
+    """What eligibility is decided on (a named tuple: a draw builds tens of thousands of them)."""
+
     id: int
     status: str
     region_code: str

@@ -149,7 +149,10 @@ def test_recusal_rules_are_respected(pool, staff, clock):
     )
     chosen = {s.expert_id for s in draw.seats.all()}
     assert chosen == {b[2].pk, b[5].pk, b[6].pk, b[7].pk}  # b[2]'s tie is with a firm not avoided
-    # the four members are now booked: an overlapping second draw cannot use them
+    # the four members are now booked: an overlapping second draw cannot use them (and, although a seed
+    # commitment is ready this time, the refused draw leaves nothing behind)
+    assert SeedCommitment.objects.filter(draw__isnull=True).exists()
+    before = counts()
     with pytest.raises(RuleViolation) as exc2:
         _draw(
             staff,
@@ -158,6 +161,8 @@ def test_recusal_rules_are_respected(pool, staff, clock):
             lines=[{"specialty": "A080101", "count": 5, "reserve": 0}],
         )
     assert exc2.value.details["lines"][0]["excluded"]["booked"] == 4
+    assert counts() == before
+    assert Draw.objects.count() == 1
 
 
 def test_avoided_firm_by_uscc_only_matches_the_employer_uscc(pool, staff):

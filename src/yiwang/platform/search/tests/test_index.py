@@ -360,3 +360,12 @@ def test_documents_are_validated():
 
 def test_make_doc_shift_helper_keeps_keys():
     assert make_doc(ROWS[0], shift=timedelta(hours=1)).key == "N01"
+
+
+def test_a_search_leaves_the_callers_transaction_settings_alone(loaded):
+    with transaction.atomic(), connection.cursor() as cur:
+        loaded.search(SearchQuery(text="公告"))
+        if connection.vendor == "postgresql":
+            cur.execute("SHOW enable_seqscan")
+            assert cur.fetchone()[0] == "on"
+        assert loaded.search(SearchQuery(text="公告")).total > 0

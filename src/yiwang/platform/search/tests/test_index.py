@@ -369,3 +369,24 @@ def test_a_search_leaves_the_callers_transaction_settings_alone(loaded):
             cur.execute("SHOW enable_seqscan")
             assert cur.fetchone()[0] == "on"
         assert loaded.search(SearchQuery(text="公告")).total > 0
+
+
+def test_the_management_command(index, corpus):
+    from io import StringIO
+
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    out = StringIO()
+    with use_sources(Source("test-notices", ("notice", "project"), lambda: corpus)):
+        call_command("search", "rebuild", stdout=out)
+    assert f"indexed {len(corpus)}, removed 0, total {len(corpus)}" in out.getvalue()
+    call_command("search", "check", stdout=out)
+    assert f"ok: {len(corpus)} documents" in out.getvalue()
+    call_command("search", "query", "闵行", "--sort", "newest", stdout=out)
+    assert "[notice:N01]" in out.getvalue()
+    if connection.vendor == "sqlite":  # break the index on purpose: check must say so
+        with connection.cursor() as cur:
+            cur.execute("DELETE FROM search_fts WHERE rowid = (SELECT min(id) FROM search_document)")
+        with pytest.raises(CommandError, match="full-text rows"):
+            call_command("search", "check", stdout=out)

@@ -1,0 +1,49 @@
+"""Settings of the bid box (``settings.YIWANG_BIDBOX``), with defaults for everything::
+
+    YIWANG_BIDBOX = {
+        "DECRYPTION_WINDOW_MINUTES": 60,   # how long bidders have to decrypt, unless the box sets its own
+        "ENVELOPE_KIND": "sealed_bid",     # document-store kind of received envelopes
+        "PLAINTEXT_KIND": None,            # kind of decrypted bids: "bid_document" when the store knows it, else
+                                           # "attachment"
+        "OWNER_CONTEXT": "services.bidbox",
+    }
+
+The decryption window is an operating choice of the trading centre (the law says only that bidders decrypt
+online at the opening), which is why it is a setting with a per-box override and not a catalogue rule. Size
+limits are technical policy (the document store's own kind limits apply on top).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+
+from yiwang.platform.storage.conf import storage_settings
+
+
+@dataclass(frozen=True)
+class BidboxSettings:
+    decryption_window: timedelta
+    envelope_kind: str
+    plaintext_kind: str
+    owner_context: str
+
+    @property
+    def envelope_limit(self) -> int:
+        policy = storage_settings().kind(self.envelope_kind)
+        return policy.max_bytes if policy else 0
+
+
+def bidbox_settings() -> BidboxSettings:
+    raw = dict(getattr(settings, "YIWANG_BIDBOX", None) or {})
+    plaintext = raw.get("PLAINTEXT_KIND")
+    if not plaintext:
+        plaintext = "bid_document" if storage_settings().kind("bid_document") else "attachment"
+    return BidboxSettings(
+        decryption_window=timedelta(minutes=int(raw.get("DECRYPTION_WINDOW_MINUTES", 60))),
+        envelope_kind=str(raw.get("ENVELOPE_KIND", "sealed_bid")),
+        plaintext_kind=str(plaintext),
+        owner_context=str(raw.get("OWNER_CONTEXT", "services.bidbox")),
+    )

@@ -319,7 +319,7 @@ def main() -> None:
         d = [t * 1000 for t in run["draw_s"]]
         g = [t * 1000 for t in run["gather_s"]]
         print(
-            f"{name + ' ' + run['version']:>22} | {statistics.median(d):>11.0f} | {_pct(d, 0.95):>11.0f} | "
+            f"{name + ' ' + run['version'].split()[0]:>22} | {statistics.median(d):>11.0f} | {_pct(d, 0.95):>11.0f} | "
             f"{statistics.median(g):>11.0f} | {run['eligible_first']!s:>13}"
         )
     for name, run in runs.items():

@@ -2,7 +2,7 @@
 (staff, regulators, auditors; the expert for their own record), draws (request, sealed view per role, unseal,
 replay, supplementary draw, cancel), answers, check-in, absence and performance records.
 
-Creating POSTs take ``Idempotency-Key``; updates require ``If-Match`` (ETag = version).
+Every POST takes ``Idempotency-Key`` (``creates`` and ``acts``); updates require ``If-Match`` (ETag = version).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from ninja import Query, Router, Schema, Status
 from yiwang.kernel.errors import NotFound
 from yiwang.platform.api.auth import ActorAuth, actor_of
 from yiwang.platform.api.conditional import etag, if_match_version
-from yiwang.platform.api.routing import creates, updates
+from yiwang.platform.api.routing import acts, creates, updates
 from yiwang.platform.api.schemas import CREATE_ERRORS, ERRORS, UPDATE_ERRORS, ErrorOut
 from yiwang.services.experts import actions, queries
 from yiwang.services.experts.schemas import (
@@ -248,7 +248,7 @@ def get_draw(request: HttpRequest, draw_id: int):
     return queries.get_draw_for(actor_of(request), draw_id)
 
 
-@creates(router, "/draws/{draw_id}/unseal", response={200: DrawOut, **CREATE_ERRORS})
+@acts(router, "/draws/{draw_id}/unseal", response={200: DrawOut, **CREATE_ERRORS})
 def unseal(request: HttpRequest, draw_id: int):
     """启封 (staff over the region): the names become visible to the parties; the witness log gets the seat
     list, its salt, the seed secret and the request, so anyone can check the sealed digests."""
@@ -256,14 +256,14 @@ def unseal(request: HttpRequest, draw_id: int):
     return queries.get_draw_for(actor_of(request), draw_id)
 
 
-@creates(router, "/draws/{draw_id}/supplementary", response={200: DrawOut, **DRAW_ERRORS})
+@acts(router, "/draws/{draw_id}/supplementary", response={200: DrawOut, **DRAW_ERRORS})
 def supplementary(request: HttpRequest, draw_id: int):
     """补抽 the lines that are short after the reserves ran out."""
     actions.do_supplementary_draw(actor=actor_of(request), draw_id=draw_id)
     return queries.get_draw_for(actor_of(request), draw_id)
 
 
-@creates(router, "/draws/{draw_id}/cancel", response={200: DrawOut, **CREATE_ERRORS})
+@acts(router, "/draws/{draw_id}/cancel", response={200: DrawOut, **CREATE_ERRORS})
 def cancel(request: HttpRequest, draw_id: int, payload: ReasonIn):
     actions.do_cancel_draw(actor=actor_of(request), draw_id=draw_id, reason=payload.reason)
     return queries.get_draw_for(actor_of(request), draw_id)
@@ -312,7 +312,7 @@ def _seat(request: HttpRequest, seat_id: int) -> SeatOut:
     raise NotFound("experts.seat_not_found", "未找到该评审任务", "no such seat", {"seat_id": seat_id})
 
 
-@creates(router, "/seats/{seat_id}/answer", response={200: SeatOut, **CREATE_ERRORS})
+@acts(router, "/seats/{seat_id}/answer", response={200: SeatOut, **CREATE_ERRORS})
 def answer(request: HttpRequest, seat_id: int, payload: AnswerIn):
     """The drawn expert confirms (``accept: true``) or declines with a reason; a decline calls the next
     reserve at once (or a supplementary draw)."""
@@ -320,14 +320,14 @@ def answer(request: HttpRequest, seat_id: int, payload: AnswerIn):
     return _seat(request, seat_id)
 
 
-@creates(router, "/seats/{seat_id}/check-in", response={200: SeatOut, **CREATE_ERRORS})
+@acts(router, "/seats/{seat_id}/check-in", response={200: SeatOut, **CREATE_ERRORS})
 def check_in(request: HttpRequest, seat_id: int):
     """签到 (staff); after the start time it is recorded as late."""
     actions.do_check_in(actor=actor_of(request), seat_id=seat_id)
     return _seat(request, seat_id)
 
 
-@creates(router, "/seats/{seat_id}/absence", response={200: SeatOut, **CREATE_ERRORS})
+@acts(router, "/seats/{seat_id}/absence", response={200: SeatOut, **CREATE_ERRORS})
 def absence(request: HttpRequest, seat_id: int, payload: NoteIn):
     """缺席 (staff, after the start): recorded for performance; the next reserve is called."""
     actions.do_mark_absent(actor=actor_of(request), seat_id=seat_id, note=payload.note)

@@ -693,7 +693,7 @@ class DrawListItem:
     status: str
     status_label: str
     sealed: bool
-    members: int
+    members: int  # seats now notified, confirmed or checked in
 
 
 def list_draws_for(
@@ -714,11 +714,11 @@ def list_draws_for(
             cond |= Q(region_code__startswith=prefix)
         qs = qs.filter(cond)
     rows = list(qs.order_by("-pk")[offset : offset + limit])
-    counts = Counter(
-        Seat.objects.filter(Q(draw__in=rows) | Q(draw__parent__in=rows), role=SeatRole.MEMBER).values_list(
-            "draw_id", flat=True
-        )
-    )
+    counts: Counter[int] = Counter()
+    for draw_id, parent_id in Seat.objects.filter(
+        Q(draw__in=rows) | Q(draw__parent__in=rows), status__in=_ACTIVE
+    ).values_list("draw_id", "draw__parent_id"):
+        counts[parent_id or draw_id] += 1
     return [
         DrawListItem(
             d.pk,

@@ -28,7 +28,7 @@ def staff() -> Actor:
 
 
 @pytest.fixture(autouse=True)
-def _sent() -> Iterator[list]:
+def sent() -> Iterator[list]:
     LoggingNotifier.sent.clear()
     yield LoggingNotifier.sent
     LoggingNotifier.sent.clear()

@@ -114,7 +114,7 @@ def test_page_renders_results_with_marks(client, loaded, test_resolver):
     assert "<mark>闵行</mark>" in html
     assert "一网尽览" in html
     assert 'name="viewport"' in html
-    assert 'hx-get=""' in html
+    assert 'hx-get="/search/"' in html
     assert 'hx-target="#yw-search-results"' in html
     assert "莘庄中学" in html
     assert "未公开的" not in html

@@ -3,20 +3,12 @@ a box; a private blob directory per test."""
 
 from __future__ import annotations
 
-import importlib
-import sys
 from pathlib import Path
 
 import pytest
+from django.apps import apps
 
-try:  # the platform's receipt key (yiwang.platform.keys) is being written by another engineer
-    importlib.import_module("yiwang.platform.keys")
-except ModuleNotFoundError:  # pragma: no cover - until it lands
-    import yiwang.platform
-    from yiwang.services.bidbox.tests import platform_keys_standin
-
-    sys.modules["yiwang.platform.keys"] = platform_keys_standin
-    yiwang.platform.keys = platform_keys_standin  # type: ignore[attr-defined]
+from yiwang.platform import keys as platform_keys
 
 from yiwang.services.bidbox.tests import support
 
@@ -25,6 +17,18 @@ from yiwang.services.bidbox.tests import support
 def _fast_password_hashing(settings) -> None:
     """These tests are about envelopes; Argon2 would make every account cost half a second."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _platform_keys(monkeypatch) -> None:
+    """The receipt key comes from ``yiwang.platform.keys``; while that app is not installed in this settings
+    module, a stand-in with the same functions signs the receipts."""
+    if apps.is_installed("yiwang.platform.keys"):
+        return
+    from yiwang.services.bidbox.tests import platform_keys_standin as standin
+
+    for name in ("platform_signer", "platform_key_id", "platform_public_key", "verify_platform_signature"):
+        monkeypatch.setattr(platform_keys, name, getattr(standin, name))
 
 
 @pytest.fixture(autouse=True)

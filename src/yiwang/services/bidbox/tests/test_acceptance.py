@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+from pathlib import Path
 from datetime import timedelta
 
 import pytest
@@ -48,6 +49,10 @@ def _everything_the_server_stores() -> list[bytes]:
                     values.append(json.dumps(value, ensure_ascii=False).encode("utf-8"))
     root = settings.YIWANG_STORAGE["OPTIONS"]["root"]
     values += [path.read_bytes() for path in root.rglob("*") if path.is_file()]
+    # the platform's own key files (the receipt key), wherever the key store keeps them
+    key_dir = Path(getattr(settings, "YIWANG_PLATFORM_KEY_DIR", None) or Path(settings.DATA_DIR) / "keys")
+    if key_dir.is_dir():
+        values += [path.read_bytes() for path in key_dir.rglob("*") if path.is_file()]
     values += [str(getattr(settings, name)).encode("utf-8") for name in dir(settings) if name.isupper()]
     return values
 
@@ -106,6 +111,8 @@ def test_seal_cannot_open_early_open_with_bidder_key_and_with_shares(world, cere
     private, content_keys, shares = _candidate_keys(stored)
     assert shares == [], "no share of the opening key is stored anywhere"
     assert content_keys, "the test must actually try something"
+    if apps.is_installed("yiwang.platform.keys"):
+        assert private, "the platform's own receipt key is among what was tried"
     for key in private:
         with pytest.raises(CryptoError) as caught:
             envelope.open(stored_a, private_key=key)

@@ -88,6 +88,8 @@ def committee_rules(kind: PoolKind, on: Day = None) -> CommitteeRules:
     share = catalog.rule(ids["share"], on=on)
     large = catalog.rule(ids["large"], on=on) if "large" in ids else None
     threshold = catalog.rule(ids["threshold"], on=on) if "threshold" in ids else None
+    if threshold is not None and threshold.unit != "yuan":
+        raise ValueError(f"{threshold.rule_id} is in {threshold.unit}, expected yuan")
     return CommitteeRules(
         kind=kind.value,
         min_size=int(minimum.value),

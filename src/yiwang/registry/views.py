@@ -3,13 +3,10 @@ prefill (htmx), and the pages where an entity's administrators keep their regist
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date
-from functools import wraps
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -18,6 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from yiwang.kernel.errors import NotFound, YiwangError
 from yiwang.kernel.ids import validate_uscc
 from yiwang.kernel.money import Money
+from yiwang.platform.web.decorators import signed_in
 from yiwang.registry import actions, queries
 from yiwang.registry.domain.official import FIELD_LABELS_ZH
 from yiwang.registry.forms import BankAccountForm, EntityForm, PersonnelForm, QualificationForm, StatusForm
@@ -25,16 +23,6 @@ from yiwang.registry.models import EntityKind, EntityStatus
 from yiwang.registry.queries import EntityView
 
 PAGE = 20
-
-
-def _signed_in(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not request.actor.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        return view(request, *args, **kwargs)
-
-    return wrapped
 
 
 def _entity_or_404(request: HttpRequest, entity_id: int) -> EntityView:
@@ -178,7 +166,7 @@ def _timeline_item(change: queries.ChangeView, labels: dict[str, dict[str, str]]
     }
 
 
-@_signed_in
+@signed_in
 def mine(request: HttpRequest) -> HttpResponse:
     """我的主体: the entities the signed-in person acts for."""
     return render(request, "registry/mine.html", {"entities": queries.list_entities_of(request.actor)})
@@ -187,7 +175,7 @@ def mine(request: HttpRequest) -> HttpResponse:
 # -- registration ---------------------------------------------------------------------------------------------------
 
 
-@_signed_in
+@signed_in
 @require_http_methods(["GET", "POST"])
 def register(request: HttpRequest) -> HttpResponse:
     """主体登记: type a USCC and the official data is filled in (零提供); errors appear next to their fields."""
@@ -241,7 +229,7 @@ def _prefill(params: Any) -> tuple[dict[str, Any], dict[str, Any]]:
     return values, notice
 
 
-@_signed_in
+@signed_in
 def lookup(request: HttpRequest) -> HttpResponse:
     """htmx: the registration fields, prefilled from the authoritative source for the USCC typed."""
     values, notice = _prefill(request.GET)
@@ -252,7 +240,7 @@ def lookup(request: HttpRequest) -> HttpResponse:
 # -- the entity's own pages -----------------------------------------------------------------------------------------
 
 
-@_signed_in
+@signed_in
 @require_http_methods(["GET", "POST"])
 def edit(request: HttpRequest, entity_id: int) -> HttpResponse:
     """变更登记: change the profile (If-Match through the hidden version)."""
@@ -282,7 +270,7 @@ def _status(form: Any) -> int:
     return 412 if "precondition.failed" in errors else 422
 
 
-@_signed_in
+@signed_in
 @require_POST
 def sync(request: HttpRequest, entity_id: int) -> HttpResponse:
     """Pull the official data again from the authoritative source."""
@@ -296,7 +284,7 @@ def sync(request: HttpRequest, entity_id: int) -> HttpResponse:
     return redirect("registry:detail", entity_id=entity_id)
 
 
-@_signed_in
+@signed_in
 @require_POST
 def change_status(request: HttpRequest, entity_id: int) -> HttpResponse:
     view = _entity_or_404(request, entity_id)
@@ -319,7 +307,7 @@ def change_status(request: HttpRequest, entity_id: int) -> HttpResponse:
     return redirect("registry:detail", entity_id=entity_id)
 
 
-@_signed_in
+@signed_in
 @require_http_methods(["GET", "POST"])
 def qualifications(request: HttpRequest, entity_id: int) -> HttpResponse:
     """资质: list every qualification with its status, add one, withdraw one."""
@@ -357,7 +345,7 @@ def qualifications(request: HttpRequest, entity_id: int) -> HttpResponse:
     )
 
 
-@_signed_in
+@signed_in
 @require_http_methods(["GET", "POST"])
 def qualification_edit(request: HttpRequest, entity_id: int, qualification_id: int) -> HttpResponse:
     view = _managed(request, entity_id)
@@ -401,7 +389,7 @@ def qualification_edit(request: HttpRequest, entity_id: int, qualification_id: i
     return render(request, "registry/qualification_edit.html", {"entity": view, "item": item, "form": form})
 
 
-@_signed_in
+@signed_in
 @require_http_methods(["GET", "POST"])
 def personnel(request: HttpRequest, entity_id: int) -> HttpResponse:
     """人员: key personnel with their practising certificates; add, remove."""
@@ -442,7 +430,7 @@ def personnel(request: HttpRequest, entity_id: int) -> HttpResponse:
     )
 
 
-@_signed_in
+@signed_in
 @require_http_methods(["GET", "POST"])
 def personnel_edit(request: HttpRequest, entity_id: int, personnel_id: int) -> HttpResponse:
     view = _managed(request, entity_id)
@@ -484,7 +472,7 @@ def personnel_edit(request: HttpRequest, entity_id: int, personnel_id: int) -> H
     return render(request, "registry/personnel_edit.html", {"entity": view, "item": item, "form": form})
 
 
-@_signed_in
+@signed_in
 @require_http_methods(["GET", "POST"])
 def bank_account(request: HttpRequest, entity_id: int) -> HttpResponse:
     """基本存款账户: the current account, its history, and recording a change."""

@@ -8,7 +8,6 @@ from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -17,6 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from yiwang.catalog import queries as catalog
 from yiwang.kernel.actors import Role
 from yiwang.kernel.errors import NotFound, PermissionDenied, YiwangError
+from yiwang.platform.web.decorators import allowed, signed_in
 from yiwang.services.experts import actions, queries
 from yiwang.services.experts.domain.draw import AVOID_REASON_LABELS_ZH
 from yiwang.services.experts.domain.pool import POOL_KIND_LABELS_ZH, STATUS_LABELS_ZH, PoolKind
@@ -34,27 +34,7 @@ PAGE = 20
 _STAFF = (Role.STAFF,)
 
 
-def _signed_in(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not request.actor.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        return view(request, *args, **kwargs)
-
-    wrapped.__name__ = view.__name__
-    wrapped.__doc__ = view.__doc__
-    return wrapped
-
-
-def _overseer(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    @_signed_in
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not queries.may_browse_pool(request.actor):
-            raise DjangoPermissionDenied("the expert pool is for trading-centre staff, regulators and auditors")
-        return view(request, *args, **kwargs)
-
-    wrapped.__name__ = view.__name__
-    wrapped.__doc__ = view.__doc__
-    return wrapped
+_overseer = allowed(queries.may_browse_pool, "the expert pool is for trading-centre staff, regulators and auditors")
 
 
 def _regions() -> list[tuple[str, str]]:
@@ -134,7 +114,7 @@ def _expert_form(*args: Any, **kwargs: Any) -> ExpertForm:
     return ExpertForm(*args, regions=_regions(), specialties=queries.specialty_choices(leaves_only=True), **kwargs)
 
 
-@_signed_in
+@signed_in
 @require_http_methods(["GET", "POST"])
 def enrol(request: HttpRequest) -> HttpResponse:
     """专家入库 (staff over the expert's region)."""
@@ -162,7 +142,7 @@ def _expert_or_404(request: HttpRequest, expert_id: int) -> queries.ExpertView:
         raise Http404("no such expert") from None
 
 
-@_signed_in
+@signed_in
 def detail(request: HttpRequest, expert_id: int) -> HttpResponse:
     """专家详情: record, specialties, status history, declarations, sanctions, performance."""
     view = _expert_or_404(request, expert_id)
@@ -180,7 +160,7 @@ def detail(request: HttpRequest, expert_id: int) -> HttpResponse:
     return render(request, "experts/detail.html", context)
 
 
-@_signed_in
+@signed_in
 @require_http_methods(["GET", "POST"])
 def edit(request: HttpRequest, expert_id: int) -> HttpResponse:
     view = _expert_or_404(request, expert_id)
@@ -250,7 +230,7 @@ def _post_on_expert(request: HttpRequest, expert_id: int, run: Callable[[], Any]
     return _back(request, expert_id)
 
 
-@_signed_in
+@signed_in
 @require_POST
 def change_status(request: HttpRequest, expert_id: int) -> HttpResponse:
     form = StatusForm(request.POST)
@@ -272,7 +252,7 @@ def change_status(request: HttpRequest, expert_id: int) -> HttpResponse:
     )
 
 
-@_signed_in
+@signed_in
 @require_POST
 def declare_unavailability(request: HttpRequest, expert_id: int) -> HttpResponse:
     form = UnavailabilityForm(request.POST)
@@ -294,7 +274,7 @@ def declare_unavailability(request: HttpRequest, expert_id: int) -> HttpResponse
     )
 
 
-@_signed_in
+@signed_in
 @require_POST
 def declare_tie(request: HttpRequest, expert_id: int) -> HttpResponse:
     form = TieForm(request.POST)
@@ -309,7 +289,7 @@ def declare_tie(request: HttpRequest, expert_id: int) -> HttpResponse:
     )
 
 
-@_signed_in
+@signed_in
 @require_POST
 def record_sanction(request: HttpRequest, expert_id: int) -> HttpResponse:
     form = SanctionForm(request.POST)
@@ -343,7 +323,7 @@ def draws(request: HttpRequest) -> HttpResponse:
     )
 
 
-@_signed_in
+@signed_in
 @require_http_methods(["GET", "POST"])
 def draw_new(request: HttpRequest) -> HttpResponse:
     """抽取申请: specialties × counts and reserves, regions, meeting window, avoided firms."""
@@ -373,7 +353,7 @@ def _draw_or_404(request: HttpRequest, draw_id: int) -> queries.DrawView:
         raise Http404("no such draw") from None
 
 
-@_signed_in
+@signed_in
 def draw(request: HttpRequest, draw_id: int) -> HttpResponse:
     """抽取结果: sealed or unsealed by role; lines, members, reserves; staff actions."""
     view = _draw_or_404(request, draw_id)
@@ -387,7 +367,7 @@ def draw(request: HttpRequest, draw_id: int) -> HttpResponse:
     )
 
 
-@_signed_in
+@signed_in
 def draw_replay(request: HttpRequest, draw_id: int) -> HttpResponse:
     """复核: recompute the draw from its recorded inputs (htmx fragment)."""
     try:
@@ -409,7 +389,7 @@ def _post_on_draw(request: HttpRequest, draw_id: int, run: Callable[[], Any], ok
     return redirect("experts:draw", draw_id=draw_id)
 
 
-@_signed_in
+@signed_in
 @require_POST
 def draw_unseal(request: HttpRequest, draw_id: int) -> HttpResponse:
     return _post_on_draw(
@@ -417,7 +397,7 @@ def draw_unseal(request: HttpRequest, draw_id: int) -> HttpResponse:
     )
 
 
-@_signed_in
+@signed_in
 @require_POST
 def draw_supplement(request: HttpRequest, draw_id: int) -> HttpResponse:
     return _post_on_draw(
@@ -425,7 +405,7 @@ def draw_supplement(request: HttpRequest, draw_id: int) -> HttpResponse:
     )
 
 
-@_signed_in
+@signed_in
 @require_POST
 def draw_cancel(request: HttpRequest, draw_id: int) -> HttpResponse:
     reason = request.POST.get("reason", "")
@@ -437,7 +417,7 @@ def draw_cancel(request: HttpRequest, draw_id: int) -> HttpResponse:
     )
 
 
-@_signed_in
+@signed_in
 @require_POST
 def seat_check_in(request: HttpRequest, draw_id: int, seat_id: int) -> HttpResponse:
     return _post_on_draw(
@@ -445,7 +425,7 @@ def seat_check_in(request: HttpRequest, draw_id: int, seat_id: int) -> HttpRespo
     )
 
 
-@_signed_in
+@signed_in
 @require_POST
 def seat_absent(request: HttpRequest, draw_id: int, seat_id: int) -> HttpResponse:
     return _post_on_draw(
@@ -459,7 +439,7 @@ def seat_absent(request: HttpRequest, draw_id: int, seat_id: int) -> HttpRespons
 # -- the expert ---------------------------------------------------------------------------------------------------
 
 
-@_signed_in
+@signed_in
 def tasks(request: HttpRequest) -> HttpResponse:
     """我的评审任务: confirm or decline, declared unavailability, messages."""
     me = queries.get_my_expert(request.actor)
@@ -478,7 +458,7 @@ def tasks(request: HttpRequest) -> HttpResponse:
     )
 
 
-@_signed_in
+@signed_in
 @require_POST
 def answer(request: HttpRequest, seat_id: int) -> HttpResponse:
     accept = request.POST.get("accept") == "1"

@@ -9,10 +9,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from django.utils import timezone
+
 from yiwang.catalog import queries as catalog
 from yiwang.kernel.actors import ROLE_LABELS_ZH, Actor, Role
 from yiwang.platform.audit import queries as witness
 from yiwang.registry import queries as registry
+from yiwang.services.experts import queries as experts
 
 
 @dataclass(frozen=True)
@@ -44,7 +47,12 @@ def _market_entity_panel(actor: Actor, role: Role) -> Panel:
         role,
         ROLE_LABELS_ZH[role],
         "您代表以下市场主体参与交易。一次注册，全网通用。",
-        links=[Link("登记新的市场主体", "/registry/register/"), Link("我的主体", "/registry/mine/")],
+        links=[
+            Link("登记新的市场主体", "/registry/register/"),
+            Link("我的主体", "/registry/mine/"),
+            Link("我的保证金与退款", "/finance/mine/"),
+            Link("扫码确认身份", "/ca/confirm/"),
+        ],
     )
     for ref in registry.list_entities_of(actor):
         if ref.id in actor.entity_ids(role):
@@ -66,6 +74,9 @@ def _staff_panel(actor: Actor, role: Role) -> Panel:
             Link("节假日安排", "/catalog/holidays/"),
             Link("主体查询", "/registry/"),
             Link("期限计算器", "/catalog/periods/"),
+            Link("专家库与抽取", "/experts/pool/"),
+            Link("保证金对账", "/finance/staff/"),
+            Link("CA互认名单", "/ca/"),
         ],
     )
     for kind, title in catalog.list_rules.LIST_LABELS_ZH.items():
@@ -107,12 +118,22 @@ def _auditor_panel(actor: Actor, role: Role) -> Panel:
 
 
 def _expert_panel(actor: Actor, role: Role) -> Panel:
-    return Panel(
+    panel = Panel(
         role,
         ROLE_LABELS_ZH[role],
-        "被抽取参加的评审任务将显示于此，请在规定时间内确认是否参加。",
+        "被抽取参加的评审任务显示于此，请在规定时间内确认是否参加。项目名称在评标开始时才向您显示。",
+        links=[Link("我的评审任务", "/experts/tasks/")],
         empty_note="暂无评审任务。",
     )
+    for task in experts.list_my_tasks(actor):
+        when = f"{timezone.localtime(task.meeting_start):%Y-%m-%d %H:%M} · {task.venue or '地点待定'}"
+        if task.may_answer:
+            due = f"{timezone.localtime(task.respond_by):%m-%d %H:%M}" if task.respond_by else ""
+            panel.todos.append(Todo(f"确认是否参加评审（{task.specialty_name}）", "/experts/tasks/", due))
+        panel.rows.append(
+            (task.project or "（项目信息保密至评标开始）", f"{when} · {task.status_label}", "/experts/tasks/")
+        )
+    return panel
 
 
 PANELS: dict[Role, Callable[[Actor, Role], Panel]] = {

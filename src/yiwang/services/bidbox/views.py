@@ -5,6 +5,7 @@ public opening record after the opening."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -16,6 +17,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from yiwang.identity.ca import queries as ca_queries
+from yiwang.kernel.actors import Role
 from yiwang.kernel.errors import NotFound, YiwangError
 from yiwang.platform.web.forms import add_action_error
 from yiwang.registry import queries as registry
@@ -44,11 +46,13 @@ def _box_or_404(request: HttpRequest, box_id: int) -> queries.BoxView:
 
 
 def _staff_or_403(request: HttpRequest, box_id: int) -> None:
+    """The management page: staff of the box's region, and regulators (custodians enter their shares there; the
+    actions themselves decide who may start, postpone or close)."""
     box = Box.objects.filter(pk=box_id).first()
     if box is None:
         raise Http404("no such box")
-    if not actions.is_staff_for(request.actor, box):
-        raise DjangoPermissionDenied("staff only")
+    if not (actions.is_staff_for(request.actor, box) or request.actor.has_role(Role.REGULATOR)):
+        raise DjangoPermissionDenied("staff and custodians only")
 
 
 def _refused(request: HttpRequest, exc: YiwangError) -> None:
@@ -66,7 +70,7 @@ def box_detail(request: HttpRequest, box_id: int) -> HttpResponse:
     return render(
         request,
         "bidbox/box.html",
-        {"box": box, "staff": staff, "bidder": bool(request.actor.entity_ids()), "BoxState": BoxState},
+        {"box": box, "staff": staff, "bidder": bool(request.actor.entity_ids())},
     )
 
 
@@ -227,7 +231,6 @@ def manage(request: HttpRequest, box_id: int) -> HttpResponse:
             "share_form": share_form,
             "postpone_form": postpone_form,
             "fallback_form": FallbackForm(),
-            "BoxState": BoxState,
         },
     )
 
@@ -305,4 +308,12 @@ def record(request: HttpRequest, box_id: int) -> HttpResponse:
         data = queries.get_opening_record(box_id)
     except YiwangError:
         data = None
-    return render(request, "bidbox/record.html", {"box": box, "record": data})
+    entries = [
+        {
+            **e,
+            "received_at": datetime.fromisoformat(e["received_at"].replace("Z", "+00:00")),
+            "readout_items": list(e["readout"].items()),
+        }
+        for e in (data or {}).get("entries", [])
+    ]
+    return render(request, "bidbox/record.html", {"box": box, "record": data, "entries": entries})

@@ -9,7 +9,6 @@ import pytest
 from django.apps import apps
 
 from yiwang.platform import keys as platform_keys
-
 from yiwang.services.bidbox.tests import support
 
 

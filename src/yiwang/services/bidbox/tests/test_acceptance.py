@@ -7,8 +7,8 @@ from __future__ import annotations
 import contextlib
 import io
 import json
-from pathlib import Path
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from django.apps import apps

@@ -47,8 +47,10 @@ def test_wrong_content_key_may_be_retried_then_the_right_one_opens(world, box1):
     _start(world, box1)
     result = actions.do_decrypt_with_content_key(actor=world.a.actor, submission_id=sub.pk, content_key=b"\x01" * 16)
     assert not result.ok
-    assert result.error is not None and result.error.code == "crypto.wrong_key"
-    assert result.verdict is not None and not result.verdict.final
+    assert result.error is not None
+    assert result.error.code == "crypto.wrong_key"
+    assert result.verdict is not None
+    assert not result.verdict.final
     with pytest.raises(YiwangError):
         result.raise_if_retryable()
     sub.refresh_from_db()
@@ -91,7 +93,8 @@ def test_a_stored_copy_damaged_after_receipt_is_the_platforms_fault(world, box1,
         actor=world.a.actor, submission_id=sub.pk, content_key=_cek(sealed, world.a)
     )
     assert not result.ok
-    assert result.verdict is not None and result.verdict.final
+    assert result.verdict is not None
+    assert result.verdict.final
     result.raise_if_retryable()  # decided: nothing to retry
     sub.refresh_from_db()
     assert (sub.opening_status, sub.fault, sub.claim) == ("withdrawn", "platform", True)
@@ -113,7 +116,8 @@ def test_an_envelope_whose_data_does_not_decrypt_under_the_signed_key_is_the_bid
     result = actions.do_decrypt_with_content_key(
         actor=world.a.actor, submission_id=sub.pk, content_key=_cek(sealed, world.a)
     )
-    assert result.error is not None and result.error.code == "crypto.envelope_tampered"
+    assert result.error is not None
+    assert result.error.code == "crypto.envelope_tampered"
     sub.refresh_from_db()
     assert (sub.opening_status, sub.fault, sub.claim) == ("revoked", "bidder", False)
 
@@ -191,7 +195,8 @@ def test_a_forged_share_with_a_valid_checksum_discards_the_shares(world, ceremon
     actions.do_submit_share(actor=world.custodian(0), box_id=box1.pk, share_text=ceremony.shares[0].text)
     actions.do_submit_share(actor=world.custodian(1), box_id=box1.pk, share_text=ceremony.shares[1].text)
     result = actions.do_submit_share(actor=world.custodian(2), box_id=box1.pk, share_text=forged)
-    assert result.error is not None and result.error.code == "crypto.share_invalid"
+    assert result.error is not None
+    assert result.error.code == "crypto.share_invalid"
     assert result.opened == []
     assert PendingShare.objects.count() == 0, "the shares were discarded: the custodians enter them again"
     sub.refresh_from_db()

@@ -79,7 +79,7 @@ def test_during_the_opening_status_without_names(world, box1, submitted):
 
 
 def test_after_the_opening_the_record_names_everybody(world, box1, submitted):
-    a, b = submitted
+    _a, _b = submitted
     get_clock().set(DEADLINE)
     actions.do_start_opening(actor=world.staff_actor, box_id=box1.pk)
     get_clock().advance(timedelta(minutes=30))

@@ -172,6 +172,15 @@ def seal_for(
     )
 
 
+def flip_ciphertext_byte(sealed: bytes, at: int = 5) -> bytes:
+    """The envelope with one byte of its DATA section changed (docs/trust/envelope.md §4: magic, version, HEAD)."""
+    head_length = int.from_bytes(sealed[14:22], "big")
+    data_start = 22 + head_length + 12
+    changed = bytearray(sealed)
+    changed[data_start + at] ^= 0x01
+    return bytes(changed)
+
+
 def submit(box: Box, bidder: Bidder, data: bytes, **kw):
     return actions.do_submit_envelope(
         actor=bidder.actor, box_id=box.pk, entity_id=bidder.entity_id, stream=io.BytesIO(data), **kw

@@ -179,9 +179,8 @@ def _refused(code: str, fn, *args, **kwargs) -> YiwangError:
 def test_refusals_each_with_their_code_and_nothing_stored(world, ceremony, box, settings):
     plain = bid_document(100)
     # a tampered envelope (one ciphertext byte flipped)
-    sealed = bytearray(seal_for(box, world.a, plain))
-    sealed[200] ^= 0x01
-    _refused("crypto.envelope_tampered", submit, box, world.a, bytes(sealed))
+    sealed = support.flip_ciphertext_byte(seal_for(box, world.a, plain))
+    _refused("crypto.envelope_tampered", submit, box, world.a, sealed)
     # an envelope for another box (another section)
     other = support.open_box(world.staff_actor, ceremony.key, ref="S-OTHER")
     _refused("bidbox.wrong_box", submit, box, world.a, seal_for(other, world.a, plain))

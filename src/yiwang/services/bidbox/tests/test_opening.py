@@ -85,10 +85,8 @@ def test_a_stored_copy_damaged_after_receipt_is_the_platforms_fault(world, box1,
     sub = submit(box1, world.a, sealed)
     _start(world, box1)
     path = _blob_path(blob_root, sub)
-    data = bytearray(path.read_bytes())
-    data[300] ^= 0xFF
     path.chmod(0o600)
-    path.write_bytes(bytes(data))
+    path.write_bytes(support.flip_ciphertext_byte(path.read_bytes()))
     result = actions.do_decrypt_with_content_key(
         actor=world.a.actor, submission_id=sub.pk, content_key=_cek(sealed, world.a)
     )
@@ -96,6 +94,8 @@ def test_a_stored_copy_damaged_after_receipt_is_the_platforms_fault(world, box1,
     assert result.verdict is not None
     assert result.verdict.final
     result.raise_if_retryable()  # decided: nothing to retry
+    assert result.error is not None
+    assert result.error.code == "crypto.envelope_tampered"
     sub.refresh_from_db()
     assert (sub.opening_status, sub.fault, sub.claim) == ("withdrawn", "platform", True)
     assert SubmitterNotice.objects.filter(submission=sub, kind="decryption_failed").exists()

@@ -245,6 +245,11 @@ def test_envelope_sealed_with_the_cli_and_opened_with_the_unwrapped_key(world, c
         stdout=io.StringIO(),
     )
     sub = submit(box1, world.a, (tmp_path / "bid.ywenv").read_bytes())
+    name, stream = queries.envelope_with_receipt_for(world.a.actor, sub.pk)
+    (tmp_path / name).write_bytes(stream.read())
+    verified = io.StringIO()
+    call_command("bidbox", "verify-receipt", "--envelope", str(tmp_path / name), stdout=verified)
+    assert f"receipt {sub.receipt_id} valid" in verified.getvalue()
     from yiwang.platform.clock import get_clock
 
     get_clock().set(DEADLINE)

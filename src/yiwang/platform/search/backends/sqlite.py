@@ -136,7 +136,7 @@ class Fts5SearchIndex(SqlSearchIndex):
             df[word] = self._rows(sql, [f'"{word}"', DF_CAP])[0][0]
         sql = f"SELECT rowid, title, body FROM {FTS} WHERE rowid IN ({placeholders(len(ids))})"  # noqa: S608
         return {
-            row_id: bm25(compiled, title.split(), body.split(), stats, df, TITLE_WEIGHT)
+            row_id: bm25(compiled, title, body, stats, df, TITLE_WEIGHT)
             for row_id, title, body in self._rows(sql, list(ids))
         }
 

@@ -108,14 +108,14 @@ def test_bm25_prefers_more_and_title_occurrences():
     compiled = compile_query("闵行区 施工", seg)
     stats = CorpusStats(documents=1000, avg_title=10, avg_body=100)
     df = {"闵行区": 50, "闵行": 80, "施工": 500}
-    body = ["工程"] * 90
-    in_title = bm25(compiled, ["闵行区", "施工"], body, stats, df, 10.0)
-    in_body = bm25(compiled, ["工程", "项目"], ["闵行区", "施工", *body], stats, df, 10.0)
-    twice = bm25(compiled, ["工程", "项目"], ["闵行区", "闵行区", "施工", *body], stats, df, 10.0)
-    by_part = bm25(compiled, ["工程", "项目"], ["闵行", "施工", *body], stats, df, 10.0)
+    body = " ".join(["工程"] * 90)
+    in_title = bm25(compiled, "闵行区 施工", body, stats, df, 10.0)
+    in_body = bm25(compiled, "工程 项目", f"闵行区 施工 {body}", stats, df, 10.0)
+    twice = bm25(compiled, "工程 项目", f"闵行区 工程 闵行区 施工 {body}", stats, df, 10.0)
+    by_part = bm25(compiled, "工程 项目", f"闵行 施工 {body}", stats, df, 10.0)
     assert in_title > twice > in_body > 0
     assert by_part > 0  # 闵行 satisfies the clause 闵行区 through its part
-    assert bm25(compiled, ["无关"], body, stats, df, 10.0) == 0
+    assert bm25(compiled, "无关", body, stats, df, 10.0) == 0
     assert idf(1000, 10) > idf(1000, 500) > 0
 
 

@@ -830,18 +830,40 @@ def _parse_summary(box: Box, plaintext: Any, file_name: str) -> tuple[dict[str, 
     return summary, error
 
 
+def _store_plaintext(box: Box, submission: Submission, opened: _Opened) -> Any:
+    """Store the decrypted bid. A bid may be in any format (bid tools write their own), so when the configured kind
+    refuses its type or size, the kinds the document store always has are tried before giving up."""
+    conf = bidbox_settings()
+    kinds = [conf.plaintext_kind, *([] if conf.plaintext_kind_configured else ["attachment", conf.envelope_kind])]
+    error: YiwangError | None = None
+    for kind in dict.fromkeys(kinds):
+        opened.plaintext.seek(0)
+        try:
+            return storage.do_store_document(
+                actor=SEALED,
+                owner=owner_of_opened(box),
+                title=f"投标文件（开标解密）{submission.receipt_id}",
+                kind=kind,
+                stream=opened.plaintext,
+                filename=opened.info.meta.file_name,
+            )
+        except YiwangError as exc:
+            if exc.code not in ("storage.type_not_allowed", "storage.too_large", "storage.unknown_kind"):
+                raise
+            error = exc
+    assert error is not None
+    raise error
+
+
 def _apply_opened(
     act: ActionRecorder, actor: Actor, box: Box, submission: Submission, opened: _Opened, path: DecryptPath
-) -> None:
+) -> tuple[Verdict, YiwangError] | None:
+    """Record a decrypted bid; when the platform cannot keep it (the store refuses it), record that failure."""
     summary, summary_error = _parse_summary(box, opened.plaintext, opened.info.meta.file_name)
-    version = storage.do_store_document(
-        actor=SEALED,
-        owner=owner_of_opened(box),
-        title=f"投标文件（开标解密）{submission.receipt_id}",
-        kind=bidbox_settings().plaintext_kind,
-        stream=opened.plaintext,
-        filename=opened.info.meta.file_name,
-    )
+    try:
+        version = _store_plaintext(box, submission, opened)
+    except YiwangError as exc:
+        return _apply_failed(act, box, submission, _Failed(exc.code, exc, stored_intact=True), path), exc
     moment = act.now
     submission.opening_status = OpeningStatus.DECRYPTED
     submission.decrypted_via = path
@@ -870,6 +892,7 @@ def _apply_opened(
         visibility=Visibility.RESTRICTED,
     )
     _notify(submission, "decrypted", f"「{box.title}」投标文件已解密（回执 {submission.receipt_id}）。", moment)
+    return None
 
 
 def _apply_failed(act: ActionRecorder, box: Box, submission: Submission, failed: _Failed, path: DecryptPath) -> Verdict:
@@ -949,8 +972,10 @@ def do_decrypt_with_content_key(*, actor: Actor, submission_id: UUID | str, cont
             locked.box = box
             _check_decryptable(box, locked, now())
             if isinstance(outcome, _Opened):
-                _apply_opened(act, actor, box, locked, outcome, DecryptPath.BIDDER_KEY)
-                return DecryptResult(locked, True)
+                failed = _apply_opened(act, actor, box, locked, outcome, DecryptPath.BIDDER_KEY)
+                if failed is None:
+                    return DecryptResult(locked, True)
+                return DecryptResult(locked, False, *failed)
             verdict = _apply_failed(act, box, locked, outcome, DecryptPath.BIDDER_KEY)
             return DecryptResult(locked, False, verdict, outcome.error)
     finally:
@@ -1114,10 +1139,13 @@ def _open_with(
         outcome = _try_open(locked, opener)
         if isinstance(outcome, _Opened):
             try:
-                _apply_opened(act, actor, box, locked, outcome, DecryptPath.SHARES)
+                failed = _apply_opened(act, actor, box, locked, outcome, DecryptPath.SHARES)
             finally:
                 outcome.plaintext.close()
-            result.opened.append(locked.receipt_id)
+            if failed is None:
+                result.opened.append(locked.receipt_id)
+            else:
+                result.failed.append({"receipt_id": locked.receipt_id, "code": failed[0].code})
         else:
             verdict = _apply_failed(act, box, locked, outcome, DecryptPath.SHARES)
             result.failed.append({"receipt_id": locked.receipt_id, "code": verdict.code})

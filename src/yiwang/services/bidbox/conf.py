@@ -4,7 +4,8 @@
         "DECRYPTION_WINDOW_MINUTES": 60,   # how long bidders have to decrypt, unless the box sets its own
         "ENVELOPE_KIND": "sealed_bid",     # document-store kind of received envelopes
         "PLAINTEXT_KIND": None,            # kind of decrypted bids: "bid_document" when the store knows it, else
-                                           # "attachment"
+                                           # "attachment" — and, for a type or size that kind refuses, the
+                                           # envelope kind (opaque octet streams up to its limit)
         "OWNER_CONTEXT": "services.bidbox",
     }
 
@@ -28,6 +29,7 @@ class BidboxSettings:
     decryption_window: timedelta
     envelope_kind: str
     plaintext_kind: str
+    plaintext_kind_configured: bool  # set in settings: no fallback to other kinds
     owner_context: str
 
     @property
@@ -39,11 +41,13 @@ class BidboxSettings:
 def bidbox_settings() -> BidboxSettings:
     raw = dict(getattr(settings, "YIWANG_BIDBOX", None) or {})
     plaintext = raw.get("PLAINTEXT_KIND")
+    configured = bool(plaintext)
     if not plaintext:
         plaintext = "bid_document" if storage_settings().kind("bid_document") else "attachment"
     return BidboxSettings(
         decryption_window=timedelta(minutes=int(raw.get("DECRYPTION_WINDOW_MINUTES", 60))),
         envelope_kind=str(raw.get("ENVELOPE_KIND", "sealed_bid")),
         plaintext_kind=str(plaintext),
+        plaintext_kind_configured=configured,
         owner_context=str(raw.get("OWNER_CONTEXT", "services.bidbox")),
     )

@@ -181,6 +181,9 @@ _DAMAGE_CODES = frozenset(
     }
 )
 
+# The document store refused to keep a decrypted bid (a type or size its kinds do not take): the platform's side.
+_KEEPING_CODES = frozenset({"storage.type_not_allowed", "storage.too_large", "storage.unknown_kind"})
+
 
 @dataclass(frozen=True)
 class Verdict:
@@ -208,13 +211,19 @@ def attribute_failure(code: str, *, path: DecryptPath, stored_intact: bool) -> V
       platform's side — final, withdrawn, with a claim.
     - The stored envelope is exactly what was received (and signed), yet the signed key does not decrypt it to
       the signed digests (``crypto.envelope_tampered``): the bidder's sealing tool produced it — final, revoked.
-    - Anything else (a backend not available …) is nobody's verdict yet: not final.
+    - The bid decrypted, but the document store refuses to keep it (its type or size): the platform's side —
+      final, withdrawn, with a claim; a decrypted bid the virus scanner flags (``storage.infected``): revoked.
+    - Anything else (a backend or scanner not available …) is nobody's verdict yet: not final.
     """
     if code == "crypto.wrong_key":
         fault = Fault.BIDDER if path is DecryptPath.BIDDER_KEY else Fault.NONE
         return Verdict(False, OpeningStatus.PENDING, fault, False, code)
     if code == "crypto.key_check_failed":
         return Verdict(True, OpeningStatus.REVOKED, Fault.BIDDER, False, code)
+    if code == "storage.infected":  # the decrypted bid carries malware: the bidder's file
+        return Verdict(True, OpeningStatus.REVOKED, Fault.BIDDER, False, code)
+    if code in _KEEPING_CODES:  # the bid opened, but the platform's store would not keep it
+        return Verdict(True, OpeningStatus.WITHDRAWN, Fault.PLATFORM, True, code)
     if code in _DAMAGE_CODES:
         if not stored_intact:
             return Verdict(True, OpeningStatus.WITHDRAWN, Fault.PLATFORM, True, code)

@@ -210,6 +210,16 @@ def counts() -> dict[str, int]:
     return {name: apps.get_model(*model).objects.count() for name, model in COUNTED.items()}
 
 
+def every_stored_row():
+    """Every row of every table in the database, read with plain SQL (whatever the models say)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        for table in connection.introspection.table_names(cursor):
+            cursor.execute(f"SELECT * FROM {connection.ops.quote_name(table)}")  # noqa: S608 - introspected names
+            yield from cursor.fetchall()
+
+
 def witnessed(action: str) -> list[dict]:
     return [
         {"actor": v.actor_ref, "object_type": v.object_type, "object_id": v.object_id, **json.loads(v.payload_text)}

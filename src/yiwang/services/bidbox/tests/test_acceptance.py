@@ -38,15 +38,14 @@ def _everything_the_server_stores() -> list[bytes]:
     """Every value of every row of every table of the project (bid box, storage, witness log, feed, identity,
     CA, catalogue …), every blob, and the settings — as bytes."""
     values: list[bytes] = []
-    for model in apps.get_models():
-        for row in model.objects.all().values_list():
-            for value in row:
-                if isinstance(value, bytes | memoryview):
-                    values.append(bytes(value))
-                elif isinstance(value, str):
-                    values.append(value.encode("utf-8"))
-                elif isinstance(value, dict | list):
-                    values.append(json.dumps(value, ensure_ascii=False).encode("utf-8"))
+    for row in support.every_stored_row():
+        for value in row:
+            if isinstance(value, bytes | memoryview):
+                values.append(bytes(value))
+            elif isinstance(value, str):
+                values.append(value.encode("utf-8"))
+            elif isinstance(value, dict | list):
+                values.append(json.dumps(value, ensure_ascii=False).encode("utf-8"))
     root = settings.YIWANG_STORAGE["OPTIONS"]["root"]
     values += [path.read_bytes() for path in root.rglob("*") if path.is_file()]
     # the platform's own key files (the receipt key), wherever the key store keeps them

@@ -8,7 +8,6 @@ import json
 from datetime import timedelta
 
 import pytest
-from django.apps import apps
 from django.core.management import call_command
 
 from yiwang.identity.auth import actor_for_account
@@ -26,10 +25,9 @@ pytestmark = pytest.mark.django_db
 
 def _all_stored_text() -> str:
     parts = []
-    for model in apps.get_models():
-        for row in model.objects.all().values_list():
-            parts += [json.dumps(v, ensure_ascii=False, default=str) for v in row if not isinstance(v, bytes)]
-            parts += [bytes(v).decode("latin-1") for v in row if isinstance(v, bytes | memoryview)]
+    for row in support.every_stored_row():
+        parts += [json.dumps(v, ensure_ascii=False, default=str) for v in row if not isinstance(v, bytes | memoryview)]
+        parts += [bytes(v).decode("latin-1") for v in row if isinstance(v, bytes | memoryview)]
     return "\n".join(parts)
 
 

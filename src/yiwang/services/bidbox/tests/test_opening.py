@@ -367,3 +367,33 @@ def test_the_decrypted_bid_is_stored_for_the_evaluation_only(world, box1):
     version = storage_queries.get_version(document)
     assert version.sm3 == sub.plaintext_sm3
     assert _code(queries.list_decrypted_bids, ("tender.section", box1.owner_ref)) == "bidbox.record_not_published"
+
+
+def test_a_bid_in_any_format_is_kept(world, box1):
+    plain = bytes(range(256)) * 40  # a bid tool's own binary format: neither PDF nor ZIP nor text
+    sealed = seal_for(box1, world.a, plain, file_name="投标文件.gef")
+    sub = submit(box1, world.a, sealed)
+    _start(world, box1)
+    result = actions.do_decrypt_with_content_key(
+        actor=world.a.actor, submission_id=sub.pk, content_key=_cek(sealed, world.a)
+    )
+    assert result.ok
+    sub.refresh_from_db()
+    assert sub.summary_error  # no JSON summary: the bid still counts as opened
+    document = storage_queries.get_owned_document(actions.owner_of_opened(box1), sub.plaintext_document_id)
+    with storage_queries.open_version(storage_queries.get_version(document)) as stream:
+        assert stream.read() == plain
+
+
+def test_a_bid_the_store_will_not_keep_is_the_platforms_fault(world, box1, settings):
+    settings.YIWANG_BIDBOX = {"PLAINTEXT_KIND": "notice"}  # PDF and OFD only, and no fallback when configured
+    sealed = seal_for(box1, world.a, bid_document(1))
+    sub = submit(box1, world.a, sealed)
+    _start(world, box1)
+    result = actions.do_decrypt_with_content_key(
+        actor=world.a.actor, submission_id=sub.pk, content_key=_cek(sealed, world.a)
+    )
+    assert result.error is not None
+    assert result.error.code == "storage.type_not_allowed"
+    sub.refresh_from_db()
+    assert (sub.opening_status, sub.fault, sub.claim) == ("withdrawn", "platform", True)

@@ -14,7 +14,6 @@ import argparse
 import io
 import os
 import time
-from datetime import timedelta
 
 
 def main() -> None:

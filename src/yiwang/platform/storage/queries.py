@@ -46,10 +46,19 @@ READER_ROLES = (Role.STAFF, Role.AUDITOR)
 
 
 def can_read_metadata(actor: Actor, document: Document) -> bool:
-    if actor.is_system or actor.has_role(*READER_ROLES):
+    """Who may read a document through the generic files API.
+
+    Only documents still owned by the generic upload area are served here (to their uploader, and to staff and
+    auditors). Once a context owns a document — a sealed bid in its box, an archive of a project — only that
+    context's own queries decide who sees it: the generic door must not reveal, for example, which bidders
+    have submitted before the opening.
+    """
+    if actor.is_system:
         return True
-    if not actor.is_authenticated:
+    if document.owner_context != UPLOADS or not actor.is_authenticated:
         return False
+    if actor.has_role(*READER_ROLES):
+        return True
     return document.created_by == actor.ref or document.versions.filter(uploaded_by=actor.ref).exists()
 
 

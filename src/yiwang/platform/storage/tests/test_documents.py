@@ -358,7 +358,7 @@ def test_an_upload_is_attached_to_an_owner_once(blob_root, uploader, stranger):
 
 # -- who may read metadata -------------------------------------------------------------------------------------
 def test_metadata_is_visible_to_the_uploader_staff_and_auditors_only(blob_root, uploader, stranger, staff, auditor):
-    document = store_pdf(uploader).document
+    document = store_pdf(uploader, owner=Owner(UPLOADS, uploader.ref)).document
     for reader in (uploader, staff, auditor):
         assert queries.get_document_for(reader, document.pk).pk == document.pk
     with pytest.raises(YiwangError) as caught:
@@ -368,6 +368,16 @@ def test_metadata_is_visible_to_the_uploader_staff_and_auditors_only(blob_root, 
     assert not queries.can_add_version(staff, document)
     with pytest.raises(YiwangError):
         queries.get_document_for(uploader, "not-a-uuid")
+
+
+def test_documents_owned_by_a_context_are_not_served_by_the_generic_api(blob_root, uploader, staff, auditor):
+    """A sealed bid in its box, an archive of a project: only the owning context decides who sees them (the
+    generic door would otherwise tell staff which bidders submitted before the opening)."""
+    document = store_pdf(uploader).document  # owned by the tender context (BID)
+    for reader in (uploader, staff, auditor):
+        with pytest.raises(YiwangError) as caught:
+            queries.get_document_for(reader, document.pk)
+        assert caught.value.code == "storage.document_not_found"
 
 
 @pytest.mark.django_db(transaction=True)

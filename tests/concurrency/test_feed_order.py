@@ -6,6 +6,10 @@ nested action, some failing on purpose after everything was written. Meanwhile a
 order, each committed action's events next to each other, and nothing of a failed action; at the end the feed
 is exactly 1..N and the witness chain verifies. Runs on SQLite (a file database in WAL mode with
 ``BEGIN IMMEDIATE``) and on PostgreSQL (``make test-pg``).
+
+The trust layer rides along (docs/adr/0007): every committed entry carries a valid platform signature, the
+Merkle tree the appenders built under the head lock equals the tree of the final entries, and a head signer
+running beside the writers only ever signs heads whose roots are those of the final log at their sizes.
 """
 
 from __future__ import annotations
@@ -22,7 +26,8 @@ from django.db import connection
 
 from yiwang.kernel.actors import Actor
 from yiwang.platform.actions import action
-from yiwang.platform.audit import chain
+from yiwang.platform.audit import chain, heads, tree
+from yiwang.platform.audit.merkle import MerkleTree, entry_leaf_data
 from yiwang.platform.outbox import feed
 from yiwang.platform.testing import Boom, on_postgres
 
@@ -121,6 +126,18 @@ def _reader(start_at: int, done: threading.Event, seen: Observed) -> None:
         connection.close()
 
 
+def _head_signer(done: threading.Event, signed: list[int], errors: list[BaseException]) -> None:
+    """Sign a tree head every few milliseconds while the writers write (no lock: it reads the head row once)."""
+    try:
+        while not done.is_set():
+            signed.append(heads.sign_head().head.tree_size)
+            time.sleep(0.005)
+    except BaseException as exc:
+        errors.append(exc)
+    finally:
+        connection.close()
+
+
 def _check_actions_contiguous(events: list[tuple[int, int, int]], outcome: Outcome) -> None:
     by_txn: dict[int, list[tuple[int, int]]] = defaultdict(list)
     for seq, txn, i in events:
@@ -143,18 +160,24 @@ def test_concurrent_writers_never_make_a_reader_see_a_gap_or_a_reordering():
     start = threading.Barrier(WRITERS)
     writers = [threading.Thread(target=_writer, args=(i, start, outcome), name=f"w{i}") for i in range(WRITERS)]
     reader = threading.Thread(target=_reader, args=(f0, done, seen), name="reader")
+    signed_sizes: list[int] = []
+    signer_errors: list[BaseException] = []
+    signer = threading.Thread(target=_head_signer, args=(done, signed_sizes, signer_errors), name="head-signer")
     began = time.monotonic()
     reader.start()
+    signer.start()
     for t in writers:
         t.start()
     for t in writers:
         t.join(timeout=90)
     done.set()
     reader.join(timeout=30)
+    signer.join(timeout=30)
     elapsed = time.monotonic() - began
-    assert not any(t.is_alive() for t in [*writers, reader]), "a thread hung"
+    assert not any(t.is_alive() for t in [*writers, reader, signer]), "a thread hung"
     assert outcome.errors == []
     assert seen.errors == []
+    assert signer_errors == []
     assert seen.problems == []
 
     total = sum(outcome.committed.values())
@@ -178,8 +201,18 @@ def test_concurrent_writers_never_make_a_reader_see_a_gap_or_a_reordering():
 
     report = chain.verify()
     entries = {e.fields.seq: e for e in chain.entries(w0, 100_000)}
-    assert report.ok
+    assert report.ok, report.describe()
     assert report.checked == w0 + len(entries) == chain.head()[0]
+    # every entry signed, the tree built under the lock is the tree of the final log, every head signed
+    # meanwhile is a head of that tree (chain.verify checks each signed head's root and signature)
+    assert report.signatures_checked == report.checked
+    assert report.tree_size == report.checked
+    assert report.tree_heads_checked == len(signed_sizes) > 1
+    assert signed_sizes == sorted(signed_sizes)
+    pure = MerkleTree()
+    pure.extend(entry_leaf_data(e.entry_hash) for e in chain.entries(0, 100_000))
+    assert tree.current_tree().root() == pure.root()
+    assert tree.current_tree().frontier() == pure.frontier()
     assert {int(e.fields.object_id) for e in entries.values()} == set(outcome.committed)
     # every event points at a witness entry of its own action
     assert all(entries[e.witness_seq].fields.object_id == str(e.data["txn"]) for e in final)

@@ -10,11 +10,17 @@ An archive is UTF-8 JSON Lines, one canonical JSON object per line, read and wri
         "actor_label": "…", "action": "…", "object_type": "…", "object_id": "…", "payload_digest": "…",
         "format": 1, "payload_text": "<canonical JSON text of the payload>", "entry_hash": "…"}
 
+   An entry the platform signed (docs/adr/0007) carries two more keys, ``"signature"`` (standard base64) and
+   ``"key_id"``: the platform key's signature over :func:`.format.entry_signing_bytes` of ``entry_hash``.
+   Both or neither; entries written before entries were signed have neither;
+
 3. the signed tree head of size N, ``{"type": "tree_head", …}`` with the keys of :meth:`.merkle.TreeHead.to_json`.
 
 Verifying an archive (:func:`verify_archive`) checks the hash chain (:func:`.format.verify_entries`), recomputes
 the Merkle root of the entries (leaf data = each ``entry_hash``, see :mod:`.merkle`), compares it with the head,
-and checks the head's signature when given a verifier. Memory stays O(log N) whatever the archive's length.
+and checks the head's signature when given a verifier, and each signed entry's signature when given an entry
+verifier (``verify_entry_signature(key_id, message, signature) -> bool``). Memory stays O(log N) whatever the
+archive's length.
 
 From a valid archive :func:`prove_entry` makes an :class:`EntryProof` (one entry, its audit path, the head) and
 :func:`prove_consistency` a :class:`ConsistencyProof` (an older head is a prefix of the archive's head); both
@@ -26,8 +32,10 @@ broken archive raises :class:`~yiwang.kernel.errors.InvalidInput` carrying that 
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, TextIO
 
@@ -38,6 +46,7 @@ from yiwang.platform.audit.format import (
     EntryFields,
     StoredEntry,
     entry_hash,
+    entry_signing_bytes,
     payload_digest,
     verify_entries,
 )
@@ -81,7 +90,12 @@ _ENTRY_KEYS = frozenset(
         "entry_hash",
     }
 )
+_SIGNED_ENTRY_KEYS = _ENTRY_KEYS | {"signature", "key_id"}
 _STRING_FIELDS = ("actor_ref", "actor_label", "action", "object_type", "object_id", "payload_text")
+
+EntrySignatureVerifier = Callable[[str, bytes, bytes], bool]
+"""``verify(key_id, message, signature) -> bool``: checks an entry's signature with the platform key ``key_id``
+(``False`` for an unknown key)."""
 _HASH_FIELDS = ("prev_hash", "payload_digest", "entry_hash")
 
 
@@ -141,13 +155,37 @@ def entry_to_json(entry: StoredEntry) -> dict[str, Any]:
         "format": f.format,
         "payload_text": entry.payload_text,
         "entry_hash": entry.entry_hash,
+        **({"signature": entry.signature, "key_id": entry.key_id} if entry.signature or entry.key_id else {}),
     }
+
+
+def _canonical_base64(text: Any) -> bytes:
+    if not isinstance(text, str) or not text:
+        raise ValueError("signature is non-empty base64 text")
+    try:
+        raw = base64.b64decode(text.encode("ascii"), validate=True)
+    except (binascii.Error, UnicodeEncodeError):
+        raise ValueError("signature is not base64") from None
+    if base64.b64encode(raw).decode("ascii") != text:
+        raise ValueError("signature is not canonical base64")
+    return raw
 
 
 def entry_from_json(data: Any) -> StoredEntry:
     """Parse an entry line strictly (exact keys and types); ``ValueError`` otherwise."""
-    if not isinstance(data, dict) or set(data) != _ENTRY_KEYS or data["type"] != "entry":
-        raise ValueError("an entry has exactly the keys " + ", ".join(sorted(_ENTRY_KEYS)))
+    keys = set(data) if isinstance(data, dict) else set()
+    if keys not in (_ENTRY_KEYS, _SIGNED_ENTRY_KEYS) or data["type"] != "entry":
+        raise ValueError(
+            "an entry has exactly the keys "
+            + ", ".join(sorted(_ENTRY_KEYS))
+            + " (and, when signed, signature and key_id)"
+        )
+    signature = key_id = ""
+    if keys == _SIGNED_ENTRY_KEYS:
+        _canonical_base64(data["signature"])
+        if not isinstance(data["key_id"], str) or not data["key_id"]:
+            raise ValueError("key_id is a non-empty string")
+        signature, key_id = data["signature"], data["key_id"]
     if not _is_int(data["seq"]) or data["seq"] < 1 or not _is_int(data["format"]):
         raise ValueError("seq and format are integers, seq from 1")
     for name in _STRING_FIELDS:
@@ -170,7 +208,20 @@ def entry_from_json(data: Any) -> StoredEntry:
         ),
         payload_text=data["payload_text"],
         entry_hash=data["entry_hash"],
+        signature=signature,
+        key_id=key_id,
     )
+
+
+def entry_signature_ok(entry: StoredEntry, verify: EntrySignatureVerifier) -> bool:
+    """Whether a signed entry's signature verifies (never raises; ``False`` for an unsigned entry)."""
+    if not entry.signature or not entry.key_id:
+        return False
+    try:
+        message = entry_signing_bytes(entry.entry_hash)
+        return verify(entry.key_id, message, _canonical_base64(entry.signature)) is True
+    except ValueError:
+        return False
 
 
 def _head_from_json(data: Any) -> TreeHead:
@@ -227,7 +278,11 @@ class ArchiveReport:
     ``reason`` when not ok: ``malformed`` (see ``line``, ``detail``), a chain reason from
     :class:`.format.ChainReport` (``sequence_gap``, ``payload_digest_mismatch``, ``prev_link_mismatch``,
     ``hash_mismatch``; see ``first_bad_seq``), ``missing_tree_head``, ``tree_size_mismatch``,
-    ``hash_alg_mismatch``, ``root_mismatch``, ``trusted_head_mismatch`` or ``signature_invalid``.
+    ``hash_alg_mismatch``, ``root_mismatch``, ``trusted_head_mismatch``, ``signature_invalid`` or (entry
+    signatures, checked last) ``entry_signature_invalid`` / ``entry_unsigned``.
+
+    ``entry_signatures_checked`` counts the entry signatures verified (0 when no entry verifier was given);
+    ``unsigned_entries`` the entries that carry none.
     """
 
     ok: bool
@@ -239,15 +294,22 @@ class ArchiveReport:
     detail: str = ""
     first_bad_seq: int | None = None
     line: int | None = None
+    entry_signatures_checked: int = 0
+    unsigned_entries: int = 0
 
     def describe(self) -> str:
         if self.ok:
             assert self.head is not None
             signed = f"signature OK (key {self.head.key_id})" if self.signature_checked else "signature NOT checked"
-            return (
+            text = (
                 f"OK: {self.entries} entries, chain intact, Merkle root {self.root_hash} "
                 f"matches the tree head of size {self.head.tree_size}; {signed}"
             )
+            if self.entry_signatures_checked or self.unsigned_entries:
+                text += f"; {self.entry_signatures_checked} entry signatures OK"
+                if self.unsigned_entries:
+                    text += f", {self.unsigned_entries} entries unsigned"
+            return text
         where = f" at entry {self.first_bad_seq}" if self.first_bad_seq is not None else ""
         where += f" (line {self.line})" if self.line is not None else ""
         return f"INVALID{where}: {self.reason}" + (f" — {self.detail}" if self.detail else "")
@@ -287,10 +349,13 @@ def _scan(
     trusted_head: TreeHead | None = None,
     wanted_seq: int | None = None,
     old_size: int | None = None,
+    verify_entry_signature: EntrySignatureVerifier | None = None,
+    require_entry_signatures: bool = False,
 ) -> _Scan:
     """Read the archive once: parse, check the chain, build the root, and collect what a proof needs."""
     lines = _lines(source)
-    state: dict[str, Any] = {"head": None, "head_line": None, "line": None}
+    state: dict[str, Any] = {"head": None, "head_line": None, "line": None, "bad_signature": None, "unsigned": 0}
+    signatures = {"checked": 0}
     frontier = Frontier()
     collector: RangeCollector | None = None
     result = _Scan(report=ArchiveReport(ok=False, entries=0))
@@ -362,6 +427,15 @@ def _scan(
                 result.prefix_root = frontier.root()
             if frontier.size == wanted_seq:
                 result.wanted = entry
+            if not entry.signature:
+                state["unsigned"] += 1
+                if require_entry_signatures and state["bad_signature"] is None:
+                    state["bad_signature"] = (entry.fields.seq, number, "entry_unsigned")
+            elif verify_entry_signature is not None:
+                if entry_signature_ok(entry, verify_entry_signature):
+                    signatures["checked"] += 1
+                elif state["bad_signature"] is None:
+                    state["bad_signature"] = (entry.fields.seq, number, "entry_signature_invalid")
             yield entry
 
     try:
@@ -401,10 +475,20 @@ def _scan(
     checked = verify_signature is not None
     if verify_signature is not None and not head.verify_signature(verify_signature):
         return fail("signature_invalid", f"the tree head's signature does not verify (key {head.key_id})")
+    if state["bad_signature"] is not None:
+        seq, line, reason = state["bad_signature"]
+        detail = "the entry carries no signature" if reason == "entry_unsigned" else "the entry's signature is invalid"
+        return fail(reason, detail, first_bad_seq=seq, line=line)
     if collector is not None:
         result.collected = collector.hashes()
     result.report = ArchiveReport(
-        ok=True, entries=frontier.size, root_hash=root.hex(), head=head, signature_checked=checked
+        ok=True,
+        entries=frontier.size,
+        root_hash=root.hex(),
+        head=head,
+        signature_checked=checked,
+        entry_signatures_checked=signatures["checked"],
+        unsigned_entries=state["unsigned"],
     )
     return result
 
@@ -414,15 +498,25 @@ def verify_archive(
     *,
     verify_signature: SignatureVerifier | None = None,
     trusted_head: TreeHead | None = None,
+    verify_entry_signature: EntrySignatureVerifier | None = None,
+    require_entry_signatures: bool = False,
 ) -> ArchiveReport:
     """Check an archive (an open text file or any iterable of lines) offline.
 
     ``verify_signature`` checks the archive's head signature (``None``: not checked, and the report says so).
     ``trusted_head`` is a head obtained elsewhere (published, anchored, from an earlier audit): the archive
     must contain its tree as a prefix (same root at that size), so a consistent rewrite of the whole archive
-    under a new key is caught too.
+    under a new key is caught too. ``verify_entry_signature`` checks every signed entry's signature;
+    ``require_entry_signatures`` refuses entries without one. Entry signatures are judged after everything
+    else, so a damaged chain is reported by its chain reason.
     """
-    return _scan(source, verify_signature=verify_signature, trusted_head=trusted_head).report
+    return _scan(
+        source,
+        verify_signature=verify_signature,
+        trusted_head=trusted_head,
+        verify_entry_signature=verify_entry_signature,
+        require_entry_signatures=require_entry_signatures,
+    ).report
 
 
 def _refuse(report: ArchiveReport) -> InvalidInput:
@@ -481,16 +575,18 @@ class EntryProof:
 class ProofReport:
     """The outcome of verifying a proof. ``reason`` when not ok: ``malformed``, ``payload_digest_mismatch``,
     ``hash_mismatch``, ``index_mismatch``, ``inclusion_failed``, ``consistency_failed``,
-    ``trusted_head_mismatch`` or ``signature_invalid``."""
+    ``trusted_head_mismatch``, ``signature_invalid`` or ``entry_signature_invalid``."""
 
     ok: bool
     reason: str | None = None
     detail: str = ""
     signature_checked: bool = False
+    entry_signature_checked: bool = False
 
     def describe(self) -> str:
         if self.ok:
-            return "OK" + ("" if self.signature_checked else " (signature NOT checked)")
+            text = "OK" + ("" if self.signature_checked else " (signature NOT checked)")
+            return text + ("; entry signature OK" if self.entry_signature_checked else "")
         return f"INVALID: {self.reason}" + (f" — {self.detail}" if self.detail else "")
 
 
@@ -499,14 +595,22 @@ def _malformed_proof(exc: Exception) -> InvalidInput:
     return InvalidInput("audit.proof_malformed", "证明文件格式错误", f"malformed proof: {detail}", {"detail": detail})
 
 
-def prove_entry(source: Iterable[str], seq: int, *, verify_signature: SignatureVerifier | None = None) -> EntryProof:
+def prove_entry(
+    source: Iterable[str],
+    seq: int,
+    *,
+    verify_signature: SignatureVerifier | None = None,
+    verify_entry_signature: EntrySignatureVerifier | None = None,
+) -> EntryProof:
     """Verify the archive and prove entry ``seq`` against its head, in one pass (O(log N) memory).
 
     Raises ``audit.archive_invalid`` (details: the report) or ``audit.archive_entry_not_found``.
     """
     if not _is_int(seq) or seq < 1:
         raise _not_found(seq)
-    scan = _scan(source, verify_signature=verify_signature, wanted_seq=seq)
+    scan = _scan(
+        source, verify_signature=verify_signature, wanted_seq=seq, verify_entry_signature=verify_entry_signature
+    )
     if not scan.report.ok:
         raise _refuse(scan.report)
     head = scan.report.head
@@ -543,12 +647,14 @@ def verify_entry_proof(
     *,
     verify_signature: SignatureVerifier | None = None,
     trusted_head: TreeHead | None = None,
+    verify_entry_signature: EntrySignatureVerifier | None = None,
 ) -> ProofReport:
     """Check one entry against its head without the rest of the archive.
 
     The entry's payload must match its digest, its fields its ``entry_hash``, its ``seq`` the leaf index, and
     the audit path must lead from its leaf to the head's root; ``trusted_head`` (if given) must be that head,
-    and ``verify_signature`` (if given) must accept the head's signature.
+    and ``verify_signature`` (if given) must accept the head's signature; ``verify_entry_signature`` (if given)
+    must accept the entry's own signature when it carries one.
     """
     entry = proof.entry
     if payload_digest(entry.payload_text) != entry.fields.payload_digest:
@@ -567,18 +673,36 @@ def verify_entry_proof(
     ):
         return ProofReport(False, "inclusion_failed", "the audit path does not lead to the tree head's root")
     bad = _check_head(proof.head, verify_signature, trusted_head)
-    return bad or ProofReport(True, signature_checked=verify_signature is not None)
+    if bad is not None:
+        return bad
+    entry_checked = False
+    if verify_entry_signature is not None and entry.signature:
+        if not entry_signature_ok(entry, verify_entry_signature):
+            return ProofReport(
+                False, "entry_signature_invalid", f"the entry's signature (key {entry.key_id}) is invalid"
+            )
+        entry_checked = True
+    return ProofReport(True, signature_checked=verify_signature is not None, entry_signature_checked=entry_checked)
 
 
 def verify_entry_proof_json(
-    data: Any, *, verify_signature: SignatureVerifier | None = None, trusted_head: TreeHead | None = None
+    data: Any,
+    *,
+    verify_signature: SignatureVerifier | None = None,
+    trusted_head: TreeHead | None = None,
+    verify_entry_signature: EntrySignatureVerifier | None = None,
 ) -> ProofReport:
     """:func:`verify_entry_proof` on a parsed JSON document; a malformed one gives reason ``malformed``."""
     try:
         proof = EntryProof.from_json(data)
     except YiwangError as exc:
         return ProofReport(False, "malformed", exc.message_en)
-    return verify_entry_proof(proof, verify_signature=verify_signature, trusted_head=trusted_head)
+    return verify_entry_proof(
+        proof,
+        verify_signature=verify_signature,
+        trusted_head=trusted_head,
+        verify_entry_signature=verify_entry_signature,
+    )
 
 
 # consistency proofs ----------------------------------------------------------------------------------------

@@ -7,8 +7,18 @@ Format 1: ``entry_hash = SHA-256(canonical_json(body))`` where ``body`` is::
      "object": {"type": "<app.model>", "id": "<pk>"}, "payload_digest": "<SHA-256 of the canonical payload>"}
 
 The payload itself is stored as its canonical JSON text, so the digest is recomputed from exactly the bytes
-that were hashed. Entries are the leaves of the Merkle tree added by the trust layer (RFC 6962 leaf =
-SHA-256(0x00 || entry_hash bytes)); ``signature`` and ``key_id`` are reserved for the platform's signature.
+that were hashed. Entries are the leaves of the Merkle tree (RFC 6962 leaf = SHA-256(0x00 || entry_hash bytes),
+see :mod:`.merkle`).
+
+**Entry signatures** (docs/adr/0007). The platform key signs each entry's hash, domain-separated so that the
+signature can never be presented as a signature over anything else::
+
+    signed bytes = b"yiwang.witness.entry.v1" + b"\x00" + the 32 raw bytes of entry_hash
+
+(:func:`entry_signing_bytes`). ``signature`` is that signature in standard base64 (SM2: DER ``SEQUENCE{r,s}``
+over SM3(Z_A ‖ M) with the default user ID; P-256: DER ECDSA over SHA-256), ``key_id`` names the platform key
+(``sm3:<hex of SM3(SubjectPublicKeyInfo DER)>``). Neither is part of the hashed body: the hash commits to the
+entry, the signature to the hash.
 """
 
 from __future__ import annotations
@@ -21,6 +31,17 @@ from yiwang.kernel.canonical import canonical_json, iso_utc, sha256_hex
 
 FORMAT_VERSION = 1
 GENESIS_HASH = "0" * 64
+ENTRY_SIGNATURE_CONTEXT = b"yiwang.witness.entry.v1\x00"
+_HEX = frozenset("0123456789abcdef")
+
+
+def entry_signing_bytes(entry_hash_hex: str) -> bytes:
+    """The bytes the platform key signs for an entry: the context label, a zero byte, the raw entry hash.
+
+    ``ValueError`` unless ``entry_hash_hex`` is 64 lower-case hexadecimal digits."""
+    if not isinstance(entry_hash_hex, str) or len(entry_hash_hex) != 64 or not _HEX.issuperset(entry_hash_hex):
+        raise ValueError("an entry hash is 64 lower-case hexadecimal digits")
+    return ENTRY_SIGNATURE_CONTEXT + bytes.fromhex(entry_hash_hex)
 
 
 @dataclass(frozen=True)
@@ -66,11 +87,16 @@ def payload_digest(text: str) -> str:
 
 @dataclass(frozen=True)
 class StoredEntry:
-    """An entry as read back from storage (database row or exported archive line)."""
+    """An entry as read back from storage (database row or exported archive line).
+
+    ``signature`` (standard base64) and ``key_id`` are the platform's signature over
+    :func:`entry_signing_bytes` of ``entry_hash``; both empty for an entry written before entries were signed."""
 
     fields: EntryFields
     payload_text: str
     entry_hash: str
+    signature: str = ""
+    key_id: str = ""
 
 
 @dataclass(frozen=True)
@@ -81,13 +107,30 @@ class ChainReport:
     last_hash: str
     first_bad_seq: int | None = None
     # sequence_gap | payload_digest_mismatch | prev_link_mismatch | hash_mismatch (an entry's own checks);
-    # head_mismatch | entry_beyond_head (the database's head row disagrees with the entries)
+    # head_mismatch | entry_beyond_head (the database's head row disagrees with the entries);
+    # the database check of the trust layer adds (see ``chain.verify``): entry_signature_invalid |
+    # entry_unsigned | unknown_key | tree_node_mismatch | tree_node_missing | tree_node_beyond_size |
+    # frontier_mismatch | tree_beyond_log | tree_head_root_mismatch | tree_head_signature_invalid
     reason: str | None = None
+    detail: str = ""
+    # what else was checked (filled by the database check)
+    signatures_checked: int = 0
+    tree_size: int | None = None
+    tree_heads_checked: int = 0
 
     def describe(self) -> str:
         if self.ok:
-            return f"OK: {self.checked} entries, head seq {self.last_seq} hash {self.last_hash}"
-        return f"BROKEN at entry {self.first_bad_seq}: {self.reason} (checked {self.checked} entries before it)"
+            text = f"OK: {self.checked} entries, head seq {self.last_seq} hash {self.last_hash}"
+            extra = []
+            if self.signatures_checked:
+                extra.append(f"{self.signatures_checked} entry signatures valid")
+            if self.tree_size is not None:
+                extra.append(f"Merkle tree of {self.tree_size} leaves matches the entries")
+            if self.tree_heads_checked:
+                extra.append(f"{self.tree_heads_checked} signed tree heads valid")
+            return text + ("; " + "; ".join(extra) if extra else "")
+        text = f"BROKEN at entry {self.first_bad_seq}: {self.reason} (checked {self.checked} entries before it)"
+        return text + (f" — {self.detail}" if self.detail else "")
 
 
 def verify_entries(

@@ -6,9 +6,13 @@ from yiwang.catalog.api import router as catalog_router
 from yiwang.identity.api import router as identity_router
 from yiwang.identity.ca.api import router as ca_router
 from yiwang.platform.api.routing import make_api
+from yiwang.platform.audit.api import router as witness_router
+from yiwang.platform.notify.api import router as messages_router
 from yiwang.platform.outbox.api import router as feed_router
+from yiwang.platform.search.api import router as search_router
 from yiwang.platform.storage.api import router as files_router
 from yiwang.registry.api import router as registry_router
+from yiwang.services.bidbox.api import router as bidbox_router
 from yiwang.services.experts.api import router as experts_router
 from yiwang.services.finance.api import router as finance_router
 
@@ -21,3 +25,7 @@ api.add_router("/registry", registry_router)
 api.add_router("/files", files_router)
 api.add_router("/experts", experts_router)
 api.add_router("/finance", finance_router)
+api.add_router("/bidbox", bidbox_router)
+api.add_router("/witness", witness_router)
+api.add_router("/messages", messages_router)
+api.add_router("/search", search_router)

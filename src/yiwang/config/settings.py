@@ -34,12 +34,14 @@ ALLOWED_HOSTS = PROFILE.allowed_hosts
 INSTALLED_APPS = [
     # platform: technical apps, no business rules
     "yiwang.platform.audit",
+    "yiwang.platform.keys",
     "yiwang.platform.outbox",
     "yiwang.platform.api",
     "yiwang.platform.web",
     "yiwang.platform.clock",
     "yiwang.platform.storage",
     "yiwang.platform.search",
+    "yiwang.platform.notify",
     # shared kernel contexts
     "yiwang.catalog",
     "yiwang.registry",
@@ -48,6 +50,7 @@ INSTALLED_APPS = [
     # 综合服务系统 services
     "yiwang.services.experts",
     "yiwang.services.finance",
+    "yiwang.services.bidbox",
     # the portal composes the contexts into pages
     "yiwang.portal",
     # Django and third parties

@@ -12,6 +12,9 @@ urlpatterns = [
     path("experts/", include("yiwang.services.experts.urls")),
     path("finance/", include("yiwang.services.finance.urls")),
     path("files/", include("yiwang.platform.storage.urls")),
+    path("search/", include("yiwang.platform.search.urls")),
+    path("messages/", include("yiwang.platform.notify.urls")),
+    path("bidbox/", include("yiwang.services.bidbox.urls")),
     path("admin/", admin.site.urls),
     path("", include("yiwang.portal.urls")),
 ]

@@ -1,0 +1,1 @@
+"""Pure rules of the venues context (rooms, bookings, seating, attendance, access)."""

@@ -125,12 +125,13 @@ def _back(archive_id: int) -> HttpResponse:
 @require_POST
 def new_version(request: HttpRequest, archive_id: int) -> HttpResponse:
     archive = queries.get_archive_for(request.actor, archive_id)
-    form = ReasonForm(request.POST)
     category = archive.latest.category if archive.latest else ""
     try:
-        reason = form.data.get("reason", "")
         version = actions.do_create_archive(
-            actor=request.actor, project_ref=archive.project_ref, reason=reason, category=category
+            actor=request.actor,
+            project_ref=archive.project_ref,
+            reason=request.POST.get("reason", ""),
+            category=category,
         )
     except YiwangError as exc:
         messages.error(request, f"{exc.message_zh}（{exc.code}）")

@@ -7,17 +7,15 @@ row, which every appender has locked anyway (:func:`extend_in_append`, called by
 
 Lookups of many nodes are one query per 200 keys, written as ``(level = ? AND idx = ?) OR …``: both SQLite
 (multi-index OR) and PostgreSQL (bitmap OR) answer that from the primary key, where a row-value
-``(level, idx) IN (VALUES …)`` makes SQLite scan the whole table.
+``(level, idx) IN (VALUES …)`` makes SQLite scan the whole table. They are raw SQL: building the same
+query through the ORM cost about ten times the lookup itself.
 """
 
 from __future__ import annotations
 
-import operator
 from collections.abc import Callable, Sequence
-from functools import reduce
 
-from django.db import transaction
-from django.db.models import Q
+from django.db import connection, transaction
 
 from yiwang.kernel.errors import Conflict, InvalidInput
 from yiwang.platform.audit.merkle import (
@@ -62,22 +60,31 @@ class DbNodeStore(NodeStoreBase):
         self.put_many([(level, index, value)])
 
     def get_many(self, keys: Sequence[NodeKey]) -> list[bytes | None]:
+        """One raw query per 200 keys for each kind (the ORM's query building cost ten times the lookup)."""
         self.reads += len(keys)
         found: dict[NodeKey, bytes] = {}
+        quote = connection.ops.quote_name
         leaves = sorted({index for level, index in keys if level == 0})
-        for start in range(0, len(leaves), LOOKUP_CHUNK):
-            seqs = [i + 1 for i in leaves[start : start + LOOKUP_CHUNK]]
-            for seq, digest in WitnessEntry.objects.filter(seq__in=seqs).values_list("seq", "entry_hash"):
-                try:
-                    found[0, seq - 1] = entry_leaf_hash(digest)
-                except InvalidInput:
-                    raise NodeStoreError(f"entry {seq} has a malformed entry_hash") from None
-        inner = sorted({key for key in keys if key[0] > 0})
-        for start in range(0, len(inner), LOOKUP_CHUNK):
-            part = inner[start : start + LOOKUP_CHUNK]
-            where = reduce(operator.or_, (Q(level=level, index=index) for level, index in part))
-            for level, index, value in WitnessNode.objects.filter(where).values_list("level", "index", "hash"):
-                found[level, index] = bytes(value)
+        entries = quote(WitnessEntry._meta.db_table)
+        with connection.cursor() as cursor:
+            for start in range(0, len(leaves), LOOKUP_CHUNK):
+                seqs = [i + 1 for i in leaves[start : start + LOOKUP_CHUNK]]
+                marks = ", ".join(["%s"] * len(seqs))
+                cursor.execute(f"SELECT seq, entry_hash FROM {entries} WHERE seq IN ({marks})", seqs)  # noqa: S608
+                for seq, digest in cursor.fetchall():
+                    try:
+                        found[0, seq - 1] = entry_leaf_hash(digest)
+                    except InvalidInput:
+                        raise NodeStoreError(f"entry {seq} has a malformed entry_hash") from None
+            inner = sorted({key for key in keys if key[0] > 0})
+            nodes = quote(WitnessNode._meta.db_table)
+            for start in range(0, len(inner), LOOKUP_CHUNK):
+                part = inner[start : start + LOOKUP_CHUNK]
+                where = " OR ".join(["(level = %s AND idx = %s)"] * len(part))
+                params = [value for key in part for value in key]
+                cursor.execute(f"SELECT level, idx, hash FROM {nodes} WHERE {where}", params)  # noqa: S608
+                for level, index, value in cursor.fetchall():
+                    found[level, index] = bytes(value)
         return [found.get(key) for key in keys]
 
     def put_many(self, nodes: Sequence[tuple[int, int, bytes]]) -> None:

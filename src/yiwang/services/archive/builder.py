@@ -19,7 +19,7 @@ import logging
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import partial
 from pathlib import Path
@@ -229,11 +229,11 @@ def _attest(items: Sequence[_Item], found: _Witness) -> None:
         prepared.witnessed_by = candidates[0]
 
 
-def _head_changed() -> Conflict:
+def _head_differs() -> Conflict:
     return Conflict(
-        "archive.head_changed",
-        "签名树头在生成档案时发生变化，请重试",
-        "the signed tree head changed while the archive was being built; try again",
+        "archive.head_differs",
+        "同一大小的两个签名树头根哈希不同：见证日志可能已被篡改，请运行 yiwang witness verify",
+        "two signed tree heads of the same size have different roots: run `yiwang witness verify`",
     )
 
 
@@ -310,26 +310,27 @@ def _digest_kwargs(data: bytes) -> dict[str, Any]:
     return {"size": d.size, "sha256": d.sha256, "sm3": d.sm3}
 
 
-def _write_witness(directory: Path, seqs: Sequence[int], head: TreeHead | None) -> tuple[list, TreeHead]:
-    """Prove every entry against one head; write entries.jsonl and one proof file per entry."""
+def _write_witness(directory: Path, seqs: Sequence[int], head: TreeHead) -> list[tuple[FileFacts, Member]]:
+    """Prove every entry against ``head``; write entries.jsonl and one proof file per entry.
+
+    Several heads may be signed for one tree size (two exports at once each signing one): they share the root,
+    so an audit path proves against any of them, and every proof names ``head``."""
     members: list[tuple[FileFacts, Member]] = []
     entries_file = directory / "entries.jsonl"
-    size = head.tree_size if head is not None else 0
+    same_tree = (head.tree_size, head.root_hash, head.hash_alg)
     with entries_file.open("wb") as lines:
         for seq in seqs:
-            proof: EntryProof = heads.prove_entry(seq, size)
-            if head is None:
-                head = proof.head
-            elif proof.head.to_json() != head.to_json():
-                raise _head_changed()
+            proof: EntryProof = heads.prove_entry(seq, head.tree_size)
+            if (proof.head.tree_size, proof.head.root_hash, proof.head.hash_alg) != same_tree:
+                raise _head_differs()
+            proof = replace(proof, head=head)
             lines.write(json_line(entry_to_json(proof.entry)))
             members.append(_file(directory, proof_path(seq), JSON_TYPE, dumps(proof.to_json())))
-    assert head is not None
     with entries_file.open("rb") as stream:
         d = digests_of_stream(stream)
     facts = FileFacts(path=ENTRIES_PATH, media_type=JSONL_TYPE, size=d.size, sha256=d.sha256, sm3=d.sm3)
     members.append((facts, Member(facts, partial(entries_file.open, "rb"), compress=True)))
-    return members, head
+    return members
 
 
 def _reused_signature(manifest_bytes: bytes, manifest_sha256: str) -> bytes | None:
@@ -363,7 +364,8 @@ def built_package(
     chosen = choose_head(max_seq, request.head_size)
     with tempfile.TemporaryDirectory(prefix="yiwang-archive-") as tmp:
         directory = Path(tmp)
-        witness_members, head = _write_witness(directory, found.seqs, chosen)
+        head = chosen
+        witness_members = _write_witness(directory, found.seqs, head)
         keys_document = public_keys_document()
         fixed = [
             _file(directory, KEYS_PATH, JSON_TYPE, dumps(keys_document)),

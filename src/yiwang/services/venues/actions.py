@@ -478,9 +478,15 @@ def _saved(booking: Booking) -> None:
         with transaction.atomic():
             booking.save()
     except IntegrityError as exc:
-        if "venues_booking_no_overlap" in str(exc):
-            raise errors.room_conflict([]) from None
-        raise
+        if "venues_booking_no_overlap" not in str(exc):
+            raise
+        clashing = Booking.objects.filter(
+            room_id=booking.room_id,
+            status__in=HOLDING,
+            blocked_from__lt=booking.blocked_until,
+            blocked_until__gt=booking.blocked_from,
+        ).exclude(pk=booking.pk)
+        raise errors.room_conflict(list(clashing.order_by("start").values_list("start", "end"))) from None
 
 
 def _new_booking(

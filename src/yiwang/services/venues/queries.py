@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db.models import Count, Q
 
@@ -765,8 +765,9 @@ def list_sessions_for(actor: Actor, *, limit: int = 50) -> list[RemoteSession]:
 # -- attendance -------------------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class AttendanceRow:
+class AttendanceRow(NamedTuple):
+    """One expected expert (a tuple: ``expert_ref, checked_in_at, seat, status``)."""
+
     expert_ref: str
     checked_in_at: datetime | None
     seat: str | None

@@ -338,8 +338,10 @@ def booking_new(request: HttpRequest) -> HttpResponse:
 def booking_check(request: HttpRequest) -> HttpResponse:
     """htmx: would the booking on the form be taken? (conflicts listed by time only)"""
     form = _booking_form(request, request.POST)
+    form.is_valid()
     preview = None
-    if form.is_valid():
+    live = ("room_id", "purpose", "start", "end", "seats")
+    if not any(name in form.errors for name in live):
         d = form.cleaned_data
         preview = queries.preview_booking(
             room_id=d["room_id"], purpose=d["purpose"], start=d["start"], end=d["end"], seats=d["seats"] or 0

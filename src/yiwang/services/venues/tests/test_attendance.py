@@ -112,7 +112,8 @@ def test_not_arrived_flags_and_attendance_for_the_evaluation_context(world, seat
         ("experts.seat:2", "E02", "late"),
         ("experts.seat:3", "E03", "no_show"),
     ]
-    assert rows[0].checked_in_at == at(8, 55)
+    expert_ref, checked_in_at, seat, status = rows[0]  # a plain tuple for the evaluation context
+    assert (expert_ref, checked_in_at, seat, status) == ("experts.seat:1", at(8, 55), "E01", "present")
     assert rows[2].checked_in_at is None
     clock.set(at(9, 40))  # arrives after all: late, and the earlier flag stays in the log
     a = actions.do_check_in_expert(actor=world.staff, booking_id=seated.pk, expert_ref="experts.seat:3")

@@ -77,6 +77,7 @@ def test_the_exclusion_constraint_alone_lets_one_win(clock, monkeypatch):
     starts = [at(9) + timedelta(minutes=5 * i) for i in range(THREADS)]
     results = _race(world.staff, world.evaluation, starts)
     assert sorted(r[0] for r in results) == ["conflict"] * (THREADS - 1) + ["ok"]
+    assert {r[1] for r in results if r[0] == "conflict"} == {"venues.room_conflict"}
     assert _no_overlaps(world.evaluation) == 1
 
 

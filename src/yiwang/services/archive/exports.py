@@ -67,14 +67,15 @@ def export_package(
 def _write(request: BuildRequest, out: Path, expected_sha256: str | None = None) -> Exported:
     with built_package(request) as built:
         shutil.copyfile(built.path, out)
+        digests = built.digests()
         return Exported(
             path=out,
-            size=built.size,
-            sha256=built.sha256,
+            size=digests.size,
+            sha256=digests.sha256,
             items=len(built.manifest.items),
             entries=built.manifest.entry_count,
             tree_size=built.head.tree_size,
-            identical=None if expected_sha256 is None else built.sha256 == expected_sha256,
+            identical=None if expected_sha256 is None else digests.sha256 == expected_sha256,
         )
 
 

@@ -17,6 +17,11 @@ Who may call: finance refuses anonymous callers; whether *this* caller may award
 decided by the context that owns the lot before it calls. Staff-only acts (suspense assignment, fees) check
 the staff role here.
 
+E-guarantees, deal settlement and invoices have their own modules (:mod:`.guarantee_actions`,
+:mod:`.settlement_actions`, :mod:`.invoice_actions`); their actions are importable from here as well
+(``actions.do_apply_guarantee`` …). Receipts into a guarantee claim's or a settlement's virtual account are
+posted by the same bank-notice path as deposits.
+
 Bank notices arrive through :func:`receive_bank_notice` (store raw, then post) and are posted by
 :func:`do_post_bank_notice`, which the clock job also runs for anything received but not yet posted — so a
 crash between "received" and "posted" is recovered without posting twice (the notice row is locked and its
@@ -167,6 +172,8 @@ def _raise_alert(
     notice: BankNotice | None = None,
     refund: Refund | None = None,
     details: dict | None = None,
+    guarantee: Any = None,
+    settlement: Any = None,
 ) -> Alert:
     """Raise an alert once (idempotent by ``key``); it is witnessed and announced (restricted) with the action."""
     existing = Alert.objects.filter(key=key).first()
@@ -179,6 +186,8 @@ def _raise_alert(
         entity_id=entity_id,
         notice=notice,
         refund=refund,
+        guarantee=guarantee,
+        settlement=settlement,
         details=details or {},
         raised_at=act.now,
     )
@@ -226,6 +235,7 @@ def do_set_deposit_requirement(
     region_code: str = "",
     owner_entity_id: int | None = None,
     bank_code: str | None = None,
+    bid_validity_until: datetime | None = None,
 ) -> Lot:
     """Set (or amend, before the opening) the deposit requirement of a lot.
 
@@ -258,6 +268,8 @@ def do_set_deposit_requirement(
             "opening_at": opening_at,
             "rules": snapshot,
         }
+        if bid_validity_until is not None:
+            fields["bid_validity_until"] = bid_validity_until
         if lot is None:
             if opening_at <= act.now:
                 raise InvalidInput(
@@ -299,6 +311,8 @@ def do_set_deposit_requirement(
             "base_fen": base_fen,
             "rate": str(rate_value) if rate_value is not None else None,
             "opening_at": opening_at.isoformat(),
+            "bid_validity_until": lot.bid_validity_until.isoformat() if lot.bid_validity_until else None,
+            "owner_entity_id": lot.owner_entity_id,
             "rules": snapshot,
             "version": lot.version,
         }
@@ -517,10 +531,81 @@ def _check_payer(act: ActionRecorder, notice: BankNotice, deposit: Deposit, lot:
     return flags
 
 
+def _post_suspense(
+    act: ActionRecorder,
+    notice: BankNotice,
+    bank_account,
+    *,
+    kind: str = AlertKind.SUSPENSE,
+    memo: str = "无法识别的到账款项",
+    details: dict | None = None,
+) -> None:
+    """Hold a receipt that cannot be posted where it was sent (never lost): bank → suspense, with an alert."""
+    suspense = ledger.ensure_account(
+        ledger.suspense_code(notice.bank_code), AccountKind.SUSPENSE, act.now, bank_code=notice.bank_code
+    )
+    entry = ledger.post(
+        kind=JournalKind.SUSPENSE_RECEIVED,
+        key=f"notice:{notice.bank_code}:{notice.bank_ref}",
+        legs=[dr(bank_account, notice.amount_fen), cr(suspense, notice.amount_fen)],
+        effective_at=notice.booked_at,
+        recorded_at=act.now,
+        actor_ref=act.actor.ref,
+        memo=memo,
+        source=("finance.banknotice", str(notice.pk)),
+    )
+    notice.status = NoticeStatus.SUSPENSE
+    notice.entry = entry
+    notice.flags = list(dict.fromkeys([AlertKind.SUSPENSE, kind]))
+    _raise_alert(
+        act,
+        f"suspense:{notice.pk}",
+        AlertKind.SUSPENSE,
+        notice=notice,
+        details={
+            "bank_ref": notice.bank_ref,
+            "virtual_account": notice.virtual_account,
+            "amount_fen": notice.amount_fen,
+            "currency": notice.currency,
+        },
+    )
+    if kind != AlertKind.SUSPENSE:
+        _raise_alert(act, f"{kind}:{notice.pk}", kind, notice=notice, details=details or {})
+    act.witness(notice, {"status": notice.status, "entry": entry.key, "amount_fen": notice.amount_fen})
+
+
 def _post_credit(act: ActionRecorder, notice: BankNotice) -> None:
+    from yiwang.services.finance import guarantee_actions, settlement_actions
+    from yiwang.services.finance.models import GuaranteeClaim, Settlement
+
     bank_account = ledger.ensure_account(
         ledger.bank_code_of(notice.bank_code), AccountKind.BANK_CLEARING, act.now, bank_code=notice.bank_code
     )
+    claim_id = (
+        GuaranteeClaim.objects.filter(virtual_account=notice.virtual_account, bank_code=notice.bank_code)
+        .values_list("pk", flat=True)
+        .first()
+    )
+    if claim_id is not None:
+        if not guarantee_actions.post_claim_credit(act, notice, claim_id, bank_account):
+            _post_suspense(
+                act,
+                notice,
+                bank_account,
+                kind=AlertKind.CLAIM_MISMATCH,
+                memo="保函索赔款项与指令不符",
+                details={"claim_id": claim_id, "amount_fen": notice.amount_fen, "bank_ref": notice.bank_ref},
+            )
+        return
+    settlement_id = (
+        Settlement.objects.filter(virtual_account=notice.virtual_account, bank_code=notice.bank_code)
+        .values_list("pk", flat=True)
+        .first()
+    )
+    if settlement_id is not None:
+        if not settlement_actions.post_settlement_credit(act, notice, settlement_id, bank_account):
+            _post_suspense(act, notice, bank_account)
+        return
     deposit_id = (
         Deposit.objects.filter(virtual_account=notice.virtual_account, bank_code=notice.bank_code)
         .values_list("pk", flat=True)
@@ -529,35 +614,7 @@ def _post_credit(act: ActionRecorder, notice: BankNotice) -> None:
     deposit = lock_objects.deposit_qs_for_update(deposit_id).first() if deposit_id else None
     key = f"notice:{notice.bank_code}:{notice.bank_ref}"
     if deposit is None or notice.currency != deposit.lot.currency:
-        suspense = ledger.ensure_account(
-            ledger.suspense_code(notice.bank_code), AccountKind.SUSPENSE, act.now, bank_code=notice.bank_code
-        )
-        entry = ledger.post(
-            kind=JournalKind.SUSPENSE_RECEIVED,
-            key=key,
-            legs=[dr(bank_account, notice.amount_fen), cr(suspense, notice.amount_fen)],
-            effective_at=notice.booked_at,
-            recorded_at=act.now,
-            actor_ref=act.actor.ref,
-            memo="无法识别的到账款项",
-            source=("finance.banknotice", str(notice.pk)),
-        )
-        notice.status = NoticeStatus.SUSPENSE
-        notice.entry = entry
-        notice.flags = [AlertKind.SUSPENSE]
-        _raise_alert(
-            act,
-            f"suspense:{notice.pk}",
-            AlertKind.SUSPENSE,
-            notice=notice,
-            details={
-                "bank_ref": notice.bank_ref,
-                "virtual_account": notice.virtual_account,
-                "amount_fen": notice.amount_fen,
-                "currency": notice.currency,
-            },
-        )
-        act.witness(notice, {"status": notice.status, "entry": entry.key, "amount_fen": notice.amount_fen})
+        _post_suspense(act, notice, bank_account)
         return
     lot = deposit.lot
     entry = ledger.post(
@@ -600,6 +657,11 @@ def _credit_deposit(act: ActionRecorder, notice: BankNotice, deposit: Deposit, l
 
 
 def _post_payout(act: ActionRecorder, notice: BankNotice) -> None:
+    from yiwang.services.finance import settlement_actions
+
+    if notice.instruction_ref.startswith(settlement_actions.PAYOUT_PREFIX):
+        settlement_actions.post_settlement_payout(act, notice)
+        return
     refund = lock_objects.refund_by_instruction_for_update(notice.instruction_ref).first()
     expected = refund.amount_fen if refund else None
     if (
@@ -714,6 +776,8 @@ def do_post_bank_notice(*, actor: Actor, notice_id: int) -> BankNotice:
             else:
                 _post_payout(act, notice)
         except ledger.AlreadyPosted as done:  # posted by an earlier run whose status update was lost: adopt it
+            if (done.entry.source_type, done.entry.source_id) != ("finance.banknotice", str(notice.pk)):
+                raise  # a posting of something else collided: a bug, never to be papered over
             notice.status = NoticeStatus.POSTED
             notice.entry = done.entry
             act.witness(notice, {"status": notice.status, "entry": done.entry.key, "adopted": True})
@@ -899,11 +963,16 @@ def do_release_deposits(
     each paid balance moves to refund-pending and gets a refund task whose legal deadline is computed from
     ``anchor_at`` by the rule for the lot's regime and ``reason`` (``loser`` | ``winner`` | ``withdrawal`` |
     ``terminated``). The clock pays them through the bank at once. Deposits never paid are closed (money
-    arriving later is refunded at once). Returns the refund tasks created."""
+    arriving later is refunded at once). The same bidders' e-guarantees in force are released too (their
+    issuers are told by the clock). Returns the refund tasks created."""
+    from yiwang.services.finance import guarantee_actions
+
     _require_caller(actor)
     ref = normalise_lot_ref(lot_ref)
     why = _check_reason(reason)
     excluded = set(except_entity_ids)
+    if entity_ids is not None:
+        entity_ids = list(entity_ids)
     with action(actor, "finance.release_deposits") as act:
         _check_anchor(anchor_at, act.now)
         lot = _lot_or_404(ref, lock=True)
@@ -919,6 +988,7 @@ def do_release_deposits(
                 deposit.closed_at = act.now
                 _save(deposit, "closed_at")
                 closed.append(deposit.entity_id)
+        guarantees = guarantee_actions.release_lot_guarantees(act, lot, why.value, entity_ids, excluded)
         act.witness(
             lot,
             {
@@ -927,6 +997,7 @@ def do_release_deposits(
                 "anchor_at": anchor_at.isoformat(),
                 "refunds": [r.pk for r in refunds],
                 "closed_unpaid": closed,
+                "guarantees_released": [g.number for g in guarantees],
             },
         )
         return refunds
@@ -1036,7 +1107,10 @@ def do_collect_fee(
     *, actor: Actor, lot_ref: str | tuple[str, str], entity_id: int, fee_code: str, base_fen: int | None = None
 ) -> JournalEntry:
     """Collect a listed service fee from a bidder's held deposit (staff or platform), by the public fee
-    schedule. ``finance.fee_unknown``, ``finance.insufficient_balance`` (a fee cannot exceed what is held)."""
+    schedule. An e-invoice for it is requested in the same transaction and issued by a task (one per fee).
+    ``finance.fee_unknown``, ``finance.insufficient_balance`` (a fee cannot exceed what is held)."""
+    from yiwang.services.finance import invoice_actions
+
     _require_staff(actor)
     ref = normalise_lot_ref(lot_ref)
     item = fee_item(fee_code)
@@ -1066,6 +1140,9 @@ def do_collect_fee(
         )
         _update_satisfaction(deposit, lot, act.now)
         _save(deposit, "status", "satisfied_at")
+        invoice = invoice_actions.request_invoice(
+            act, entry, buyer_entity_id=entity_id, item_name=item.title_zh, amount_fen=amount, lot=lot
+        )
         payload = {
             "lot_ref": ref,
             "entity_id": entity_id,
@@ -1073,6 +1150,7 @@ def do_collect_fee(
             "amount_fen": amount,
             "base_fen": base_fen,
             "entry": entry.key,
+            "invoice_request": invoice.request_key,
         }
         act.witness(deposit, payload)
         act.emit("finance.fee_collected.v1", deposit, payload, visibility=RESTRICTED)
@@ -1242,3 +1320,42 @@ def do_resolve_alert(*, actor: Actor, alert_id: int, note: str = "") -> Alert:
         alert.save(update_fields=["resolved_at", "resolved_by"])
         act.witness(alert, {"resolved": True, "note": note[:200]})
         return alert
+
+
+# -- the other finance actions, importable from here too ---------------------------------------------------------------
+
+_ELSEWHERE = {
+    "guarantee_actions": (
+        "ForfeitOutcome",
+        "do_add_issuer_certificate",
+        "do_apply_guarantee",
+        "do_cancel_guarantee_application",
+        "do_claim_guarantee",
+        "do_expire_guarantees",
+        "do_forfeit_security",
+        "do_issue_guarantee",
+        "do_register_guarantee_issuer",
+        "do_release_guarantee",
+        "do_release_guarantees",
+        "do_set_issuer_status",
+        "notify_issuer",
+        "send_claim",
+    ),
+    "settlement_actions": (
+        "do_confirm_transfer",
+        "do_create_settlement",
+        "do_flag_overdue_instalments",
+        "pay_settlement_payout",
+    ),
+    "invoice_actions": ("do_reverse_fee", "issue_invoice"),
+}
+_EXPORTED = {name: module for module, names in _ELSEWHERE.items() for name in names}
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTED.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from importlib import import_module
+
+    return getattr(import_module(f"yiwang.services.finance.{module}"), name)

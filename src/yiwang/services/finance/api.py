@@ -8,33 +8,57 @@ public fee schedule.
 - Deposits: a bidder's users see their own; before the opening nobody else does (404, the same answer as
   for a deposit that does not exist). Staff, regulators and auditors see a lot's counts before the opening
   and its rows after.
+- E-guarantees: the public list of issuers; a bidder applies (``POST /lots/{lot_ref}/guarantees``), the issuer
+  answers with the signed document (``POST /guarantee-applications/{no}/issue``), anyone verifies a number
+  (``GET /guarantees/{no}/verification``); staff claim and release.
+- Settlements of deal prices, and invoices of fees.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 from datetime import datetime
 
 from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router, Schema, Status
 
+from yiwang.kernel.errors import InvalidInput
 from yiwang.platform.api.auth import ActorAuth, actor_of
-from yiwang.platform.api.routing import creates
+from yiwang.platform.api.routing import acts, creates
 from yiwang.platform.api.schemas import CREATE_ERRORS, ERRORS
 from yiwang.services.finance import actions, queries
 from yiwang.services.finance.bank import SIGNATURE_HEADER
 from yiwang.services.finance.schemas import (
     AlertOut,
     AssignIn,
+    CertificateIn,
+    ClaimIn,
+    ClaimOut,
     DepositOut,
     FeeQuoteOut,
     FeeScheduleOut,
+    GuaranteeApplyIn,
+    GuaranteeIssueIn,
+    GuaranteeOut,
+    GuaranteeVerificationOut,
+    InvoiceOut,
+    IssuerIn,
+    IssuerOut,
+    IssuerStatusIn,
     LateRefundOut,
     LotDepositsOut,
     LotOut,
+    NoteIn,
     NoticeReceiptOut,
     OpenDepositIn,
     ReconciliationOut,
+    ReleaseIn,
+    ReversalIn,
+    ReversalOut,
     SatisfactionOut,
+    SettlementIn,
+    SettlementOut,
     SuspenseOut,
 )
 
@@ -103,7 +127,7 @@ def bank_notice(request: HttpRequest, response: HttpResponse, bank_code: str):
     return Status(200 if received.duplicate else 201, out)
 
 
-# -- lots and deposits ------------------------------------------------------------------------------------------------
+# -- lots and deposits -------------------------------------------------------------------------------------------------
 
 
 @router.get("/lots/{lot_ref}", auth=PUBLIC, response={200: LotOut, **ERRORS})
@@ -153,7 +177,7 @@ def my_deposits(request: HttpRequest, filters: Query[MineQuery]):
     return queries.list_my_deposits_for(actor_of(request), filters.entity_id)
 
 
-# -- staff ------------------------------------------------------------------------------------------------------------
+# -- staff -------------------------------------------------------------------------------------------------------------
 
 
 @router.get("/reconciliation", response={200: ReconciliationOut, **ERRORS})
@@ -200,7 +224,7 @@ def alerts(request: HttpRequest, filters: Query[AlertQuery]):
     return queries.list_alerts_for(actor_of(request), kind=filters.kind, open_only=filters.open_only)
 
 
-# -- public fee schedule ----------------------------------------------------------------------------------------
+# -- public fee schedule -----------------------------------------------------------------------------------------------
 
 
 def _fee_out(item) -> dict:
@@ -235,3 +259,214 @@ class QuoteQuery(Schema):
 def fee_quote(request: HttpRequest, code: str, filters: Query[QuoteQuery]):
     """The fee of item ``code`` for a base amount (tiered items need ``base_fen``)."""
     return {"code": code, "base_fen": filters.base_fen, "fee_fen": queries.compute_fee(code, filters.base_fen)}
+
+
+# -- e-guarantees ------------------------------------------------------------------------------------------------------
+
+
+def _base64(value: str, field: str) -> bytes:
+    try:
+        return base64.b64decode(value.strip(), validate=True)
+    except (ValueError, binascii.Error):
+        raise InvalidInput(
+            "finance.base64_invalid", f"{field} 须为 base64 编码", f"{field} must be base64", {"field": field}
+        ) from None
+
+
+@router.get("/guarantee-issuers", auth=PUBLIC, response={200: list[IssuerOut], **ERRORS})
+def guarantee_issuers(request: HttpRequest):
+    """保函出具机构名单: the banks, insurers and guarantee companies whose e-guarantees are accepted (public)."""
+    return queries.list_guarantee_issuers()
+
+
+@creates(router, "/guarantee-issuers", response={201: IssuerOut, **CREATE_ERRORS})
+def register_issuer(request: HttpRequest, response: HttpResponse, payload: IssuerIn):
+    """Staff register an issuer (a registry entity) with its signing certificates (bound via identity.ca)."""
+    issuer = actions.do_register_guarantee_issuer(
+        actor=actor_of(request),
+        entity_id=payload.entity_id,
+        kind=payload.kind,
+        certificates=payload.certificates,
+        note=payload.note,
+    )
+    response["Location"] = f"{BASE}/guarantee-issuers/{issuer.pk}"
+    return Status(201, queries.get_guarantee_issuer(issuer.pk))
+
+
+@creates(router, "/guarantee-issuers/{issuer_id}/certificates", response={201: IssuerOut, **CREATE_ERRORS})
+def add_issuer_certificate(request: HttpRequest, response: HttpResponse, issuer_id: int, payload: CertificateIn):
+    """Staff add a signing certificate to an issuer."""
+    actions.do_add_issuer_certificate(actor=actor_of(request), issuer_id=issuer_id, certificate=payload.certificate)
+    return Status(201, queries.get_guarantee_issuer(issuer_id))
+
+
+@acts(router, "/guarantee-issuers/{issuer_id}/status", response={200: IssuerOut, **CREATE_ERRORS})
+def set_issuer_status(request: HttpRequest, issuer_id: int, payload: IssuerStatusIn):
+    """Staff suspend or reactivate an issuer (suspended: new guarantees refused, existing ones flagged)."""
+    actions.do_set_issuer_status(
+        actor=actor_of(request), issuer_id=issuer_id, status=payload.status, reason=payload.reason
+    )
+    return queries.get_guarantee_issuer(issuer_id)
+
+
+@creates(router, "/lots/{lot_ref}/guarantees", response={201: GuaranteeOut, **CREATE_ERRORS})
+def apply_guarantee(request: HttpRequest, response: HttpResponse, lot_ref: str, payload: GuaranteeApplyIn):
+    """A bidder applies to an issuer for an e-guarantee (letter) or guarantee insurance policy (policy)."""
+    actor = actor_of(request)
+    g = actions.do_apply_guarantee(
+        actor=actor, lot_ref=lot_ref, entity_id=payload.entity_id, issuer_id=payload.issuer_id, form=payload.form
+    )
+    response["Location"] = f"{BASE}/guarantees/{g.application_no}"
+    return Status(201, queries.get_guarantee_for(actor, g.application_no))
+
+
+@router.get("/guarantees/mine", response={200: list[GuaranteeOut], **ERRORS})
+def my_guarantees(request: HttpRequest, filters: Query[MineQuery]):
+    """我的保函: the guarantees and applications of the entities the caller acts for."""
+    return queries.list_my_guarantees_for(actor_of(request), filters.entity_id)
+
+
+class PendingQuery(Schema):
+    pending_only: bool = False
+
+
+@router.get("/guarantee-applications", response={200: list[GuaranteeOut], **ERRORS})
+def issuer_applications(request: HttpRequest, filters: Query[PendingQuery]):
+    """For issuers: the applications and guarantees addressed to the issuer(s) the caller acts for."""
+    return queries.list_issuer_applications_for(actor_of(request), pending_only=filters.pending_only)
+
+
+@acts(router, "/guarantee-applications/{application_no}/issue", response={200: GuaranteeOut, **CREATE_ERRORS})
+def issue_guarantee(request: HttpRequest, application_no: str, payload: GuaranteeIssueIn):
+    """The issuer answers an application: the signed guarantee document, its signature, the signing
+    certificate and the letter file. Verified at once (identity.ca, issuer status, amount, beneficiary, lot,
+    validity, digests); a refusal answers with its code and stores nothing."""
+    actor = actor_of(request)
+    g = actions.do_issue_guarantee(
+        actor=actor,
+        application_no=application_no,
+        document=payload.document.encode("utf-8"),
+        signature=payload.signature,
+        certificate=payload.certificate,
+        letter=_base64(payload.letter, "letter"),
+        letter_filename=payload.letter_filename,
+    )
+    return queries.get_guarantee_for(actor, g.application_no)
+
+
+@acts(router, "/guarantee-applications/{application_no}/cancellation", response={200: GuaranteeOut, **CREATE_ERRORS})
+def cancel_guarantee_application(request: HttpRequest, application_no: str):
+    """The bidder withdraws an application the issuer has not answered."""
+    actor = actor_of(request)
+    g = actions.do_cancel_guarantee_application(actor=actor, application_no=application_no)
+    return queries.get_guarantee_for(actor, g.application_no)
+
+
+@router.get("/guarantees/{number}/verification", auth=PUBLIC, response={200: GuaranteeVerificationOut, **ERRORS})
+def verify_guarantee(request: HttpRequest, number: str):
+    """保函真伪查验 (public): status, issuer, amount, lot, validity and digests of a guarantee by its number.
+    The bidder is shown from the lot's opening on only."""
+    return queries.get_guarantee_verification(number)
+
+
+@router.get("/guarantees/{key}", response={200: GuaranteeOut, **ERRORS})
+def get_guarantee(request: HttpRequest, key: str):
+    """One guarantee by its number or application number: the bidder, its issuer, privileged viewers after
+    the opening (404 otherwise)."""
+    return queries.get_guarantee_for(actor_of(request), key)
+
+
+def _claim_out(claim) -> dict:
+    return {
+        "ref": claim.ref,
+        "guarantee_no": claim.guarantee.number or "",
+        "amount_fen": claim.amount_fen,
+        "reason": claim.reason,
+        "status": claim.status,
+        "virtual_account": claim.virtual_account,
+        "requested_at": claim.requested_at,
+        "paid_at": claim.paid_at,
+    }
+
+
+@acts(router, "/guarantees/{number}/claim", response={200: ClaimOut, **CREATE_ERRORS})
+def claim_guarantee(request: HttpRequest, number: str, payload: ClaimIn):
+    """Staff claim on a guarantee in a forfeiture case; the issuer is instructed by the clock."""
+    claim = actions.do_claim_guarantee(
+        actor=actor_of(request), guarantee_no=number, reason=payload.reason, note=payload.note
+    )
+    return _claim_out(claim)
+
+
+@acts(router, "/guarantees/{number}/release", response={200: GuaranteeOut, **CREATE_ERRORS})
+def release_guarantee(request: HttpRequest, number: str, payload: ReleaseIn):
+    """Release a guarantee in force (its issuer is told by the clock)."""
+    actor = actor_of(request)
+    g = actions.do_release_guarantee(actor=actor, guarantee_no=number, reason=payload.reason)
+    return queries.get_guarantee_for(actor, g.number or "")
+
+
+# -- settlements -------------------------------------------------------------------------------------------------------
+
+
+@creates(router, "/settlements", response={201: SettlementOut, **CREATE_ERRORS})
+def create_settlement(request: HttpRequest, response: HttpResponse, payload: SettlementIn):
+    """Staff (or the platform) create the settlement plan of a deal: lump sum or instalments by the rules."""
+    actor = actor_of(request)
+    s = actions.do_create_settlement(
+        actor=actor,
+        deal_ref=payload.deal_ref,
+        regime=payload.regime,
+        buyer_entity_id=payload.buyer_entity_id,
+        seller_entity_id=payload.seller_entity_id,
+        price_fen=payload.price_fen,
+        contract_effective_at=payload.contract_effective_at,
+        due_at=payload.due_at,
+        schedule=[(i.due_at, i.amount_fen) for i in payload.schedule] if payload.schedule else None,
+        lot_ref=payload.lot_ref,
+        convert_deposit=payload.convert_deposit,
+        fee_code=payload.fee_code,
+        fee_fen=payload.fee_fen,
+        security=payload.security,
+        title=payload.title,
+    )
+    response["Location"] = f"{BASE}/settlements/{s.deal_ref}"
+    return Status(201, queries.get_settlement_for(actor, s.deal_ref))
+
+
+@router.get("/settlements", response={200: list[SettlementOut], **ERRORS})
+def settlements(request: HttpRequest):
+    """Settlements where the caller's entity is buyer or seller (all of them for staff, regulators, auditors)."""
+    return queries.list_settlements_for(actor_of(request))
+
+
+@router.get("/settlements/{deal_ref}", response={200: SettlementOut, **ERRORS})
+def get_settlement(request: HttpRequest, deal_ref: str):
+    """A deal's settlement: plan, payments, releases and payouts, invoices."""
+    return queries.get_settlement_for(actor_of(request), deal_ref)
+
+
+@acts(router, "/settlements/{deal_ref}/transfer-confirmation", response={200: SettlementOut, **CREATE_ERRORS})
+def confirm_transfer(request: HttpRequest, deal_ref: str, payload: NoteIn):
+    """Staff confirm the transfer (交割): what the buyer paid is released to the seller, fee deducted."""
+    actor = actor_of(request)
+    s = actions.do_confirm_transfer(actor=actor, deal_ref=deal_ref, note=payload.note)
+    return queries.get_settlement_for(actor, s.deal_ref)
+
+
+# -- invoices ----------------------------------------------------------------------------------------------------------
+
+
+@router.get("/invoices/mine", response={200: list[InvoiceOut], **ERRORS})
+def my_invoices(request: HttpRequest, filters: Query[MineQuery]):
+    """我的发票: e-invoices made out to the caller's entities (numbers, amounts, tax)."""
+    return queries.list_my_invoices_for(actor_of(request), filters.entity_id)
+
+
+@acts(router, "/fee-collections/{entry_id}/reversal", response={200: ReversalOut, **CREATE_ERRORS})
+def reverse_fee(request: HttpRequest, entry_id: int, payload: ReversalIn):
+    """Staff reverse a collected fee; the red-letter invoice negating its invoice follows."""
+    actor = actor_of(request)
+    reversal = actions.do_reverse_fee(actor=actor, entry_id=entry_id, reason=payload.reason)
+    red = next((i for i in queries.list_invoices_for(actor) if i.entry_id == entry_id and i.kind == "red"), None)
+    return {"entry_id": entry_id, "reversal_key": reversal.key, "red_invoice": red}

@@ -9,6 +9,11 @@
   books (:class:`~yiwang.services.finance.models.SimBankTransfer`, in its own transaction, like an outside
   system), signs its notices, and answers a repeated payout instruction with the same confirmation.
 
+Virtual sub-account numbers are derived from a serial unique per bank. Serials are split into ranges, one per
+kind of sub-account: a deposit's own pk (below :data:`CLAIM_SERIALS`), a guarantee claim's pk +
+:data:`CLAIM_SERIALS` (the issuer pays a claim into it), a settlement's pk + :data:`SETTLEMENT_SERIALS` (the
+buyer pays the deal price into it). The platform recognises a receipt by its virtual account, whatever its kind.
+
 Banks are configured in ``settings.YIWANG_FINANCE_BANKS`` (``{code: {"name": …, "secret": …}}``); without it
 there is one simulated bank ``SIMBANK`` whose secret is derived from ``SECRET_KEY``.
 """
@@ -35,6 +40,8 @@ from yiwang.services.finance.domain.notices import notice_body
 SIGNATURE_HEADER = "X-Bank-Signature"
 _SCHEME = "hmac-sha256="
 DEFAULT_BANK = "SIMBANK"
+CLAIM_SERIALS = 500_000_000_000
+SETTLEMENT_SERIALS = 600_000_000_000
 
 
 @dataclass(frozen=True)

@@ -175,6 +175,11 @@ def credited_total(account: Account) -> int:
     return _sums(account)[1]
 
 
+def debited_total(account: Account) -> int:
+    """Everything ever debited to the account (for a settlement: what was released from it)."""
+    return _sums(account)[0]
+
+
 def balances(accounts: Iterable[Account]) -> dict[int, int]:
     accounts = list(accounts)
     rows = (

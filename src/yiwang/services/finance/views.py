@@ -1,5 +1,7 @@
-"""Finance pages (Chinese, phone width): 我的保证金与退款 for bidders, reconciliation for staff, the public fee
-schedule, and the simulated bank's transfer form (demo profile only)."""
+"""Finance pages (Chinese, phone width): 我的保证金与退款 (with e-guarantees and invoices) for bidders,
+reconciliation for staff, the public fee schedule, public guarantee verification, guarantee applications,
+the issuer's workbench, guarantee issuers for staff, deal settlements for buyers, sellers and staff, and the
+simulated bank's transfer form (demo profile only)."""
 
 from __future__ import annotations
 
@@ -17,7 +19,13 @@ from yiwang.kernel.actors import Role
 from yiwang.kernel.errors import NotFound, YiwangError
 from yiwang.kernel.money import Money
 from yiwang.services.finance import actions, bank, queries
-from yiwang.services.finance.forms import AssignForm, SimPaymentForm
+from yiwang.services.finance.forms import (
+    AssignForm,
+    GuaranteeApplyForm,
+    IssuerRegisterForm,
+    IssuerStatusForm,
+    SimPaymentForm,
+)
 
 
 def _signed_in(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -46,8 +54,14 @@ def _privileged(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse
 @_signed_in
 def mine(request: HttpRequest) -> HttpResponse:
     """我的保证金与退款: per lot, status, paid, refund due and refunded, flags."""
-    deposits = queries.list_my_deposits_for(request.actor)
-    return render(request, "finance/mine.html", {"deposits": deposits})
+    actor = request.actor
+    context = {
+        "deposits": queries.list_my_deposits_for(actor),
+        "guarantees": queries.list_my_guarantees_for(actor),
+        "invoices": queries.list_my_invoices_for(actor),
+        "settlements": queries.list_settlements_for(actor) if actor.entity_ids() else [],
+    }
+    return render(request, "finance/mine.html", context)
 
 
 def fees(request: HttpRequest) -> HttpResponse:
@@ -153,3 +167,133 @@ def simbank(request: HttpRequest) -> HttpResponse:
             messages.success(request, f"模拟银行已转账，平台入账状态：{received.notice.get_status_display()}")
             return redirect("finance:simbank")
     return render(request, "finance/simbank.html", {"form": form})
+
+
+# -- e-guarantees -----------------------------------------------------------------------------------------------------
+
+
+def verify_guarantee(request: HttpRequest) -> HttpResponse:
+    """保函真伪查验 (public): by guarantee (policy) number."""
+    number = request.GET.get("no", "").strip()[:64]
+    result = error = None
+    if number:
+        try:
+            result = queries.get_guarantee_verification(number)
+        except NotFound as exc:
+            error = exc.message_zh
+    return render(request, "finance/verify.html", {"number": number, "result": result, "error": error})
+
+
+def _entity_choices(actor) -> list[tuple[int, str]]:
+    from yiwang.registry import queries as registry
+
+    refs = registry.get_entity_refs(sorted(actor.entity_ids()))
+    return [(i, ref.name) for i, ref in sorted(refs.items())]
+
+
+@_signed_in
+@require_http_methods(["GET", "POST"])
+def apply_guarantee(request: HttpRequest) -> HttpResponse:
+    """申请电子保函: a bidder picks the lot, its entity, an issuer and the form."""
+    issuers = [(i.id, f"{i.name}（{i.kind_label}）") for i in queries.list_guarantee_issuers(active_only=True)]
+    form = GuaranteeApplyForm(
+        request.POST or None,
+        initial={"lot_ref": request.GET.get("lot", "")},
+        entities=_entity_choices(request.actor),
+        issuers=issuers,
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            g = actions.do_apply_guarantee(actor=request.actor, **form.cleaned_data)
+        except YiwangError as exc:
+            form.add_error(None, exc.message_zh)
+        else:
+            messages.success(request, f"已向出具机构提交保函申请，申请编号 {g.application_no}")
+            return redirect("finance:mine")
+    return render(request, "finance/apply.html", {"form": form})
+
+
+@_signed_in
+def issuer_workbench(request: HttpRequest) -> HttpResponse:
+    """出具机构工作台: applications addressed to the issuer the user acts for (issued through the API)."""
+    try:
+        rows = queries.list_issuer_applications_for(request.actor)
+    except YiwangError:
+        raise DjangoPermissionDenied("guarantee issuers only") from None
+    return render(request, "finance/issuer.html", {"rows": rows})
+
+
+@_privileged
+@require_http_methods(["GET", "POST"])
+def issuers(request: HttpRequest) -> HttpResponse:
+    """保函出具机构管理 (staff): register issuers with their certificate, suspend or reactivate them."""
+    may_edit = request.actor.is_system or request.actor.has_role(Role.STAFF)
+    form = IssuerRegisterForm(request.POST or None)
+    if request.method == "POST":
+        if not may_edit:
+            raise DjangoPermissionDenied("staff only")
+        if form.is_valid():
+            try:
+                actions.do_register_guarantee_issuer(
+                    actor=request.actor,
+                    entity_id=form.cleaned_data["entity_id"],
+                    kind=form.cleaned_data["kind"],
+                    certificates=[form.cleaned_data["certificate"]],
+                    note=form.cleaned_data["note"],
+                )
+            except YiwangError as exc:
+                form.add_error(None, exc.message_zh)
+            else:
+                messages.success(request, "已登记出具机构")
+                return redirect("finance:issuers")
+    context = {"issuers": queries.list_guarantee_issuers(), "form": form, "may_edit": may_edit}
+    return render(request, "finance/issuers.html", context)
+
+
+@_privileged
+@require_POST
+def issuer_status(request: HttpRequest, issuer_id: int) -> HttpResponse:
+    if not (request.actor.is_system or request.actor.has_role(Role.STAFF)):
+        raise DjangoPermissionDenied("staff only")
+    form = IssuerStatusForm(request.POST)
+    if form.is_valid():
+        try:
+            actions.do_set_issuer_status(actor=request.actor, issuer_id=issuer_id, **form.cleaned_data)
+        except YiwangError as exc:
+            messages.error(request, exc.message_zh)
+        else:
+            messages.success(request, "已更新出具机构状态")
+    return redirect("finance:issuers")
+
+
+# -- settlements ------------------------------------------------------------------------------------------------------
+
+
+@_signed_in
+def settlements(request: HttpRequest) -> HttpResponse:
+    """交易价款结算: the caller's deals as buyer or seller (every deal for staff, regulators, auditors)."""
+    return render(request, "finance/settlements.html", {"rows": queries.list_settlements_for(request.actor)})
+
+
+@_signed_in
+def settlement_detail(request: HttpRequest, deal_ref: str) -> HttpResponse:
+    try:
+        view = queries.get_settlement_for(request.actor, deal_ref)
+    except YiwangError:
+        raise Http404("no such settlement") from None
+    may_confirm = (request.actor.is_system or request.actor.has_role(Role.STAFF)) and not view.transfer_confirmed_at
+    return render(request, "finance/settlement.html", {"s": view, "may_confirm": may_confirm})
+
+
+@_signed_in
+@require_POST
+def confirm_transfer(request: HttpRequest, deal_ref: str) -> HttpResponse:
+    try:
+        actions.do_confirm_transfer(actor=request.actor, deal_ref=deal_ref, note=request.POST.get("note", "")[:200])
+    except YiwangError as exc:
+        if exc.status == 403:
+            raise DjangoPermissionDenied("staff only") from None
+        messages.error(request, exc.message_zh)
+    else:
+        messages.success(request, "已确认交割，价款将划转出让方")
+    return redirect("finance:settlement", deal_ref=deal_ref)

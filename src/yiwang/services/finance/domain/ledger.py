@@ -17,9 +17,24 @@ The platform's view (it holds deposits in custody at a bank):
 - ``interest_expense`` (expense, debit-normal) and ``operating_funds`` (asset, the platform's own money that
   pays interest; unconstrained): interest added to refunds.
 
-Reserved for the rounds after the trust layer (not posted to yet): ``guarantee_memo``/``guarantee_contra``
-(off-balance memo pair for e-guarantees: issued cover, claims), ``settlement`` (deal price held between buyer
-and seller), ``seller_payable`` and ``instalment_receivable``.
+E-guarantees (电子保函, 保证保险) are **not money**: the platform holds a promise of the issuer, not cash. They
+are kept off balance, as a memo pair that always nets to zero on the books (so the trial balance and the bank
+reconciliation are untouched):
+
+- ``guarantee_memo`` (debit-normal) / ``guarantee_contra`` (credit-normal), one pair per guarantee: the cover
+  accepted (``guarantee_issued``: Dr memo / Cr contra), reversed when the guarantee is released or expires
+  (``guarantee_released``) or when a claim is paid (inside ``guarantee_claimed``). Only a **paid claim** is
+  money: it arrives from the issuer through the bank like any receipt (Dr bank / Cr the lot's forfeited
+  account), in the same entry that clears the memo pair.
+
+Deal settlement (交易价款结算) between a buyer and a seller:
+
+- ``settlement`` (liability): the deal price received from the buyer (bank receipts and converted deposits),
+  held until it is released to the seller;
+- ``seller_payable`` (liability): released to the seller, waiting for the bank payout;
+- ``instalment_receivable`` (debit-normal) / ``instalment_contra`` (credit-normal): a memo pair of what the
+  buyer still owes under the plan (price and instalment interest), scheduled at once and reduced by every
+  payment and by the converted deposit. Like the guarantee pair it never touches money accounts.
 """
 
 from __future__ import annotations
@@ -43,12 +58,13 @@ class AccountKind(StrEnum):
     FEE_INCOME = "fee_income"
     INTEREST_EXPENSE = "interest_expense"
     OPERATING_FUNDS = "operating_funds"
-    # reserved (guarantees, settlement, instalments): declared so the ledger's vocabulary is complete
+    # guarantees (off balance), settlement of deal prices, instalments (memo)
     GUARANTEE_MEMO = "guarantee_memo"
     GUARANTEE_CONTRA = "guarantee_contra"
     SETTLEMENT = "settlement"
     SELLER_PAYABLE = "seller_payable"
     INSTALMENT_RECEIVABLE = "instalment_receivable"
+    INSTALMENT_CONTRA = "instalment_contra"
 
 
 ACCOUNT_KIND_LABELS: dict[AccountKind, str] = {
@@ -64,7 +80,8 @@ ACCOUNT_KIND_LABELS: dict[AccountKind, str] = {
     AccountKind.GUARANTEE_CONTRA: "保函担保额（对销）",
     AccountKind.SETTLEMENT: "成交价款结算",
     AccountKind.SELLER_PAYABLE: "应付出让方",
-    AccountKind.INSTALMENT_RECEIVABLE: "分期应收价款",
+    AccountKind.INSTALMENT_RECEIVABLE: "应收价款（备查）",
+    AccountKind.INSTALMENT_CONTRA: "应收价款（对销）",
 }
 
 NORMAL_SIDE: dict[AccountKind, Side] = {
@@ -81,6 +98,7 @@ NORMAL_SIDE: dict[AccountKind, Side] = {
     AccountKind.SETTLEMENT: Side.CREDIT,
     AccountKind.SELLER_PAYABLE: Side.CREDIT,
     AccountKind.INSTALMENT_RECEIVABLE: Side.DEBIT,
+    AccountKind.INSTALMENT_CONTRA: Side.CREDIT,
 }
 
 # Kinds whose balance (on their normal side) may never be negative: money owed to someone can't go below zero,
@@ -98,13 +116,14 @@ class JournalKind(StrEnum):
     DEPOSIT_FORFEITED = "deposit_forfeited"  # deposit → forfeited
     FEE_COLLECTED = "fee_collected"  # deposit → fee income
     REVERSAL = "reversal"  # mirror of an earlier entry (corrections never edit)
-    # reserved for the next rounds
-    GUARANTEE_ISSUED = "guarantee_issued"
-    GUARANTEE_RELEASED = "guarantee_released"
-    GUARANTEE_CLAIMED = "guarantee_claimed"
-    SETTLEMENT_RECEIVED = "settlement_received"
-    SETTLEMENT_PAID = "settlement_paid"
-    INSTALMENT_SCHEDULED = "instalment_scheduled"
+    GUARANTEE_ISSUED = "guarantee_issued"  # memo: cover accepted
+    GUARANTEE_RELEASED = "guarantee_released"  # memo reversed: released or expired
+    GUARANTEE_CLAIMED = "guarantee_claimed"  # claim paid: bank → forfeited, memo reversed
+    SETTLEMENT_RECEIVED = "settlement_received"  # bank → settlement (+ memo of what is owed reduced)
+    SETTLEMENT_RELEASED = "settlement_released"  # settlement → seller payable (conditions met)
+    SETTLEMENT_PAID = "settlement_paid"  # seller payable → bank (payout confirmed)
+    INSTALMENT_SCHEDULED = "instalment_scheduled"  # memo: what the buyer owes under the plan
+    DEPOSIT_CONVERTED = "deposit_converted"  # deposit → settlement (保证金转价款)
 
 
 JOURNAL_KIND_LABELS: dict[JournalKind, str] = {
@@ -121,8 +140,10 @@ JOURNAL_KIND_LABELS: dict[JournalKind, str] = {
     JournalKind.GUARANTEE_RELEASED: "保函释放",
     JournalKind.GUARANTEE_CLAIMED: "保函索赔",
     JournalKind.SETTLEMENT_RECEIVED: "成交价款到账",
-    JournalKind.SETTLEMENT_PAID: "成交价款划转",
-    JournalKind.INSTALMENT_SCHEDULED: "分期付款计划",
+    JournalKind.SETTLEMENT_PAID: "价款划转出让方",
+    JournalKind.INSTALMENT_SCHEDULED: "价款支付计划",
+    JournalKind.SETTLEMENT_RELEASED: "价款解付",
+    JournalKind.DEPOSIT_CONVERTED: "保证金转价款",
 }
 
 

@@ -39,9 +39,9 @@ from yiwang.services.archive.domain import errors
 from yiwang.services.archive.domain.refs import ProjectRef
 from yiwang.services.archive.domain.retention import RetentionRule, retention_until, retention_years, rule_ids_for
 from yiwang.services.archive.package.format import (
-    COLLECTOR_NAME,
     ENTRIES_PATH,
     HEAD_PATH,
+    ITEM_KIND,
     ITEMS_DIR,
     JSON_TYPE,
     JSONL_TYPE,
@@ -142,7 +142,7 @@ def _prepare(name: str, item: Any) -> _Item:
         raise _bad(name, f"yielded {type(item).__name__}, not an ArchiveItem")
     if not (isinstance(item.key, str) and 0 < len(item.key) <= MAX_KEY):
         raise _bad(name, "an item key is 1-200 characters")
-    if not isinstance(item.kind, str) or not COLLECTOR_NAME.match(item.kind) or "." in item.kind:
+    if not isinstance(item.kind, str) or not ITEM_KIND.match(item.kind):
         raise _bad(name, f"item {item.key}: kind is a lower-case word")
     if not (isinstance(item.title, str) and len(item.title.strip()) > 0) or not item.filename:
         raise _bad(name, f"item {item.key}: a title and a file name are required")

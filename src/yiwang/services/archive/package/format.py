@@ -50,7 +50,7 @@ ZIP_DATE_TIME = (1980, 1, 1, 0, 0, 0)  # every member's timestamp: the output de
 MAX_PATH = 400
 MAX_SEGMENT = 80
 _HEX = frozenset("0123456789abcdef")
-_KIND = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+ITEM_KIND = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 COLLECTOR_NAME = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$")
 
 
@@ -244,7 +244,7 @@ class ItemFacts:
             raise ManifestError(f"{what}: items live under {ITEMS_DIR}")
         if not isinstance(data["collector"], str) or not COLLECTOR_NAME.match(data["collector"]):
             raise ManifestError(f"{what}: collector is a dotted lower-case name")
-        if not isinstance(data["kind"], str) or not _KIND.match(data["kind"]):
+        if not isinstance(data["kind"], str) or not ITEM_KIND.match(data["kind"]):
             raise ManifestError(f"{what}: kind is a lower-case word")
         refs = data["witness_refs"]
         if not isinstance(refs, list):

@@ -12,6 +12,7 @@ from yiwang.platform.outbox.api import router as feed_router
 from yiwang.platform.search.api import router as search_router
 from yiwang.platform.storage.api import router as files_router
 from yiwang.registry.api import router as registry_router
+from yiwang.services.archive.api import router as archive_router
 from yiwang.services.bidbox.api import router as bidbox_router
 from yiwang.services.experts.api import router as experts_router
 from yiwang.services.finance.api import router as finance_router
@@ -29,3 +30,4 @@ api.add_router("/bidbox", bidbox_router)
 api.add_router("/witness", witness_router)
 api.add_router("/messages", messages_router)
 api.add_router("/search", search_router)
+api.add_router("/archive", archive_router)

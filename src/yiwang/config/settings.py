@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "yiwang.services.experts",
     "yiwang.services.finance",
     "yiwang.services.bidbox",
+    "yiwang.services.archive",
     # the portal composes the contexts into pages
     "yiwang.portal",
     # Django and third parties

@@ -15,6 +15,7 @@ urlpatterns = [
     path("search/", include("yiwang.platform.search.urls")),
     path("messages/", include("yiwang.platform.notify.urls")),
     path("bidbox/", include("yiwang.services.bidbox.urls")),
+    path("archive/", include("yiwang.services.archive.urls")),
     path("admin/", admin.site.urls),
     path("", include("yiwang.portal.urls")),
 ]

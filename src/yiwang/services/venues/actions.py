@@ -1074,7 +1074,10 @@ def do_check_in_expert(
     how = _method(method)
     conf = venues_settings()
     _signed_in(actor)
-    with action(actor, "venues.check_in_expert") as act:
+    # an expert confirming their own check-in is recorded without their name (the account ref stays), like
+    # the experts context does while a draw is sealed: the log must not tie a name to a project early
+    recorder = Actor(actor.kind, actor.id, "评标评审专家", actor.grants) if how is CheckInMethod.SELF_CONFIRM else actor
+    with action(recorder, "venues.check_in_expert") as act:
         booking = _locked_booking(booking_id)
         room = Room.objects.select_related("site").get(pk=booking.room_id)
         assignment = Assignment.objects.filter(booking=booking, expert_ref=str(expert_ref or "").strip()).first()

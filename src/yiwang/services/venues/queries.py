@@ -461,7 +461,9 @@ def approval_queue_for(actor: Actor) -> list[BookingView]:
     scopes = actor.region_scopes(Role.STAFF)
     if not scopes and not actor.is_system:
         return []
-    rows = Booking.objects.filter(status=BookingStatus.PENDING).select_related("room__site").order_by("created_at")
+    rows = (
+        Booking.objects.filter(status=BookingStatus.PENDING).select_related("room__site").order_by("created_at", "pk")
+    )
     if not actor.is_system:
         where = Q(pk__in=[])
         for scope in scopes:
@@ -754,12 +756,12 @@ def get_session_for(actor: Actor, session_id: int) -> SessionView:
 
 def list_sessions_for(actor: Actor, *, limit: int = 50) -> list[RemoteSession]:
     if actor.is_system:
-        return list(RemoteSession.objects.order_by("-start")[:limit])
+        return list(RemoteSession.objects.order_by("-start", "-pk")[:limit])
     scopes = actor.region_scopes(*OVERSEERS)
     where = Q(created_by_ref=actor.ref) if actor.is_authenticated else Q(pk__in=[])
     for scope in scopes:
         where |= Q(bookings__room__site__region_code__startswith=_prefix(scope))
-    return list(RemoteSession.objects.filter(where).distinct().order_by("-start")[:limit])
+    return list(RemoteSession.objects.filter(where).distinct().order_by("-start", "-pk")[:limit])
 
 
 # -- attendance -------------------------------------------------------------------------------------------------------
@@ -957,7 +959,7 @@ def access_log_for(actor: Actor, booking_id: int) -> AccessLogView:
             last_entry[ref].at,
             ended,
         )
-        for ref in sorted(inside_refs, key=lambda r: last_entry[r].at)
+        for ref in sorted(inside_refs, key=lambda r: (last_entry[r].at, last_entry[r].pk))
     ]
     return AccessLogView(_booking_view(actor, booking), rows, inside, ended, [o for o in inside if o.flagged])
 

@@ -493,12 +493,13 @@ def session_new(request: HttpRequest) -> HttpResponse:
                 )
             except YiwangError as exc:
                 form.add_action_error(exc)
-                context = {"form": form, "problem": exc, "clashes": _clashes(exc)}
+                context = {"form": form, "problem": exc, "clashes": _clashes(exc), "sessions": []}
                 return render(request, "venues/session_new.html", context, status=422)
             messages.success(request, "远程异地评标场次已创建，副场待各交易中心审批。")
             return redirect("venues:session", session_id=session.pk)
-        return render(request, "venues/session_new.html", {"form": form, "problem": None}, status=422)
-    return render(request, "venues/session_new.html", {"form": form, "problem": None})
+        return render(request, "venues/session_new.html", {"form": form, "problem": None, "sessions": []}, status=422)
+    sessions = queries.list_sessions_for(request.actor, limit=20)
+    return render(request, "venues/session_new.html", {"form": form, "problem": None, "sessions": sessions})
 
 
 @_signed_in

@@ -85,9 +85,13 @@ def test_the_expert_confirms_with_the_desk_code(world, seated, clock):
         actions.do_check_in_expert(actor=me, booking_id=seated.pk, expert_ref="experts.seat:1")
     assert support.counts() == before
     assert [c.expert_ref for c in queries.my_check_ins(me)] == ["experts.seat:1"]
+    base = testing.base()
     a = actions.do_check_in_expert(
         actor=me, booking_id=seated.pk, expert_ref="experts.seat:1", method="self_confirm", code=seated.check_in_code
     )
+    [entry] = [e for e in base.entries() if e.fields.action == "venues.check_in_expert"]
+    assert entry.fields.actor_ref == me.ref
+    assert entry.fields.actor_label == "评标评审专家"  # not the expert's name
     assert a.check_in_method == "self_confirm"
     assert a.checked_in_by_ref == me.ref
 

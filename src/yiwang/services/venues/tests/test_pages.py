@@ -179,6 +179,7 @@ def test_remote_session_builder_seat_map_desk_and_access(world, browse, clock):
     session_id = int(r["Location"].rstrip("/").split("/")[-1])
     page = html(staff.get(f"/venues/sessions/{session_id}/"))
     assert "副场待审批" in page
+    assert "沪苏远程异地评标" in html(staff.get("/venues/sessions/new/"))  # the recent sessions
     secondary = Booking.objects.get(session_id=session_id, session_role="secondary")
     actions.do_approve_booking(actor=world.suzhou_staff, booking_id=secondary.pk)
     staff.post(

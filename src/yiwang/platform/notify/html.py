@@ -86,6 +86,22 @@ def clean_html(text: str, profile: Profile = DOCUMENT) -> str:
     return cleaned
 
 
+_INVISIBLE = re.compile(r"[\x00-\x20\x7f\ufffd\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff]")
+
+
+def _href_filter(tag: str, attribute: str, value: str) -> str | None:
+    """Defence in depth after nh3's own scheme check: drop a link whose target, with invisible and replaced
+    characters removed, still starts like a non-allowed scheme (``\ufffdjavascript:`` — harmless to a URL
+    parser, which reads it as a relative path, but nobody needs it)."""
+    if attribute != "href":
+        return value
+    compact = _INVISIBLE.sub("", _html.unescape(value)).lower()
+    head = re.split(r"[/?#]", compact, maxsplit=1)[0]
+    if ":" in head and head.split(":", 1)[0] not in _URL_SCHEMES:
+        return None
+    return value
+
+
 def _clean_once(text: str, profile: Profile) -> str:
     return nh3.clean(
         text,
@@ -96,6 +112,7 @@ def _clean_once(text: str, profile: Profile) -> str:
         url_schemes=set(_URL_SCHEMES),
         link_rel=_LINK_REL,
         strip_comments=True,
+        attribute_filter=_href_filter,
     ).strip()
 
 

@@ -74,9 +74,24 @@ def finds(subscription: Subscription, notice: Notice) -> bool:
         page_number += 1
 
 
+def _query_key(s: Subscription) -> tuple:
+    return (s.query_text, tuple(s.categories), s.region, tuple(s.stages), s.min_amount_fen, s.max_amount_fen)
+
+
 def matching_subscriptions(notice: Notice) -> list[Subscription]:
-    candidates = (s for s in Subscription.objects.filter(active=True).order_by("pk").iterator() if admits(s, notice))
-    return [s for s in candidates if finds(s, notice)]
+    """The active subscriptions that match ``notice``. Subscriptions with the same query and filters share
+    one question to the search port (popular words are asked once per notice, not once per subscriber)."""
+    answers: dict[tuple, bool] = {}
+    matched = []
+    for s in Subscription.objects.filter(active=True).order_by("pk").iterator():
+        if not admits(s, notice):
+            continue
+        key = _query_key(s)
+        if key not in answers:
+            answers[key] = finds(s, notice)
+        if answers[key]:
+            matched.append(s)
+    return matched
 
 
 def _message(subscription: Subscription, notice: Notice, type_label: str) -> notify.NewMessage:

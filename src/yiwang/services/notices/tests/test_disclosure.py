@@ -8,6 +8,8 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from yiwang.kernel.actors import Actor
 from yiwang.kernel.errors import InvalidInput, PermissionDenied
@@ -193,3 +195,37 @@ def test_latest_before_on_working_days():
     assert due_rules.latest_before(at(3, 10, 9, 30), 30, "minute", calendar) == at(3, 10, 9, 0) + timedelta(
         microseconds=1
     )
+
+
+def _calendar_2026() -> WorkdayCalendar:
+    off_ranges = [("01-01", "01-03"), ("02-15", "02-23"), ("04-04", "04-06"), ("05-01", "05-05"), ("06-19", "06-21"),
+                  ("09-25", "09-27"), ("10-01", "10-07")]  # fmt: skip
+    off = []
+    for a, b in off_ranges:
+        day, last = date.fromisoformat(f"2026-{a}"), date.fromisoformat(f"2026-{b}")
+        while day <= last:
+            off.append(day)
+            day += timedelta(days=1)
+    makeup = [date.fromisoformat(f"2026-{d}") for d in ("01-04", "02-14", "02-28", "05-09", "09-20", "10-10")]
+    return WorkdayCalendar(off, makeup, [2026, 2027])
+
+
+CALENDAR = _calendar_2026()
+
+
+@given(
+    st.datetimes(
+        min_value=datetime(2026, 3, 20), max_value=datetime(2026, 11, 30)
+    ),  # 30 working days back stay in 2026
+    st.integers(min_value=0, max_value=30),
+    st.sampled_from(["day", "workday", "hour", "minute"]),
+)
+def test_latest_before_is_the_inverse_of_earliest_allowed(naive, amount, unit):
+    """For every anchor and gap: publishing just before the computed deadline leaves the gap, at it does not."""
+    from yiwang.kernel.periods import earliest_allowed
+
+    anchor = naive.replace(tzinfo=SH)
+    end = due_rules.latest_before(anchor, amount, unit, CALENDAR)
+    last_ok = end - timedelta(microseconds=1)
+    assert earliest_allowed(last_ok, amount, unit, CALENDAR) <= anchor
+    assert earliest_allowed(end, amount, unit, CALENDAR) > anchor

@@ -260,3 +260,60 @@ def test_every_notice_type_of_the_code_table_has_a_schema(db):
     codes = {e.code for e in code_entries("notice_type")}
     assert codes
     assert codes <= set(SCHEMAS)
+
+
+def test_a_calling_context_may_attach_its_own_documents(clock, agency):
+    """Documents another context owns are attached when that context hands over the document itself."""
+    import io
+
+    from yiwang.platform.storage.actions import Owner, do_store_document
+
+    owned = do_store_document(
+        actor=Actor.system("tender"), owner=Owner("trading.tender", "section:34"), title="招标文件正文",
+        kind="tender_document", stream=io.BytesIO(b"%PDF-1.4\n%doc\n"), filename="tender.pdf",
+    ).document  # fmt: skip
+    notice = support.tender_notice(agency, attachments=[owned])
+    (attachment,) = NoticeAttachment.objects.filter(notice=notice)
+    assert attachment.document_id == owned.pk
+    still = stored.get_owned_document(Owner("trading.tender", "section:34"), owned.pk)
+    assert still.owner_context == "trading.tender"  # referenced, not taken over
+    with pytest.raises(NotFound):  # by id, through the API door, it is not the agency's to attach
+        support.tender_notice(agency, owner="tender.section:41", attachments=[str(owned.pk)])
+
+
+def test_a_rebuild_yields_one_current_document_per_chain(clock, agency):
+    from yiwang.platform.search.index import rebuild_index
+
+    v1 = support.tender_notice(agency)
+    v2 = actions.do_correct_notice(
+        actor=agency, notice_id=v1.pk, reason="更正", title="闵行区七宝镇道路大修工程（更正）"
+    )
+    support.draft(agency, owner="tender.section:50")
+    report = rebuild_index()
+    assert report.sources["notices"] == 1
+    (hit,) = search("道路").hits
+    assert (hit.key, hit.url) == (str(v1.pk), f"/notices/{v2.pk}/")
+
+
+def test_publishing_inside_the_callers_action_is_one_transaction(clock, system):
+    base = testing.base()
+
+    def inside(act):
+        support.tender_notice(system)
+        actions.do_register_disclosure_obligation(
+            actor=system, owner="tender.section:34", category="works", stage="notice",
+            anchor_at=clock.now() + timedelta(days=30), region_code="310112",
+        )  # fmt: skip
+
+    testing.do_touch_thing(actor=system, n=7, inside=inside)
+    actions_seen = [e.fields.action for e in base.entries()]
+    assert actions_seen[0] == "test.touch_thing"
+    assert {"notices.publish_notice", "storage.store_document", "notices.register_obligation"} <= set(actions_seen)
+    obligation = actions.DisclosureObligation.objects.get()
+    assert obligation.notice_id == Notice.objects.get().pk
+
+
+def test_the_font_check_passes_where_cjk_fonts_are_installed():
+    from yiwang.services.notices.apps import cjk_font_check
+
+    assert cjk_font_check() == []

@@ -241,7 +241,7 @@ def run_database(args: argparse.Namespace) -> None:
             cur.execute("PRAGMA page_size")
             print(f"database size: {pages * cur.fetchone()[0] / 2**20:,.0f} MiB")
         else:
-            cur.execute("SELECT pg_total_relation_size('search_document'), pg_relation_size('search_doc_tsv')")
+            cur.execute("SELECT pg_total_relation_size('search_document'), pg_relation_size('search_doc_tsm')")
             total, gin = cur.fetchone()
             print(f"table+indexes: {total / 2**20:,.0f} MiB (GIN {gin / 2**20:,.0f} MiB)")
 
@@ -285,7 +285,7 @@ def run_database(args: argparse.Namespace) -> None:
             arg = to_fts5(compiled)
         else:
             sql = (
-                "SELECT id FROM search_document WHERE tsv @@ %s::tsquery "
+                "SELECT id FROM search_document WHERE tsm @@ %s::tsquery "
                 "ORDER BY ts_rank_cd('{0.1,0.2,0.4,1.0}', tsv, %s::tsquery, 1) DESC LIMIT 20"
             )
             arg = to_tsquery(compiled)

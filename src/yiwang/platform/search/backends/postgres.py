@@ -1,4 +1,8 @@
-"""PostgreSQL adapter (the production profile): a ``tsv tsvector`` column on ``search_document`` + GIN.
+"""PostgreSQL adapter (the production profile): ``tsvector`` columns on ``search_document`` + GIN.
+
+Two vectors per document: ``tsm`` (distinct lexemes, no positions: small, kept in the row, GIN-indexed)
+answers ``@@`` — row by row when the planner walks the date index — and ``tsv`` (with positions and title
+weights, about 2 KB, so TOASTed) is read only by ``ts_rank_cd`` for the ranking window.
 
 The lexemes are exactly our pre-segmented tokens (the tsvector is written as a literal with positions;
 title words carry weight A), the query is a ``tsquery`` literal over the same tokens: no parser, dictionary
@@ -19,7 +23,7 @@ from django.db import transaction
 from yiwang.platform.search.backends.base import TITLE_WEIGHT, Candidate, Match
 from yiwang.platform.search.backends.sql import SqlSearchIndex
 from yiwang.platform.search.domain.documents import SearchQuery
-from yiwang.platform.search.domain.matching import CompiledQuery, to_tsquery, to_tsvector
+from yiwang.platform.search.domain.matching import CompiledQuery, to_match_tsvector, to_tsquery, to_tsvector
 from yiwang.platform.search.ports import CheckReport
 
 _NEWEST = "ORDER BY d.published_at DESC, d.tiebreak DESC"
@@ -30,16 +34,16 @@ _NORMALISE = 1  # divide the rank by 1 + log(document length), as bm25 normalise
 
 class PgSearchIndex(SqlSearchIndex):
     vendor = "postgresql"
-    extra_columns = (("tsv", "%s::tsvector"),)
+    extra_columns = (("tsv", "%s::tsvector"), ("tsm", "%s::tsvector"))
 
     def _engine_values(self, title_tokens: list[str], body_tokens: list[str]) -> list[Any]:
-        return [to_tsvector(title_tokens, body_tokens)]
+        return [to_tsvector(title_tokens, body_tokens), to_match_tsvector(title_tokens, body_tokens)]
 
     def _match(self, compiled: CompiledQuery | None, query: SearchQuery) -> tuple[str, list[Any]]:
         where, params = self._where(query)
         if compiled is None:
             return where, params
-        return f"d.tsv @@ %s::tsquery AND {where}", [to_tsquery(compiled), *params]
+        return f"d.tsm @@ %s::tsquery AND {where}", [to_tsquery(compiled), *params]
 
     def _count(self, compiled: CompiledQuery | None, query: SearchQuery, cap: int) -> int:
         where, params = self._match(compiled, query)
@@ -91,7 +95,9 @@ class PgSearchIndex(SqlSearchIndex):
 
     def check(self) -> CheckReport:
         documents = self._rows("SELECT count(*) FROM search_document", [])[0][0]
-        empty = self._rows("SELECT count(*) FROM search_document WHERE tsv = ''::tsvector", [])[0][0]
+        empty = self._rows("SELECT count(*) FROM search_document WHERE tsv = ''::tsvector OR tsm = ''::tsvector", [])[
+            0
+        ][0]
         problems = (f"{empty} documents without a tsvector",) if empty else ()
         return CheckReport(documents=documents, problems=problems)
 

@@ -96,3 +96,9 @@ def to_tsvector(title_tokens: Sequence[str], body_tokens: Sequence[str]) -> str:
 def _dedupe(positions: Iterable[str]) -> list[str]:
     # positions past the maximum collapse onto it; PostgreSQL wants each position once (and at most 256)
     return list(dict.fromkeys(positions))[:256]
+
+
+def to_match_tsvector(title_tokens: Sequence[str], body_tokens: Sequence[str]) -> str:
+    """The stripped ``tsvector`` literal used for matching: the distinct lexemes only (no positions, no
+    weights), small enough to stay in the row so that testing ``@@`` row by row costs no TOAST read."""
+    return " ".join(_lexeme(token) for token in dict.fromkeys([*title_tokens, *body_tokens]))

@@ -82,13 +82,18 @@ class Migration(migrations.Migration):
             ],
             reverse_sql=["DROP TRIGGER search_document_fts_delete", "DROP TABLE search_fts"],
         ),
-        # PostgreSQL: the tsvector column and its GIN index.
+        # PostgreSQL: the tsvector columns (tsv with positions for ranking, tsm stripped for matching) and GIN.
         RunSQLOn(
             "postgresql",
             [
                 "ALTER TABLE search_document ADD COLUMN tsv tsvector NOT NULL DEFAULT ''::tsvector",
-                "CREATE INDEX search_doc_tsv ON search_document USING gin (tsv)",
+                "ALTER TABLE search_document ADD COLUMN tsm tsvector NOT NULL DEFAULT ''::tsvector",
+                "CREATE INDEX search_doc_tsm ON search_document USING gin (tsm)",
             ],
-            reverse_sql=["DROP INDEX search_doc_tsv", "ALTER TABLE search_document DROP COLUMN tsv"],
+            reverse_sql=[
+                "DROP INDEX search_doc_tsm",
+                "ALTER TABLE search_document DROP COLUMN tsm",
+                "ALTER TABLE search_document DROP COLUMN tsv",
+            ],
         ),
     ]

@@ -7,6 +7,9 @@
    (verify + store raw in the inbox), then the time the clock job needs to post them all. Checked: every
    notice stored and posted exactly once, the deposits hold exactly what was sent, debits = credits and the
    ledger reconciles with the bank's statement to zero.
+3. **E-guarantee verification** with SM2 and with ECDSA P-256 issuer certificates: the identity.ca check of a
+   signed guarantee document alone (chain, CRL, subject, signature, expected USCC) per second, and whole issues
+   per second (verify + content checks + letter stored + signature recorded + memo posted, one transaction).
 
     .venv/bin/python bench/finance_bench.py                               # SQLite only
     tools/pg-test-server run -- .venv/bin/python bench/finance_bench.py   # SQLite and PostgreSQL side by side
@@ -211,6 +214,85 @@ def measure_burst(deposits, n_notices: int) -> dict:
     }
 
 
+def measure_guarantees(deposits, seconds: float, algorithm: str) -> dict:
+    """Verification and issue of e-guarantees signed with an ``algorithm`` certificate (sm2 | ecdsa)."""
+    from yiwang.identity.ca import queries as ca_queries
+    from yiwang.kernel.actors import Actor, ActorKind, Role, RoleGrant
+    from yiwang.kernel.ids import make_uscc
+    from yiwang.platform.clock import now
+    from yiwang.services.finance import actions
+    from yiwang.services.finance.tests import guarantee_support as gs
+
+    system = Actor.system("bench")
+    staff = Actor(ActorKind.ACCOUNT, "bench-staff", "压测工作人员", (RoleGrant(Role.STAFF, region="310000"),))
+    moment = now()
+    pki = gs.Pki(algorithm, label=f"压测{algorithm}", start=moment - timedelta(days=30))
+    gs.trust(pki, at=moment)
+    suffix = "M" if algorithm == "sm2" else "E"
+    bank_uscc = make_uscc("9", "1", "310101", f"MA0BNK{suffix}0")
+    owner_uscc = make_uscc("9", "1", "310101", f"MA0TND{suffix}0")
+    bank_id = gs.register_company(bank_uscc, f"压测银行{algorithm}股份有限公司", ["guarantor"])
+    owner_id = gs.register_company(owner_uscc, f"压测招标人{algorithm}有限公司", ["tenderer"])
+    cert = pki.issue(entity=bank_uscc, name=f"压测银行{algorithm}股份有限公司", not_before=moment - timedelta(days=1))
+    issuer = actions.do_register_guarantee_issuer(actor=staff, entity_id=bank_id, kind="bank", certificates=[cert.pem])
+    opening = now() + timedelta(days=20)
+    lot = actions.do_set_deposit_requirement(
+        actor=system,
+        lot_ref=f"bench.guarantee:{algorithm}",
+        regime="works",
+        opening_at=opening,
+        amount_fen=100_000,
+        base_fen=10**10,
+        owner_entity_id=owner_id,
+        bid_validity_until=opening + timedelta(days=90),
+    )
+    bidders = [gs.support.Bidder(d.entity_id, "", "", gs.support.user_of(d.entity_id)) for d in deposits]
+    env = gs.Env(pki, lot, (bidders[0], bidders[1]), owner_id, issuer, issuer, cert, cert, system, system)
+    env.bidders = tuple(bidders)
+    # pure verification of one signed document, repeated
+    sample = actions.do_apply_guarantee(
+        actor=system, lot_ref=lot.ref, entity_id=bidders[0].entity_id, issuer_id=issuer.pk
+    )
+    data = env.document(sample, beneficiary_code=owner_uscc).to_bytes()
+    signature = gs.sign_document(cert, data)
+    checks, began = 0, time.monotonic()
+    while time.monotonic() - began < seconds:
+        check = ca_queries.verify_document(signature, cert.pem, data=data, expected_uscc=bank_uscc)
+        assert check.ok, check.reason
+        checks += 1
+    verify_elapsed = time.monotonic() - began
+    # whole issues (one application per bidder, prepared outside the measured window)
+    prepared = []
+    for bidder in bidders[1:]:
+        application = actions.do_apply_guarantee(
+            actor=system, lot_ref=lot.ref, entity_id=bidder.entity_id, issuer_id=issuer.pk
+        )
+        doc = env.document(application, beneficiary_code=owner_uscc, applicant=bidder.name or "压测投标人")
+        body = doc.to_bytes()
+        prepared.append((application.application_no, body, gs.sign_document(cert, body)))
+    issued, began = 0, time.monotonic()
+    for application_no, body, sig in prepared:
+        if time.monotonic() - began >= seconds:
+            break
+        actions.do_issue_guarantee(
+            actor=system,
+            application_no=application_no,
+            document=body,
+            signature=sig,
+            certificate=cert.pem,
+            letter=gs.LETTER,
+        )
+        issued += 1
+    issue_elapsed = time.monotonic() - began
+    return {
+        "algorithm": algorithm,
+        "verifications": checks,
+        "verify_per_second": checks / verify_elapsed,
+        "issues": issued,
+        "issue_per_second": issued / issue_elapsed,
+    }
+
+
 def engine_run(seconds: float, n_notices: int) -> None:
     import django
 
@@ -226,8 +308,19 @@ def engine_run(seconds: float, n_notices: int) -> None:
     _lot, deposits = _setup(BIDDERS)
     burst = measure_burst(deposits, n_notices)  # first, so its checks see only its own money
     postings = [measure_postings(deposits, seconds, w) for w in (1, 4)]
+    guarantees = [measure_guarantees(deposits, seconds, alg) for alg in ("sm2", "ecdsa")]
     connection.close()
-    print(json.dumps({"engine": connection.vendor, "version": version, "postings": postings, "burst": burst}))
+    print(
+        json.dumps(
+            {
+                "engine": connection.vendor,
+                "version": version,
+                "postings": postings,
+                "burst": burst,
+                "guarantees": guarantees,
+            }
+        )
+    )
 
 
 def run_engine(engine: str, seconds: float, n_notices: int) -> dict:
@@ -307,6 +400,12 @@ def main() -> None:
             value = runs[name]["burst"][key]
             cells.append(f"{value:12.1f}" if isinstance(value, float) else f"{value!s:>12}")
         print(f"{key:>20} | " + " | ".join(cells))
+    print("\ne-guarantees: identity.ca verification alone, and whole issues, per second")
+    print(f"{'':>20} | " + " | ".join(f"{name:>12}" for name in engines))
+    for i, alg in enumerate(("sm2", "ecdsa")):
+        for key in ("verify_per_second", "issue_per_second"):
+            cells = [f"{runs[name]['guarantees'][i][key]:12.1f}" for name in engines]
+            print(f"{alg + ' ' + key.split('_')[0]:>20} | " + " | ".join(cells))
     failed = [
         n
         for n, r in runs.items()

@@ -270,6 +270,8 @@ def do_set_deposit_requirement(
         }
         if bid_validity_until is not None:
             fields["bid_validity_until"] = bid_validity_until
+        if owner_entity_id is None:
+            del fields["owner_entity_id"]  # keep the owner named before
         if lot is None:
             if opening_at <= act.now:
                 raise InvalidInput(

@@ -303,19 +303,18 @@ class SatisfactionView:
 
 def covering_guarantee(lot: Lot, entity_id: int, at: datetime) -> Guarantee | None:
     """The bidder's guarantee that stands for the lot's deposit at ``at``: accepted by then, not closed
-    (released, claimed, expired) by then, still within its validity, and at least the requirement."""
-    return (
-        Guarantee.objects.filter(
-            lot=lot,
-            entity_id=entity_id,
-            accepted_at__lte=at,
-            end_at__gt=at,
-            amount_fen__gte=lot.required_fen,
-        )
-        .filter(Q(closed_at__isnull=True) | Q(closed_at__gt=at))
-        .order_by("accepted_at", "pk")
-        .first()
-    )
+    (released, claimed, expired) by then, still within its validity, at least the requirement, and lasting to
+    the end of the bid validity the lot states now (an extended bid validity needs an extended guarantee)."""
+    qs = Guarantee.objects.filter(
+        lot=lot,
+        entity_id=entity_id,
+        accepted_at__lte=at,
+        end_at__gt=at,
+        amount_fen__gte=lot.required_fen,
+    ).filter(Q(closed_at__isnull=True) | Q(closed_at__gt=at))
+    if lot.bid_validity_until is not None:
+        qs = qs.filter(end_at__gte=lot.bid_validity_until)
+    return qs.order_by("accepted_at", "pk").first()
 
 
 def get_deposit_satisfaction_for(

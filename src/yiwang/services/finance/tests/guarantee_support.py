@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field, replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from yiwang.identity.ca import actions as ca_actions
@@ -50,12 +50,13 @@ def register_company(uscc: str, name: str, roles: list[str], region: str = "3101
     return entity.pk
 
 
-def trust(pki: Pki) -> None:
+def trust(pki: Pki, *, at: datetime | None = None) -> None:
     """Put the PKI's root and issuing CA on the trust list (CRL policy warn: tests move the clock on)."""
     ca_actions.do_register_ca(actor=support.SYSTEM, certificate=pki.root.cert.der, mapping="demo", crl_policy="warn")
     ca_actions.do_register_ca(actor=support.SYSTEM, certificate=pki.sub.cert.der, crl_policy="warn")
-    ca_actions.do_import_crl(actor=support.SYSTEM, crl=pki.crl("root"))
-    ca_actions.do_import_crl(actor=support.SYSTEM, crl=pki.crl("sub"))
+    issued = at - timedelta(hours=1) if at else None
+    ca_actions.do_import_crl(actor=support.SYSTEM, crl=pki.crl("root", this_update=issued))
+    ca_actions.do_import_crl(actor=support.SYSTEM, crl=pki.crl("sub", this_update=issued))
 
 
 def sign_document(issued: Issued, data: bytes) -> bytes:

@@ -284,6 +284,24 @@ def test_requirement_raised_after_issue_no_longer_satisfied(env):
     assert not queries.has_satisfied_deposit(env.actor_of(g.entity_id), env.lot.ref, g.entity_id)
 
 
+def test_extended_bid_validity_needs_an_extended_guarantee(env):
+    g = env.guarantee()
+    actor = env.actor_of(g.entity_id)
+    actions.do_set_deposit_requirement(
+        actor=support.SYSTEM,
+        lot_ref=env.lot.ref,
+        regime="works",
+        opening_at=env.lot.opening_at,
+        amount_fen=env.lot.required_fen,
+        base_fen=1_000_000_000,
+        bid_validity_until=g.end_at + timedelta(days=1),
+    )
+    assert not queries.has_satisfied_deposit(actor, env.lot.ref, g.entity_id)
+    longer = env.apply()  # the owner named before is kept: a new guarantee can be had
+    env.issue(longer, doc=env.document(longer, end_at=g.end_at + timedelta(days=30)))
+    assert queries.has_satisfied_deposit(actor, env.lot.ref, g.entity_id)
+
+
 # -- public verification -----------------------------------------------------------------------------------------------
 
 

@@ -356,13 +356,13 @@ def parse_document(raw: bytes) -> GuaranteeDocument:
 
 
 def normalise_number(value: str, *, field: str = "guarantee_no") -> str:
-    """A guarantee or policy number: 6–64 visible ASCII letters, digits and ``-_./``."""
+    """A guarantee or policy number: 6–64 ASCII letters, digits and ``-_.`` (it appears in URLs)."""
     text = (value or "").strip()
-    if not 6 <= len(text) <= MAX_NUMBER or not all(c.isascii() and (c.isalnum() or c in "-_./") for c in text):
+    if not 6 <= len(text) <= MAX_NUMBER or not all(c.isascii() and (c.isalnum() or c in "-_.") for c in text):
         raise InvalidInput(
             "finance.guarantee_no_invalid",
-            "保函（保单）编号应为 6–64 位字母、数字或 -_./",
-            "a guarantee/policy number is 6-64 ASCII letters, digits or -_./",
+            "保函（保单）编号应为 6–64 位字母、数字或 -_.",
+            "a guarantee/policy number is 6-64 ASCII letters, digits or -_.",
             {"field": field},
         )
     return text

@@ -52,6 +52,8 @@ INSTALLED_APPS = [
     "yiwang.services.finance",
     "yiwang.services.bidbox",
     "yiwang.services.archive",
+    "yiwang.services.venues",
+    "yiwang.services.witness",
     # the portal composes the contexts into pages
     "yiwang.portal",
     # Django and third parties

@@ -79,8 +79,10 @@ class _Tags(HTMLParser):
 
 
 def _scheme_of(url: str) -> str:
-    compact = re.sub(r"[\x00-\x20]", "", html.unescape(url)).lower()
-    return compact.split(":", 1)[0] + ":" if ":" in compact.split("/", 1)[0] else ""
+    """The scheme a browser would see, after removing what browsers (or careless tools) skip or replace."""
+    compact = re.sub(r"[\x00-\x20\x7f\ufffd\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff]", "", html.unescape(url))
+    match = re.match(r"([a-z][a-z0-9+.\-]*):", compact.lower())
+    return f"{match.group(1)}:" if match else ""
 
 
 def assert_safe(output: str, profile=DOCUMENT) -> None:

@@ -11,7 +11,7 @@ export UV_PYTHON_DOWNLOADS := never
 export UV_NO_CONFIG := 1
 STAMP := $(VENV)/.synced
 
-.PHONY: help run test test-fast test-pg lint deps browser lock seed clean
+.PHONY: help run test test-fast test-pg lint deps browser fonts lock seed clean
 
 help:
 	@echo "make run      install, migrate, load demo data, start web + worker + clock on http://127.0.0.1:8000"
@@ -42,7 +42,14 @@ browser:
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; }
 
-run: deps
+# CJK fonts for the PDFs of notices, award letters and archives (WeasyPrint); installed only when missing.
+fonts:
+	@fc-list 2>/dev/null | grep -qi "noto.*cjk" || { \
+	  echo "installing fonts-noto-cjk from Debian"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq fonts-noto-cjk >/dev/null; }
+
+run: deps fonts
 	$(BIN)/yiwang migrate --no-input
 	$(BIN)/yiwang seed-demo
 	$(BIN)/yiwang collectstatic --no-input --verbosity 0

@@ -16,6 +16,8 @@ from yiwang.services.archive.api import router as archive_router
 from yiwang.services.bidbox.api import router as bidbox_router
 from yiwang.services.experts.api import router as experts_router
 from yiwang.services.finance.api import router as finance_router
+from yiwang.services.notices.api import router as notices_router
+from yiwang.services.notices.api import subscriptions_router
 from yiwang.services.venues.api import router as venues_router
 from yiwang.services.witness.api import router as onsite_router
 
@@ -35,3 +37,5 @@ api.add_router("/search", search_router)
 api.add_router("/archive", archive_router)
 api.add_router("/venues", venues_router)
 api.add_router("/onsite", onsite_router)
+api.add_router("/notices", notices_router)
+api.add_router("/subscriptions", subscriptions_router)

@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     # 综合服务系统 services
     "yiwang.services.experts",
     "yiwang.services.finance",
+    "yiwang.services.notices",
     "yiwang.services.bidbox",
     "yiwang.services.archive",
     "yiwang.services.venues",
@@ -203,5 +204,10 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": PROFILE.log_level},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # PDF rendering logs at INFO on every notice; keep it to warnings
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+    },
 }

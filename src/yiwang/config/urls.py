@@ -16,6 +16,7 @@ urlpatterns = [
     path("messages/", include("yiwang.platform.notify.urls")),
     path("bidbox/", include("yiwang.services.bidbox.urls")),
     path("archive/", include("yiwang.services.archive.urls")),
+    path("notices/", include("yiwang.services.notices.urls")),
     path("venues/", include("yiwang.services.venues.urls")),
     path("onsite/", include("yiwang.services.witness.urls")),
     path("admin/", admin.site.urls),

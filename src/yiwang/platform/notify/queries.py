@@ -7,9 +7,9 @@ from dataclasses import dataclass
 
 from yiwang.kernel.actors import Actor
 from yiwang.platform.notify import errors
-from yiwang.platform.notify.models import Message
+from yiwang.platform.notify.models import Message, OutboxMail
 
-__all__ = ["MessagePage", "get_message_for", "list_messages_for", "unread_count_for"]
+__all__ = ["MessagePage", "get_message_for", "list_messages_for", "mail_queue", "unread_count_for"]
 
 MAX_PAGE_SIZE = 100
 
@@ -61,3 +61,9 @@ def get_message_for(actor: Actor, message_id: int) -> Message:
     if message is None:
         raise errors.message_not_found(message_id)
     return message
+
+
+def mail_queue(*, limit: int = 100) -> list[OutboxMail]:
+    """The outgoing mail, oldest first, for operators and tests (mail is not a person's inbox: it is the
+    platform's own outbox, so no actor restriction applies beyond who may call this)."""
+    return list(OutboxMail.objects.order_by("pk")[:limit])

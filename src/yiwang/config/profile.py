@@ -27,6 +27,8 @@ class YiwangProfile(BaseSettings):
     data_dir: Path = Field(default_factory=lambda: Path.cwd() / "var")
     allowed_hosts: list[str] = ["127.0.0.1", "localhost", "[::1]"]
     bind: str = "127.0.0.1:8000"
+    # The site's public address, for links that leave the site (QR codes on PDFs, e-mails).
+    public_url: str = "http://127.0.0.1:8000"
     web_workers: int = 2
     web_threads: int = 4
     log_level: str = "INFO"

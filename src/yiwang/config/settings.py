@@ -16,6 +16,7 @@ DATA_DIR.mkdir(parents=True, exist_ok=True)
 YIWANG_PLATFORM_CODE = PROFILE.platform_code
 YIWANG_PLATFORM_NAME = PROFILE.platform_name
 YIWANG_PLATFORM_REGION = PROFILE.platform_region
+YIWANG_PUBLIC_URL = PROFILE.public_url.rstrip("/")
 
 
 def _embedded_secret_key() -> str:

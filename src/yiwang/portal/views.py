@@ -8,7 +8,7 @@ from django.shortcuts import render
 
 from yiwang.catalog import queries as catalog
 from yiwang.platform.audit import queries as witness
-from yiwang.portal.workbench import panels_for
+from yiwang.portal.workbench import panels_for, personal_links
 from yiwang.registry import queries as registry
 
 
@@ -33,4 +33,8 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def workbench(request: HttpRequest) -> HttpResponse:
-    return render(request, "portal/workbench.html", {"panels": panels_for(request.actor)})
+    return render(
+        request,
+        "portal/workbench.html",
+        {"panels": panels_for(request.actor), "personal_links": personal_links(request.actor)},
+    )

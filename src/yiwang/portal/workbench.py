@@ -14,6 +14,7 @@ from django.utils import timezone
 from yiwang.catalog import queries as catalog
 from yiwang.kernel.actors import ROLE_LABELS_ZH, Actor, Role
 from yiwang.platform.audit import queries as witness
+from yiwang.platform.notify import queries as inbox
 from yiwang.registry import queries as registry
 from yiwang.services.experts import queries as experts
 
@@ -77,6 +78,7 @@ def _staff_panel(actor: Actor, role: Role) -> Panel:
             Link("专家库与抽取", "/experts/pool/"),
             Link("保证金对账", "/finance/staff/"),
             Link("CA互认名单", "/ca/"),
+            Link("信息公开率", "/notices/disclosure/"),
         ],
     )
     for kind, title in catalog.list_rules.LIST_LABELS_ZH.items():
@@ -113,7 +115,12 @@ def _auditor_panel(actor: Actor, role: Role) -> Panel:
         role,
         ROLE_LABELS_ZH[role],
         f"见证日志共 {witness.head_seq()} 条记录；可用 yiwang witness verify 独立校验哈希链。",
-        links=[Link("变更流", "/api/v1/feed"), Link("开放接口文档", "/api/v1/docs")],
+        links=[
+            Link("电子档案", "/archive/"),
+            Link("信息公开率", "/notices/disclosure/"),
+            Link("变更流", "/api/v1/feed"),
+            Link("开放接口文档", "/api/v1/docs"),
+        ],
     )
 
 
@@ -149,3 +156,14 @@ PANELS: dict[Role, Callable[[Actor, Role], Panel]] = {
 def panels_for(actor: Actor) -> list[Panel]:
     """One panel per role the actor holds, in the order of :class:`Role`."""
     return [PANELS[role](actor, role) for role in Role if role in actor.roles and role in PANELS]
+
+
+def personal_links(actor: Actor) -> list[Link]:
+    """Links every signed-in person has, whatever their roles: messages, subscriptions, profile."""
+    unread = inbox.unread_count_for(actor)
+    return [
+        Link(f"站内信（{unread} 条未读）" if unread else "站内信", "/messages/"),
+        Link("我的订阅", "/notices/subscriptions/"),
+        Link("个人信息", "/accounts/profile/"),
+        Link("访问令牌", "/accounts/tokens/"),
+    ]

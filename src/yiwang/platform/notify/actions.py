@@ -8,7 +8,10 @@ only if the event it announces committed, and the log shows both, in order. Call
 notice to one person), it is a complete action by itself.
 
 Witness payloads name the recipient, category and key and carry a SHA-256 of the content, never the text:
-the witness log is kept forever and is read by auditors, the inbox is private.
+the witness log is kept forever and is read by auditors, the inbox is private. A **confidential** message
+(e.g. telling an expert they were drawn, while the committee is sealed) witnesses only a salted commitment
+``SHA-256(salt ‖ 0x00 ‖ recipient)`` instead of the recipient; the salt stays on the message row, so an audit
+after unsealing can still prove who was told, while the log itself reveals nobody.
 
 **E-mail.** A message sent with ``email=`` (or :func:`do_queue_mail`) writes an outbox-mail row in the same
 transaction and enqueues :data:`~yiwang.platform.notify.tasks.deliver_mail_task` (stored in that
@@ -21,7 +24,9 @@ the result is recorded by the witnessed action ``notify.record_mail_delivery``.
 
 from __future__ import annotations
 
+import hashlib
 import re
+import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -78,6 +83,7 @@ class NewMessage:
     category: str = "general"
     key: str = ""
     email: str = ""
+    confidential: bool = False
 
 
 @dataclass(frozen=True)
@@ -90,6 +96,7 @@ class _Clean:
     category: str
     key: str
     email: str
+    confidential: bool = False
 
 
 def _check(m: NewMessage) -> _Clean:
@@ -123,7 +130,7 @@ def _check(m: NewMessage) -> _Clean:
     email = (m.email or "").strip()
     if email:
         _check_email(email)
-    return _Clean(recipient, title, body_text, body_html, link, category, key, email)
+    return _Clean(recipient, title, body_text, body_html, link, category, key, email, bool(m.confidential))
 
 
 def _check_email(address: str) -> str:
@@ -171,17 +178,30 @@ def do_send_message(
     category: str = "general",
     key: str = "",
     email: str = "",
+    confidential: bool = False,
 ) -> Message | None:
     """One message (see :class:`NewMessage`); ``None`` when (recipient, key) was sent before."""
     sent = do_send_messages(
         actor=actor,
-        messages=[NewMessage(recipient, title, body, body_html, link, category, key, email)],
+        messages=[NewMessage(recipient, title, body, body_html, link, category, key, email, confidential)],
     )
     return sent[0] if sent else None
 
 
+def recipient_commitment(salt: str, recipient: str) -> str:
+    """The witness log's stand-in for a confidential message's recipient (see the module docstring)."""
+    return hashlib.sha256(bytes.fromhex(salt) + b"\0" + recipient.encode()).hexdigest()
+
+
+def _who(message: Message) -> dict[str, str]:
+    if message.recipient_salt:
+        return {"recipient_commitment": recipient_commitment(message.recipient_salt, message.recipient)}
+    return {"recipient": message.recipient}
+
+
 def _write(act: ActionRecorder, actor: Actor, c: _Clean) -> Message:
     message = Message.objects.create(
+        recipient_salt=secrets.token_hex(16) if c.confidential else "",
         recipient=c.recipient,
         category=c.category,
         title=c.title,
@@ -195,7 +215,7 @@ def _write(act: ActionRecorder, actor: Actor, c: _Clean) -> Message:
     act.witness(
         message,
         {
-            "recipient": c.recipient,
+            **_who(message),
             "category": c.category,
             "key": c.key,
             "content_sha256": digest_json([c.title, c.body_text, c.body_html, c.link]),
@@ -264,7 +284,7 @@ def do_mark_read(*, actor: Actor, message_id: int) -> Message:
     with action(actor, "notify.mark_read") as act:
         updated = Message.objects.filter(pk=message.pk, read_at__isnull=True).update(read_at=act.now)
         message.read_at = act.now if updated else Message.objects.get(pk=message.pk).read_at
-        act.witness(message, {"recipient": actor.ref})
+        act.witness(message, _who(message))
         return message
 
 

@@ -24,6 +24,8 @@ class Message(models.Model):
     link = models.CharField(max_length=500, blank=True, default="")
     key = models.CharField(max_length=200, blank=True, default="")
     sender = models.CharField(max_length=120)  # the actor whose action sent it
+    # Set for confidential messages: the witness log holds SHA-256(salt ‖ 0 ‖ recipient), not the recipient.
+    recipient_salt = models.CharField(max_length=32, blank=True, default="")
     created_at = models.DateTimeField()
     read_at = models.DateTimeField(null=True, blank=True)
 

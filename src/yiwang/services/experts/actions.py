@@ -23,7 +23,7 @@ from typing import Any
 from django.db import transaction
 
 from yiwang.kernel.actors import Actor, ActorKind, Role
-from yiwang.kernel.canonical import iso_utc
+from yiwang.kernel.canonical import digest_json, iso_utc
 from yiwang.kernel.errors import (
     Conflict,
     InvalidInput,
@@ -37,6 +37,7 @@ from yiwang.kernel.versioning import check_version
 from yiwang.platform.actions import ActionRecorder, action
 from yiwang.platform.audit import chain
 from yiwang.platform.clock import now
+from yiwang.platform.notify import actions as inbox
 from yiwang.platform.outbox.feed import Visibility
 from yiwang.services.experts import lock_objects, notify, rules, validation
 from yiwang.services.experts.domain import committee as committee_rules
@@ -61,7 +62,6 @@ from yiwang.services.experts.models import (
     DrawStatus,
     Expert,
     ExpertSpecialty,
-    Message,
     Performance,
     Sanction,
     SanctionKind,
@@ -1049,7 +1049,19 @@ def _notify_drawn(act: ActionRecorder, seat: Seat, draw: Draw) -> None:
 
 
 def _send(act: ActionRecorder, expert: Expert, seat: Seat | None, title: str, body: str) -> None:
-    Message.objects.create(expert=expert, seat=seat, title=title, body=body, created_at=act.now)
+    """In-site message (the platform inbox, witnessed without naming the expert while the draw is sealed) to
+    experts with an account, then SMS / voice through the expert's channels after commit."""
+    if expert.account_id is not None:
+        inbox.do_send_message(
+            actor=act.actor,
+            recipient=f"account:{expert.account_id}",
+            title=title,
+            body=body,
+            link="/experts/tasks/",
+            category="experts.draw",
+            key=f"experts.seat:{seat.pk}:{digest_json([title, body])[:16]}" if seat is not None else "",
+            confidential=True,
+        )
     for channel in expert.notify_channels:
         if channel == notify.IN_SITE:
             continue
@@ -1510,14 +1522,3 @@ def do_record_performance(
         act.witness(perf, {"seat": seat.pk, "draw_id": seat.draw_id, "fields": sorted(values), "version": perf.version})
         _restricted(act, "experts.performance_recorded.v1", perf, {"draw_id": root.pk})
         return perf
-
-
-def do_mark_messages_read(*, actor: Actor, expert_id: int) -> int:
-    """The expert has read their in-site messages."""
-    with action(actor, "experts.read_messages") as act:
-        expert = _lock_expert(expert_id)
-        if not is_self(actor, expert):
-            raise _forbidden("阅读该专家的消息", "read this expert's messages")
-        n = Message.objects.filter(expert=expert, read_at__isnull=True).update(read_at=act.now)
-        act.witness(expert, {"messages_read": n})
-        return n

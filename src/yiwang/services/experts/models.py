@@ -332,23 +332,6 @@ class Performance(models.Model):
         return f"performance of seat {self.seat_id}"
 
 
-class Message(models.Model):
-    """An in-site message on the expert's workbench (站内信)."""
-
-    expert = models.ForeignKey(Expert, on_delete=models.CASCADE, related_name="messages")
-    seat = models.ForeignKey(Seat, null=True, blank=True, on_delete=models.SET_NULL, related_name="messages")
-    title = models.CharField(max_length=200)
-    body = models.TextField()
-    created_at = models.DateTimeField()
-    read_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["-created_at", "-pk"]
-
-    def __str__(self) -> str:
-        return self.title
-
-
 class Delivery(models.Model):
     """What was handed to an SMS or voice adapter, and what it answered (delivery bookkeeping)."""
 

@@ -47,7 +47,6 @@ from yiwang.services.experts.models import (
     DrawStatus,
     Expert,
     ExpertSpecialty,
-    Message,
     Performance,
     Sanction,
     SanctionKind,
@@ -794,13 +793,6 @@ def list_my_tasks(actor: Actor) -> list[TaskView]:
             )
         )
     return out
-
-
-def list_my_messages(actor: Actor, *, limit: int = 50) -> list[Message]:
-    expert = expert_of(actor)
-    if expert is None:
-        return []
-    return list(Message.objects.filter(expert=expert)[: max(1, min(limit, 200))])
 
 
 # -- replay --------------------------------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from yiwang.catalog import queries as catalog
 from yiwang.kernel.actors import Role
 from yiwang.kernel.errors import NotFound, PermissionDenied, YiwangError
+from yiwang.platform.notify import queries as inbox
 from yiwang.platform.web.decorators import allowed, signed_in
 from yiwang.services.experts import actions, queries
 from yiwang.services.experts.domain.draw import AVOID_REASON_LABELS_ZH
@@ -451,7 +452,7 @@ def tasks(request: HttpRequest) -> HttpResponse:
         {
             "me": me,
             "tasks": queries.list_my_tasks(request.actor),
-            "messages_in_site": queries.list_my_messages(request.actor, limit=20),
+            "messages_in_site": inbox.list_messages_for(request.actor, size=20).items,
             "decline_form": DeclineForm(),
             "unavailability_form": UnavailabilityForm(),
         },

@@ -138,3 +138,22 @@ def test_anonymous_visitors_have_no_inbox(clock, system):
     assert queries.unread_count_for(anonymous) == 0
     assert queries.list_messages_for(anonymous).total == 0
     assert actions.do_mark_all_read(actor=anonymous) == 0
+
+
+def test_a_confidential_message_names_nobody_in_the_witness_log(clock):
+    """Telling an expert they were drawn while the committee is sealed: the log holds a salted commitment."""
+    from yiwang.kernel.actors import Actor, ActorKind
+    from yiwang.platform.audit import queries as witness
+    from yiwang.platform.notify import actions, queries
+    from yiwang.platform.notify.actions import recipient_commitment
+
+    system = Actor.system("test")
+    message = actions.do_send_message(
+        actor=system, recipient="account:77", title="抽取通知", body="请确认", confidential=True
+    )
+    (entry,) = [e for e in witness.entries(action="notify.send_message") if e.object_id == str(message.pk)]
+    assert "account:77" not in entry.payload_text
+    assert recipient_commitment(message.recipient_salt, "account:77") in entry.payload_text
+    assert recipient_commitment(message.recipient_salt, "account:78") not in entry.payload_text
+    reader = Actor(ActorKind.ACCOUNT, "77", "专家")
+    assert queries.unread_count_for(reader) == 1

@@ -102,6 +102,7 @@ def expert_data(**overrides: Any) -> dict[str, Any]:
         "phone": f"139{n:08d}",
         "employer_name": "退休",
         "specialties": [{"code": "A080101", "main": True}],
+        "account_id": 10_000 + n,  # every test expert can sign in (their in-site messages go to this account)
     }
     data.update(overrides)
     return data
@@ -138,3 +139,12 @@ def counts() -> tuple[int, int]:
     witness = apps.get_model("audit", "WitnessEntry").objects.count()
     events = apps.get_model("outbox", "OutboxEvent").objects.count()
     return witness, events
+
+
+def inbox_of(expert) -> list:
+    """The in-site messages of an expert's account (through the platform inbox's own query)."""
+    from yiwang.platform.notify import queries as inbox
+
+    if expert.account_id is None:
+        return []
+    return inbox.list_messages_for(expert_actor(expert.account_id), size=100).items

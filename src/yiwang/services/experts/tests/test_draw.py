@@ -14,7 +14,7 @@ from yiwang.platform.audit import queries as witness
 from yiwang.platform.clock import now
 from yiwang.services.experts import actions, jobs, queries
 from yiwang.services.experts.domain import draw as draw_domain
-from yiwang.services.experts.models import Draw, DrawStatus, Message, Performance, Seat, SeedCommitment
+from yiwang.services.experts.models import Draw, DrawStatus, Performance, Seat, SeedCommitment
 from yiwang.services.experts.tests import support
 from yiwang.services.experts.tests.support import counts, enrol, request
 
@@ -39,7 +39,7 @@ def test_a_draw_seats_members_and_reserves_and_notifies(pool, staff):
     assert {s.status for s in reserves} == {"reserve"}
     assert len({s.expert_id for s in members + reserves}) == 7
     assert draw.status == DrawStatus.CONFIRMING
-    assert Message.objects.filter(seat__in=members).count() == 5
+    assert sum(len(support.inbox_of(s.expert)) for s in members) == 5
     assert Performance.objects.filter(seat__in=members, attendance="pending").count() == 5
     # a commitment is waiting for the next draw
     assert SeedCommitment.objects.filter(draw__isnull=True).count() == 1
@@ -418,7 +418,8 @@ def test_cancel_releases_seats_and_tells_the_experts(pool, staff):
     draw = _draw(staff)
     actions.do_cancel_draw(actor=staff, draw_id=draw.pk, reason="项目终止")
     assert set(Seat.objects.filter(draw=draw).values_list("status", flat=True)) == {"released"}
-    assert Message.objects.filter(title__contains="取消").count() == 5
+    seats = Seat.objects.filter(draw=draw, role="member").select_related("expert")
+    assert sum(1 for s in seats for m in support.inbox_of(s.expert) if "取消" in m.title) == 5
     # released experts are free again
     again = _draw(staff, project_ref="TP-2026-009")
     assert again.pk

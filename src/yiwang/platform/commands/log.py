@@ -76,7 +76,7 @@ class Head:
 
 
 def check_stream(stream: str) -> str:
-    if not isinstance(stream, str) or len(stream) > 150 or not STREAM.match(stream):
+    if not isinstance(stream, str) or len(stream) > 150 or not STREAM.fullmatch(stream):
         raise InvalidInput(
             "commands.invalid_stream",
             "指令流名称无效（应为 类别:编号，例如 auction.lot:42）",

@@ -69,6 +69,7 @@ def test_a_reused_key_with_another_command_is_refused(clock):
         ("Auction.lot:1", {}, None, "commands.invalid_stream"),
         ("auction.lot:" + "x" * 101, {}, None, "commands.invalid_stream"),
         ("auction.lot:a b", {}, None, "commands.invalid_stream"),
+        ("auction.lot:1\n", {}, None, "commands.invalid_stream"),
         (S, [1, 2], None, "commands.invalid_command"),
         (S, {"x": float("nan")}, None, "commands.invalid_command"),
         (S, {"x": object()}, None, "commands.invalid_command"),

@@ -1,0 +1,1 @@
+"""Broadcaster adapters (see :mod:`yiwang.platform.live.broadcast`)."""

@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "yiwang.platform.storage",
     "yiwang.platform.search",
     "yiwang.platform.notify",
+    "yiwang.platform.commands",
     # shared kernel contexts
     "yiwang.catalog",
     "yiwang.registry",

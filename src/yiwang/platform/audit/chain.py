@@ -62,7 +62,7 @@ class PendingEntry:
 def append(pending: Sequence[PendingEntry]) -> list[WitnessEntry]:
     """Append entries to the chain (and return their rows). Must run inside the transaction of the action they
     witness."""
-    from yiwang.platform.keys.service import signer_for_append  # keys import this module's callers
+    from yiwang.platform.keys.service import signer_for_append  # here: keys.service loads models
 
     if not pending:
         return []

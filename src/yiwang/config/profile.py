@@ -29,6 +29,8 @@ class YiwangProfile(BaseSettings):
     bind: str = "127.0.0.1:8000"
     # The site's public address, for links that leave the site (QR codes on PDFs, e-mails).
     public_url: str = "http://127.0.0.1:8000"
+    # The platform's signing key (PKCS#8 PEM); None: a key made once in the data directory (docs/adr/0007).
+    platform_signing_key: Path | None = Field(default=None, description="PKCS#8 PEM of the platform signing key")
     web_workers: int = 2
     web_threads: int = 4
     log_level: str = "INFO"

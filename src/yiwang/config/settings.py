@@ -17,6 +17,11 @@ YIWANG_PLATFORM_CODE = PROFILE.platform_code
 YIWANG_PLATFORM_NAME = PROFILE.platform_name
 YIWANG_PLATFORM_REGION = PROFILE.platform_region
 YIWANG_PUBLIC_URL = PROFILE.public_url.rstrip("/")
+# The platform's keys and the signed witness log (docs/adr/0007).
+YIWANG_PLATFORM_KEY_ALGORITHM = "sm2"  # or "ec-p256"
+YIWANG_PLATFORM_SIGNING_KEY = PROFILE.platform_signing_key  # None: made once under DATA_DIR/keys/
+YIWANG_WITNESS_SIGN_ENTRIES = True  # each entry signed under the head lock; False: signed tree heads only
+YIWANG_WITNESS_HEAD_EVERY_SECONDS = 300
 
 
 def _embedded_secret_key() -> str:

@@ -80,7 +80,7 @@ def _candidate_keys(blobs: list[bytes]) -> tuple[list[PrivateKey], list[bytes], 
     return private, sorted(content), shares
 
 
-def test_seal_cannot_open_early_open_with_bidder_key_and_with_shares(world, ceremony, box):
+def test_seal_cannot_open_early_open_with_bidder_key_and_with_shares(world, ceremony, box, tmp_path):
     # -- two bidders seal and submit before the deadline; each gets a receipt at once -------------------------------
     plain_a, plain_b = bid_document(12_345_600, bidder="A"), bid_document(11_900_000, bidder="B")
     sealed_a = seal_for(box, world.a, plain_a)
@@ -164,6 +164,42 @@ def test_seal_cannot_open_early_open_with_bidder_key_and_with_shares(world, cere
     record = queries.get_opening_record(box.pk)
     assert [e["opening_status"] for e in record["entries"]] == ["decrypted", "decrypted", "revoked"]
     assert record["outcome"] == "insufficient_bids"  # two valid bids, the tender minimum is three
+
+    # -- afterwards anyone can prove the bid was received unchanged, from an exported archive alone -------------
+    _prove_from_an_exported_archive(sub_a, tmp_path)
+
+
+def _prove_from_an_exported_archive(submission, tmp_path: Path) -> None:
+    """Export the witness log and the platform's public keys to files, then — with nothing but those files —
+    find the submission's witness entry by the envelope's SM3 digest, prove its inclusion under the signed tree
+    head and verify the proof (the trust issue's "done when")."""
+    from django.core.management import call_command
+
+    from yiwang.platform.audit import offline
+
+    archive, keys = tmp_path / "witness.jsonl", tmp_path / "keys.json"
+    call_command("witness", "export", "--out", str(archive))
+    keys.write_text(json.dumps(platform_keys.public_keys_document(), ensure_ascii=False), encoding="utf-8")
+
+    ring = offline.load_key_ring(keys)
+    assert offline.verify_archive_file(archive, ring).ok
+    lines = archive.read_text(encoding="utf-8").splitlines()
+    entries = [json.loads(line) for line in lines if '"type":"entry"' in line.replace(" ", "")]
+    (seq,) = [
+        e["seq"]
+        for e in entries
+        if e["action"] == "bidbox.submit_envelope" and submission.envelope_sm3 in e["payload_text"]
+    ]
+    proof = offline.prove_from_archive(archive, seq, ring)
+    report = offline.verify_proof_document(json.loads(offline.dumps(proof.to_json())), ring)
+    assert report.ok, report
+    # and a tampered archive does not verify
+    tampered = tmp_path / "tampered.jsonl"
+    tampered.write_text(
+        archive.read_text(encoding="utf-8").replace(submission.envelope_sm3, "0" * len(submission.envelope_sm3)),
+        encoding="utf-8",
+    )
+    assert not offline.verify_archive_file(tampered, ring).ok
 
 
 def _refused(code: str, fn, *args, **kwargs) -> YiwangError:

@@ -4,6 +4,7 @@
 
 ``BROADCASTER``  ``database`` (embedded default) · ``postgres`` (production default) · ``redis`` (scaleout
                  default) · ``memory`` (one process: tests) · or a dotted path to a class
+                 (or ``YIWANG_LIVE_BROADCASTER``)
 ``BIND``         where the live server listens (default: ``YIWANG_LIVE_BIND``, else the web bind's port + 1)
 ``URL``          the live server's base URL as browsers reach it (default ``YIWANG_LIVE_URL``, else
                  ``http://<BIND>``); behind a reverse proxy e.g. ``https://live.example.org``
@@ -67,7 +68,7 @@ def get() -> LiveSettings:
     bind = options.get("BIND") or _profile_value(settings, "live_bind") or default_bind(web_bind)
     url = options.get("URL") or _profile_value(settings, "live_url") or f"http://{bind}"
     return LiveSettings(
-        broadcaster=options.get("BROADCASTER", default_broadcaster),
+        broadcaster=options.get("BROADCASTER") or _profile_value(settings, "live_broadcaster") or default_broadcaster,
         bind=bind,
         url=url.rstrip("/"),
         token_ttl=int(options.get("TOKEN_TTL", 3600)),

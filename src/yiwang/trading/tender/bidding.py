@@ -730,6 +730,16 @@ class _NothingDue(Exception):
 
 def _extend_frozen(act: ActionRecorder, section: Section) -> None:
     project = section.project
+    if section.box_deadline is not None and act.now >= section.box_deadline:
+        raise_flag(
+            section,
+            "suspension_deadline_missed",
+            act.now,
+            due_at=section.box_deadline,
+            note="暂停期间投标箱已截止（时钟停止运行），无法顺延；须终止后重新招标",
+        )
+        t.add_event(section, "flag", "暂停期间投标箱已截止，无法顺延，须终止后重新招标", act.now, public=False)
+        return
     step = tender_settings().suspension_step / project.acceleration
     target = (section.box_deadline or act.now) + step
     box = bidbox.do_postpone_deadline(

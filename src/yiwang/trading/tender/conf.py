@@ -6,7 +6,7 @@
         "CREDIT_GATE": "yiwang.trading.tender.ports.NoCreditGate",   # supervision's adapter later
         "EVALUATION_GATEWAY": "auto",        # auto | app | recorded | a dotted class path
         "EVALUATION_POLL_SECONDS": 30,       # how often the clock asks the evaluation for its result
-        "SUSPENSION_GUARD_MINUTES": 60,      # a suspended section's bid box is pushed on this long before it closes
+        "SUSPENSION_GUARD_MINUTES": 720,     # a suspended section's bid box is pushed on this long before it closes
         "SUSPENSION_STEP_HOURS": 24,         # … by this much each time
         "DECRYPTION_WINDOW_MINUTES": None,   # None: the bid box's own default
         "MAX_ACCELERATION": 10_000_000,      # the largest acceleration a test-data project may carry
@@ -41,7 +41,7 @@ def tender_settings() -> TenderSettings:
         credit_gate=str(conf.get("CREDIT_GATE", "yiwang.trading.tender.ports.NoCreditGate")),
         evaluation_gateway=str(conf.get("EVALUATION_GATEWAY", "auto")),
         evaluation_poll=timedelta(seconds=int(conf.get("EVALUATION_POLL_SECONDS", 30))),
-        suspension_guard=timedelta(minutes=int(conf.get("SUSPENSION_GUARD_MINUTES", 60))),
+        suspension_guard=timedelta(minutes=int(conf.get("SUSPENSION_GUARD_MINUTES", 720))),
         suspension_step=timedelta(hours=int(conf.get("SUSPENSION_STEP_HOURS", 24))),
         decryption_window=timedelta(minutes=int(window)) if window else None,
         max_acceleration=int(conf.get("MAX_ACCELERATION", 10_000_000)),

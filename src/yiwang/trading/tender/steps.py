@@ -336,6 +336,9 @@ def resume(actor: Actor, section: Section, at: datetime) -> None:
     remaining = timedelta(seconds=section.frozen_remaining_seconds or 0)
     state = S(section.status)
     project = section.project
+    if state is S.BIDDING and section.box_deadline is not None and section.box_deadline <= at:
+        t.add_event(section, "suspended", "投标箱已于暂停期间截止，无法恢复，须终止后重新招标", at, public=False)
+        return
     if state is S.BIDDING and section.bid_deadline is not None:
         old = section.bid_deadline
         standing = section.box_deadline or old

@@ -74,7 +74,7 @@ def events(c: SectionClock) -> list[tuple[datetime, Due]]:
         out.append((c.pq_deadline, Due.CLOSE_PQ))
     if state is S.BIDDING:
         if c.suspended:
-            if c.box_deadline is not None:
+            if c.box_deadline is not None and "suspension_deadline_missed" not in c.flagged:
                 out.append((c.box_deadline - c.suspension_guard, Due.EXTEND_FROZEN_DEADLINE))
         elif c.bid_deadline is not None:
             out.append((c.bid_deadline, Due.START_OPENING))

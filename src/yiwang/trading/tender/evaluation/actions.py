@@ -478,15 +478,25 @@ def do_check_in_member(
     section_ref: str,
     seat_id: int | None = None,
     account_id: int | None = None,
+    member_id: int | None = None,
     method: str = "staff_scan",
     code: str = "",
 ) -> None:
-    """签到: an expert (``seat_id`` of the draw) or a representative (``account_id``). With a booked room the
-    check-in is made at the venue (staff, or the member themself with the room's code: ``self_confirm``) and
-    forwarded to the experts service; without one, staff check the expert in with the experts service."""
+    """签到: an expert (``seat_id`` of the draw) or a representative (``account_id``, or its ``member_id``).
+    With a booked room the check-in is made at the venue (staff, or the member themself with the room's code:
+    ``self_confirm``) and forwarded to the experts service; without one, staff check the expert in with the
+    experts service."""
     ev = _peek(section_ref)
-    if seat_id is None and account_id is None:
+    if seat_id is None and account_id is None and member_id is None:
         raise err.invalid("member_required", "请指明签到的专家席位或代表账户", "give seat_id or account_id", "seat_id")
+    if seat_id is None and account_id is None:
+        account_id = (
+            Member.objects.filter(evaluation=ev, pk=member_id, kind=MemberKind.REPRESENTATIVE)
+            .values_list("account_id", flat=True)
+            .first()
+        )
+        if account_id is None:
+            raise err.not_found("member", member_id=member_id)
     if seat_id is not None:
         seats = {s.id for s in experts_q.committee_for(SYSTEM, ev.draw_id)} if ev.draw_id else set()
         if seat_id not in seats:

@@ -124,7 +124,7 @@ def get_evaluation(request: HttpRequest, response: HttpResponse, evaluation_id: 
     return _view(request, response, evaluation_id)
 
 
-# -- the committee on the day -------------------------------------------------------------------------------------------
+# -- the committee on the day -----------------------------------------------------------------------------------
 
 
 @acts(router, "/evaluations/{evaluation_id}/seating", response={200: SeatedOut, **CREATE_ERRORS})
@@ -142,6 +142,7 @@ def check_in(request: HttpRequest, evaluation_id: int, payload: CheckInIn):
         section_ref=_ref(evaluation_id),
         seat_id=payload.seat_id,
         account_id=payload.account_id,
+        member_id=payload.member_id,
         method=payload.method,
         code=payload.code,
     )
@@ -170,13 +171,20 @@ def _check_stage(stage: str) -> None:
         raise err.invalid("stage_invalid", "阶段须为 qualification、compliance 或 scoring", "unknown stage", "stage")
 
 
-def _save(request: HttpRequest, evaluation_id: int, stage: str, payload: SheetIn, *, submit: bool, expected: int | None):
+def _save(
+    request: HttpRequest, evaluation_id: int, stage: str, payload: SheetIn, *, submit: bool, expected: int | None
+):
     _check_stage(stage)
     ref = _ref(evaluation_id)
     actor = actor_of(request)
     if stage == "scoring":
         sheet = actions.do_save_score_sheet(
-            actor=actor, section_ref=ref, scores=payload.scores or {}, comments=payload.comments, submit=submit, expected_version=expected
+            actor=actor,
+            section_ref=ref,
+            scores=payload.scores or {},
+            comments=payload.comments,
+            submit=submit,
+            expected_version=expected,
         )
     else:
         sheet = actions.do_save_review_sheet(
@@ -228,7 +236,9 @@ def submit_my_sheet(request: HttpRequest, evaluation_id: int, stage: str, payloa
 @acts(router, "/evaluations/{evaluation_id}/members/{member_id}/return", response={200: EvaluationOut, **CREATE_ERRORS})
 def return_sheet(request: HttpRequest, evaluation_id: int, member_id: int, payload: ReasonIn):
     """The chair returns a member's submitted sheet of the current stage, with the reason."""
-    actions.do_return_sheet(actor=actor_of(request), section_ref=_ref(evaluation_id), member_id=member_id, reason=payload.reason)
+    actions.do_return_sheet(
+        actor=actor_of(request), section_ref=_ref(evaluation_id), member_id=member_id, reason=payload.reason
+    )
     return _view(request, None, evaluation_id)
 
 
@@ -239,10 +249,12 @@ def close_stage(request: HttpRequest, evaluation_id: int, stage: str):
     return _view(request, None, evaluation_id)
 
 
-# -- prices and clarifications -------------------------------------------------------------------------------------------
+# -- prices and clarifications ------------------------------------------------------------------------------------
 
 
-@creates(router, "/evaluations/{evaluation_id}/bids/{bid_id}/price-changes", response={201: EvaluationOut, **CREATE_ERRORS})
+@creates(
+    router, "/evaluations/{evaluation_id}/bids/{bid_id}/price-changes", response={201: EvaluationOut, **CREATE_ERRORS}
+)
 def change_price(request: HttpRequest, response: HttpResponse, evaluation_id: int, bid_id: int, payload: PriceChangeIn):
     """价格核对 (the chair, stage ``pricing``): correction, final quote, evaluated-price adjustment."""
     actions.do_change_price(
@@ -257,28 +269,48 @@ def change_price(request: HttpRequest, response: HttpResponse, evaluation_id: in
     return Status(201, _view(request, response, evaluation_id))
 
 
-@acts(router, "/evaluations/{evaluation_id}/bids/{bid_id}/clarification", response={200: EvaluationOut, **CREATE_ERRORS})
+@acts(
+    router, "/evaluations/{evaluation_id}/bids/{bid_id}/clarification", response={200: EvaluationOut, **CREATE_ERRORS}
+)
 def issue_clarification(request: HttpRequest, evaluation_id: int, bid_id: int, payload: ClarificationIssueIn):
     """Ask the bidder of an abnormally low bid to explain by ``respond_by`` (the chair)."""
     actions.do_issue_clarification(
-        actor=actor_of(request), section_ref=_ref(evaluation_id), bid_id=bid_id, question=payload.question, respond_by=payload.respond_by
+        actor=actor_of(request),
+        section_ref=_ref(evaluation_id),
+        bid_id=bid_id,
+        question=payload.question,
+        respond_by=payload.respond_by,
     )
     return _view(request, None, evaluation_id)
 
 
-@acts(router, "/evaluations/{evaluation_id}/bids/{bid_id}/clarification/answer", response={200: ClarificationOut, **CREATE_ERRORS})
+@acts(
+    router,
+    "/evaluations/{evaluation_id}/bids/{bid_id}/clarification/answer",
+    response={200: ClarificationOut, **CREATE_ERRORS},
+)
 def answer_clarification(request: HttpRequest, evaluation_id: int, bid_id: int, payload: ClarificationAnswerIn):
     """The bidder's written explanation (before the deadline: ``409 evaluation.answer_too_late`` after)."""
-    actions.do_answer_clarification(actor=actor_of(request), section_ref=_ref(evaluation_id), bid_id=bid_id, answer=payload.answer)
+    actions.do_answer_clarification(
+        actor=actor_of(request), section_ref=_ref(evaluation_id), bid_id=bid_id, answer=payload.answer
+    )
     view = queries.get_evaluation_by_id_for(actor_of(request), evaluation_id)
     return next(c for c in view.clarifications if c.bid_id == bid_id)
 
 
-@acts(router, "/evaluations/{evaluation_id}/bids/{bid_id}/clarification/decision", response={200: EvaluationOut, **CREATE_ERRORS})
+@acts(
+    router,
+    "/evaluations/{evaluation_id}/bids/{bid_id}/clarification/decision",
+    response={200: EvaluationOut, **CREATE_ERRORS},
+)
 def decide_clarification(request: HttpRequest, evaluation_id: int, bid_id: int, payload: ClarificationDecisionIn):
     """Accept the explanation or reject the bid, with the reason (the chair)."""
     actions.do_decide_clarification(
-        actor=actor_of(request), section_ref=_ref(evaluation_id), bid_id=bid_id, accept=payload.accept, reason=payload.reason
+        actor=actor_of(request),
+        section_ref=_ref(evaluation_id),
+        bid_id=bid_id,
+        accept=payload.accept,
+        reason=payload.reason,
     )
     return _view(request, None, evaluation_id)
 
@@ -296,14 +328,18 @@ def time_short(request: HttpRequest, evaluation_id: int, payload: OptionalReason
 @acts(router, "/evaluations/{evaluation_id}/extension", response={200: EvaluationOut, **CREATE_ERRORS})
 def extend(request: HttpRequest, evaluation_id: int, payload: ExtensionIn):
     """Extend the evaluation time (staff)."""
-    actions.do_extend_evaluation(actor=actor_of(request), section_ref=_ref(evaluation_id), until=payload.until, reason=payload.reason)
+    actions.do_extend_evaluation(
+        actor=actor_of(request), section_ref=_ref(evaluation_id), until=payload.until, reason=payload.reason
+    )
     return _view(request, None, evaluation_id)
 
 
 # -- documents -----------------------------------------------------------------------------------------------------
 
 
-@router.get("/evaluations/{evaluation_id}/bids/{bid_id}/documents/{index}/link", response={200: LinkOut, **CREATE_ERRORS})
+@router.get(
+    "/evaluations/{evaluation_id}/bids/{bid_id}/documents/{index}/link", response={200: LinkOut, **CREATE_ERRORS}
+)
 def document_link(request: HttpRequest, evaluation_id: int, bid_id: int, index: int):
     """A signed link (10 minutes, for the caller only) to a bid document: committee members during the meeting."""
     url = queries.document_link_for(actor_of(request), _ref(evaluation_id), bid_id, index)
@@ -327,7 +363,9 @@ def report(request: HttpRequest, evaluation_id: int):
         "report_sha256": view.report_sha256,
         "report_sm3": view.report_sm3,
         "signing_input_sm3": ca_queries.document_signing_input("sm3", sm3(data)).decode("ascii") if signer else "",
-        "signing_input_sha256": ca_queries.document_signing_input("sha256", sha256(data)).decode("ascii") if signer else "",
+        "signing_input_sha256": ca_queries.document_signing_input("sha256", sha256(data)).decode("ascii")
+        if signer
+        else "",
         "status": view.status,
     }
 

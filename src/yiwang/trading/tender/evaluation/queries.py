@@ -228,6 +228,7 @@ class EvaluationView:
     can_manage: bool  # staff over the region
     is_chair: bool
     names_visible: bool
+    names_public: bool  # the award was made: names shown to everyone who sees the evaluation
     in_meeting: bool
     me: MemberView | None = None
     members: tuple[MemberView, ...] = ()
@@ -462,6 +463,7 @@ def _view(actor: Actor, ev: Evaluation) -> EvaluationView:
         "can_manage": is_staff_over(actor, ev.region_code),
         "is_chair": me is not None and ev.chair_member_id == me.pk,
         "names_visible": names,
+        "names_public": ev.names_public_at is not None,
         "in_meeting": meeting_open(ev),
         "cancel_reason": ev.cancel_reason,
     }

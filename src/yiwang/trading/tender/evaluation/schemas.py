@@ -159,6 +159,7 @@ class EvaluationOut(Schema):
     can_manage: bool
     is_chair: bool
     names_visible: bool
+    names_public: bool
     in_meeting: bool
     me: MemberOut | None
     members: list[MemberOut]
@@ -201,6 +202,7 @@ class EvaluationListItemOut(Schema):
 class CheckInIn(Schema):
     seat_id: int | None = Field(None, description="an expert: the draw seat (experts service)")
     account_id: int | None = Field(None, description="a representative: the account")
+    member_id: int | None = Field(None, description="a representative: the member (instead of the account)")
     method: Literal["staff_scan", "staff_manual", "self_confirm"] = "staff_scan"
     code: str = Field("", description="the room's on-site code (self_confirm)")
 

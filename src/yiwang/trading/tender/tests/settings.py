@@ -6,9 +6,7 @@ the configuration tier.)"""
 import importlib
 import importlib.util
 
-globals().update(
-    {k: v for k, v in vars(importlib.import_module("yiwang.config" + ".settings")).items() if k.isupper()}
-)
+globals().update({k: v for k, v in vars(importlib.import_module("yiwang.config" + ".settings")).items() if k.isupper()})
 
 _WANTED = ["yiwang.services.notices", "yiwang.trading.tender", "yiwang.trading.tender.evaluation"]
 

@@ -134,8 +134,9 @@ def make_world(system: Actor) -> World:
     staff_actor = actor_for_account(staff)
     ca.do_register_ca(actor=staff_actor, certificate=pki.root.cert.der, mapping="demo", crl_policy="fail")
     ca.do_register_ca(actor=staff_actor, certificate=pki.sub.cert.der, crl_policy="fail")
-    ca.do_import_crl(actor=staff_actor, crl=pki.crl("root"))
-    ca.do_import_crl(actor=staff_actor, crl=pki.crl("sub"))
+    # CRLs valid for a year: these tests move the clock through whole procedures
+    ca.do_import_crl(actor=staff_actor, crl=pki.crl("root", next_update=T0 + timedelta(days=400)))
+    ca.do_import_crl(actor=staff_actor, crl=pki.crl("sub", next_update=T0 + timedelta(days=400)))
     tenderer = make_party("tn-tenderer", XUHUI, ["tenderer", "purchaser"], pki)
     agency = make_party("tn-agency", SHENCHENG, ["tender_agency", "procurement_agency"], pki)
     bidders = [
@@ -302,6 +303,15 @@ def run_clock() -> int:
 def go(clock, moment: datetime, *, ticks: int = 1) -> int:
     clock.set(moment)
     return sum(run_clock() for _ in range(ticks))
+
+
+def walk(clock, until: datetime, step: timedelta) -> int:
+    """Move the clock to ``until`` in steps, running the clock job at each (a clock process that keeps ticking)."""
+    fired = 0
+    while clock.now() < until:
+        clock.set(min(clock.now() + step, until))
+        fired += run_clock()
+    return fired
 
 
 def to_opening(world: World, clock, section, bids: dict[Party, int]) -> dict[Party, Any]:

@@ -31,3 +31,16 @@ def world(db, clock, system) -> support.World:
 @pytest.fixture
 def world_rep(db, clock, system) -> support.World:
     return support.make_world(system, representative=True)
+
+
+@pytest.fixture(autouse=True)
+def blob_root(settings, tmp_path):
+    """Every test gets its own blob directory (report PDFs, bid documents)."""
+    root = tmp_path / "blobs"
+    settings.YIWANG_STORAGE = {
+        **getattr(settings, "YIWANG_STORAGE", {}),
+        "BACKEND": "yiwang.platform.storage.blobs.LocalFilesystemBlobStore",
+        "OPTIONS": {"root": root},
+        "VIRUS_SCANNER": "yiwang.platform.storage.scanning.NoVirusScanner",
+    }
+    return root

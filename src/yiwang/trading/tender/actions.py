@@ -64,7 +64,7 @@ from yiwang.trading.tender.models import (
 MAX_SECTIONS = 50
 
 
-# -- plans ---------------------------------------------------------------------------------------------------------
+# -- plans -----------------------------------------------------------------------------------------
 def do_publish_plan(
     *,
     actor: Actor,
@@ -133,7 +133,7 @@ def do_publish_plan(
         return plan
 
 
-# -- projects ------------------------------------------------------------------------------------------------------
+# -- projects --------------------------------------------------------------------------------------
 def _snapshot_rules(proc: procedure_rules.Procedure, on: datetime) -> tuple[dict[str, dict], int | None]:
     """The catalogue values of every rule the procedure names (refused when one is not listed)."""
     family = "tender." if proc.family == "tender" else "gp."
@@ -410,7 +410,7 @@ def do_create_project(
         return project
 
 
-# -- documents -----------------------------------------------------------------------------------------------------
+# -- documents -------------------------------------------------------------------------------------
 DOCUMENT_KINDS_UPLOADABLE = ("tender_documents", "pq_documents", "clarification", "other")
 
 
@@ -517,7 +517,7 @@ def do_upload_document(
         return doc
 
 
-# -- publication ---------------------------------------------------------------------------------------------------
+# -- publication -----------------------------------------------------------------------------------
 def _check_times(
     project: Project,
     proc: procedure_rules.Procedure,
@@ -773,7 +773,7 @@ def _check_pq_times(project, proc, *, moment, doc_get_start, doc_get_end, deadli
             )
 
 
-# -- downloads -----------------------------------------------------------------------------------------------------
+# -- downloads -------------------------------------------------------------------------------------
 def do_download_document(*, actor: Actor, document_id: int, entity_id: int | None = None):
     """获取招标文件: a bidder (acting for ``entity_id``) fetches an issued document during the document window
     (later, only one it fetched before); the download is recorded — who downloaded stays secret until the opening,
@@ -818,7 +818,7 @@ def do_download_document(*, actor: Actor, document_id: int, entity_id: int | Non
     return doc, version
 
 
-# -- questions and clarifications ----------------------------------------------------------------------------------
+# -- questions and clarifications ------------------------------------------------------------------
 def do_ask_question(
     *, actor: Actor, project_id: int, entity_id: int, text: str, section_id: int | None = None
 ) -> Question:
@@ -998,7 +998,7 @@ def do_issue_clarification(
         return row
 
 
-# -- objections and suspension -------------------------------------------------------------------------------------
+# -- objections and suspension ---------------------------------------------------------------------
 def do_raise_objection(*, actor: Actor, section_id: int, entity_id: int, kind: str, text: str) -> Objection:
     """异议 (tender) / 质疑 (GP), by a bidder or other interested party acting for ``entity_id``.
 
@@ -1139,7 +1139,7 @@ def do_answer_objection(*, actor: Actor, objection_id: int, answer: str) -> Obje
         return locked
 
 
-# -- prequalification ----------------------------------------------------------------------------------------------
+# -- prequalification ------------------------------------------------------------------------------
 def do_apply_prequalification(*, actor: Actor, section_id: int, entity_id: int, note: str = "") -> PqApplication:
     """资格预审申请 before the PQ deadline (witnessed without the applicant's name)."""
     section = t.get_section(section_id)
@@ -1295,7 +1295,7 @@ def do_invite_qualified(
         return section
 
 
-# -- cancellation, failure, re-tender ------------------------------------------------------------------------------
+# -- cancellation, failure, re-tender --------------------------------------------------------------
 def do_fail_section(*, actor: Actor, section_id: int, reason: str, code: str = "declared") -> Section:
     """流标/废标 declared by the tenderer (e.g. all bids rejected, fewer qualified than required, the winner and
     every other candidate declined). Published as a notice; deposits go back; a re-tender may follow."""

@@ -56,7 +56,7 @@ __all__ = [
 ]
 
 
-# -- the bid gate --------------------------------------------------------------------------------------------------
+# -- the bid gate ----------------------------------------------------------------------------------
 def check_bid_gates(actor: Actor, section: Section, entity_id: int, at: datetime) -> None:
     """Everything the tender context checks before the bid box sees an envelope (each refusal has its code):
     the section accepts bids and is not suspended, the entity may take part (invitation/PQ), no credit sanction
@@ -161,7 +161,7 @@ def do_withdraw_bid(*, actor: Actor, section_id: int, submission_id: Any, confir
         return submission
 
 
-# -- flags ---------------------------------------------------------------------------------------------------------
+# -- flags -----------------------------------------------------------------------------------------
 def raise_flag(
     section: Section,
     kind: str,
@@ -229,7 +229,7 @@ def _flag(act: ActionRecorder, section: Section, event: Due) -> None:
     )
 
 
-# -- the opening ---------------------------------------------------------------------------------------------------
+# -- the opening -----------------------------------------------------------------------------------
 def _start_opening(act: ActionRecorder, actor: Actor, section: Section) -> None:
     box = bidbox.do_start_opening(actor=t.PLATFORM, box_id=section.box_id)
     section.opening_started_at = act.now
@@ -349,7 +349,7 @@ def do_close_opening(*, actor: Actor, section_id: int) -> Section:
         return section
 
 
-# -- hand-over to the evaluation -----------------------------------------------------------------------------------
+# -- hand-over to the evaluation -------------------------------------------------------------------
 def _qualifications(entity_id: int, at: datetime) -> list[dict[str, Any]]:
     return [
         {
@@ -723,7 +723,7 @@ def _poll(act: ActionRecorder, actor: Actor, section: Section) -> None:
     _apply_outcome(act, actor, section, record, outcome)
 
 
-# -- the clock -----------------------------------------------------------------------------------------------------
+# -- the clock -------------------------------------------------------------------------------------
 class _NothingDue(Exception):
     pass
 

@@ -38,7 +38,7 @@ OWNER_CONTEXT = "tender.project"
 DOCUMENT_LABEL = b"yiwang.tender.document.v1\0"
 
 
-# -- references -------------------------------------------------------------------------------------------------
+# -- references ------------------------------------------------------------------------------------
 def project_ref(project: Project | int) -> str:
     return f"tender.project:{project if isinstance(project, int) else project.pk}"
 
@@ -69,7 +69,7 @@ def document_owner(project: Project) -> storage.Owner:
     return storage.Owner(OWNER_CONTEXT, str(project.pk))
 
 
-# -- the procedure and its rules ---------------------------------------------------------------------------------
+# -- the procedure and its rules -------------------------------------------------------------------
 def procedure_of(project: Project) -> procedure_rules.Procedure:
     return procedure_rules.from_snapshot(project.procedure_config)
 
@@ -78,7 +78,7 @@ def rulebook(project: Project) -> RuleBook:
     return RuleBook(project.rules, catalog.workday_calendar(), project.acceleration)
 
 
-# -- who may act -------------------------------------------------------------------------------------------------
+# -- who may act -----------------------------------------------------------------------------------
 def may_manage(actor: Actor, project: Project) -> bool:
     """The tenderer (招标人/采购人) or its agency (代理机构), or the platform."""
     if actor.is_system:
@@ -126,7 +126,7 @@ def notice_actor(actor: Actor, project: Project) -> Actor:
     return PLATFORM
 
 
-# -- loading -----------------------------------------------------------------------------------------------------
+# -- loading ---------------------------------------------------------------------------------------
 def _int_id(value: Any, what: str) -> int:
     try:
         return int(value)
@@ -148,7 +148,7 @@ def get_section(section_id: Any) -> Section:
     return row
 
 
-# -- the section's clock ----------------------------------------------------------------------------------------
+# -- the section's clock ---------------------------------------------------------------------------
 def section_clock(section: Section) -> schedule.SectionClock:
     pending = (
         Objection.objects.filter(section=section, round=section.round, status="pending", answer_due__isnull=False)
@@ -224,7 +224,7 @@ def add_event(section: Section, kind: str, text: str, at: datetime, *, public: b
     )
 
 
-# -- documents -----------------------------------------------------------------------------------------------------
+# -- documents -------------------------------------------------------------------------------------
 def platform_seal(sha256_hex: str) -> tuple[str, str]:
     """The platform's signature over a document digest (``yiwang.tender.document.v1``), base64, and its key id."""
     from yiwang.platform import keys
@@ -278,7 +278,7 @@ def store_document(
     )
 
 
-# -- people to tell --------------------------------------------------------------------------------------------
+# -- people to tell --------------------------------------------------------------------------------
 def interested_refs(section: Section, *, include_entities: Iterable[int] = ()) -> set[str]:
     """Actor refs of everyone who showed interest in the section's project (downloaded, asked, objected) and of
     the registrants of ``include_entities``; the recipients of clarifications, postponements and results."""
@@ -309,7 +309,7 @@ def notify(refs: Iterable[str], *, title: str, body: str, link: str, key: str) -
         notify_actions.do_send_messages(actor=PLATFORM, messages=messages)
 
 
-# -- small formats ---------------------------------------------------------------------------------------------
+# -- small formats ---------------------------------------------------------------------------------
 def shanghai(moment: datetime | None) -> str:
     return moment.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M") if moment else "—"
 

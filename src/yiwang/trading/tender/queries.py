@@ -62,7 +62,7 @@ __all__ = [
 ]
 
 
-# -- who is asking ---------------------------------------------------------------------------------------------------
+# -- who is asking ---------------------------------------------------------------------------------
 def is_manager(actor: Actor, project: Project) -> bool:
     return not actor.is_system and t.may_manage(actor, project)
 
@@ -84,7 +84,7 @@ def project_opened(project: Project) -> bool:
     return any(opened(s) for s in project.sections.all())
 
 
-# -- views ------------------------------------------------------------------------------------------------------------
+# -- views -----------------------------------------------------------------------------------------
 @dataclass
 class SectionView:
     section: Section
@@ -301,7 +301,7 @@ def list_opening_sections_for(actor: Actor) -> list[SectionView]:
     return out
 
 
-# -- the opening hall -----------------------------------------------------------------------------------------------
+# -- the opening hall ------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class HallStatus:
     section: Section
@@ -341,7 +341,7 @@ def hall_status_for(actor: Actor, section_id: Any) -> HallStatus:
     )
 
 
-# -- supervision and the workbench ----------------------------------------------------------------------------------
+# -- supervision and the workbench -----------------------------------------------------------------
 def list_flags_for(actor: Actor, *, region: str | None = None, open_only: bool = True, limit: int = 200) -> list[Flag]:
     """监管提示 (late contracts, late answers, late publications, bids excluded at hand-over) for staff,
     regulators and auditors over their regions."""
@@ -454,7 +454,7 @@ def section_of_ref(ref: str) -> tuple[int, int] | None:
     return int(pk), int(rnd or 1)
 
 
-# -- records for the archive ------------------------------------------------------------------------------------------
+# -- records for the archive -----------------------------------------------------------------------
 def project_record(project: Project) -> dict[str, Any]:
     return {
         "project_code": project.project_code,

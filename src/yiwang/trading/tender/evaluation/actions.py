@@ -96,7 +96,7 @@ SIGNATURE_PURPOSE = "evaluation.report"
 REASON_MAX = 300
 
 
-# -- helpers -------------------------------------------------------------------------------------------------------
+# -- helpers ---------------------------------------------------------------------------------------
 
 
 def is_staff_over(actor: Actor, region_code: str) -> bool:
@@ -205,7 +205,7 @@ def items_for(config: EvaluationConfig, member: Member) -> list:
     return [i for i in config.scored_items if scores_item(role, i.category)]
 
 
-# -- starting ------------------------------------------------------------------------------------------------------
+# -- starting --------------------------------------------------------------------------------------
 
 
 def _avoided_firms(bids: Sequence[BidInput], request: CommitteeRequest) -> list[dict[str, Any]]:
@@ -412,7 +412,7 @@ def do_start_evaluation(
         return ev
 
 
-# -- the committee on the day ------------------------------------------------------------------------------------------
+# -- the committee on the day ----------------------------------------------------------------------
 
 
 def _expert_ref(seat_id: int) -> str:
@@ -625,7 +625,7 @@ def do_set_chair(*, actor: Actor, section_ref: str, member_id: int) -> Evaluatio
         return ev
 
 
-# -- sheets ----------------------------------------------------------------------------------------------------------
+# -- sheets ----------------------------------------------------------------------------------------
 
 
 def _lock_sheet(ev: Evaluation, member: Member, stage: str) -> Sheet:
@@ -755,7 +755,7 @@ def do_return_sheet(*, actor: Actor, section_ref: str, member_id: int, reason: s
         return sheet
 
 
-# -- closing stages ------------------------------------------------------------------------------------------------
+# -- closing stages --------------------------------------------------------------------------------
 
 
 def _submitted_sheets(ev: Evaluation, stage: str) -> dict[str, Sheet]:
@@ -1031,7 +1031,7 @@ def do_close_stage(*, actor: Actor, section_ref: str, stage: str) -> Evaluation:
         return ev
 
 
-# -- prices and clarifications ---------------------------------------------------------------------------------------
+# -- prices and clarifications ---------------------------------------------------------------------
 
 
 def do_change_price(
@@ -1256,7 +1256,7 @@ def do_decide_clarification(*, actor: Actor, section_ref: str, bid_id: int, acce
         return c
 
 
-# -- time --------------------------------------------------------------------------------------------------------------
+# -- time ------------------------------------------------------------------------------------------
 
 
 def do_declare_time_short(*, actor: Actor, section_ref: str, reason: str = "") -> Evaluation:
@@ -1329,7 +1329,7 @@ def do_extend_evaluation(*, actor: Actor, section_ref: str, until: datetime, rea
         return ev
 
 
-# -- bid documents -------------------------------------------------------------------------------------------------
+# -- bid documents ---------------------------------------------------------------------------------
 
 
 def meeting_open(ev: Evaluation, at: datetime | None = None) -> bool:
@@ -1367,7 +1367,7 @@ def do_open_bid_document(*, actor: Actor, section_ref: str, bid_id: int, index: 
         return found.file_name or handle["file_name"] or "bid", bidbox_queries.open_decrypted_bid(found)
 
 
-# -- the report ----------------------------------------------------------------------------------------------------
+# -- the report ------------------------------------------------------------------------------------
 
 
 def report_bytes(ev: Evaluation) -> bytes:
@@ -1530,7 +1530,7 @@ def do_finalise_report(*, actor: Actor, section_ref: str) -> Evaluation:
         return ev
 
 
-# -- after the evaluation ------------------------------------------------------------------------------------------
+# -- after the evaluation --------------------------------------------------------------------------
 
 
 def do_mark_awarded(*, actor: Actor, section_ref: str, at: datetime | None = None) -> Evaluation:

@@ -66,7 +66,7 @@ def _ref(evaluation_id: int) -> str:
     return queries.section_of(evaluation_id)
 
 
-# -- start and lists ------------------------------------------------------------------------------------------------
+# -- start and lists -------------------------------------------------------------------------------
 
 
 @creates(router, "/evaluations", response={201: EvaluationOut, **CREATE_ERRORS, 503: ErrorOut})
@@ -124,7 +124,7 @@ def get_evaluation(request: HttpRequest, response: HttpResponse, evaluation_id: 
     return _view(request, response, evaluation_id)
 
 
-# -- the committee on the day -----------------------------------------------------------------------------------
+# -- the committee on the day ----------------------------------------------------------------------
 
 
 @acts(router, "/evaluations/{evaluation_id}/seating", response={200: SeatedOut, **CREATE_ERRORS})
@@ -163,7 +163,7 @@ def set_chair(request: HttpRequest, evaluation_id: int, payload: ChairIn):
     return _view(request, None, evaluation_id)
 
 
-# -- sheets ------------------------------------------------------------------------------------------------------------
+# -- sheets ----------------------------------------------------------------------------------------
 
 
 def _check_stage(stage: str) -> None:
@@ -249,7 +249,7 @@ def close_stage(request: HttpRequest, evaluation_id: int, stage: str):
     return _view(request, None, evaluation_id)
 
 
-# -- prices and clarifications ------------------------------------------------------------------------------------
+# -- prices and clarifications ---------------------------------------------------------------------
 
 
 @creates(
@@ -315,7 +315,7 @@ def decide_clarification(request: HttpRequest, evaluation_id: int, bid_id: int, 
     return _view(request, None, evaluation_id)
 
 
-# -- time --------------------------------------------------------------------------------------------------------------
+# -- time ------------------------------------------------------------------------------------------
 
 
 @acts(router, "/evaluations/{evaluation_id}/time-short", response={200: EvaluationOut, **CREATE_ERRORS})
@@ -334,7 +334,7 @@ def extend(request: HttpRequest, evaluation_id: int, payload: ExtensionIn):
     return _view(request, None, evaluation_id)
 
 
-# -- documents -----------------------------------------------------------------------------------------------------
+# -- documents -------------------------------------------------------------------------------------
 
 
 @router.get(
@@ -346,7 +346,7 @@ def document_link(request: HttpRequest, evaluation_id: int, bid_id: int, index: 
     return {"url": url, "expires_in": queries.LINK_SECONDS}
 
 
-# -- the report ----------------------------------------------------------------------------------------------------
+# -- the report ------------------------------------------------------------------------------------
 
 
 @router.get("/evaluations/{evaluation_id}/report", response={200: ReportOut, **ERRORS})

@@ -79,7 +79,7 @@ def _party(actor: Actor, ev: Evaluation) -> bool:
     return any(e and actor.acts_for(e) for e in (ev.tenderer_entity_id, ev.agency_entity_id))
 
 
-# -- views ---------------------------------------------------------------------------------------------------------
+# -- views -----------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -643,7 +643,7 @@ def list_my_clarifications(actor: Actor) -> list[tuple[str, int, ClarificationVi
     return [(c.evaluation.section_ref, c.evaluation_id, _clarification_view(c)) for c in rows]
 
 
-# -- for the tender context --------------------------------------------------------------------------------------------
+# -- for the tender context ------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -801,7 +801,7 @@ def report_of(section_ref: str) -> ReportView | None:
     )
 
 
-# -- signed links to bid documents ---------------------------------------------------------------------------------
+# -- signed links to bid documents -----------------------------------------------------------------
 
 
 def document_link_for(actor: Actor, section_ref: str, bid_id: int, index: int) -> str:

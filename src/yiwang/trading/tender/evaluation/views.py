@@ -89,7 +89,7 @@ def _int(value: Any) -> int | None:
         return None
 
 
-# -- lists ---------------------------------------------------------------------------------------------------------
+# -- lists -----------------------------------------------------------------------------------------
 
 
 @signed_in
@@ -105,7 +105,7 @@ def index(request: HttpRequest) -> HttpResponse:
     return render(request, "evaluation/index.html", context)
 
 
-# -- one evaluation -----------------------------------------------------------------------------------------------
+# -- one evaluation --------------------------------------------------------------------------------
 
 
 @signed_in
@@ -336,7 +336,7 @@ def cancel(request: HttpRequest, evaluation_id: int) -> HttpResponse:
     )
 
 
-# -- sheets ---------------------------------------------------------------------------------------------------------
+# -- sheets ----------------------------------------------------------------------------------------
 
 
 def _verdicts_from(post: Any, view: queries.EvaluationView, stage: str) -> dict[str, dict[str, dict[str, Any]]]:
@@ -472,7 +472,7 @@ def score_sheet(request: HttpRequest, evaluation_id: int) -> HttpResponse:
     return render(request, "evaluation/score_sheet.html", context, status=status)
 
 
-# -- report ---------------------------------------------------------------------------------------------------------
+# -- report ----------------------------------------------------------------------------------------
 
 
 @signed_in
@@ -527,7 +527,7 @@ def report_pdf(request: HttpRequest, evaluation_id: int) -> HttpResponse:
     )
 
 
-# -- bid documents -------------------------------------------------------------------------------------------------
+# -- bid documents ---------------------------------------------------------------------------------
 
 
 @signed_in

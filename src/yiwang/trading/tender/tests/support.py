@@ -152,7 +152,7 @@ def make_world(system: Actor) -> World:
     )
 
 
-# -- projects ------------------------------------------------------------------------------------------------------
+# -- projects --------------------------------------------------------------------------------------
 def section_data(
     n: int = 1, *, deposit_fen: int = 10_000_000, estimate_fen: int = 5_000_000_000, **extra
 ) -> list[dict]:
@@ -224,7 +224,7 @@ def ready_project(world: World, **kw):
     return project, project.sections.get()
 
 
-# -- deposits and bids ---------------------------------------------------------------------------------------------
+# -- deposits and bids -----------------------------------------------------------------------------
 def pay_deposit(section, bidder: Party, amount: int | None = None):
     section.refresh_from_db()
     deposit = finance.do_open_deposit_account(actor=bidder.actor, lot_ref=section.lot_ref, entity_id=bidder.entity_id)
@@ -290,7 +290,7 @@ def decrypt(bidder: Party, submission) -> Any:
     return bidbox.do_decrypt_with_content_key(actor=bidder.actor, submission_id=submission.pk, content_key=key)
 
 
-# -- the clock -----------------------------------------------------------------------------------------------------
+# -- the clock -------------------------------------------------------------------------------------
 def run_clock() -> int:
     """One tick of the tender's due job (and the bid box's, as the clock process would run them)."""
     from yiwang.services.bidbox import jobs as bidbox_jobs

@@ -27,7 +27,7 @@ def _cites(exc: YiwangError, rule_id: str) -> None:
     assert rule_id in exc.message_zh
 
 
-# -- 20 days from the documents to the deadline ----------------------------------------------------------------------
+# -- 20 days from the documents to the deadline ----------------------------------------------------
 def test_a_bid_period_shorter_than_20_days_is_refused_and_leaves_nothing(world, clock):
     project = support.create_project(world)
     support.upload_documents(world, project)
@@ -96,9 +96,9 @@ def test_gp_open_tender_period_and_price_weight(world, clock):
     _cites(caught.value, "gp.bid_period_min")
 
 
-# -- clarifications: 15 days, or the deadline is postponed (顺延) ----------------------------------------------------------
+# -- clarifications: 15 days, or the deadline is postponed (顺延) ------------------------------------
 def test_a_late_clarification_is_never_silently_accepted(world, clock):
-    project, section = support.ready_project(world)
+    project, _section = support.ready_project(world)
     clock.set(T0 + timedelta(days=10))  # the deadline is 11 days away
     before = support.counts()
     with pytest.raises(RuleViolation) as caught:
@@ -118,10 +118,13 @@ def test_a_late_clarification_postpones_the_deadline_everywhere(world, clock):
     section.refresh_from_db()
     # 15 days from 2026-03-12 → 2026-03-27 00:00 Shanghai
     expected = (T0 + timedelta(days=10)).astimezone(SHANGHAI).replace(hour=0) + timedelta(days=15)
-    assert row.postponed and row.new_deadline == expected and row.rule_id == "tender.clarification_gap_min"
+    assert row.postponed
+    assert row.new_deadline == expected
+    assert row.rule_id == "tender.clarification_gap_min"
     assert section.bid_deadline == expected
     box = bidbox_queries.get_box_of_owner(("tender.section", str(section.pk)))
-    assert box.deadline == expected and box.opening_at == expected
+    assert box.deadline == expected
+    assert box.opening_at == expected
     assert finance_queries.get_lot(section.lot_ref).opening_at == expected
     notice = notice_queries.get_notice_for(world.agency.actor, row.notice_id)
     assert notice.notice_type == "clarification"
@@ -135,7 +138,7 @@ def test_a_late_clarification_postpones_the_deadline_everywhere(world, clock):
 
 
 def test_a_chosen_new_deadline_earlier_than_the_gap_allows_is_refused(world, clock):
-    project, section = support.ready_project(world)
+    project, _section = support.ready_project(world)
     clock.set(T0 + timedelta(days=10))
     with pytest.raises(RuleViolation) as caught:
         actions.do_issue_clarification(
@@ -145,7 +148,7 @@ def test_a_chosen_new_deadline_earlier_than_the_gap_allows_is_refused(world, clo
     _cites(caught.value, "tender.clarification_gap_min")
 
 
-# -- deposits (finance refuses above the cap) ---------------------------------------------------------------------------
+# -- deposits (finance refuses above the cap) ------------------------------------------------------
 def test_a_deposit_above_the_works_cap_is_refused_by_finance(world, clock):
     project = support.create_project(world, sections=support.section_data(deposit_fen=90_000_000))
     support.upload_documents(world, project)
@@ -159,7 +162,7 @@ def test_a_deposit_above_the_works_cap_is_refused_by_finance(world, clock):
 
 
 def test_the_deposit_gate(world, clock):
-    project, section = support.ready_project(world)
+    _project, section = support.ready_project(world)
     with pytest.raises(Conflict) as caught:
         support.submit(section, world.a, 4_800_000_000, pay=False)
     assert caught.value.code == "tender.deposit_not_satisfied"
@@ -170,9 +173,9 @@ def test_the_deposit_gate(world, clock):
     assert support.submit(section, world.a, 4_800_000_000, pay=False).receipt_id.startswith("YWR-")
 
 
-# -- the deadline, to the millisecond --------------------------------------------------------------------------------
+# -- the deadline, to the millisecond --------------------------------------------------------------
 def test_a_bid_one_millisecond_after_the_deadline_is_refused(world, clock):
-    project, section = support.ready_project(world)
+    _project, section = support.ready_project(world)
     support.pay_deposit(section, world.a)
     sealed = support.seal(section, world.a, 4_800_000_000)
     clock.set(section.bid_deadline - timedelta(milliseconds=1))
@@ -193,17 +196,20 @@ def test_a_bid_one_millisecond_after_the_deadline_is_refused(world, clock):
     assert support.counts() == before
 
 
-# -- fewer than 3 bids: no opening, 流标, a new round ----------------------------------------------------------------
+# -- fewer than 3 bids: no opening, 流标, a new round ------------------------------------------------
 def test_opening_with_two_bids_fails_and_a_new_round_follows(world, clock):
     project, section = support.ready_project(world)
     support.to_opening(world, clock, section, {world.a: 4_800_000_000, world.b: 4_700_000_000})
     assert section.status == "failed"
     assert section.failure_code == "insufficient_bids"
-    assert "3" in section.failure_reason and "招标投标法" in section.failure_reason
+    assert "3" in section.failure_reason
+    assert "招标投标法" in section.failure_reason
     failed = [n for n in notice_queries.list_notices_of(f"tender.section:{section.pk}") if n.notice_type == "failed"]
-    assert len(failed) == 1 and failed[0].published_at is not None
+    assert len(failed) == 1
+    assert failed[0].published_at is not None
     box = bidbox_queries.get_box_of_owner(("tender.section", str(section.pk)))
-    assert box.status == "closed" and box.outcome == "insufficient_bids"
+    assert box.status == "closed"
+    assert box.outcome == "insufficient_bids"
     # deposits go back (refund tasks)
     assert finance_queries.get_lot_deposits_for(world.staff_actor, section.lot_ref).rows is not None
     # re-tender: round 2, a new box and lot, a new notice; the bid period counts again from now
@@ -223,7 +229,8 @@ def test_opening_with_two_bids_fails_and_a_new_round_follows(world, clock):
         doc_get_end=now + timedelta(days=6),
     )
     section.refresh_from_db()
-    assert section.round == 2 and section.status == "bidding"
+    assert section.round == 2
+    assert section.status == "bidding"
     assert section.lot_ref == f"tender.section:{section.pk}-r2"
     assert bidbox_queries.get_box_of_owner(("tender.section", f"{section.pk}-r2")).status == "accepting"
     titles = [n.title for n in notice_queries.list_notices_of(f"tender.project:{project.pk}")]
@@ -231,7 +238,7 @@ def test_opening_with_two_bids_fails_and_a_new_round_follows(world, clock):
     assert any("第2次" in t for t in titles)
 
 
-# -- award, contract -----------------------------------------------------------------------------------------------
+# -- award, contract -------------------------------------------------------------------------------
 def _evaluated(world, clock):
     project, section = support.ready_project(world)
     prices = {world.a: 4_800_000_000, world.b: 4_700_000_000, world.c: 4_900_000_000}
@@ -242,7 +249,7 @@ def _evaluated(world, clock):
 
 
 def test_award_before_the_publicity_period_ends_is_refused(world, clock):
-    project, section = _evaluated(world, clock)
+    _project, section = _evaluated(world, clock)
     with pytest.raises(RuleViolation) as caught:  # not even published yet
         actions.do_award_section(actor=world.agency.actor, section_id=section.pk)
     _cites(caught.value, "tender.candidate_publicity_period_min")
@@ -262,7 +269,7 @@ def test_award_before_the_publicity_period_ends_is_refused(world, clock):
 
 
 def test_a_contract_after_30_days_is_flagged_not_silently_allowed(world, clock):
-    project, section = _evaluated(world, clock)
+    _project, section = _evaluated(world, clock)
     actions.do_publish_candidates(actor=world.agency.actor, section_id=section.pk)
     section.refresh_from_db()
     support.go(clock, section.publicity_end)
@@ -271,7 +278,8 @@ def test_a_contract_after_30_days_is_flagged_not_silently_allowed(world, clock):
     assert not Flag.objects.filter(section=section, kind="contract_late").exists()
     support.go(clock, award.contract_due)  # the clock flags it the moment it is overdue
     flag = Flag.objects.get(section=section, kind="contract_late")
-    assert flag.rule_id == "tender.contract_signing_max" and "招标投标法" in flag.rule_source
+    assert flag.rule_id == "tender.contract_signing_max"
+    assert "招标投标法" in flag.rule_source
     clock.advance(timedelta(days=2))
     contract = actions.do_sign_contract(actor=world.agency.actor, section_id=section.pk, amount_fen=award.price_fen)
     assert contract.late
@@ -281,7 +289,7 @@ def test_a_contract_after_30_days_is_flagged_not_silently_allowed(world, clock):
 
 
 def test_the_contract_keeps_the_award_price_and_the_security_cap(world, clock):
-    project, section = _evaluated(world, clock)
+    _project, section = _evaluated(world, clock)
     actions.do_publish_candidates(actor=world.agency.actor, section_id=section.pk)
     section.refresh_from_db()
     support.go(clock, section.publicity_end)
@@ -299,9 +307,9 @@ def test_the_contract_keeps_the_award_price_and_the_security_cap(world, clock):
     _cites(caught.value, "tender.performance_security_cap")
 
 
-# -- credit: a blacklisted bidder --------------------------------------------------------------------------------------
+# -- credit: a blacklisted bidder ------------------------------------------------------------------
 def test_a_blacklisted_bidder_is_refused_with_the_sanctions_reason(world, clock, sanctions):
-    project, section = support.ready_project(world)
+    _project, section = support.ready_project(world)
     sanctions[world.a.entity_id] = [
         Sanction(
             world.a.entity_id,
@@ -322,7 +330,7 @@ def test_a_blacklisted_bidder_is_refused_with_the_sanctions_reason(world, clock,
 
 
 def test_a_sanction_in_force_at_the_deadline_excludes_a_bid_at_the_hand_over(world, clock, sanctions):
-    project, section = support.ready_project(world)
+    _project, section = support.ready_project(world)
     prices = {world.a: 4_800_000_000, world.b: 4_700_000_000, world.c: 4_900_000_000}
     submissions = support.to_opening(world, clock, section, prices)
     sanctions[world.c.entity_id] = [Sanction(world.c.entity_id, "blacklist", "行贿", source="某决定书")]
@@ -336,9 +344,9 @@ def test_a_sanction_in_force_at_the_deadline_excludes_a_bid_at_the_hand_over(wor
     assert Flag.objects.filter(section=section, kind="bid_excluded", key=str(world.c.entity_id)).exists()
 
 
-# -- envelopes -----------------------------------------------------------------------------------------------------------
+# -- envelopes -------------------------------------------------------------------------------------
 def test_a_malformed_envelope_is_refused_at_submission(world, clock):
-    project, section = support.ready_project(world)
+    _project, section = support.ready_project(world)
     support.pay_deposit(section, world.a)
     before = support.counts()
     for data in (b"not an envelope at all", b"YWENV" + bytes(100)):
@@ -363,7 +371,7 @@ def test_a_failure_after_the_envelope_is_stored_leaves_no_half_bid(world, clock,
     the commit leaves no submission, no witness entry, no feed event."""
     from yiwang.services.bidbox import actions as bidbox_actions
 
-    project, section = support.ready_project(world)
+    _project, section = support.ready_project(world)
     support.pay_deposit(section, world.a)
     sealed = support.seal(section, world.a, 4_800_000_000)
     before = support.counts()
@@ -383,9 +391,9 @@ def test_a_failure_after_the_envelope_is_stored_leaves_no_half_bid(world, clock,
     ).receipt_id
 
 
-# -- objections: deadline, suspension, resumption ------------------------------------------------------------------
+# -- objections: deadline, suspension, resumption --------------------------------------------------
 def test_an_objection_to_the_documents_after_the_rule_allows_is_refused(world, clock):
-    project, section = support.ready_project(world)
+    _project, section = support.ready_project(world)
     clock.set(T0 + timedelta(days=12))  # 9 days before the deadline
     with pytest.raises(RuleViolation) as caught:
         actions.do_raise_objection(
@@ -400,7 +408,7 @@ def test_an_objection_to_the_documents_after_the_rule_allows_is_refused(world, c
 
 
 def test_an_objection_suspends_bidding_and_the_deadline_is_frozen(world, clock):
-    project, section = support.ready_project(world)
+    _project, section = support.ready_project(world)
     deadline = section.bid_deadline
     clock.set(T0 + timedelta(days=5))
     objection = actions.do_raise_objection(
@@ -410,7 +418,8 @@ def test_an_objection_suspends_bidding_and_the_deadline_is_frozen(world, clock):
         kind="documents",
         text="资格条件排斥潜在投标人",
     )
-    assert objection.suspends and objection.rule_id == "tender.doc_objection_before_deadline"
+    assert objection.suspends
+    assert objection.rule_id == "tender.doc_objection_before_deadline"
     section.refresh_from_db()
     assert section.suspended_at is not None
     support.pay_deposit(section, world.b)
@@ -434,7 +443,7 @@ def test_an_objection_suspends_bidding_and_the_deadline_is_frozen(world, clock):
 
 
 def test_results_objections_only_during_the_publicity_and_they_suspend_the_award(world, clock):
-    project, section = _evaluated(world, clock)
+    _project, section = _evaluated(world, clock)
     with pytest.raises(RuleViolation) as caught:
         actions.do_raise_objection(
             actor=world.a.actor, section_id=section.pk, entity_id=world.a.entity_id, kind="results", text="评分有误"
@@ -459,13 +468,14 @@ def test_results_objections_only_during_the_publicity_and_they_suspend_the_award
     assert section.status == "awardable"
 
 
-# -- committee (evaluation's job; the rules it receives) ------------------------------------------------------------
+# -- committee (evaluation's job; the rules it receives) -------------------------------------------
 def test_the_evaluation_receives_the_committee_rules(world, clock):
-    project, section = support.ready_project(world)
+    _project, section = support.ready_project(world)
     support.open_and_hand_over(
         world, clock, section, {world.a: 4_800_000_000, world.b: 4_700_000_000, world.c: 4_900_000_000}
     )
     committee = section.evaluations.get().config["committee"]
-    assert committee["min_size"] == 5 and committee["odd"] is True
+    assert committee["min_size"] == 5
+    assert committee["odd"] is True
     assert committee["min_size_rule"]["rule_id"] == "tender.committee_min_size"
     assert committee["expert_share_rule"]["rule_id"] == "tender.committee_expert_share_min"

@@ -434,7 +434,7 @@ class CommitteeRequest:
         }
 
 
-# -- parsing (JSON forms → dataclasses) ------------------------------------------------------------------------
+# -- parsing (JSON forms → dataclasses) ------------------------------------------------------------
 
 _CODE = re.compile(r"^[A-Za-z0-9_.-]{1,40}$")
 SECTION_REF = re.compile(r"^[a-z_.]+:[A-Za-z0-9_.:-]{1,80}$")

@@ -83,7 +83,7 @@ def price_scores(
     }
 
 
-# -- score sheets --------------------------------------------------------------------------------------------------
+# -- score sheets ----------------------------------------------------------------------------------
 
 
 def parse_score(value: Any, item: ScoreItem, decimals: int, where: str) -> Decimal:
@@ -171,7 +171,7 @@ def score_sheet_from_json(data: Mapping[str, Any] | None) -> ScoreSheet:
     return {int(bid): {code: Decimal(v) for code, v in row.items()} for bid, row in (data or {}).items()}
 
 
-# -- aggregation ---------------------------------------------------------------------------------------------------
+# -- aggregation -----------------------------------------------------------------------------------
 
 
 def aggregate(values: Sequence[Decimal], *, trimmed: bool, trim_min: int, decimals: int) -> Decimal:

@@ -58,7 +58,7 @@ def gp_rules(method=Method.GP_COMPREHENSIVE, kind=TenderKind.GP_GOODS):
     return legal_rules(kind, method, SNAPSHOT, no_lookup)
 
 
-# -- committee -------------------------------------------------------------------------------------------------------
+# -- committee -------------------------------------------------------------------------------------
 
 
 def test_a_committee_of_four_is_refused_naming_the_rule_and_its_source():
@@ -135,7 +135,7 @@ def test_extension_needed_above_one_third():
     assert not committee.extension_needed(1, 3, rules)  # exactly 1/3 is not more
 
 
-# -- price formulas --------------------------------------------------------------------------------------------------
+# -- price formulas --------------------------------------------------------------------------------
 
 prices_st = st.dictionaries(st.integers(1, 50), st.integers(1, 10**12), min_size=1, max_size=12)
 points_st = st.decimals(min_value=Decimal(1), max_value=Decimal(100), places=1)
@@ -187,7 +187,7 @@ def test_rounding_is_half_up():
     assert scoring.to_decimal(Fraction(5, 1000), 2) == Decimal("0.01")
 
 
-# -- aggregation and ranking -----------------------------------------------------------------------------------------
+# -- aggregation and ranking -----------------------------------------------------------------------
 
 
 @given(st.lists(st.decimals(min_value=0, max_value=10, places=2), min_size=1, max_size=9))
@@ -263,7 +263,7 @@ def test_pivotal_members_change_the_first_rank():
     assert ranking.pivotal_members(["评委1", "评委2", "评委3"], first_without, 1) == ["评委1"]
 
 
-# -- outliers --------------------------------------------------------------------------------------------------------
+# -- outliers --------------------------------------------------------------------------------------
 
 ITEMS = [
     ScoreItem("tech", "技术方案", Category.TECHNICAL, Decimal(30)),
@@ -306,7 +306,7 @@ def test_equal_scores_are_never_outliers_and_deviations_stay_in_range(values):
         assert Decimal(-1) <= d <= Decimal(1)
 
 
-# -- review ----------------------------------------------------------------------------------------------------------
+# -- review ----------------------------------------------------------------------------------------
 
 CHECKS = [review.Check("no_seal_signature", "未盖章签字"), review.Check("non_responsive", "未实质性响应")]
 
@@ -361,7 +361,7 @@ def test_score_sheets_check_range_precision_and_items():
     }
 
 
-# -- abnormally low, collusion ---------------------------------------------------------------------------------------
+# -- abnormally low, collusion ---------------------------------------------------------------------
 
 
 def test_abnormally_low_below_the_share_of_the_average():
@@ -394,7 +394,7 @@ def test_shared_indicators_and_price_patterns():
     assert collusion.price_pattern({1: 100, 2: 111, 3: 125}) == []
 
 
-# -- inputs ----------------------------------------------------------------------------------------------------------
+# -- inputs ----------------------------------------------------------------------------------------
 
 
 def test_inputs_are_checked_with_field_paths():

@@ -23,6 +23,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.core import signing
+from django.db.models import Q
 from django.urls import reverse
 
 from yiwang.kernel.actors import Actor, Role
@@ -594,20 +595,28 @@ class EvaluationListItem:
     role: str  # overseer | member | chair
 
 
+def _region_prefix(scope: str) -> str:
+    return scope[:2] if scope.endswith("0000") else scope[:4] if scope.endswith("00") else scope
+
+
 def list_evaluations_for(actor: Actor, *, status: str | None = None, limit: int = 50) -> list[EvaluationListItem]:
     """The evaluations the actor oversees (by region) or sits on, newest meeting first."""
     limit = max(1, min(int(limit), 200))
-    qs = Evaluation.objects.all()
+    mine: dict[int, Member] = {}
+    if actor.is_authenticated and actor.id.isdigit():
+        mine = {m.evaluation_id: m for m in Member.objects.filter(account_id=int(actor.id)) if member_of(actor, [m])}
+    cond = Q(pk__in=list(mine))
+    if actor.is_system:
+        cond = Q()
+    else:
+        for scope in actor.region_scopes(*OVERSEERS):
+            cond |= Q(region_code__startswith=_region_prefix(scope))
+    qs = Evaluation.objects.filter(cond)
     if status:
         qs = qs.filter(status=status)
     out = []
-    mine: dict[int, Member] = {}
-    if actor.is_authenticated and actor.id.isdigit():
-        mine = {m.evaluation_id: m for m in Member.objects.filter(account_id=int(actor.id))}
-    for ev in qs.order_by("-meeting_start", "-pk")[: limit * 5]:
+    for ev in qs.order_by("-meeting_start", "-pk")[: limit * 2]:
         member = mine.get(ev.pk)
-        if member is not None and member_of(actor, [member]) is None:
-            member = None
         if oversees(actor, ev.region_code):
             role = "overseer"
         elif member is not None and (ev.convened_at is not None or member.kind == MemberKind.REPRESENTATIVE):

@@ -220,3 +220,27 @@ def test_cancelling_before_the_meeting_cancels_the_draw(world):
     ev.refresh_from_db()
     assert ev.status == "cancelled"
     assert experts_q.get_draw_for(world.staff, ev.draw_id).status == "cancelled"
+
+
+def test_consultation_price_weight_must_stay_within_the_band(world):
+    items = [
+        {"code": "tech", "name": "技术", "category": "technical", "max_points": 25},
+        {"code": "price", "name": "价格", "category": "price", "max_points": 75},
+    ]
+    err = _refused(world, kind="gp_goods", config={"method": "consultation", "items": items})
+    assert err.code == "evaluation.price_weight_too_high"
+    assert err.details["rule_id"] == "gp.consultation_price_weight_goods_max"
+    items[0]["max_points"], items[1]["max_points"] = 55, 45
+    ev = support.start(world, kind="gp_goods", config={"method": "consultation", "items": items})
+    assert ev.rules["price_weight_min"]["rule_id"] == "gp.consultation_price_weight_goods_min"
+
+
+def test_staff_lists_what_they_oversee_and_members_their_tasks(world, clock):
+    ev = support.start(world)
+    assert [i.section_ref for i in queries.list_evaluations_for(world.staff)] == [ev.section_ref]
+    person = world.experts[0]
+    assert queries.list_my_tasks(person.actor) == []  # drawn experts see the task once convened
+    ev = support.convene(world, ev, clock)
+    sitting = [p for p in world.experts if ev.members.filter(account_id=p.account.pk).exists()]
+    tasks = queries.list_my_tasks(sitting[0].actor)
+    assert [(t.section_ref, t.role) for t in tasks] == [(ev.section_ref, "chair" if ev.members.get(account_id=sitting[0].account.pk).pk == ev.chair_member_id else "member")]

@@ -121,7 +121,7 @@ class MarketEngine:
         self._reset_day_stats()
         self._build_levels(0, 0, 1)
 
-    # -- structure ------------------------------------------------------------------------------------------
+    # -- structure --------------------------------------------------------------------------------------------------
     def _build_levels(self, lo: int, hi: int, tick: int) -> None:
         self.lo = lo
         self.hi = hi
@@ -155,7 +155,7 @@ class MarketEngine:
         self.fills, self.removed, self.notes = [], [], []
         return out
 
-    # -- accounts -------------------------------------------------------------------------------------------
+    # -- accounts ---------------------------------------------------------------------------------------------------
     def open_account(self, owner: int, now: int = 0) -> None:
         if owner in self.accounts:
             raise E.account_exists(owner)
@@ -204,7 +204,7 @@ class MarketEngine:
         self.now = now or self.now
         acct[ALLOW_AVAIL] -= tonnes
 
-    # -- the trading day ------------------------------------------------------------------------------------
+    # -- the trading day --------------------------------------------------------------------------------------------
     def open_day(self, day: int, rules: MarketRules, reference_fen: int | None = None, now: int = 0) -> None:
         """Start trading day ``day`` (yyyymmdd) with the day's rules. The reference price for the price
         limits is the previous close; the first day of a market needs ``reference_fen`` (its listing price)."""
@@ -292,7 +292,7 @@ class MarketEngine:
             "trades": self.d_trades,
         }
 
-    # -- helpers --------------------------------------------------------------------------------------------
+    # -- helpers ----------------------------------------------------------------------------------------------------
     def _check_qty(self, qty: Any) -> None:
         if type(qty) is not int or qty <= 0:
             raise E.bad_quantity(qty)
@@ -371,7 +371,7 @@ class MarketEngine:
             self.d_vol += qty
             self.d_val += price * qty
 
-    # -- orders ---------------------------------------------------------------------------------------------
+    # -- orders -----------------------------------------------------------------------------------------------------
     # The hot paths (_place, _cancel) return an int on success and a *refusal tuple* ``(constructor, *args)``
     # otherwise: building the error (with its messages) is left to whoever needs it (:func:`refusal`), so a
     # refused cancel in a batch costs a tuple, not an exception. They read ``self.now`` (set by the caller).
@@ -842,7 +842,7 @@ class MarketEngine:
         if fresh[4]:
             self._freeze_and_rest(fresh)
 
-    # -- 挂牌协议: click-to-trade ----------------------------------------------------------------------------
+    # -- 挂牌协议: click-to-trade -----------------------------------------------------------------------------------
     def take(self, owner: int, target: int, qty: int, client_id: str | None = None, now: int = 0) -> int:
         """摘牌: trade ``qty`` against the resting listing ``target`` at its price. The listing must be within
         the counterparty's best N price levels; returns the taker's order id (fully filled at once)."""
@@ -917,7 +917,7 @@ class MarketEngine:
         self._record_day(T_LISTING, p, qty)
         return oid
 
-    # -- 大宗协议: block trades ------------------------------------------------------------------------------
+    # -- 大宗协议: block trades -------------------------------------------------------------------------------------
     def propose_block(self, owner: int, side: int, counterparty: int, price: int, qty: int, now: int = 0) -> int:
         """A negotiated block trade offered to ``counterparty``; the proposer's side is frozen until the
         counterparty confirms or rejects, the proposer withdraws, or the day ends."""
@@ -1027,7 +1027,7 @@ class MarketEngine:
         del self.proposals[pid]
         self._release_proposal(prop)
 
-    # -- 配额回购: repo ----------------------------------------------------------------------------------------
+    # -- 配额回购: repo ---------------------------------------------------------------------------------------------
     # repo record: [rid, seller, buyer, qty, price_open, price_close, repurchase_day, margin, state]
     #   state 0 = proposed (seller's allowances and margin frozen), 1 = open (first leg done)
     def propose_repo(
@@ -1167,7 +1167,7 @@ class MarketEngine:
         self.notes.append(("repo_defaulted", rid, seller, buyer, qty, margin))
         return 0
 
-    # -- reads ----------------------------------------------------------------------------------------------
+    # -- reads ------------------------------------------------------------------------------------------------------
     def depth(self, levels: int = 5) -> dict[str, list[tuple[int, int, int]]]:
         """The best ``levels`` price levels per side: (price, quantity, number of orders)."""
         out: dict[str, list[tuple[int, int, int]]] = {"bids": [], "asks": []}
@@ -1223,7 +1223,7 @@ class MarketEngine:
             allow += a[2] + a[3] + a[4]
         return cash, allow
 
-    # -- snapshot, restore, state hash -----------------------------------------------------------------------
+    # -- snapshot, restore, state hash ------------------------------------------------------------------------------
     def snapshot(self) -> dict[str, Any]:
         """The whole state as JSON values (live orders in priority order; no lazily-deleted entries)."""
 
@@ -1343,7 +1343,7 @@ class MarketEngine:
             assert a[ALLOW_REPO] == repo_held.get(owner, 0), f"repo holding of {owner} out of step"
 
 
-# -- the command dictionary form (what the journal stores) -------------------------------------------------------
+# -- the command dictionary form (what the journal stores) ----------------------------------------------------------
 PLACE = 0
 CANCEL = 1
 OTHER = 2

@@ -31,7 +31,7 @@ class Model:
     next_tid: int = 1
     seq: int = 0
 
-    # -- helpers ----------------------------------------------------------------------------------------------
+    # -- helpers ----------------------------------------------------------------------------------------------------
     def _side_orders(self, side: int) -> list[dict]:
         """Live orders of a side in priority order."""
         own = [o for o in self.orders if o["side"] == side]
@@ -72,7 +72,7 @@ class Model:
     def _crosses(self, side: int, price: int, other: dict) -> bool:
         return other["price"] <= price if side == BUY else other["price"] >= price
 
-    # -- commands: each returns an int or a refusal code (str) ----------------------------------------------------
+    # -- commands: each returns an int or a refusal code (str) ------------------------------------------------------
     def place(self, owner: int, side: int, price: int, qty: int, otype: int = LIMIT, client: str | None = None):
         a = self.accounts.get(owner)
         if a is None:

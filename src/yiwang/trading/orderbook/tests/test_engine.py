@@ -47,7 +47,7 @@ def trades(e: MarketEngine) -> list[tuple]:
     return [(t[2], t[3], t[4], t[5]) for t in fills]
 
 
-# -- price limits, tick and lot -------------------------------------------------------------------------------
+# -- price limits, tick and lot -------------------------------------------------------------------------------------
 def test_price_limits_round_inwards_to_the_tick():
     assert price_limits(6000, 1000, 1) == (5400, 6600)
     assert price_limits(6001, 1000, 1) == (5401, 6601)  # 5400.9 → 5401, 6601.1 → 6601
@@ -121,7 +121,7 @@ def test_the_market_refuses_orders_outside_a_session():
     refused("orderbook.market_closed", e.place, A, BUY, 6000, 1)
 
 
-# -- price-time priority --------------------------------------------------------------------------------------
+# -- price-time priority --------------------------------------------------------------------------------------------
 def test_fills_go_best_price_first_then_first_come_and_trade_at_the_resting_price():
     e = market()
     s1 = e.place(A, SELL, 6010, 5)
@@ -228,7 +228,7 @@ def test_amend_checks_cash_for_the_increase():
     assert e.accounts[A][:2] == [0, 60_000]
 
 
-# -- 挂牌协议: click-to-trade ---------------------------------------------------------------------------------
+# -- 挂牌协议: click-to-trade ---------------------------------------------------------------------------------------
 def test_listings_never_match_on_entry_and_a_crossing_listing_is_refused():
     e = market("listing")
     e.place(A, SELL, 6000, 10)
@@ -271,7 +271,7 @@ def test_take_checks_the_takers_cash_and_allowances():
     e.check_invariants()
 
 
-# -- closing price --------------------------------------------------------------------------------------------
+# -- closing price --------------------------------------------------------------------------------------------------
 def test_close_is_the_vwap_of_on_screen_trades_and_excludes_block_trades():
     e = market("listing")
     s1 = e.place(A, SELL, 6000, 100)
@@ -300,7 +300,7 @@ def test_vwap_rounds_half_up_to_the_tick():
     assert e.close_day()["close_fen"] == 6001  # 6000.5 → 6001
 
 
-# -- 大宗协议 -------------------------------------------------------------------------------------------------
+# -- 大宗协议 -------------------------------------------------------------------------------------------------------
 def test_block_trades_need_the_minimum_the_band_and_both_parties():
     e = market()
     refused("orderbook.block_too_small", e.propose_block, A, SELL, B, 6000, 99_999)
@@ -328,7 +328,7 @@ def test_a_block_proposal_expires_at_the_close():
     assert not e.proposals
 
 
-# -- 配额回购 -------------------------------------------------------------------------------------------------
+# -- 配额回购 -------------------------------------------------------------------------------------------------------
 def test_repo_sells_now_and_buys_back_on_the_agreed_day():
     e = market(cash=10**9, allowances=20_000)
     refused("orderbook.repo_too_small", e.propose_repo, A, B, 9_999, 6000, 6100, 20260305, 0)
@@ -372,7 +372,7 @@ def test_repo_default_gives_the_buyer_the_allowances_and_the_margin():
     e.check_invariants()
 
 
-# -- snapshots ------------------------------------------------------------------------------------------------
+# -- snapshots ------------------------------------------------------------------------------------------------------
 def test_snapshot_restore_gives_the_same_state_and_behaviour():
     e = market()
     e.place(A, SELL, 6000, 5, client_id="x")

@@ -7,6 +7,7 @@ from yiwang.identity.api import router as identity_router
 from yiwang.identity.ca.api import router as ca_router
 from yiwang.platform.api.routing import make_api
 from yiwang.platform.audit.api import router as witness_router
+from yiwang.platform.live.api import router as live_router
 from yiwang.platform.notify.api import router as messages_router
 from yiwang.platform.outbox.api import router as feed_router
 from yiwang.platform.search.api import router as search_router
@@ -39,3 +40,4 @@ api.add_router("/venues", venues_router)
 api.add_router("/onsite", onsite_router)
 api.add_router("/notices", notices_router)
 api.add_router("/subscriptions", subscriptions_router)
+api.add_router("/live", live_router)

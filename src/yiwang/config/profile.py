@@ -27,6 +27,11 @@ class YiwangProfile(BaseSettings):
     data_dir: Path = Field(default_factory=lambda: Path.cwd() / "var")
     allowed_hosts: list[str] = ["127.0.0.1", "localhost", "[::1]"]
     bind: str = "127.0.0.1:8000"
+    # The live-update server (SSE, docs/live.md): its address (default: the web port + 1), the URL pages use
+    # when it sits behind a proxy, and the broadcaster (database | postgres | redis; default by profile).
+    live_bind: str | None = None
+    live_url: str | None = None
+    live_broadcaster: str | None = None
     # The site's public address, for links that leave the site (QR codes on PDFs, e-mails).
     public_url: str = "http://127.0.0.1:8000"
     # The platform's signing key (PKCS#8 PEM); None: a key made once in the data directory (docs/adr/0007).

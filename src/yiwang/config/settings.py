@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "yiwang.platform.search",
     "yiwang.platform.notify",
     "yiwang.platform.commands",
+    "yiwang.platform.live",
     # shared kernel contexts
     "yiwang.catalog",
     "yiwang.registry",
@@ -106,6 +107,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "yiwang.platform.web.context.site",
+                "yiwang.platform.live.context.live",
             ],
         },
     },

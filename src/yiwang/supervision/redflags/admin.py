@@ -1,0 +1,1 @@
+"""No admin pages: alerts change only through the witnessed workflow actions."""

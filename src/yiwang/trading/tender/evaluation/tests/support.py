@@ -19,6 +19,7 @@ from yiwang.identity.ca.tests.support import Issued, Pki
 from yiwang.kernel.actors import Actor, Role
 from yiwang.kernel.crypto import sha256, sm3
 from yiwang.kernel.ids import make_resident_id
+from yiwang.kernel.periods import SHANGHAI  # noqa: F401  (for tests)
 from yiwang.platform.clock import now
 from yiwang.services.experts import actions as experts
 from yiwang.services.experts import queries as experts_q

@@ -243,4 +243,9 @@ def test_staff_lists_what_they_oversee_and_members_their_tasks(world, clock):
     ev = support.convene(world, ev, clock)
     sitting = [p for p in world.experts if ev.members.filter(account_id=p.account.pk).exists()]
     tasks = queries.list_my_tasks(sitting[0].actor)
-    assert [(t.section_ref, t.role) for t in tasks] == [(ev.section_ref, "chair" if ev.members.get(account_id=sitting[0].account.pk).pk == ev.chair_member_id else "member")]
+    assert [(t.section_ref, t.role) for t in tasks] == [
+        (
+            ev.section_ref,
+            "chair" if ev.members.get(account_id=sitting[0].account.pk).pk == ev.chair_member_id else "member",
+        )
+    ]

@@ -138,3 +138,51 @@ def test_outsiders_see_nothing_and_forms_are_for_members(world, clock, client: C
     assert "无权" in r.content.decode()
     anonymous = Client()
     assert anonymous.get(f"/evaluation/{ev.pk}/").status_code == 302
+
+
+def test_the_clarification_pages_of_the_chair_and_the_bidder(world, clock, client: Client):
+    ev = support.start(
+        world,
+        prices=[400_000_000, 420_000_000, 410_000_000, 200_000_000],
+        config=support.comprehensive_config(requirements=[]),
+    )
+    ev = support.convene(world, ev, clock)
+    support.review_all(world, ev, "compliance")
+    chair = support.chair_of(world, ev)
+    actions.do_close_stage(actor=chair.actor, section_ref=ev.section_ref, stage="pricing")
+    low = ev.bids.get(seq=4)
+    client.force_login(chair.account)
+    page = client.get(f"/evaluation/{ev.pk}/").content.decode()
+    assert 'data-testid="clarification"' in page
+    assert "要求澄清" in page
+    r = client.post(
+        f"/evaluation/{ev.pk}/bids/{low.pk}/clarification/",
+        {
+            "question": "请说明报价构成",
+            "respond_by": (clock.now() + support.timedelta(hours=1))
+            .astimezone(support.SHANGHAI)
+            .strftime("%Y-%m-%dT%H:%M"),
+        },
+        follow=True,
+    )
+    assert "已要求投标人澄清" in r.content.decode()
+    bidder = Client()
+    bidder.force_login(world.bidder_accounts[low.entity_id])
+    page = bidder.get(f"/evaluation/{ev.pk}/").content.decode()
+    assert 'data-testid="my-clarification"' in page
+    assert "请说明报价构成" in page
+    assert "投标与评审结果" not in page  # a bidder sees its request, not the evaluation
+    r = bidder.post(
+        f"/evaluation/{ev.pk}/bids/{low.pk}/clarification/answer/",
+        {"answer": "以自有设备施工，详见成本分析。"},
+        follow=True,
+    )
+    assert "书面说明已提交" in r.content.decode()
+    assert "评标委员会的澄清要求" in bidder.get("/evaluation/").content.decode()
+    r = client.post(
+        f"/evaluation/{ev.pk}/bids/{low.pk}/clarification/decision/", {"accept": "1", "reason": "说明合理"}, follow=True
+    )
+    assert "已作出认定" in r.content.decode()
+    # time too short, from the member panel
+    r = client.post(f"/evaluation/{ev.pk}/time-short/", {"reason": "文件多"}, follow=True)
+    assert "已记录" in r.content.decode()

@@ -1345,6 +1345,8 @@ def _cancel(actor: Actor, section: Section, why: str, at: datetime) -> None:
             "tender.wrong_state", "该标段已结束，不能终止", "the section is closed", {"status": section.status}
         )
     published = section.status != S.DRAFT
+    if section.status == S.EVALUATING:
+        steps.stop_evaluation(section, why, at)
     t.move(section, S.CANCELLED)
     section.cancelled_at, section.cancel_reason, section.suspended_at = at, why, None
     notice_id = None

@@ -414,6 +414,9 @@ def evaluation_config(section: Section) -> dict[str, Any]:
         "venue_booking": f"venues.booking:{section.evaluation_booking_id}" if section.evaluation_booking_id else None,
         "is_test_data": project.is_test_data,
         "acceleration": project.acceleration,
+        "tender_project_code": project.tender_project_code,
+        "evaluation_room_id": project.evaluation_room_id,
+        "rules_snapshot": dict(project.rules),
     }
 
 
@@ -456,6 +459,8 @@ def _valid_bids(section: Section, at: datetime) -> tuple[list[dict[str, Any]], l
             "received_at": iso_utc(bid.received_at),
             "document_id": str(bid.document_id),
             "box_id": bid.box_id,
+            "box_owner": list(t.box_owner(section)),
+            "file_name": bid.file_name,
             "plaintext_sm3": bid.plaintext_sm3,
             "summary": dict(bid.summary),
         }
@@ -516,20 +521,43 @@ def _hand_over(act: ActionRecorder, actor: Actor, section: Section) -> None:
         )
         return
     config = evaluation_config(section)
-    _book_evaluation_room(actor, section, act.now, seats=int(config["committee"]["min_size"]) + 2)
-    config["venue_booking"] = (
-        f"venues.booking:{section.evaluation_booking_id}" if section.evaluation_booking_id else None
-    )
     gateway = gateways.gateway()
     ref = t.evaluation_ref_of(section)
-    evaluation_id = gateway.start(
-        actor=t.PLATFORM,
-        section_ref=ref,
-        title=f"{project.name} {section.name}",
-        region_code=project.region_code,
-        config=config,
-        bids=valid,
-    )
+    title = f"{project.name} {section.name}"
+    evaluation_id = ""
+    if gateway.name == "app":
+        try:
+            evaluation_id = gateway.start(
+                actor=t.PLATFORM,
+                section_ref=ref,
+                title=title,
+                region_code=project.region_code,
+                config=config,
+                bids=valid,
+            )
+        except YiwangError as exc:
+            # the evaluation could not be organised (no experts of the specialty, the room taken …): the result
+            # will be recorded on the tender side once staff have organised it otherwise
+            gateway = gateways.RecordedGateway()
+            raise_flag(
+                section,
+                "evaluation_not_started",
+                act.now,
+                key=exc.code[:60],
+                note=f"评标系统未能组织评标：{exc.message_zh}"[:500],
+            )
+            t.add_event(
+                section,
+                "evaluation",
+                f"评标系统未能组织评标（{exc.code}），请工作人员另行组织并录入结果",
+                act.now,
+                public=False,
+            )
+    if gateway.name != "app":
+        _book_evaluation_room(actor, section, act.now, seats=int(config["committee"]["min_size"]) + 2)
+        config["venue_booking"] = (
+            f"venues.booking:{section.evaluation_booking_id}" if section.evaluation_booking_id else None
+        )
     EvaluationRecord.objects.create(
         section=section,
         round=section.round,

@@ -11,6 +11,7 @@
         "DECRYPTION_WINDOW_MINUTES": None,   # None: the bid box's own default
         "MAX_ACCELERATION": 10_000_000,      # the largest acceleration a test-data project may carry
         "DUE_BATCH": 100,                    # sections handled per clock tick
+        "DEFAULT_SPECIALTY": "A080101",      # the experts' specialty drawn when a section names none
     }
 """
 
@@ -32,6 +33,7 @@ class TenderSettings:
     decryption_window: timedelta | None
     max_acceleration: int
     due_batch: int
+    default_specialty: str
 
 
 def tender_settings() -> TenderSettings:
@@ -46,4 +48,5 @@ def tender_settings() -> TenderSettings:
         decryption_window=timedelta(minutes=int(window)) if window else None,
         max_acceleration=int(conf.get("MAX_ACCELERATION", 10_000_000)),
         due_batch=int(conf.get("DUE_BATCH", 100)),
+        default_specialty=str(conf.get("DEFAULT_SPECIALTY", "A080101")),
     )

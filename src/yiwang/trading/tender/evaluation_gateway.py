@@ -101,6 +101,9 @@ class Gateway:
     def mark_awarded(self, *, actor: Actor, section_ref: str, at: datetime) -> None:
         return None
 
+    def cancel(self, *, actor: Actor, section_ref: str, reason: str) -> None:
+        return None
+
 
 class RecordedGateway(Gateway):
     """No evaluation app: the result is recorded on the tender side; polling finds nothing new."""
@@ -141,11 +144,117 @@ def read_outcome(raw: Any) -> Outcome | None:
     report = _get(raw, "report", {}) or {}
     if not isinstance(report, Mapping):
         report = {k: _get(report, k) for k in ("document_id", "sha256", "sm3", "signed_at")}
+    report = {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in report.items()}
     rejected = tuple(
         {"entity_id": _get(r, "entity_id"), "reason": str(_get(r, "reason", ""))}
         for r in (_get(raw, "rejected", ()) or ())
     )
     return Outcome(status, candidates, dict(report), rejected, str(_get(raw, "failure_reason", "") or ""))
+
+
+# the tender context's method names → the evaluation app's (domain/inputs.py ``Method``), per procedure
+METHODS = {
+    "comprehensive": "comprehensive",
+    "lowest_evaluated_price": "lowest_evaluated",
+    "comprehensive_gp": "gp_comprehensive",
+    "lowest_price": "gp_lowest_price",
+    "negotiated": "negotiation",
+}
+PROCEDURE_METHODS = {
+    ("gp.consultation", "comprehensive_gp"): "consultation",
+    ("gp.negotiation", "lowest_price"): "negotiation",
+    ("gp.rfq", "lowest_price"): "rfq",
+    ("gp.small", "lowest_price"): "rfq",
+}
+# the keys of a section's evaluation_config that are the evaluation app's EvaluationConfig fields
+CONFIG_KEYS = (
+    "items",
+    "price_formula",
+    "grounds",
+    "requirements",
+    "aggregation",
+    "trim_min_members",
+    "tie_break",
+    "abnormally_low",
+    "outliers",
+    "decimals",
+)
+
+
+def default_items(price_weight: int | float) -> list[dict[str, Any]]:
+    """Score items from a price weight alone: technical the rest less 10, commercial 10, price the weight."""
+    price = int(price_weight)
+    return [
+        {"code": "technical", "name": "技术部分", "category": "technical", "max_points": max(100 - price - 10, 1)},
+        {"code": "commercial", "name": "商务部分", "category": "commercial", "max_points": 10},
+        {"code": "price", "name": "价格", "category": "price", "max_points": price},
+    ]
+
+
+def app_request(
+    config: Mapping[str, Any], bids: Sequence[Mapping[str, Any]], *, title: str, region_code: str, now: datetime
+) -> dict[str, Any]:
+    """Translate the tender hand-over into the evaluation app's ``do_start_evaluation`` arguments."""
+    from datetime import timedelta
+
+    settings_ = dict(config.get("method_settings") or {})
+    method = PROCEDURE_METHODS.get((config["procedure"], config["method"])) or METHODS[config["method"]]
+    kind = config["subject"] if config["family"] == "tender" else f"gp_{config['subject']}"
+    app_config: dict[str, Any] = {k: settings_[k] for k in CONFIG_KEYS if k in settings_}
+    app_config["method"] = method
+    if method in ("comprehensive", "gp_comprehensive", "consultation") and "items" not in app_config:
+        app_config["items"] = default_items(settings_.get("price_weight", 30))
+    if config.get("ceiling_fen"):
+        app_config["ceiling_fen"] = config["ceiling_fen"]
+    app_config["candidates"] = config["candidates_max"]
+    acceleration = max(int(config.get("acceleration") or 1), 1)
+    start = now + timedelta(minutes=int(settings_.get("meeting_delay_minutes", 60))) / acceleration
+    start = max(start, now + timedelta(seconds=2))
+    end = start + timedelta(hours=int(settings_.get("meeting_hours", 8)))
+    committee = config["committee"]
+    lines = settings_.get("committee_lines") or [
+        {"specialty": tender_settings().default_specialty, "count": committee["min_size"], "reserve": 1}
+    ]
+    request: dict[str, Any] = {
+        "project_ref": config.get("tender_project_code") or config["section_code"][:20],
+        "region_code": region_code,
+        "meeting_start": start.isoformat(),
+        "meeting_end": end.isoformat(),
+        "lines": lines,
+        "tenderer_entity_id": config.get("tenderer_entity_id"),
+        "agency_entity_id": config.get("agency_entity_id"),
+        "representatives": settings_.get("representatives", []),
+        "budget_fen": config.get("budget_fen"),
+        "title": title[:200],
+    }
+    if config.get("evaluation_room_id"):
+        request["room_id"] = config["evaluation_room_id"]
+    app_bids = [
+        {
+            "entity_id": b["entity_id"],
+            "name": b["name"],
+            "price_fen": b["price_fen"],
+            "uscc": b.get("uscc", ""),
+            "qualification": {"qualifications": list(b.get("qualifications", [])), **dict(b.get("summary", {}))},
+            "documents": [
+                {
+                    "owner_context": b["box_owner"][0],
+                    "owner_ref": b["box_owner"][1],
+                    "submission_id": b["submission_id"],
+                    "file_name": b.get("file_name", ""),
+                    "title": "投标文件",
+                }
+            ],
+        }
+        for b in bids
+    ]
+    return {
+        "kind": kind,
+        "config": app_config,
+        "rules_snapshot": dict(config.get("rules_snapshot") or {}),
+        "bids": app_bids,
+        "committee_request": request,
+    }
 
 
 class EvaluationAppGateway(Gateway):
@@ -165,14 +274,13 @@ class EvaluationAppGateway(Gateway):
     ) -> str:
         from importlib import import_module
 
+        from yiwang.platform.clock import now
+
         evaluation = import_module(f"{EVALUATION_APP}.actions")
         started = evaluation.do_start_evaluation(
             actor=actor,
             section_ref=section_ref,
-            title=title,
-            region_code=region_code,
-            config=dict(config),
-            bids=[dict(b) for b in bids],
+            **app_request(config, bids, title=title, region_code=region_code, now=now()),
         )
         return str(_get(started, "pk", None) or _get(started, "id", "") or "")
 
@@ -189,6 +297,14 @@ class EvaluationAppGateway(Gateway):
         hook = getattr(evaluation, "do_mark_awarded", None)
         if hook is not None:
             hook(actor=actor, section_ref=section_ref, at=at)
+
+    def cancel(self, *, actor: Actor, section_ref: str, reason: str) -> None:
+        from importlib import import_module
+
+        evaluation = import_module(f"{EVALUATION_APP}.actions")
+        hook = getattr(evaluation, "do_cancel_evaluation", None)
+        if hook is not None:
+            hook(actor=actor, section_ref=section_ref, reason=reason[:500])
 
 
 def app_available() -> bool:

@@ -421,6 +421,7 @@ class Flag(_Row):
         "contract_late": "未在期限内订立书面合同",
         "contract_publication_late": "未在期限内公告合同",
         "bid_excluded": "投标在移交评标时被排除",
+        "evaluation_not_started": "评标系统未能组织评标",
         "suspension_deadline_missed": "暂停期间投标箱截止时间未能顺延（时钟停止），须终止后重新招标",
     }
 

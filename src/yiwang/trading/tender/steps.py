@@ -215,6 +215,11 @@ def first_notice(
 
 
 def register_obligation(actor: Actor, project: Project, owner: str, stage: str, anchor: datetime, occurrence=""):
+    """Register the disclosure obligation of a stage, when the disclosure list (公开目录) in effect has one."""
+    from yiwang.catalog import queries as catalog
+
+    if not catalog.required_notices(project.category, stage, on=anchor):
+        return
     notices.do_register_disclosure_obligation(
         actor=t.notice_actor(actor, project),
         owner=owner,
@@ -405,8 +410,27 @@ def exception_notice(actor: Actor, section: Section, kind: str, reason: str, at:
     )
 
 
+def stop_evaluation(section: Section, reason: str, at: datetime) -> None:
+    """Tell the evaluation app that the procedure stopped (its draw and room are released)."""
+    from yiwang.trading.tender import evaluation_gateway as gateways
+    from yiwang.trading.tender.models import EvaluationRecord
+
+    record = EvaluationRecord.objects.filter(section=section, round=section.round, status="in_progress").first()
+    if record is None or record.gateway != "app":
+        return
+    try:
+        gateways.gateway_named("app").cancel(actor=t.PLATFORM, section_ref=record.ref, reason=reason)
+    except YiwangError as exc:
+        t.add_event(section, "evaluation", f"评标系统未能登记终止（{exc.code}）", at, public=False)
+    record.status = "failed"
+    record.failure_reason = reason[:2000]
+    record.save(update_fields=["status", "failure_reason"])
+
+
 def fail_section(actor: Actor, section: Section, *, code: str, reason: str, at: datetime, rule: Any = None) -> None:
     """流标/废标 inside an action: state, notice, deposits back, everyone told. (The caller saves the section.)"""
+    if section.status == S.EVALUATING:
+        stop_evaluation(section, reason, at)
     t.move(section, S.FAILED)
     section.failed_at, section.failure_code, section.failure_reason = at, code, reason[:2000]
     section.suspended_at = None

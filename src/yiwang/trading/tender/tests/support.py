@@ -101,9 +101,11 @@ class World:
         return self.bidders[2]
 
 
-def make_party(username: str, uscc: str, roles: list[str], pki: Pki | None, account_number: str = "") -> Party:
+def make_party(
+    username: str, uscc: str, roles: list[str], pki: Pki | None, account_number: str = "", extra: dict | None = None
+) -> Party:
     acc = make_account(username, f"{username}经办人")
-    entity = registry.do_register_entity(actor=actor_for_account(acc), data=company(uscc, roles))
+    entity = registry.do_register_entity(actor=actor_for_account(acc), data={**company(uscc, roles), **(extra or {})})
     party = Party(acc, entity.pk, uscc, entity.name)
     if pki is not None:
         party.issued = pki.issue(entity=uscc, name=entity.name)
@@ -327,14 +329,14 @@ def open_and_hand_over(world: World, clock, section, bids: dict[Party, int]) -> 
     submissions = to_opening(world, clock, section, bids)
     for bidder, submission in submissions.items():
         decrypt(bidder, submission)
-    actions.do_close_opening(actor=world.agency.actor, section_id=section.pk)
+    actions.do_close_opening(actor=world.staff_actor, section_id=section.pk)
     section.refresh_from_db()
     return submissions
 
 
 def record_result(world: World, section, ranking: list[tuple[Party, int]]):
     return actions.do_record_evaluation_result(
-        actor=world.agency.actor,
+        actor=world.staff_actor,
         section_id=section.pk,
         candidates=[
             {"rank": i, "entity_id": p.entity_id, "price_fen": price, "score": f"{100 - i}"}

@@ -370,7 +370,8 @@ def submit_bid(request: HttpRequest, section_id: int) -> HttpResponse:
         return _back_to_section(section_id)
     messages.success(
         request,
-        f"投标文件已递交，回执编号 {submission.receipt_id}，递交时间 {t.shanghai(submission.received_at)}（平台签名回执）",
+        f"投标文件已递交，回执编号 {submission.receipt_id}，"
+        f"递交时间 {t.shanghai(submission.received_at)}（平台签名回执）",
     )
     return redirect("bidbox:receipt", submission_id=submission.pk)
 

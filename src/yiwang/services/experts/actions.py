@@ -785,10 +785,18 @@ def prepare_draw(actor: Actor, data: Mapping[str, Any]) -> tuple[dict[str, Any],
     if not actor.is_system and not actor.covers_region(region_code, Role.STAFF):
         raise _forbidden("为该区域的项目抽取专家", "draw experts for projects of this region")
     pool_kind = PoolKind(kind)
+    panel = str(data.get("panel") or "committee")
+    if panel not in rules.PANEL_KINDS or (panel == "panel" and pool_kind is not PoolKind.GP):
+        raise InvalidInput(
+            "experts.panel_kind",
+            "评审小组类型须为评标委员会（committee）或政府采购非招标方式的谈判/询价/磋商小组（panel）",
+            "panel must be committee, or panel for GP non-tender methods",
+            {"field": "panel", "allowed": list(rules.PANEL_KINDS)},
+        )
     committee_rules.check(
         sum(line.count for line in lines),
         representatives,
-        rules.committee_rules(pool_kind, start),
+        rules.committee_rules(pool_kind, start, panel=panel),
         budget_fen=budget,
         large=bool(data.get("large", False)),
     )
@@ -811,6 +819,8 @@ def prepare_draw(actor: Actor, data: Mapping[str, Any]) -> tuple[dict[str, Any],
         "rules": rules.draw_rules(pool_kind, start),
         "parent": None,
     }
+    if panel != "committee":
+        request["panel"] = panel
     extras = {
         "title": title or "",
         "venue": venue or "",

@@ -584,7 +584,8 @@ def _seat_view(seat: Seat, names: dict[str, str], *, who: bool, contact: bool, p
 
 def get_draw_for(actor: Actor, draw_id: int) -> DrawView:
     """A draw (with its supplementary draws) as ``actor`` may see it. Overseers see everything; the tenderer
-    and agency see counts and status (names after unsealing); a drawn expert sees their own seat only.
+    and agency see counts and status (the seats, without names, after unsealing); a drawn expert sees their own
+    seat only.
     Anyone else: ``NotFound``."""
     root = _draw_or_404(draw_id)
     viewer = _viewer(actor, root)
@@ -603,8 +604,11 @@ def get_draw_for(actor: Actor, draw_id: int) -> DrawView:
         me = expert_of(actor)
         shown = [_seat_view(s, names, who=True, contact=True, perf={}) for s in seats if me and s.expert_id == me.pk]
     elif viewer == "party":
+        # The tenderer and agency never learn the experts' identities from the pool: the committee's names are
+        # secret until the award and are then published by the tendering context with the result. After the
+        # meeting starts they see the seats (specialty, status), not who sits in them.
         shown = (
-            [_seat_view(s, names, who=True, contact=False, perf={}) for s in seats if s.status in _SAT]
+            [_seat_view(s, names, who=False, contact=False, perf={}) for s in seats if s.status in _SAT]
             if not sealed
             else []
         )
@@ -736,7 +740,7 @@ def list_draws_for(
 
 def committee_for(actor: Actor, draw_id: int) -> list[SeatView]:
     """The committee's experts now sitting (notified, confirmed, checked in), for the evaluation context.
-    Overseers always; the parties only once the draw is unsealed."""
+    Overseers with names; the parties, once the draw is unsealed, the seats without names."""
     view = get_draw_for(actor, draw_id)
     return [s for s in view.seats if s.status in _ACTIVE]
 

@@ -37,6 +37,16 @@ COMMITTEE = {
     },
 }
 
+# GP non-tender methods (竞争性谈判, 询价, 竞争性磋商) form a smaller panel (谈判小组/询价小组/磋商小组):
+# at least 3, at least 5 when the budget reaches the open-tender threshold.
+PANEL = {
+    "min": "gp.negotiation_panel_min",
+    "share": "gp.committee_expert_share_min",
+    "large": "gp.negotiation_panel_min_large",
+    "threshold": "gp.open_tender_threshold",
+}
+PANEL_KINDS = ("committee", "panel")
+
 Day = date | datetime | None
 
 
@@ -82,8 +92,10 @@ def draw_rules(kind: PoolKind, on: Day = None) -> dict[str, Any]:
     }
 
 
-def committee_rules(kind: PoolKind, on: Day = None) -> CommitteeRules:
-    ids = COMMITTEE[kind]
+def committee_rules(kind: PoolKind, on: Day = None, *, panel: str = "committee") -> CommitteeRules:
+    """The committee rules of a works or GP evaluation committee, or (``panel="panel"``, GP only) of a
+    negotiation / RFQ / consultation panel."""
+    ids = PANEL if (panel == "panel" and kind is PoolKind.GP) else COMMITTEE[kind]
     minimum = catalog.rule(ids["min"], on=on)
     share = catalog.rule(ids["share"], on=on)
     large = catalog.rule(ids["large"], on=on) if "large" in ids else None

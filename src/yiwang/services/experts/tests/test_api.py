@@ -148,7 +148,7 @@ def test_draw_over_the_api_with_sealed_views_answers_and_replay(as_, clock):
     r = staff.post(f"/experts/draws/{draw['id']}/unseal")
     assert r.status_code == 200
     assert not r.json()["sealed"]
-    assert party.get(f"/experts/draws/{draw['id']}").json()["seats"][0]["name"]
+    assert party.get(f"/experts/draws/{draw['id']}").json()["seats"][0]["name"] == ""  # secret until the award
     clock.set(Draw.objects.get(pk=draw["id"]).meeting_start - timedelta(minutes=5))
     r = staff.post(f"/experts/seats/{other.pk}/check-in")
     assert r.status_code == 200

@@ -9,7 +9,15 @@ from datetime import date, timedelta
 import pytest
 
 from yiwang.kernel.canonical import digest_json
-from yiwang.kernel.errors import Conflict, InvalidInput, NotFound, PermissionDenied, RuleViolation, ServiceUnavailable
+from yiwang.kernel.errors import (
+    Conflict,
+    InvalidInput,
+    NotFound,
+    PermissionDenied,
+    RuleViolation,
+    ServiceUnavailable,
+    YiwangError,
+)
 from yiwang.platform.audit import queries as witness
 from yiwang.platform.clock import now
 from yiwang.services.experts import actions, jobs, queries
@@ -221,12 +229,13 @@ def test_sealed_views_by_role_and_unsealing(pool, staff, clock):
     for entry in witness.entries(after=0, limit=10_000):
         if entry.object_type in ("experts.draw", "experts.seat"):
             assert not any(n in entry.payload_text for n in names)
-    # the meeting starts: the parties see the names (no phones); the clock job writes the unsealed entry
+    # the meeting starts: the parties see the seats but never the names (published with the award by the
+    # tendering context) nor phones; the clock job writes the unsealed entry
     clock.set(draw.meeting_start)
     assert not queries.get_draw_for(party, draw.pk).sealed
     shown = queries.get_draw_for(party, draw.pk).seats
     assert shown
-    assert all(s.name in names and s.phone == "" for s in shown)
+    assert all(s.name == "" and s.phone == "" and s.expert_id is None for s in shown)
     assert jobs.unseal_due(now()) == 1
     unsealed = json.loads(witness.entries_about(draw)[-1].payload_text)
     assert digest_json({"draw": draw.ref, "salt": unsealed["salt"], "seats": unsealed["seats"]}) == draw.sealed_digest
@@ -444,3 +453,16 @@ def test_age_limit_of_gp_draws(pool, staff):
     assert old.pk
     draw = _draw(staff, kind="gp", lines=[{"specialty": "A080101", "count": 7, "reserve": 2}])
     assert old.pk in {s.expert_id for s in draw.seats.all()}
+
+
+def test_a_gp_negotiation_panel_may_have_three_members_a_committee_may_not(pool, staff):
+    """竞争性谈判/询价小组: at least 3 (gp.negotiation_panel_min); an evaluation committee: at least 5."""
+    three = {"lines": [{"specialty": "A080101", "count": 3, "reserve": 1}], "kind": "gp"}
+    with pytest.raises(YiwangError) as caught:
+        actions.do_request_draw(actor=staff, data=support.request(**three))
+    assert "gp.committee_min_size" in json.dumps(caught.value.details, ensure_ascii=False)
+    draw = actions.do_request_draw(actor=staff, data=support.request(**three, panel="panel"))
+    assert sum(1 for s in draw.seats.all() if s.role == "member") == 3
+    with pytest.raises(YiwangError) as caught:
+        actions.do_request_draw(actor=staff, data=support.request(**{**three, "kind": "works"}, panel="panel"))
+    assert caught.value.code == "experts.panel_kind"

@@ -143,7 +143,7 @@ def test_party_sees_counts_only_until_unsealed(browse):
     assert "复核抽取" not in page
     actions.do_unseal_draw(actor=support.staff(), draw_id=draw.pk)
     page = html(party.get(f"/experts/draws/{draw.pk}/"))
-    assert any(n in page for n in names)
+    assert not any(n in page for n in names)  # names are secret until the award, even after unsealing
     assert "电话" not in page
     assert browse(support.party(12345)).get(f"/experts/draws/{draw.pk}/").status_code == 404
 

@@ -92,6 +92,56 @@ SNAPSHOT_VERSION = 1
 class MarketEngine:
     """One market's book, accounts and negotiated trades. Not thread-safe: one writer."""
 
+    # Slots, not an instance dict: with this many attributes an instance dict no longer shares its keys with
+    # the class, and every ``self.x`` on the hot path would cost twice as much (measured: 35 vs 18 ns).
+    __slots__ = (
+        "accounts",
+        "am",
+        "aq",
+        "asks",
+        "best_ask",
+        "best_bid",
+        "bids",
+        "block_hi",
+        "block_lo",
+        "bm",
+        "bq",
+        "code",
+        "d_high",
+        "d_kind_val",
+        "d_kind_vol",
+        "d_low",
+        "d_open",
+        "d_trades",
+        "d_val",
+        "d_vol",
+        "day",
+        "fills",
+        "hi",
+        "last_close",
+        "listing",
+        "lo",
+        "lot",
+        "max_qty",
+        "mode",
+        "n",
+        "next_oid",
+        "next_pid",
+        "next_rid",
+        "next_tid",
+        "notes",
+        "now",
+        "orders",
+        "phase",
+        "proposals",
+        "reference",
+        "removed",
+        "repos",
+        "rules",
+        "seen",
+        "tick",
+    )  # fmt: skip
+
     def __init__(self, code: str, mode: str = CONTINUOUS):
         if mode not in MODES:
             raise ValueError(f"unknown market mode {mode!r}")
@@ -115,6 +165,7 @@ class MarketEngine:
         self.lot = self.rules.lot_t
         self.max_qty = self.rules.listing_max_t
         self.reference = 0
+        self.block_lo = self.block_hi = 0
         self.fills: list[tuple] = []  # trades since the caller last drained
         self.removed: list[tuple] = []  # orders that left the book other than by a full fill
         self.notes: list[tuple] = []  # other facts for the caller (repo defaults …)
@@ -371,10 +422,14 @@ class MarketEngine:
             self.d_vol += qty
             self.d_val += price * qty
 
-    # -- orders -----------------------------------------------------------------------------------------------------
-    # The hot paths (_place, _cancel) return an int on success and a *refusal tuple* ``(constructor, *args)``
-    # otherwise: building the error (with its messages) is left to whoever needs it (:func:`refusal`), so a
-    # refused cancel in a batch costs a tuple, not an exception. They read ``self.now`` (set by the caller).
+    # -- orders ---------------------------------------------------------------------------------------------------
+    # :meth:`run` is the one implementation of order entry and cancel: it applies a batch of command tuples
+    # with the book's structures held in local variables (a local costs a few ns, an attribute 20–35 ns), does
+    # the common checks, rests passive limit orders and cancels inline, and hands crossing and special orders
+    # to :meth:`_accept_and_match` / :meth:`_place_special`. A refusal is returned as a *refusal tuple*
+    # ``(constructor, *args)``: building the error with its messages is left to whoever needs it
+    # (:func:`refusal`), so a refused cancel in a batch costs a tuple, not an exception. :meth:`place` and
+    # :meth:`cancel` are batches of one that raise.
     def place(
         self,
         owner: int,
@@ -387,90 +442,192 @@ class MarketEngine:
     ) -> int:
         """Enter an order; returns its id. Trades and removals are left in ``fills`` / ``removed``."""
         before = self.now
-        if now:
-            self.now = now
-        r = self._place(owner, side, price, qty, otype, client_id)
+        (r,) = self.run([(PLACE, owner, side, price, qty, otype, client_id)], now or before)
         if r.__class__ is tuple:
             self.now = before  # a refusal changes nothing, not even the time of the last command
             raise r[0](*r[1:])
         return r
 
-    def _place(self, owner: int, side: int, price: int, qty: int, otype: int = LIMIT, client_id: Any = None) -> Any:
-        if self.phase != OPEN:
-            return (E.market_closed, self.phase)
-        acct = self.accounts.get(owner)
-        if acct is None:
-            return (E.account_unknown, owner)
-        if qty.__class__ is not int or qty <= 0:
-            return (E.bad_quantity, qty)
-        if qty % self.lot:
-            return (E.wrong_lot, qty, self.lot)
-        if qty >= self.max_qty:
-            return (E.listing_too_large, qty, self.max_qty)
-        if client_id is not None and (owner, client_id) in self.seen:
-            return (E.duplicate_client_order_id, client_id)
-        if otype:
-            return self._place_special(acct, owner, side, price, qty, otype, client_id)
-        if price.__class__ is not int or price <= 0:
-            return (E.bad_price, price)
-        tick = self.tick
-        if price % tick:
-            return (E.wrong_tick, price, tick)
-        lo = self.lo
-        if price < lo or price > self.hi:
-            return (E.price_out_of_band, price, lo, self.hi, "carbon.listing_price_limit")
-        idx = (price - lo) // tick
-        if side == 0:
-            amount = price * qty
-            if acct[0] < amount:
-                return (E.insufficient_cash, amount, acct[0])
-            if self.best_ask <= idx:
-                if self.listing:
-                    return (E.listing_would_cross, price, lo + self.best_ask * tick)
-                return self._accept_and_match(acct, owner, side, price, qty, otype, client_id, idx)
-            # passive buy: accept and rest (inlined: the most frequent command)
-            if client_id is not None:
-                self.seen.add((owner, client_id))
-            oid = self.next_oid
-            self.next_oid = oid + 1
-            o = [oid, owner, 0, price, qty, qty, 0, acct, client_id, 0]
-            self.orders[oid] = o
-            acct[0] -= amount
-            acct[1] += amount
-            self.bids[idx].append(o)
-            self.bq[idx] += qty
-            self.bm[idx] = 1
-            if idx > self.best_bid:
-                self.best_bid = idx
-            return oid
-        if side != 1:
-            return (E.bad_side, side)
-        if acct[2] < qty:
-            return (E.insufficient_allowances, qty, acct[2])
-        if self.best_bid >= idx:
-            if self.listing:
-                return (E.listing_would_cross, price, lo + self.best_bid * tick)
-            return self._accept_and_match(acct, owner, side, price, qty, otype, client_id, idx)
-        if client_id is not None:
-            self.seen.add((owner, client_id))
-        oid = self.next_oid
-        self.next_oid = oid + 1
-        o = [oid, owner, 1, price, qty, qty, 0, acct, client_id, 0]
-        self.orders[oid] = o
-        acct[2] -= qty
-        acct[3] += qty
-        self.asks[idx].append(o)
-        self.aq[idx] += qty
-        self.am[idx] = 1
-        if idx < self.best_ask:
-            self.best_ask = idx
-        return oid
+    def cancel(self, owner: int, oid: int, now: int = 0) -> int:
+        """Cancel a resting order of ``owner``; returns the quantity released."""
+        before = self.now
+        (r,) = self.run([(CANCEL, owner, oid)], now or before)
+        if r.__class__ is tuple:
+            self.now = before
+            raise r[0](*r[1:])
+        return r
+
+    def run(self, batch: list[tuple], now: int) -> list[Any]:
+        """Apply a batch of command tuples at time ``now``; returns one result per command: an int on
+        success, a refusal (tuple or error, see :func:`refusal`) otherwise. Tuples:
+        ``(PLACE, owner, side, price, qty, type, client_id)``, ``(CANCEL, owner, order_id)``, or
+        ``(OTHER, op_dict)`` for anything else (see :func:`apply`)."""
+        self.now = now
+        out: list[Any] = []
+        append = out.append
+        orders = self.orders
+        accounts = self.accounts
+        seen = self.seen
+        listing = self.listing
+        accepting = self.phase == OPEN
+        lot = self.lot
+        max_qty = self.max_qty
+        lo, hi, tick, n = self.lo, self.hi, self.tick, self.n
+        bids, asks, bq, aq, bm, am = self.bids, self.asks, self.bq, self.aq, self.bm, self.am
+        best_bid, best_ask, next_oid = self.best_bid, self.best_ask, self.next_oid
+        for c in batch:
+            op = c[0]
+            if op == 1:  # cancel ------------------------------------------------------------------------------
+                oid = c[2]
+                o = orders.get(oid)
+                if o is None:
+                    append((E.order_unknown, oid))
+                    continue
+                if o[1] != c[1]:
+                    append((E.not_your_order, oid))
+                    continue
+                del orders[oid]
+                q = o[4]
+                o[4] = 0  # lazily deleted: skipped when reached in its level's queue
+                acct = o[7]
+                idx = (o[3] - lo) // tick
+                if o[2] == 0:
+                    amount = o[3] * q
+                    acct[1] -= amount
+                    acct[0] += amount
+                    left = bq[idx] - q
+                    bq[idx] = left
+                    if not left:
+                        bids[idx].clear()
+                        bm[idx] = 0
+                        if idx == best_bid:
+                            best_bid = bm.rfind(1, 0, idx)
+                else:
+                    acct[3] -= q
+                    acct[2] += q
+                    left = aq[idx] - q
+                    aq[idx] = left
+                    if not left:
+                        asks[idx].clear()
+                        am[idx] = 0
+                        if idx == best_ask:
+                            best_ask = am.find(1, idx)
+                            if best_ask < 0:
+                                best_ask = n
+                append(q)
+                continue
+            if op == 0:  # place -------------------------------------------------------------------------------
+                _, owner, side, price, qty, otype, client_id = c
+                if not accepting:
+                    append((E.market_closed, self.phase))
+                    continue
+                acct = accounts.get(owner)
+                if acct is None:
+                    append((E.account_unknown, owner))
+                    continue
+                if qty.__class__ is not int or qty <= 0:
+                    append((E.bad_quantity, qty))
+                    continue
+                if qty % lot:
+                    append((E.wrong_lot, qty, lot))
+                    continue
+                if qty >= max_qty:
+                    append((E.listing_too_large, qty, max_qty))
+                    continue
+                if client_id is not None and (owner, client_id) in seen:
+                    append((E.duplicate_client_order_id, client_id))
+                    continue
+                if otype or (side != 0 and side != 1):
+                    self.best_bid, self.best_ask, self.next_oid = best_bid, best_ask, next_oid
+                    append(self._place_special(acct, owner, side, price, qty, otype, client_id))
+                    best_bid, best_ask, next_oid = self.best_bid, self.best_ask, self.next_oid
+                    continue
+                if price.__class__ is not int or price <= 0:
+                    append((E.bad_price, price))
+                    continue
+                if price % tick:
+                    append((E.wrong_tick, price, tick))
+                    continue
+                if price < lo or price > hi:
+                    append((E.price_out_of_band, price, lo, hi, "carbon.listing_price_limit"))
+                    continue
+                idx = (price - lo) // tick
+                if side == 0:
+                    amount = price * qty
+                    if acct[0] < amount:
+                        append((E.insufficient_cash, amount, acct[0]))
+                        continue
+                    if best_ask <= idx:
+                        if listing:
+                            append((E.listing_would_cross, price, lo + best_ask * tick))
+                            continue
+                        self.best_bid, self.best_ask, self.next_oid = best_bid, best_ask, next_oid
+                        append(self._accept_and_match(acct, owner, side, price, qty, otype, client_id, idx))
+                        best_bid, best_ask, next_oid = self.best_bid, self.best_ask, self.next_oid
+                        continue
+                    # a passive buy: accepted, frozen and rested here (the most frequent command)
+                    if client_id is not None:
+                        seen.add((owner, client_id))
+                    oid = next_oid
+                    next_oid += 1
+                    o = [oid, owner, 0, price, qty, qty, 0, acct, client_id, 0]
+                    orders[oid] = o
+                    acct[0] -= amount
+                    acct[1] += amount
+                    bids[idx].append(o)
+                    bq[idx] += qty
+                    bm[idx] = 1
+                    if idx > best_bid:
+                        best_bid = idx
+                    append(oid)
+                    continue
+                if acct[2] < qty:
+                    append((E.insufficient_allowances, qty, acct[2]))
+                    continue
+                if best_bid >= idx:
+                    if listing:
+                        append((E.listing_would_cross, price, lo + best_bid * tick))
+                        continue
+                    self.best_bid, self.best_ask, self.next_oid = best_bid, best_ask, next_oid
+                    append(self._accept_and_match(acct, owner, side, price, qty, otype, client_id, idx))
+                    best_bid, best_ask, next_oid = self.best_bid, self.best_ask, self.next_oid
+                    continue
+                if client_id is not None:
+                    seen.add((owner, client_id))
+                oid = next_oid
+                next_oid += 1
+                o = [oid, owner, 1, price, qty, qty, 0, acct, client_id, 0]
+                orders[oid] = o
+                acct[2] -= qty
+                acct[3] += qty
+                asks[idx].append(o)
+                aq[idx] += qty
+                am[idx] = 1
+                if idx < best_ask:
+                    best_ask = idx
+                append(oid)
+                continue
+            # anything else: through the dictionary form, then pick the (possibly rebuilt) structures up again
+            self.best_bid, self.best_ask, self.next_oid = best_bid, best_ask, next_oid
+            try:
+                append(apply(self, c[1], now))
+            except YiwangError as exc:
+                append(exc)
+            orders, accounts, seen, listing = self.orders, self.accounts, self.seen, self.listing
+            accepting = self.phase == OPEN
+            lot, max_qty = self.lot, self.max_qty
+            lo, hi, tick, n = self.lo, self.hi, self.tick, self.n
+            bids, asks, bq, aq, bm, am = self.bids, self.asks, self.bq, self.aq, self.bm, self.am
+            best_bid, best_ask, next_oid = self.best_bid, self.best_ask, self.next_oid
+        self.best_bid, self.best_ask, self.next_oid = best_bid, best_ask, next_oid
+        return out
 
     def _place_special(
         self, acct: list, owner: int, side: int, price: Any, qty: int, otype: Any, client_id: Any
     ) -> Any:
-        """Market-to-limit, IOC and FOK orders (the checks after the common ones)."""
-        if otype not in (MARKET, IOC, FOK):
+        """Market-to-limit, IOC and FOK orders, and orders with an invalid side (the checks after the common
+        ones)."""
+        if otype not in (LIMIT, MARKET, IOC, FOK):
             return (E.bad_order_type, otype)
         if side not in (BUY, SELL):
             return (E.bad_side, side)
@@ -708,75 +865,6 @@ class MarketEngine:
             self.d_high = high
         if not self.d_low or low < self.d_low:
             self.d_low = low
-
-    def cancel(self, owner: int, oid: int, now: int = 0) -> int:
-        """Cancel a resting order of ``owner``; returns the quantity released."""
-        before = self.now
-        if now:
-            self.now = now
-        r = self._cancel(owner, oid)
-        if r.__class__ is tuple:
-            self.now = before  # a refusal changes nothing, not even the time of the last command
-            raise r[0](*r[1:])
-        return r
-
-    def _cancel(self, owner: int, oid: int) -> Any:
-        o = self.orders.get(oid)
-        if o is None:
-            return (E.order_unknown, oid)
-        if o[1] != owner:
-            return (E.not_your_order, oid)
-        del self.orders[oid]
-        q = o[4]
-        o[4] = 0
-        acct = o[7]
-        idx = (o[3] - self.lo) // self.tick
-        if o[2] == 0:
-            amount = o[3] * q
-            acct[1] -= amount
-            acct[0] += amount
-            left = self.bq[idx] - q
-            self.bq[idx] = left
-            if not left:
-                self.bids[idx].clear()
-                self.bm[idx] = 0
-                if idx == self.best_bid:
-                    self.best_bid = self.bm.rfind(1, 0, idx)
-        else:
-            acct[3] -= q
-            acct[2] += q
-            left = self.aq[idx] - q
-            self.aq[idx] = left
-            if not left:
-                self.asks[idx].clear()
-                self.am[idx] = 0
-                if idx == self.best_ask:
-                    nxt = self.am.find(1, idx)
-                    self.best_ask = nxt if nxt >= 0 else self.n
-        return q
-
-    def run(self, batch: list[tuple], now: int) -> list[Any]:
-        """Apply a batch of command tuples at time ``now``; returns one result per command: an int on
-        success, a refusal (tuple or error, see :func:`refusal`) otherwise. Tuples:
-        ``(PLACE, owner, side, price, qty, type, client_id)``, ``(CANCEL, owner, order_id)``, or
-        ``(OTHER, op_dict)`` for anything else (see :func:`apply`)."""
-        self.now = now
-        place = self._place
-        cancel = self._cancel
-        out: list[Any] = []
-        append = out.append
-        for c in batch:
-            op = c[0]
-            if op == 0:
-                append(place(c[1], c[2], c[3], c[4], c[5], c[6]))
-            elif op == 1:
-                append(cancel(c[1], c[2]))
-            else:
-                try:
-                    append(apply(self, c[1], now))
-                except YiwangError as exc:
-                    append(exc)
-        return out
 
     def amend(self, owner: int, oid: int, price: int | None = None, qty: int | None = None, now: int = 0) -> None:
         """Change a resting order's price and/or open quantity. Reducing the quantity keeps the order's

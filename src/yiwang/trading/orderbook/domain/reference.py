@@ -4,7 +4,8 @@ A dict of price → ``deque`` of orders per side plus a ``heapq`` of prices (laz
 after its level empties and is skipped when it comes to the top), lazy cancel (a cancelled order stays in
 its queue with zero quantity). Limit and IOC orders, cancel; no accounts, no checks. It exists only to be
 measured against :class:`~yiwang.trading.orderbook.domain.engine.MarketEngine` on the same commands, and
-to cross-check that both produce the same trades.
+to cross-check that both produce the same trades. Like any book it reports its fills (a list of tuples the
+caller drains), so the comparison is between two books that say what they did.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ class ReferenceBook:
         self.orders: dict[int, list] = {}  # oid → [oid, side, price, open]
         self.trades = 0
         self.traded_qty = 0
+        self.fills: list[tuple[int, int, int, int]] = []  # (maker, taker, price, quantity), drained by the caller
 
     def _best_ask(self) -> int | None:
         heap = self.ask_heap
@@ -73,6 +75,7 @@ class ReferenceBook:
                     filled += q
                     self.trades += 1
                     self.traded_qty += q
+                    self.fills.append((m[0], oid, best, q))
                     if not m[3]:
                         level.popleft()
                         del self.orders[m[0]]
@@ -93,6 +96,7 @@ class ReferenceBook:
                     filled += q
                     self.trades += 1
                     self.traded_qty += q
+                    self.fills.append((m[0], oid, best, q))
                     if not m[3]:
                         level.popleft()
                         del self.orders[m[0]]

@@ -1,0 +1,532 @@
+"""The carbon market's matching engine, side by side with the reference book, and the journalled path.
+
+Three parts, all in this one process (the database part in a child process with a throwaway data dir):
+
+``engine``  the workload of markets.md §2.2 (≈1.4 M commands: half limit orders, 10 % of them aggressive,
+            half cancels, ~1.1 k resting orders, one book, integer ticks; GC off while timing), run through the
+            reference book (dict of price → deque + lazy heap, lazy cancel; ``domain/reference.py``) and
+            through ``MarketEngine`` — per call (``place``/``cancel``, a batch of one each) and in batches
+            (``run``). Runs are interleaved and the best of ``--repeat`` is kept, because the machine is shared.
+            Both books must report the same trades. Then per-command latency (p50/p99/p99.9) of both.
+``e2e``     decode → checks → match → encode the acknowledgement and fills → journal, for the same commands:
+            stdlib ``json`` and a fixed-size binary record (``struct``), journalled to memory, to a file with
+            group commit (one ``fdatasync`` per batch), and to a file with one ``fdatasync`` per command.
+``db``      the platform's command log (``platform.commands``) on the database: ``submit`` one command per
+            transaction, ``submit_many`` in batches; and the whole action (read model, ledger, witness entry,
+            feed event) one order per transaction and in batches (``do_submit_orders``).
+
+    .venv/bin/python bench/orderbook_bench.py                 # all three, SQLite
+    .venv/bin/python bench/orderbook_bench.py engine --commands 200000
+    tools/pg-test-server run -- .venv/bin/python bench/orderbook_bench.py db   # SQLite and PostgreSQL
+
+Results go to docs/benchmarks.md and docs/carbon.md by hand.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import os
+import platform
+import random
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+
+from yiwang.trading.orderbook.domain.engine import CANCEL, IOC, LIMIT, PLACE, MarketEngine  # noqa: E402
+from yiwang.trading.orderbook.domain.reference import ReferenceBook  # noqa: E402
+from yiwang.trading.orderbook.domain.rules import MarketRules  # noqa: E402
+
+OWNERS = 1000  # buyers 1–500, sellers 501–1000: no order can meet its own owner (the reference has no STP)
+
+
+# -- the workload -------------------------------------------------------------------------------------------------
+def workload(n: int, seed: int = 20260302) -> list[tuple]:
+    """Engine command tuples; the order id of the k-th PLACE is k (every order is accepted)."""
+    rnd = random.Random(seed)
+    mid = 6000
+    cmds: list[tuple] = []
+    live: list[int] = []
+    owner_of: dict[int, int] = {}
+    oid = 0
+    for _ in range(n):
+        if len(live) < 1400 or rnd.random() < 0.5:
+            oid += 1
+            side = rnd.randrange(2)
+            owner = 1 + side * 500 + rnd.randrange(500)
+            if rnd.random() < 0.1:  # aggressive: crosses a few ticks
+                qty = rnd.randrange(1, 120)
+                price = mid + 4 if side == 0 else mid - 4
+            else:
+                qty = rnd.randrange(1, 60)
+                off = int(rnd.expovariate(1 / 12)) + 1
+                price = min(max(mid - off if side == 0 else mid + off, 5401), 6599)
+                live.append(oid)
+            cmds.append((PLACE, owner, side, price, qty, LIMIT, None))
+            owner_of[oid] = owner
+            if rnd.random() < 0.02:
+                mid = min(max(mid + rnd.choice((-1, 1)), 5500), 6500)
+        else:
+            j = rnd.randrange(len(live))
+            live[j], live[-1] = live[-1], live[j]
+            victim = live.pop()
+            cmds.append((CANCEL, owner_of[victim], victim))  # often already filled: a refusal
+    return cmds
+
+
+def fresh_engine() -> MarketEngine:
+    e = MarketEngine("BENCH", "continuous")
+    for owner in range(1, OWNERS + 1):
+        e.open_account(owner)
+        e.deposit_cash(owner, 10**15)
+        e.deposit_allowances(owner, 10**12)
+    e.open_day(20260302, MarketRules(), 6000)
+    return e
+
+
+def run_reference(cmds: list[tuple]) -> tuple[float, int]:
+    book = ReferenceBook()
+    limit, cancel, fills = book.limit, book.cancel, book.fills
+    oid = 0
+    t = time.perf_counter()
+    for c in cmds:
+        if c[0] == PLACE:
+            oid += 1
+            limit(oid, c[2], c[3], c[4], c[5] == IOC)
+        else:
+            cancel(c[2])
+        if len(fills) > 4096:
+            fills.clear()
+    return time.perf_counter() - t, book.trades
+
+
+def run_engine_calls(cmds: list[tuple]) -> tuple[float, int]:
+    e = fresh_engine()
+    run, fills = e.run, e.fills
+    t = time.perf_counter()
+    for c in cmds:
+        run([c], 1)  # the public place/cancel are exactly this plus raising a refusal
+        if len(fills) > 4096:
+            fills.clear()
+            e.removed.clear()
+    return time.perf_counter() - t, e.next_tid - 1
+
+
+def run_engine_batches(cmds: list[tuple], size: int) -> tuple[float, int]:
+    e = fresh_engine()
+    run = e.run
+    t = time.perf_counter()
+    for k in range(0, len(cmds), size):
+        run(cmds[k : k + size], 1)
+        e.fills.clear()
+        e.removed.clear()
+    return time.perf_counter() - t, e.next_tid - 1
+
+
+def latencies(cmds: list[tuple], which: str) -> list[int]:
+    clock = time.perf_counter_ns
+    out: list[int] = []
+    if which == "reference":
+        book = ReferenceBook()
+        oid = 0
+        for c in cmds:
+            if c[0] == PLACE:
+                oid += 1
+                t = clock()
+                book.limit(oid, c[2], c[3], c[4])
+                out.append(clock() - t)
+            else:
+                t = clock()
+                book.cancel(c[2])
+                out.append(clock() - t)
+            if len(book.fills) > 4096:
+                book.fills.clear()
+    else:
+        e = fresh_engine()
+        run = e.run
+        for c in cmds:
+            t = clock()
+            run([c], 1)
+            out.append(clock() - t)
+            if len(e.fills) > 4096:
+                e.fills.clear()
+                e.removed.clear()
+    return out
+
+
+def pct(values: list[int], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] / 1000  # µs
+
+
+def engine_part(args) -> dict:
+    cmds = workload(args.commands)
+    places = sum(1 for c in cmds if c[0] == PLACE)
+    gc.disable()
+    best: dict[str, float] = {}
+    trades: dict[str, int] = {}
+    variants = {
+        "reference book": lambda: run_reference(cmds),
+        "MarketEngine per call": lambda: run_engine_calls(cmds),
+        "MarketEngine run, batch 64": lambda: run_engine_batches(cmds, 64),
+        "MarketEngine run, batch 1024": lambda: run_engine_batches(cmds, 1024),
+    }
+    for _ in range(args.repeat):
+        for name, fn in variants.items():
+            seconds, n_trades = fn()
+            best[name] = min(best.get(name, 1e9), seconds)
+            trades[name] = n_trades
+    assert len(set(trades.values())) == 1, f"the books disagree on the trades: {trades}"
+    sample = cmds[: min(len(cmds), 300_000)]
+    lat = {name: latencies(sample, name) for name in ("reference", "engine")}
+    gc.enable()
+    floor = []
+    clock = time.perf_counter_ns
+    for _ in range(100_000):
+        t = clock()
+        floor.append(clock() - t)
+    ref = len(cmds) / best["reference book"]
+    print(
+        f"\n== engine: {len(cmds):,} commands ({places:,} orders, {len(cmds) - places:,} cancels), "
+        f"{trades['reference book']:,} trades, best of {args.repeat}"
+    )
+    for name, seconds in best.items():
+        rate = len(cmds) / seconds
+        print(f"  {name:<30} {rate / 1e6:6.3f} M ops/s  {1e6 / rate:5.2f} µs/op  {rate / ref:4.2f}× reference")
+    for name, values in lat.items():
+        print(
+            f"  latency {name:<10} p50 {pct(values, 0.5):5.2f} µs  p99 {pct(values, 0.99):5.2f} µs  "
+            f"p99.9 {pct(values, 0.999):6.2f} µs  (timer floor p50 {pct(floor, 0.5):.2f} µs)"
+        )
+    return {
+        "commands": len(cmds),
+        "trades": trades["reference book"],
+        "ops_per_s": {k: len(cmds) / v for k, v in best.items()},
+        "latency_us": {k: [pct(v, 0.5), pct(v, 0.99), pct(v, 0.999)] for k, v in lat.items()},
+    }
+
+
+# -- end to end -----------------------------------------------------------------------------------------------------
+REC = struct.Struct("<BBBxIqI")  # op, side, type, owner, price or order id, quantity: 20 bytes
+ACK = struct.Struct("<qqB")  # command number, result (order id / released), refused?
+FILL = struct.Struct("<qqqqq")  # trade id, price, quantity, buy order, sell order
+
+
+def encode_json(cmds: list[tuple]) -> list[bytes]:
+    out = []
+    for c in cmds:
+        if c[0] == PLACE:
+            body = {
+                "op": "place",
+                "owner": c[1],
+                "side": "buy" if c[2] == 0 else "sell",
+                "price_fen": c[3],
+                "quantity_t": c[4],
+                "type": "limit",
+            }
+        else:
+            body = {"op": "cancel", "owner": c[1], "order_id": c[2]}
+        out.append(json.dumps(body, separators=(",", ":")).encode())
+    return out
+
+
+def encode_binary(cmds: list[tuple]) -> bytes:
+    parts = []
+    for c in cmds:
+        if c[0] == PLACE:
+            parts.append(REC.pack(0, c[2], 0, c[1], c[3], c[4]))
+        else:
+            parts.append(REC.pack(1, 0, 0, c[1], c[2], 0))
+    return b"".join(parts)
+
+
+class Journal:
+    """Append-only journal; ``commit()`` makes everything appended so far durable (group commit)."""
+
+    def __init__(self, path: str | None, sync: bool):
+        self.buf = bytearray()
+        self.fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600) if path else None
+        self.sync = sync
+
+    def append(self, record: bytes) -> None:
+        self.buf += len(record).to_bytes(4, "little") + record
+
+    def commit(self) -> None:
+        if self.fd is not None:
+            os.write(self.fd, self.buf)
+            if self.sync:
+                os.fdatasync(self.fd)
+            self.buf.clear()
+        elif len(self.buf) > 1 << 24:
+            self.buf.clear()
+
+    def close(self) -> None:
+        if self.fd is not None:
+            os.close(self.fd)
+
+
+def e2e_json(messages: list[bytes], journal: Journal, batch: int) -> int:
+    e = fresh_engine()
+    loads, dumps = json.loads, json.dumps
+    sides = {"buy": 0, "sell": 1}
+    acks = 0
+    for k in range(0, len(messages), batch):
+        chunk = messages[k : k + batch]
+        cmds = []
+        for raw in chunk:
+            d = loads(raw)
+            if d["op"] == "place":
+                price, qty, owner = d["price_fen"], d["quantity_t"], d["owner"]
+                if type(price) is not int or type(qty) is not int or type(owner) is not int:
+                    raise ValueError("bad message")
+                cmds.append((PLACE, owner, sides[d["side"]], price, qty, LIMIT, d.get("client_order_id")))
+            else:
+                cmds.append((CANCEL, d["owner"], d["order_id"]))
+            journal.append(raw)  # the command is journalled before it is acknowledged
+        results = e.run(cmds, 1)
+        journal.commit()  # group commit: one write (+ fdatasync) per batch
+        for r in results:
+            acks += len(dumps({"ok": r.__class__ is int, "result": r if r.__class__ is int else r[0].__name__}))
+        for t in e.fills:
+            acks += len(dumps({"trade": t[0], "price_fen": t[2], "quantity_t": t[3], "buy": t[4], "sell": t[5]}))
+        e.fills.clear()
+        e.removed.clear()
+    return acks
+
+
+def e2e_binary(blob: bytes, journal: Journal, batch: int) -> int:
+    e = fresh_engine()
+    size = REC.size
+    acks = 0
+    pack_ack, pack_fill = ACK.pack, FILL.pack
+    seq = 0
+    for k in range(0, len(blob), size * batch):
+        chunk = blob[k : k + size * batch]
+        journal.append(chunk)  # one journal record per batch of fixed-size commands
+        cmds = [
+            (PLACE, owner, side, value, qty, typ, None) if op == 0 else (CANCEL, owner, value)
+            for op, side, typ, owner, value, qty in REC.iter_unpack(chunk)
+        ]
+        results = e.run(cmds, 1)
+        journal.commit()
+        out = []
+        for r in results:
+            seq += 1
+            out.append(pack_ack(seq, r, 0) if r.__class__ is int else pack_ack(seq, 0, 1))
+        for t in e.fills:
+            out.append(pack_fill(t[0], t[2], t[3], t[4], t[5]))
+        acks += len(b"".join(out))
+        e.fills.clear()
+        e.removed.clear()
+    return acks
+
+
+def e2e_part(args) -> dict:
+    cmds = workload(args.e2e_commands, seed=7)
+    messages = encode_json(cmds)
+    blob = encode_binary(cmds)
+    results = {}
+    print(
+        f"\n== end to end: {len(cmds):,} commands, decode → checks → match → encode → journal (best of {args.repeat})"
+    )
+    with tempfile.TemporaryDirectory(prefix="yiwang-ob-") as tmp:
+        cases = [
+            ("json, memory journal, batch 256", lambda: e2e_json(messages, Journal(None, False), 256), len(cmds)),
+            ("binary, memory journal, batch 256", lambda: e2e_binary(blob, Journal(None, False), 256), len(cmds)),
+            ("json, file + fdatasync per 256", lambda: e2e_json(messages, Journal(f"{tmp}/j1", True), 256), len(cmds)),
+            ("binary, file + fdatasync per 256", lambda: e2e_binary(blob, Journal(f"{tmp}/j2", True), 256), len(cmds)),
+            (
+                "binary, file + fdatasync per 4096",
+                lambda: e2e_binary(blob, Journal(f"{tmp}/j3", True), 4096),
+                len(cmds),
+            ),
+        ]
+        few = min(len(cmds), args.fsync_each)
+        cases.append(
+            ("json, file + fdatasync per command", lambda: e2e_json(messages[:few], Journal(f"{tmp}/j4", True), 1), few)
+        )
+        gc.disable()
+        for name, fn, count in cases:
+            best = 1e9
+            for _ in range(args.repeat):
+                t = time.perf_counter()
+                fn()
+                best = min(best, time.perf_counter() - t)
+            results[name] = count / best
+            print(f"  {name:<36} {count / best / 1e3:8.1f} k msgs/s  {best / count * 1e6:6.2f} µs/msg")
+        gc.enable()
+    return results
+
+
+# -- the database ---------------------------------------------------------------------------------------------------
+def db_child(args) -> None:
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection, transaction
+
+    call_command("migrate", verbosity=0, interactive=False)
+    from yiwang.catalog.reference import ensure_reference_data
+    from yiwang.kernel.actors import Actor, ActorKind, Role, RoleGrant
+    from yiwang.kernel.clock import ManualClock
+    from yiwang.platform.clock import use_clock
+    from yiwang.platform.commands import engine as commands
+    from yiwang.platform.reference import ensure_all
+    from yiwang.registry import actions as registry_actions
+    from yiwang.trading.orderbook import actions
+    from yiwang.trading.orderbook.streams import ENGINE
+
+    ensure_reference_data()
+    ensure_all()
+    from datetime import UTC, datetime
+
+    system = Actor.system("bench")
+    out: dict = {"vendor": connection.vendor}
+    with use_clock(ManualClock(datetime(2026, 3, 2, 1, 30, tzinfo=UTC))):
+        actions.do_create_market(actor=system, code="BENCH", name="基准", mode="continuous", reference_fen=6000)
+        people = []
+        for uscc in ("91310115MA1FL2X37F", "91310112MA1G8K4P1Q"):
+            entity = registry_actions.do_register_entity(
+                actor=system,
+                data={
+                    "kind": "legal_person",
+                    "uscc": uscc,
+                    "contact_name": "王芳",
+                    "contact_phone": "13812345678",
+                    "roles": ["transferee"],
+                },
+            )
+            actions.do_open_account(actor=system, market_code="BENCH", entity_id=entity.pk)
+            actions.do_deposit_cash(actor=system, market_code="BENCH", entity_id=entity.pk, amount_fen=10**15)
+            actions.do_deposit_allowances(actor=system, market_code="BENCH", entity_id=entity.pk, quantity_t=10**9)
+            people.append(entity.pk)
+        actions.do_open_trading_day(actor=system, market_code="BENCH")
+        stream = "orderbook.instrument:BENCH"
+        rnd = random.Random(1)
+
+        def command(i: int) -> dict:
+            side = i % 2
+            price = 5990 - rnd.randrange(20) if side == 0 else 6010 + rnd.randrange(20)
+            return {
+                "op": "place",
+                "owner": people[side],
+                "side": "buy" if side == 0 else "sell",
+                "price_fen": price,
+                "quantity_t": 1 + rnd.randrange(50),
+                "type": "limit",
+            }
+
+        def measure(label: str, total: int, batch: int) -> None:
+            t = time.perf_counter()
+            done = 0
+            while done < total:
+                with transaction.atomic():
+                    commands.submit_many(
+                        stream, ENGINE, [(command(i), "bench", None) for i in range(batch)], snapshot_every=200
+                    )
+                done += batch
+            out[label] = done / (time.perf_counter() - t)
+
+        measure("command log: submit, 1 per transaction", args.db_commands // 4, 1)
+        measure("command log: submit_many, batch 16", args.db_commands, 16)
+        measure("command log: submit_many, batch 256", args.db_commands * 4, 256)
+        actor = Actor(ActorKind.ACCOUNT, "b", "bench", (RoleGrant(Role.MARKET_ENTITY_USER, entity_id=people[0]),))
+        t = time.perf_counter()
+        n = args.db_commands // 8
+        for i in range(n):
+            actions.do_place_order(actor=actor, market_code="BENCH", side="buy", price_fen=5900 + i % 50, quantity_t=1)
+        out["action: do_place_order, 1 per transaction"] = n / (time.perf_counter() - t)
+        t = time.perf_counter()
+        n = 0
+        for _ in range(max(1, args.db_commands // 200)):
+            actions.do_submit_orders(
+                actor=actor,
+                market_code="BENCH",
+                orders=[{"side": "buy", "price_fen": 5900 + k % 50, "quantity_t": 1} for k in range(100)],
+            )
+            n += 100
+        out["action: do_submit_orders, batch 100"] = n / (time.perf_counter() - t)
+        report = commands.verify(stream, ENGINE)
+        out["verify_ok"] = report.ok
+    print(json.dumps(out))
+
+
+def db_part(args) -> dict:
+    runs = {}
+    engines = ["sqlite"] + (["postgresql"] if os.environ.get("YIWANG_DATABASE_URL") else [])
+    for engine in engines:
+        env = dict(os.environ)
+        with tempfile.TemporaryDirectory(prefix="yiwang-ob-db-") as data_dir:
+            if engine == "sqlite":
+                env = {k: v for k, v in env.items() if k not in ("YIWANG_PROFILE", "YIWANG_DATABASE_URL")}
+            env["YIWANG_DATA_DIR"] = data_dir
+            env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT / "src"), env.get("PYTHONPATH", "")]))
+            env.setdefault("DJANGO_SETTINGS_MODULE", "yiwang.trading.orderbook.tests.settings")
+            done = subprocess.run(
+                [sys.executable, __file__, "db-child", "--db-commands", str(args.db_commands)],
+                env=env,
+                capture_output=True,
+                text=True,
+                check=False,
+                timeout=3600,
+            )
+        if done.returncode != 0:
+            sys.stderr.write(done.stderr[-4000:])
+            raise SystemExit(f"{engine} run failed")
+        runs[engine] = json.loads(done.stdout.strip().splitlines()[-1])
+    print("\n== database: the platform's command log and the whole action")
+    for engine, run in runs.items():
+        print(f"  [{engine}] replay verification: {'ok' if run.pop('verify_ok') else 'FAILED'}")
+        run.pop("vendor")
+        for label, rate in run.items():
+            print(f"  [{engine}] {label:<45} {rate:9.0f} msgs/s")
+    return runs
+
+
+def machine() -> str:
+    cpu = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    return (
+        f"{os.cpu_count()} CPUs ({cpu}), Python {platform.python_version()} ({platform.python_implementation()}), "
+        f"load average {load:.2f} at start"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("part", nargs="?", default="all", choices=["all", "engine", "e2e", "db", "db-child"])
+    parser.add_argument("--commands", type=int, default=1_400_000)
+    parser.add_argument("--e2e-commands", type=int, default=400_000)
+    parser.add_argument("--fsync-each", type=int, default=2000)
+    parser.add_argument("--db-commands", type=int, default=4000)
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    if args.part == "db-child":
+        db_child(args)
+        return
+    print(f"machine: {machine()}")
+    if args.part in ("all", "engine"):
+        engine_part(args)
+    if args.part in ("all", "e2e"):
+        e2e_part(args)
+    if args.part in ("all", "db"):
+        db_part(args)
+
+
+if __name__ == "__main__":
+    main()

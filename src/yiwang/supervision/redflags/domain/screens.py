@@ -72,33 +72,49 @@ REASONS = {
 }
 
 
+def _sorted(section: np.ndarray, amount: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
+    """The bids sorted by (process, amount), as (process codes, amounts, unit). When every amount is a whole
+    number of fen (hundredths: money as the platform keeps it), amounts in fen are packed with the process code
+    into one 64-bit key — one single-key sort instead of a two-key sort, three to six times faster on 10 M bids;
+    otherwise both keys are sorted, exactly."""
+    scaled = amount * 100.0
+    fen = np.rint(scaled)
+    code_bits = max(1, int(section.max()).bit_length()) if section.size else 1
+    fen_bits = 62 - code_bits
+    whole = bool(np.all(np.abs(scaled - fen) <= 1e-3))  # a thousandth of a fen: float noise, not a fraction
+    if whole and section.min() >= 0 and fen.min() >= 0 and fen.max() < 2.0**fen_bits:
+        key = (section.astype(np.int64) << np.int64(fen_bits)) | fen.astype(np.int64)
+        key = pl.Series(key).sort().to_numpy()
+        return key >> np.int64(fen_bits), (key & np.int64((1 << fen_bits) - 1)).astype(np.float64), 100.0
+    df = pl.DataFrame({"s": section, "b": amount}).sort(["s", "b"])
+    return df.get_column("s").to_numpy(), df.get_column("b").to_numpy().astype(np.float64), 1.0
+
+
 def screen_frame(section: np.ndarray, amount: np.ndarray) -> dict[str, np.ndarray]:
-    """Screens for bids given as (process code, amount) arrays, any order. Process codes are integers.
+    """Screens for bids given as (process code, amount) arrays, any order. Process codes are non-negative integers.
 
     Returns arrays over the distinct processes (in ascending code order): ``section``, ``n`` and each screen
-    (NaN where not computable), plus ``b1``, ``b2``, ``bn``, ``mean``, ``sd``, ``sd_losing``."""
+    (NaN where not computable), plus ``b1``, ``b2``, ``bn``, ``mean``, ``sd``, ``sd_losing`` (in the amounts' unit)."""
     if section.size == 0:
         empty = np.zeros(0)
-        return {
-            "section": section[:0],
-            "n": np.zeros(0, dtype=np.int64),
-            **{k: empty for k in (*SCREENS, "b1", "b2", "bn", "mean", "sd", "sd_losing")},
-        }
-    sorted_df = pl.DataFrame({"s": section, "b": amount}).sort(["s", "b"])
-    s = sorted_df.get_column("s").to_numpy()
-    b = sorted_df.get_column("b").to_numpy().astype(np.float64, copy=False)
+        names = (*SCREENS, "b1", "b2", "bn", "mean", "sd", "sd_losing")
+        return {"section": section[:0], "n": np.zeros(0, dtype=np.int64), **dict.fromkeys(names, empty)}
+    s, b, unit = _sorted(section, amount)
     starts = np.flatnonzero(np.concatenate(([True], s[1:] != s[:-1])))
     n = np.diff(np.append(starts, s.size)).astype(np.int64)
     ends = starts + n - 1
     nf = n.astype(np.float64)
     total = np.add.reduceat(b, starts)
     mean = total / nf
-    group = np.repeat(np.arange(starts.size), n)
-    d = b - mean[group]
-    d2 = d * d
-    m2 = np.add.reduceat(d2, starts)
-    m3 = np.add.reduceat(d2 * d, starts)
-    m4 = np.add.reduceat(d2 * d2, starts)
+    # per-bid work in place, broadcasting per-process values with np.repeat (faster than fancy indexing)
+    d = np.repeat(mean, n)
+    np.subtract(b, d, out=d)  # d = b − mean
+    work = d * d  # d²
+    m2 = np.add.reduceat(work, starts)
+    np.multiply(work, d, out=d)  # d = d³ (d is no longer needed)
+    m3 = np.add.reduceat(d, starts)
+    np.multiply(work, work, out=work)  # d⁴
+    m4 = np.add.reduceat(work, starts)
     with np.errstate(divide="ignore", invalid="ignore"):
         var = m2 / (nf - 1.0)
         sd = np.sqrt(var)
@@ -109,9 +125,10 @@ def screen_frame(section: np.ndarray, amount: np.ndarray) -> dict[str, np.ndarra
         # losing bids (all but the lowest): their own mean and squared deviations (a second pass: the shortcut
         # through the full sums loses the precision RD needs when the losing bids nearly coincide)
         mean_l = (total - b1) / (nf - 1.0)
-        d_l = b - mean_l[group]
-        d_l[starts] = 0.0
-        m2_l = np.add.reduceat(d_l * d_l, starts)
+        np.subtract(b, np.repeat(mean_l, n), out=work)
+        work[starts] = 0.0
+        np.multiply(work, work, out=work)
+        m2_l = np.add.reduceat(work, starts)
         sd_l = np.sqrt(m2_l / (nf - 2.0))
         z3 = m3 / (sd**3)
         z4 = m4 / (var * var)
@@ -124,11 +141,17 @@ def screen_frame(section: np.ndarray, amount: np.ndarray) -> dict[str, np.ndarra
             (nf - 2.0) * (nf - 3.0)
         )
         skew = nf / ((nf - 1.0) * (nf - 2.0)) * z3
-        # KS against the uniform on [b1, bn]: D = max_i max(i/n − U(bᵢ), U(bᵢ) − (i−1)/n)
-        rank = np.arange(s.size) - starts[group] + 1.0
-        u = (b - b1[group]) / spread[group]
-        dev = np.maximum(rank / nf[group] - u, u - (rank - 1.0) / nf[group])
-        ks = np.maximum.reduceat(dev, starts)
+        # KS against the uniform on [b1, bn]: D = max_i max(i/n − U(bᵢ), U(bᵢ) − (i−1)/n); with
+        # D⁺ᵢ = i/n − U(bᵢ), the second term is 1/n − D⁺ᵢ
+        inv_n = np.repeat(1.0 / nf, n)
+        rank = np.arange(1.0, s.size + 1.0) - np.repeat(starts.astype(np.float64), n)  # i = 1 … n in each process
+        np.multiply(rank, inv_n, out=rank)  # i/n
+        np.subtract(b, np.repeat(b1, n), out=work)
+        np.multiply(work, np.repeat(1.0 / spread, n), out=work)  # U(bᵢ)
+        np.subtract(rank, work, out=rank)  # D⁺ᵢ
+        np.subtract(inv_n, rank, out=work)  # 1/n − D⁺ᵢ
+        np.maximum(rank, work, out=rank)
+        ks = np.maximum.reduceat(rank, starts)
     # tiny dispersions relative to the amounts are rounding noise, not dispersion
     eps = 1e-12 * np.maximum(np.abs(mean), 1.0)
     flat = spread <= eps
@@ -147,35 +170,44 @@ def screen_frame(section: np.ndarray, amount: np.ndarray) -> dict[str, np.ndarra
         "section": s[starts],
         "n": n,
         **out,
-        "b1": b1,
-        "b2": b2,
-        "bn": bn,
-        "mean": mean,
-        "sd": np.where(n >= 2, sd, np.nan),
-        "sd_losing": np.where(n >= 3, sd_l, np.nan),
+        "b1": b1 / unit,
+        "b2": b2 / unit,
+        "bn": bn / unit,
+        "mean": mean / unit,
+        "sd": np.where(n >= 2, sd, np.nan) / unit,
+        "sd_losing": np.where(n >= 3, sd_l, np.nan) / unit,
     }
 
 
-def combined_scores(values: pl.DataFrame, min_screens: int) -> pl.Series:
+def combined_score_array(columns: dict[str, np.ndarray], min_screens: int) -> np.ndarray:
     """The combined score of each process: the mean, over the screens it has, of the screen's robust z-score in
     the population, oriented so that positive looks collusive — z = ±(x − median) / (1.4826 · MAD), clipped to
-    ±6 so one extreme screen cannot carry the score; null below ``min_screens`` screens. A screen whose MAD is 0
-    (most values equal) contributes 0."""
-    parts = []
+    ±6 so one extreme screen cannot carry the score; NaN below ``min_screens`` screens. A screen whose MAD is 0
+    (most values equal) contributes 0. ``columns``: the screens as float arrays, NaN where not computable."""
+    size = len(next(iter(columns.values()))) if columns else 0
+    total = np.zeros(size)
+    count = np.zeros(size)
     for screen in SCREENS:
-        col = pl.col(screen)
-        median = col.median()
-        mad = (col - median).abs().median() * 1.4826
-        z = pl.when(mad > 0).then((col - median) / mad).otherwise(0.0) * ORIENTATION[screen]
-        parts.append(pl.when(col.is_not_null()).then(z.clip(-6.0, 6.0)).otherwise(None).alias(f"_z_{screen}"))
-    scored = values.select(parts)
-    columns = [f"_z_{s}" for s in SCREENS]
-    return scored.select(
-        pl.when(pl.sum_horizontal([pl.col(c).is_not_null() for c in columns]) >= min_screens)
-        .then(pl.mean_horizontal(columns))
-        .otherwise(None)
-        .alias("score")
-    ).to_series()
+        x = np.asarray(columns[screen], dtype=np.float64)
+        ok = ~np.isnan(x)
+        values = x[ok]
+        if not values.size:
+            continue
+        median = np.median(values)
+        mad = np.median(np.abs(values - median)) * 1.4826
+        if mad > 0:
+            z = np.zeros(size)
+            z[ok] = np.clip((values - median) / mad * ORIENTATION[screen], -6.0, 6.0)
+            total += z
+        count += ok
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(count >= min_screens, total / count, np.nan)
+
+
+def combined_scores(values: pl.DataFrame, min_screens: int) -> pl.Series:
+    """:func:`combined_score_array` over a table of screens (null = not computable); null where no score."""
+    columns = {s: values.get_column(s).cast(pl.Float64).fill_null(np.nan).to_numpy() for s in SCREENS}
+    return pl.Series("score", combined_score_array(columns, min_screens)).fill_nan(None)
 
 
 def screens_table(bids: pl.DataFrame) -> pl.DataFrame:
@@ -194,9 +226,9 @@ def screens_table(bids: pl.DataFrame) -> pl.DataFrame:
 
 
 def usable_bids(snapshot: Snapshot, params: Mapping[str, Any]) -> pl.DataFrame:
-    """One amount per (process, tenderer): the lowest of its usable bids (valid or not yet evaluated, with an
-    amount, in the main currency)."""
-    bids = snapshot.bids.filter(pl.col("status").is_in(list(USABLE_STATUSES)) & pl.col("amount").is_not_null())
+    """One amount per (process, tenderer): the lowest of its usable bids (valid or not yet evaluated, with a
+    positive amount, in the main currency)."""
+    bids = snapshot.bids.filter(pl.col("status").is_in(list(USABLE_STATUSES)) & (pl.col("amount") > 0))
     currency = params.get("currency") or snapshot.main_currency()
     if currency:
         bids = bids.filter(pl.col("currency").is_null() | (pl.col("currency") == currency))

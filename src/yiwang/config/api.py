@@ -21,6 +21,10 @@ from yiwang.services.notices.api import router as notices_router
 from yiwang.services.notices.api import subscriptions_router
 from yiwang.services.venues.api import router as venues_router
 from yiwang.services.witness.api import router as onsite_router
+from yiwang.supervision.redflags.api import router as redflags_router
+from yiwang.trading.orderbook.api import router as orderbook_router
+from yiwang.trading.tender.api import router as tender_router
+from yiwang.trading.tender.evaluation.api import router as evaluation_router
 
 api = make_api()
 api.add_router("/", feed_router)
@@ -41,3 +45,7 @@ api.add_router("/onsite", onsite_router)
 api.add_router("/notices", notices_router)
 api.add_router("/subscriptions", subscriptions_router)
 api.add_router("/live", live_router)
+api.add_router("/tender", tender_router)
+api.add_router("/evaluation", evaluation_router)
+api.add_router("/orderbook", orderbook_router)
+api.add_router("/redflags", redflags_router)

@@ -63,6 +63,12 @@ INSTALLED_APPS = [
     "yiwang.services.archive",
     "yiwang.services.venues",
     "yiwang.services.witness",
+    # 综合交易系统 trading procedures
+    "yiwang.trading.tender",
+    "yiwang.trading.tender.evaluation",
+    "yiwang.trading.orderbook",
+    # 综合监管系统 supervision
+    "yiwang.supervision.redflags",
     # the portal composes the contexts into pages
     "yiwang.portal",
     # Django and third parties

@@ -19,6 +19,10 @@ urlpatterns = [
     path("notices/", include("yiwang.services.notices.urls")),
     path("venues/", include("yiwang.services.venues.urls")),
     path("onsite/", include("yiwang.services.witness.urls")),
+    path("tender/", include("yiwang.trading.tender.urls")),
+    path("evaluation/", include("yiwang.trading.tender.evaluation.urls")),
+    path("orderbook/", include("yiwang.trading.orderbook.urls")),
+    path("supervision/redflags/", include("yiwang.supervision.redflags.urls")),
     path("admin/", admin.site.urls),
     path("", include("yiwang.portal.urls")),
 ]

@@ -1,6 +1,5 @@
 """Fixtures of the tender tests: a world of people and entities with bound certificates, an opening key, a
-private blob directory per test, fast password hashing. Until the apps are in ``INSTALLED_APPS`` the tests are
-not collected (run them with ``DJANGO_SETTINGS_MODULE=yiwang.trading.tender.tests.settings``)."""
+private blob directory per test, fast password hashing."""
 
 from __future__ import annotations
 
@@ -8,10 +7,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from django.apps import apps
-
-if not (apps.is_installed("yiwang.trading.tender") and apps.is_installed("yiwang.services.notices")):
-    collect_ignore_glob = ["test_*.py"]
 
 
 @pytest.fixture(autouse=True)

@@ -12,7 +12,7 @@ from yiwang.trading.tender.models import Project, TenderDocument
 from yiwang.trading.tender.tests import support
 from yiwang.trading.tender.tests.support import T0
 
-pytestmark = [pytest.mark.django_db, pytest.mark.urls("yiwang.trading.tender.tests.urls")]
+pytestmark = [pytest.mark.django_db]
 
 
 def _local(moment) -> str:

@@ -10,6 +10,9 @@ UV := $(BIN)/uv
 export UV_PYTHON_DOWNLOADS := never
 export UV_NO_CONFIG := 1
 STAMP := $(VENV)/.synced
+# The suite runs in one worker per core (pytest-xdist); PYTEST_WORKERS=0 runs it in this process.
+PYTEST_WORKERS ?= auto
+PYTEST := $(BIN)/pytest -n $(PYTEST_WORKERS)
 
 .PHONY: help run test test-fast test-pg lint deps browser fonts lock seed clean
 
@@ -62,14 +65,14 @@ lint: deps
 	YIWANG_DATA_DIR=$$(mktemp -d) $(BIN)/yiwang makemigrations --check --dry-run
 
 test: lint browser
-	$(BIN)/pytest
+	$(PYTEST)
 
 # The suite without the browser journeys (quick local loop).
 test-fast: lint
-	$(BIN)/pytest -m "not e2e"
+	$(PYTEST) -m "not e2e"
 
 test-pg: deps browser
-	tools/pg-test-server run -- $(BIN)/pytest
+	tools/pg-test-server run -- $(PYTEST)
 
 lock: $(UV)
 	$(UV) pip compile --quiet --python $(BIN)/python --generate-hashes --no-header requirements/base.in -o requirements/base.lock

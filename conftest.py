@@ -9,10 +9,17 @@ from typing import Any
 
 import pytest
 from django.test import Client
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 
 from yiwang.kernel.actors import Actor
 from yiwang.kernel.clock import ManualClock
 from yiwang.platform.clock import use_clock
+
+# Property tests judge behaviour, not speed: on a shared two-core CI machine a slow example is not a failure
+# (speed is measured by bench/). Every other hypothesis default stays.
+hypothesis_settings.register_profile("yiwang", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+hypothesis_settings.load_profile("yiwang")
 
 # 2026-03-02 09:00 Shanghai, a Monday and an ordinary working day.
 T0 = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)

@@ -1,0 +1,1 @@
+"""Pure rules of the exchange: dataset definitions, record validation, JSON Schemas, digests, quality scores."""

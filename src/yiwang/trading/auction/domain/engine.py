@@ -6,8 +6,10 @@ log to the same rule set reproduces every state byte for byte (:meth:`Lot.canoni
 
 ``apply(cmd)`` returns ``None`` when the command was accepted and a refusal code (``codes.*``) otherwise. A
 refused command changes nothing, except that time moves first: a bid arriving after the end first closes the
-lot, then is refused. ``Lot.version`` counts state changes, so the caller can tell whether a command changed
-the state and must be logged (a refused command that moved time is logged as ``{"type": "tick", "t": t}``).
+lot, then is refused. Time-driven transitions depend only on the deadlines, never on when they are noticed, so a
+refused command that moved time leaves a state equal to the one a later ``tick`` (or any later accepted command)
+produces on replay; the shell logs the close as a ``tick`` command from its due job. ``Lot.version`` counts
+accepted commands.
 
 Command types:
 
@@ -195,7 +197,6 @@ class Lot:
             return False
         while t >= self.deadline:
             self._transition(self.deadline)
-        self._changed(t)
         return True
 
     def _transition(self, d: int) -> None:

@@ -85,7 +85,7 @@ def test_pre_emption_holder_wins_at_equal_price_and_rank_decides_between_holders
 def test_bad_first_bids(amount: int, code: str) -> None:
     lot = judicial()
     assert lot.bid("A", amount, HOUR) == code
-    assert lot.version == 5  # registrations + the start; the refused bid changed nothing
+    assert lot.version == 4  # the registrations; the refused bid changed nothing
 
 
 def test_refusals_unregistered_stale_duplicate_leading_suspended() -> None:

@@ -1,0 +1,859 @@
+"""The only door to auction state changes (docs/auction.md).
+
+Every command on a lot goes through its stream ``auction.lot:<id>`` (``platform.commands``) inside an action:
+the command is logged with its server time under the stream lock, the pure engine decides, the read model
+(``Lot``, ``Bid``) is updated from the engine's state, the witness entry and feed event are written and the
+public state is published to the live channel ``auction.lot:<id>`` — all in one transaction. A call returns only
+after the commit, so an acknowledged bid is durable and a refused one left nothing behind. Lock order: the
+stream head first, then the lot row.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from yiwang.catalog import queries as catalog
+from yiwang.kernel.actors import Actor, Role
+from yiwang.kernel.errors import Conflict, InvalidInput, NotFound, PermissionDenied, RuleViolation, YiwangError
+from yiwang.platform.actions import action
+from yiwang.platform.clock import now as clock_now
+from yiwang.platform.commands import engine as commands
+from yiwang.platform.commands import log as command_log
+from yiwang.platform.live.publish import publish
+from yiwang.registry import queries as registry
+from yiwang.services.finance import actions as finance
+from yiwang.services.finance import queries as finance_queries
+from yiwang.trading.auction import lock_objects, ports
+from yiwang.trading.auction.domain import codes
+from yiwang.trading.auction.domain.engine import CLOSED
+from yiwang.trading.auction.domain.engine import Lot as EngineLot
+from yiwang.trading.auction.domain.rules import HOUR, MINUTE, SECOND, RuleSet
+from yiwang.trading.auction.lot_engine import ENGINE, NOTHING_DUE, from_us, to_us
+from yiwang.trading.auction.models import Bid, Bidder, Intervention, Lot, Preemption
+from yiwang.trading.auction.presets import PARAMS, PRESETS, Preset
+from yiwang.trading.auction.queries import public_state
+
+log = logging.getLogger(__name__)
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+MAX_FEN = 10**15  # 10 trillion yuan: anything above is a typing error
+
+
+# -- helpers -----------------------------------------------------------------------------------------------------
+def is_staff(actor: Actor, region_code: str = "310000") -> bool:
+    return actor.is_system or actor.covers_region(region_code, Role.STAFF)
+
+
+def _require_staff(actor: Actor, region_code: str, zh: str, en: str) -> None:
+    if not is_staff(actor, region_code):
+        raise PermissionDenied("auction.staff_only", f"仅交易中心工作人员可{zh}", f"Only trading-centre staff may {en}")
+
+
+def _lot(lot_id: int) -> Lot:
+    lot = Lot.objects.filter(pk=lot_id).first() if isinstance(lot_id, int) else None
+    if lot is None:
+        raise NotFound("auction.lot_not_found", "竞价标的不存在", "No such lot", {"lot_id": str(lot_id)[:20]})
+    return lot
+
+
+def _fen(value: Any, field: str, *, zero: bool = False) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < (0 if zero else 1) or value > MAX_FEN:
+        raise InvalidInput(
+            "auction.amount_invalid",
+            "金额须为正整数（单位：分）",
+            "Amounts are positive whole fen",
+            {"field": field},
+        )
+    return value
+
+
+def _reason(text: str) -> str:
+    text = " ".join((text or "").split())
+    if not text:
+        raise InvalidInput("auction.reason_required", "请填写原因", "A reason is required", {"field": "reason"})
+    return text[:500]
+
+
+def _rule(key: str, on: datetime) -> tuple[int, dict[str, Any]]:
+    rv = catalog.rule(key, on=on)
+    return int(rv.value), rv.as_json()
+
+
+def _duration_us(value: int, unit: str) -> int:
+    per = {"second": SECOND, "minute": MINUTE, "hour": HOUR, "day": 24 * HOUR}.get(unit)
+    if per is None:  # pragma: no cover - the catalogue's durations are in these units
+        raise RuleViolation("auction.rule_unit", "规则单位无法换算", f"Cannot convert the unit {unit!r}")
+    return value * per
+
+
+def _sync(lot: Lot, state: EngineLot, seq: int) -> list[tuple]:
+    """Copy the engine's public facts onto the read model (the caller saves); return the new history items."""
+    new = state.history[lot.bid_count :]
+    lot.phase = state.phase
+    lot.price_fen = state.price
+    lot.leader_code = state.leader or ""
+    lot.ext_count = state.ext_count
+    lot.bid_count = len(state.history)
+    lot.bidder_count = len(state.bidders)
+    lot.end_at = from_us(state.deadline) if state.end_at is not None else None
+    lot.next_check = lot.end_at
+    lot.seq = seq
+    lot.version += 1
+    return new
+
+
+def _store_bids(lot: Lot, items: list[tuple], seq: int) -> list[Bid]:
+    return [
+        Bid.objects.create(lot=lot, seq=seq, code=h[1], amount_fen=h[2], at=from_us(h[3]), how=h[4])
+        for h in items[-1:]  # one command adds at most one history item
+    ]
+
+
+def _publish(lot: Lot, state: EngineLot) -> None:
+    """Inside the action: stored with it, broadcast after its commit (nothing if it rolls back)."""
+    publish(lot.stream, lot.seq, public_state(lot, state))
+
+
+def _end_iso(lot: Lot) -> str | None:
+    return lot.end_at.isoformat() if lot.end_at else None
+
+
+# -- creating ----------------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class LotSpec:
+    """What staff give to create a lot. Money in fen, times timezone-aware, ``params`` in seconds."""
+
+    preset: str
+    title: str
+    start_price_fen: int
+    step_fen: int
+    start_at: datetime
+    end_at: datetime | None = None
+    appraisal_fen: int | None = None
+    reserve_fen: int = 0
+    cap_fen: int = 0
+    deposit_fen: int = 0
+    region_code: str = "310000"
+    description: str = ""
+    previous_lot_id: int | None = None
+    preemption: bool = True
+    params: dict[str, int] | None = None  # engine parameters in seconds, overriding the preset's defaults
+
+
+def _check_spec(spec: LotSpec) -> Preset:
+    preset = PRESETS.get(spec.preset)
+    if preset is None:
+        raise InvalidInput(
+            "auction.preset_unknown",
+            "未知的竞价规则预设",
+            "Unknown rules preset",
+            {"field": "preset", "allowed": sorted(PRESETS)},
+        )
+    title = " ".join((spec.title or "").split())
+    if not 1 <= len(title) <= 200:
+        raise InvalidInput(
+            "auction.title_required", "请填写标的名称（200 字以内）", "A title is required", {"field": "title"}
+        )
+    _fen(spec.start_price_fen, "start_price_fen")
+    _fen(spec.step_fen, "step_fen")
+    for name in ("reserve_fen", "cap_fen", "deposit_fen"):
+        _fen(getattr(spec, name), name, zero=True)
+    if spec.appraisal_fen is not None:
+        _fen(spec.appraisal_fen, "appraisal_fen")
+    for name in ("start_at", "end_at"):
+        value = getattr(spec, name)
+        if value is not None and (not isinstance(value, datetime) or value.tzinfo is None):
+            raise InvalidInput("auction.naive_time", "时间须带时区", "Times must be timezone-aware", {"field": name})
+    if preset.needs_end and spec.end_at is None:
+        raise InvalidInput("auction.end_required", "请填写结束时间", "An end time is required", {"field": "end_at"})
+    for key, value in (spec.params or {}).items():
+        if key not in PARAMS or isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= 90 * 86400:
+            raise InvalidInput(
+                "auction.param_invalid",
+                "竞价参数无效",
+                "Invalid engine parameter",
+                {"field": f"params.{key}"[:60], "allowed": list(PARAMS)},
+            )
+    if spec.deposit_fen and not preset.regime:
+        raise InvalidInput(
+            "auction.deposit_not_supported",
+            "该竞价方式不通过平台收取保证金",
+            "This preset takes no deposit through the platform",
+            {"field": "deposit_fen"},
+        )
+    return preset
+
+
+def _need(ok: bool, code: str, zh: str, en: str, rule: dict[str, Any]) -> None:
+    if not ok:
+        raise RuleViolation(code, zh, en, {"rule": rule.get("rule_id", ""), "source": rule.get("source", "")})
+
+
+def _check_legal(spec: LotSpec, preset: Preset, at: datetime, previous: Lot | None) -> tuple[dict, dict[str, Any]]:
+    """Check the spec against the catalogue's legal numbers; return (snapshot, rule-set fields from the law)."""
+    legal: dict[str, Any] = {}
+    extra: dict[str, Any] = {}
+    span = to_us(spec.end_at) - to_us(spec.start_at) if spec.end_at else 0
+    if preset.category == "judicial":
+        if preset.kind == "judicial" and previous is None and spec.appraisal_fen:
+            ratio, r = _rule("judicial.start_price_ratio_min", at)
+            legal[r["rule_id"]] = r
+            _need(
+                spec.start_price_fen * 100 >= spec.appraisal_fen * ratio,
+                "auction.start_price_too_low",
+                f"起拍价不得低于评估价的{ratio}%",
+                f"The start price must be at least {ratio}% of the appraisal",
+                r,
+            )
+        window, r1 = _rule("judicial.soft_close_window", at)
+        ext, r2 = _rule("judicial.soft_close_extension", at)
+        legal[r1["rule_id"]], legal[r2["rule_id"]] = r1, r2
+        extra["soft_close_window"] = _duration_us(window, r1["unit"])
+        extra["soft_close_extension"] = _duration_us(ext, r2["unit"])
+        extra["preemption"] = bool(spec.preemption)
+        if preset.kind == "judicial":
+            period, r = _rule("judicial.bidding_period_min", at)
+            legal[r["rule_id"]] = r
+            _need(
+                span >= _duration_us(period, r["unit"]),
+                "auction.bidding_period_too_short",
+                f"竞价时间不得少于{period}小时",
+                f"Bidding must last at least {period} hours",
+                r,
+            )
+        if spec.deposit_fen:
+            lo, r1 = _rule("judicial.deposit_rate_min", at)
+            hi, r2 = _rule("judicial.deposit_rate_max", at)
+            legal[r1["rule_id"]], legal[r2["rule_id"]] = r1, r2
+            _need(
+                spec.start_price_fen * lo <= spec.deposit_fen * 100 <= spec.start_price_fen * hi,
+                "auction.deposit_out_of_range",
+                f"保证金应为起拍价的{lo}%至{hi}%",
+                f"The deposit must be {lo}–{hi}% of the start price",
+                r1,
+            )
+        if previous is not None and preset.kind == "judicial":
+            cut, r = _rule("judicial.reauction_price_cut_max", at)
+            legal[r["rule_id"]] = r
+            _need(
+                spec.start_price_fen * 100 >= previous.start_price_fen * (100 - cut),
+                "auction.reauction_cut_too_deep",
+                f"再次拍卖起拍价降价幅度不得超过前次起拍价的{cut}%",
+                f"A re-auction may cut the start price by at most {cut}%",
+                r,
+            )
+        if preset.kind == "judicial_sale" and (previous is None or spec.start_price_fen != previous.start_price_fen):
+            raise RuleViolation(
+                "auction.sale_needs_previous_round",
+                "变卖须以流拍的二拍为前序，变卖价为二拍起拍价",
+                "A 变卖 sale follows a failed second round, at its start price",
+                {"field": "previous_lot_id"},
+            )
+    elif preset.category == "land":
+        days, r = _rule("land.listing_period_min", at)
+        legal[r["rule_id"]] = r
+        _need(
+            span >= _duration_us(days, "day"),
+            "auction.listing_period_too_short",
+            f"挂牌时间不得少于{days}日",
+            f"A listing must last at least {days} days",
+            r,
+        )
+    elif preset.category == "state_assets" and spec.appraisal_fen:
+        ratio, r = _rule("equity.below_appraisal_approval_ratio", at)
+        legal[r["rule_id"]] = r
+        _need(
+            spec.start_price_fen * 100 >= spec.appraisal_fen * ratio,
+            "auction.below_appraisal_needs_approval",
+            f"转让底价低于评估结果的{ratio}%须经批准单位书面同意",
+            f"A price below {ratio}% of the appraisal needs written approval",
+            r,
+        )
+    return legal, extra
+
+
+def _rule_set(spec: LotSpec, preset: Preset, extra: dict[str, Any]) -> RuleSet:
+    params = {**preset.defaults, **{k: v * SECOND for k, v in (spec.params or {}).items()}}
+    fields: dict[str, Any] = {
+        "kind": preset.kind,
+        "start_price": spec.start_price_fen,
+        "step": spec.step_fen,
+        "start_at": to_us(spec.start_at),
+        "end_at": to_us(spec.end_at) if spec.end_at else 0,
+        "reserve": spec.reserve_fen,
+        "cap": spec.cap_fen,
+        **extra,
+        **params,
+    }
+    try:
+        return RuleSet(**fields)
+    except (TypeError, ValueError) as exc:
+        raise InvalidInput(
+            "auction.rules_invalid", "竞价规则参数不一致", f"Inconsistent rules: {exc}", {"problem": str(exc)[:200]}
+        ) from exc
+
+
+def do_create_lot(*, actor: Actor, spec: LotSpec) -> Lot:
+    """Create and schedule a lot from a rules preset (staff). The catalogue's legal numbers are checked and
+    snapshotted; the deposit requirement is set in finance; the stream starts with the rule set."""
+    preset = _check_spec(spec)
+    try:
+        catalog.require_region(spec.region_code)
+    except YiwangError as exc:
+        raise InvalidInput(
+            "auction.region_unknown", "行政区划代码无效", "Unknown region code", {"field": "region_code"}
+        ) from exc
+    _require_staff(actor, spec.region_code, "创建竞价标的", "create lots")
+    previous = _lot(spec.previous_lot_id) if spec.previous_lot_id is not None else None
+    if previous is not None and (previous.outcome != "unsold" or previous.category != preset.category):
+        raise Conflict(
+            "auction.previous_not_failed",
+            "前一轮须为同类且已流拍的标的",
+            "The previous round must be a failed lot of the same category",
+        )
+    with action(actor, "auction.create_lot") as act:
+        if spec.start_at <= act.now:
+            raise InvalidInput(
+                "auction.start_in_past",
+                "开始时间须晚于当前时间",
+                "The start must be in the future",
+                {"field": "start_at"},
+            )
+        legal, extra = _check_legal(spec, preset, act.now, previous)
+        rules = _rule_set(spec, preset, extra)
+        lot = Lot.objects.create(
+            ref=f"tmp-{secrets.token_hex(8)}",
+            title=" ".join(spec.title.split()),
+            preset=preset.key,
+            kind=preset.kind,
+            category=preset.category,
+            region_code=spec.region_code,
+            description=spec.description[:5000],
+            appraisal_fen=spec.appraisal_fen,
+            start_price_fen=spec.start_price_fen,
+            step_fen=spec.step_fen,
+            deposit_fen=spec.deposit_fen,
+            rules=rules.to_json(),
+            legal=legal,
+            round_no=(previous.round_no + 1) if previous else 1,
+            previous=previous,
+            start_at=spec.start_at,
+            end_at=spec.end_at,
+            price_fen=spec.start_price_fen,
+            next_check=spec.start_at,
+            created_by=actor.ref,
+            created_at=act.now,
+        )
+        lot.ref = f"{preset.ref_prefix}-{act.now.year}-{lot.pk:06d}"
+        done = commands.submit(lot.stream, ENGINE, {"type": "create", "rules": rules.to_json()}, actor_ref=actor.ref)
+        _sync(lot, done.state, done.accepted.seq)
+        lot.version = 1
+        lot.save()
+        if spec.deposit_fen:
+            finance.do_set_deposit_requirement(
+                actor=Actor.system("auction"),
+                lot_ref=lot.finance_ref,
+                regime=preset.regime,
+                opening_at=spec.end_at or spec.start_at,
+                amount_fen=spec.deposit_fen,
+                base_fen=spec.start_price_fen,
+                title=lot.title,
+                region_code=lot.region_code,
+            )
+        payload = {
+            "ref": lot.ref,
+            "preset": lot.preset,
+            "title": lot.title,
+            "start_price_fen": lot.start_price_fen,
+            "step_fen": lot.step_fen,
+            "start_at": spec.start_at.isoformat(),
+            "end_at": spec.end_at.isoformat() if spec.end_at else None,
+            "deposit_fen": lot.deposit_fen,
+            "round_no": lot.round_no,
+        }
+        # the witness keeps the whole rule set (the reserve included); the public feed does not
+        act.witness(lot, {**payload, "rules": rules.to_json(), "legal": sorted(legal)})
+        act.emit("auction.lot_created.v1", lot, payload)
+        _publish(lot, done.state)
+        return lot
+
+
+# -- registering -------------------------------------------------------------------------------------------------
+_CODE_LETTERS = "ABCDEFGHJKLMNPQRSTUVWXYZ"
+
+
+def _new_code(lot: Lot) -> str:
+    taken = set(Bidder.objects.filter(lot=lot).values_list("code", flat=True))
+    for _ in range(100):
+        code = f"{secrets.choice(_CODE_LETTERS)}{secrets.randbelow(10000):04d}"
+        if code not in taken:
+            return code
+    raise Conflict("auction.codes_exhausted", "竞买号已用尽", "No bidder numbers left")  # pragma: no cover
+
+
+def do_grant_preemption(*, actor: Actor, lot_id: int, entity_id: int, rank: int = 1, basis: str) -> Preemption:
+    """Staff: record a pre-emption right (优先购买权, as the court or the transferor confirmed it) before the
+    holder registers. ``rank`` 1–9 (a higher rank wins ties between holders). The holder then registers itself
+    (deposit included) and bids with the right."""
+    lot = _lot(lot_id)
+    _require_staff(actor, lot.region_code, "登记优先购买权", "record pre-emption rights")
+    _entity(entity_id)
+    if isinstance(rank, bool) or not isinstance(rank, int) or not 1 <= rank <= 9:
+        raise InvalidInput("auction.rank_invalid", "优先顺位应为 1–9", "The rank is 1–9", {"field": "rank"})
+    basis = _reason(basis)
+    with action(actor, "auction.grant_preemption") as act:
+        row = lock_objects.lot_for_update(lot.pk).get()
+        if row.phase == CLOSED:
+            raise codes.error_for(codes.CLOSED)
+        if Preemption.objects.filter(lot=row, entity_id=entity_id).exists():
+            raise Conflict("auction.preemption_exists", "该主体的优先购买权已登记", "This right is already recorded")
+        if Bidder.objects.filter(lot=row, entity_id=entity_id).exists():
+            raise Conflict(
+                "auction.already_registered",
+                "该主体已报名，须在报名前登记优先购买权",
+                "Record the right before registering",
+            )
+        right = Preemption.objects.create(
+            lot=row, entity_id=entity_id, rank=rank, basis=basis, granted_by=actor.ref, granted_at=act.now
+        )
+        act.witness(right, {"lot": row.ref, "entity_id": entity_id, "rank": rank, "basis": basis})
+        return right
+
+
+def _entity(entity_id: int) -> None:
+    if isinstance(entity_id, bool) or not isinstance(entity_id, int) or entity_id <= 0:
+        raise InvalidInput("auction.entity_invalid", "主体编号无效", "Invalid entity id", {"field": "entity_id"})
+    if registry.get_entity_ref(entity_id) is None:
+        raise NotFound("auction.entity_not_found", "主体不存在", "No such entity", {"entity_id": entity_id})
+
+
+def do_register_bidder(*, actor: Actor, lot_id: int, entity_id: int) -> Bidder:
+    """Register an entity to bid (报名): credit gate, deposit gate (finance), then a pseudonymous 竞买号.
+
+    The actor acts for the entity; staff may register an entity only on lots without a deposit (finance shows
+    who paid to the bidder alone before the end). A pre-emption right recorded by staff
+    (:func:`do_grant_preemption`) is carried into the engine. Refusals: ``auction.not_your_entity``,
+    ``auction.register_yourself``, ``auction.entity_not_found``, ``auction.credit_barred``,
+    ``auction.excluded_reneged``, ``auction.deposit_required``, ``auction.already_registered``, ``auction.closed``."""
+    lot = _lot(lot_id)
+    _entity(entity_id)
+    own = actor.acts_for(entity_id)
+    if not (own or is_staff(actor, lot.region_code)):
+        raise PermissionDenied("auction.not_your_entity", "您不能代表该主体报名", "You do not act for this entity")
+    decision = ports.credit_gate().check(entity_id=entity_id, category=lot.category, region_code=lot.region_code)
+    if not decision.allowed:
+        raise PermissionDenied(
+            "auction.credit_barred",
+            decision.reason_zh or "该主体信用受限，不能参与竞买",
+            decision.reason_en or "This entity is barred from bidding",
+        )
+    if (
+        lot.previous_id
+        and Bidder.objects.filter(lot_id=lot.previous_id, entity_id=entity_id, status="reneged").exists()
+    ):
+        raise PermissionDenied(
+            "auction.excluded_reneged", "悔拍的买受人不得参加再次拍卖", "A buyer who reneged may not bid again"
+        )
+    if lot.deposit_fen:
+        if not own:
+            raise PermissionDenied(
+                "auction.register_yourself",
+                "须交纳保证金的标的由竞买人本人报名",
+                "On a lot with a deposit the bidder registers itself",
+            )
+        if not finance_queries.has_satisfied_deposit(actor, lot.finance_ref, entity_id):
+            raise PermissionDenied(
+                "auction.deposit_required",
+                "请先交纳竞买保证金（到账后方可报名）",
+                "Pay the deposit before registering",
+                {"deposit_fen": lot.deposit_fen},
+            )
+    with action(actor, "auction.register_bidder") as act:
+        command_log.lock(lot.stream)  # the stream lock first: registrations of a lot are serialised
+        if Bidder.objects.filter(lot=lot, entity_id=entity_id).exists():
+            raise Conflict("auction.already_registered", "该主体已报名", "This entity is already registered")
+        code = _new_code(lot)
+        right = Preemption.objects.filter(lot=lot, entity_id=entity_id).first()
+        priority = right.rank if right else 0
+        done = commands.submit(
+            lot.stream, ENGINE, {"type": "register", "bidder": code, "priority": priority}, actor_ref=actor.ref
+        )
+        row = lock_objects.lot_for_update(lot.pk).get()
+        bidder = Bidder.objects.create(
+            lot=row, entity_id=entity_id, account_ref=actor.ref, code=code, priority=priority, registered_at=act.now
+        )
+        _sync(row, done.state, done.accepted.seq)
+        row.save()
+        # who registered is secret until the end: the witness log keeps it, the public feed only counts
+        act.witness(bidder, {"lot": row.ref, "entity_id": entity_id, "code": code, "priority": priority})
+        act.emit("auction.bidder_registered.v1", row, {"lot": row.ref, "bidders": row.bidder_count})
+        _publish(row, done.state)
+        return bidder
+
+
+# -- bidding -----------------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class BidReceipt:
+    """What a bidder is told after the commit: the command's number and server time, the price and the end."""
+
+    lot_id: int
+    seq: int
+    code: str
+    amount_fen: int
+    accepted_at: datetime
+    end_at: datetime | None
+    duplicate: bool = False
+
+
+def bidder_of(actor: Actor, lot: Lot) -> Bidder:
+    ids = sorted(actor.entity_ids()) if actor.is_authenticated else []
+    bidder = Bidder.objects.filter(lot=lot, entity_id__in=ids).order_by("pk").first() if ids else None
+    if bidder is None or bidder.status != "registered":
+        raise codes.error_for(codes.NOT_REGISTERED)
+    return bidder
+
+
+def _after_refusal(lot: Lot) -> None:
+    """A refused command may have found the lot past a deadline: log the transition now (the due job would a
+    moment later). Never masks the refusal."""
+    if lot.next_check is not None and lot.next_check <= clock_now():
+        try:
+            do_advance_lot(lot_id=lot.pk)
+        except YiwangError:  # pragma: no cover - the due job retries
+            log.exception("auction: advancing lot %s after a refusal failed", lot.pk)
+
+
+_EVENTS = {
+    "place_bid": "auction.bid_accepted.v1",
+    "exercise_preemption": "auction.preemption_exercised.v1",
+    "declare_continue": "auction.continue_declared.v1",
+}
+
+
+def _command(actor: Actor, lot: Lot, command: dict[str, Any], code: str, key: str | None, what: str) -> BidReceipt:
+    if key is not None:
+        earlier = command_log.find(lot.stream, key)
+        if earlier is not None:  # a retry: the first acceptance again (a reused key with another bid is a 409)
+            command_log.duplicate_of(lot.stream, command, key)
+            row = Lot.objects.get(pk=lot.pk)
+            amount = int(earlier.command.get("amount") or row.price_fen)
+            return BidReceipt(row.pk, earlier.seq, code, amount, earlier.accepted_at, row.end_at, True)
+    try:
+        with action(actor, f"auction.{what}") as act:
+            done = commands.submit(lot.stream, ENGINE, command, actor_ref=actor.ref, idempotency_key=key)
+            row = lock_objects.lot_for_update(lot.pk).get()
+            if done.duplicate:  # the same key raced in: nothing new
+                act.witness(row, {"duplicate_of": done.accepted.seq, "code": code})
+                amount = int(done.entry.command.get("amount") or row.price_fen)
+                return BidReceipt(row.pk, done.accepted.seq, code, amount, done.accepted.accepted_at, row.end_at, True)
+            state: EngineLot = done.state
+            new = _sync(row, state, done.accepted.seq)
+            if state.phase == CLOSED:  # a Dutch acceptance or a 事后行权 ends the lot at once
+                _record_result(row, state)
+            row.save()
+            _store_bids(row, new, done.accepted.seq)
+            amount = new[-1][2] if new else state.price
+            data = {
+                "lot": row.ref,
+                "seq": done.accepted.seq,
+                "code": code,
+                "amount_fen": amount,
+                "at": done.accepted.accepted_at.isoformat(),
+                "end_at": _end_iso(row),
+                "ext_count": row.ext_count,
+                "phase": row.phase,
+            }
+            act.witness(row, data)
+            act.emit(_EVENTS[what], row, data)
+            _publish(row, state)
+            receipt = BidReceipt(row.pk, done.accepted.seq, code, amount, done.accepted.accepted_at, row.end_at)
+    except YiwangError:
+        _after_refusal(lot)
+        raise
+    if row.phase == CLOSED:
+        _close_follow_up(row)
+    return receipt
+
+
+def do_place_bid(
+    *,
+    actor: Actor,
+    lot_id: int,
+    amount_fen: int,
+    expected_price_fen: int | None = None,
+    idempotency_key: str | None = None,
+) -> BidReceipt:
+    """Place a bid under the actor's 竞买号 at the server's time. Refusals: the engine's codes
+    (``auction.below_increment``, ``auction.closed``, ``auction.suspended``, ``auction.stale_price`` …) and
+    ``auction.not_registered``. A repeated ``idempotency_key`` returns the first acceptance (``duplicate``)."""
+    lot = _lot(lot_id)
+    _fen(amount_fen, "amount_fen")
+    if expected_price_fen is not None:
+        _fen(expected_price_fen, "expected_price_fen")
+    bidder = bidder_of(actor, lot)
+    command: dict[str, Any] = {"type": "bid", "bidder": bidder.code, "amount": amount_fen}
+    if expected_price_fen is not None:
+        command["expected"] = expected_price_fen
+    return _command(actor, lot, command, bidder.code, idempotency_key, "place_bid")
+
+
+def do_exercise_preemption(*, actor: Actor, lot_id: int, idempotency_key: str | None = None) -> BidReceipt:
+    """优先购买权: match the current price (judicial: a holder wins ties) or the final price (事后行权)."""
+    lot = _lot(lot_id)
+    bidder = bidder_of(actor, lot)
+    command = {"type": "exercise", "bidder": bidder.code}
+    return _command(actor, lot, command, bidder.code, idempotency_key, "exercise_preemption")
+
+
+def do_declare_continue(*, actor: Actor, lot_id: int) -> BidReceipt:
+    """Land listing: the bidder wishes to continue into the countdown auction (现场竞价)."""
+    lot = _lot(lot_id)
+    bidder = bidder_of(actor, lot)
+    return _command(actor, lot, {"type": "continue", "bidder": bidder.code}, bidder.code, None, "declare_continue")
+
+
+def _intervene(actor: Actor, lot_id: int, kind: str, reason: str) -> Lot:
+    lot = _lot(lot_id)
+    _require_staff(actor, lot.region_code, "暂停或恢复竞价", "suspend or resume bidding")
+    reason = _reason(reason)
+    try:
+        with action(actor, f"auction.{kind}_lot") as act:
+            done = commands.submit(lot.stream, ENGINE, {"type": kind, "reason": reason}, actor_ref=actor.ref)
+            row = lock_objects.lot_for_update(lot.pk).get()
+            _sync(row, done.state, done.accepted.seq)
+            row.save()
+            Intervention.objects.create(lot=row, kind=kind, reason=reason, actor_ref=actor.ref, at=act.now)
+            data = {"lot": row.ref, "seq": row.seq, "reason": reason, "end_at": _end_iso(row), "phase": row.phase}
+            act.witness(row, data)
+            act.emit(f"auction.lot_{kind}d.v1" if kind == "resume" else "auction.lot_suspended.v1", row, data)
+            _publish(row, done.state)
+            return row
+    except YiwangError:
+        _after_refusal(lot)
+        raise
+
+
+def do_suspend_lot(*, actor: Actor, lot_id: int, reason: str) -> Lot:
+    """Staff: suspend bidding with a reason (witnessed). The remaining time is kept for the resumption."""
+    return _intervene(actor, lot_id, "suspend", reason)
+
+
+def do_resume_lot(*, actor: Actor, lot_id: int, reason: str) -> Lot:
+    """Staff: resume a suspended lot; every deadline moves by the time spent suspended."""
+    return _intervene(actor, lot_id, "resume", reason)
+
+
+# -- time: the clock's due job -------------------------------------------------------------------------------------
+def lots_due(at: datetime, limit: int = 200) -> list[int]:
+    qs = Lot.objects.filter(next_check__lte=at).order_by("next_check", "pk")
+    return list(qs.values_list("pk", flat=True)[:limit])
+
+
+def do_advance_lot(*, lot_id: int, actor: Actor | None = None) -> bool:
+    """Log a ``tick`` when one of the lot's deadlines has passed (start, close, countdown, 事后行权 …). Idempotent:
+    with nothing due the tick is refused by the engine and nothing is written. On the close the result follows
+    (winner revealed, 成交公告, losers' deposits released). True when something was logged."""
+    actor = actor or Actor.system("clock")
+    lot = _lot(lot_id)
+    try:
+        with action(actor, "auction.advance_lot") as act:
+            done = commands.submit(lot.stream, ENGINE, {"type": "tick"}, actor_ref=actor.ref)
+            state: EngineLot = done.state
+            row = lock_objects.lot_for_update(lot.pk).get()
+            was = row.phase
+            _sync(row, state, done.accepted.seq)
+            if state.phase == CLOSED:
+                _record_result(row, state)
+            row.save()
+            data = {
+                "lot": row.ref,
+                "seq": row.seq,
+                "phase": row.phase,
+                "was": was,
+                "end_at": _end_iso(row),
+                "outcome": row.outcome,
+                "deal_price_fen": row.deal_price_fen,
+                "winner_code": row.winner_code,
+            }
+            act.witness(row, data)
+            act.emit("auction.lot_closed.v1" if state.phase == CLOSED else "auction.phase_changed.v1", row, data)
+            _publish(row, state)
+    except YiwangError as error:
+        if error.code == NOTHING_DUE:
+            return False
+        raise
+    if row.phase == CLOSED:
+        _close_follow_up(row)
+    return True
+
+
+def _record_result(lot: Lot, state: EngineLot) -> None:
+    lot.outcome = state.outcome
+    lot.closed_at = from_us(state.closed_at)
+    lot.next_check = None
+    if state.winner is not None:
+        bidder = Bidder.objects.get(lot=lot, code=state.winner)
+        lot.winner_entity_id = bidder.entity_id
+        lot.winner_code = bidder.code
+        lot.deal_price_fen = state.deal_price
+
+
+def _close_follow_up(lot: Lot) -> None:
+    """After the close committed: 成交公告 and the losers' deposits, each in its own action. A failure is kept in
+    ``Lot.problems`` for staff (the close itself stands: the bidding result is in the log)."""
+    system = Actor.system("auction")
+    if lot.outcome == "sold" and lot.result_notice_id is None:
+        try:
+            do_publish_result_notice(actor=system, lot_id=lot.pk)
+        except YiwangError as error:
+            _problem(lot.pk, "result_notice", error)
+    if lot.deposit_fen:
+        try:
+            _release_losers(system, lot)
+        except YiwangError as error:
+            _problem(lot.pk, "release_deposits", error)
+
+
+def _problem(lot_id: int, what: str, error: YiwangError) -> None:
+    log.warning("auction: lot %s: %s failed: %s", lot_id, what, error.code)
+    with action(Actor.system("auction"), "auction.record_problem") as act:
+        row = lock_objects.lot_for_update(lot_id).get()
+        row.problems = [*row.problems, {"what": what, "code": error.code, "at": act.now.isoformat()}][-20:]
+        row.save(update_fields=["problems"])
+        act.witness(row, {"what": what, "code": error.code})
+
+
+def _release_losers(actor: Actor, lot: Lot) -> None:
+    losers = list(
+        Bidder.objects.filter(lot_id=lot.pk).exclude(entity_id=lot.winner_entity_id).values_list("entity_id", flat=True)
+    )
+    if losers:
+        finance.do_release_deposits(
+            actor=actor,
+            lot_ref=lot.finance_ref,
+            reason="loser" if lot.outcome == "sold" else "terminated",
+            anchor_at=lot.closed_at or clock_now(),
+            entity_ids=losers,
+        )
+
+
+def _entity_name(entity_id: int | None) -> str:
+    ref = registry.get_entity_ref(entity_id) if entity_id else None
+    return getattr(ref, "name", "") or f"主体 {entity_id}"
+
+
+def do_publish_result_notice(*, actor: Actor, lot_id: int) -> int:
+    """成交公告 of a sold lot through services.notices (the platform at the close; staff to retry). Returns the
+    notice id. ``auction.not_sold``, ``auction.notice_exists``."""
+    from yiwang.services.notices import actions as notices
+
+    lot = _lot(lot_id)
+    _require_staff(actor, lot.region_code, "发布成交公告", "publish result notices")
+    if lot.outcome != "sold":
+        raise Conflict("auction.not_sold", "该标的未成交", "This lot was not sold")
+    if lot.result_notice_id is not None:
+        raise Conflict("auction.notice_exists", "成交公告已发布", "The result notice is already published")
+    with action(actor, "auction.publish_result_notice") as act:
+        row = lock_objects.lot_for_update(lot.pk).get()
+        buyer = _entity_name(row.winner_entity_id)
+        body = render_to_string("auction/result_notice.html", {"lot": row, "buyer": buyer})
+        notice = notices.do_publish_notice(
+            actor=Actor.system("auction"),
+            owner=row.stream,
+            notice_type="deal_result",
+            category=row.category,
+            region_code=row.region_code,
+            title=f"{row.title} 成交公告",
+            body_html=body,
+            fields={
+                "TRADE_VALUE": row.deal_price_fen,
+                "TRADE_DATE": timezone.localtime(row.closed_at, SHANGHAI).date().isoformat(),
+                "BUYER_NAME": buyer,
+                **({"OBJECT_EVALUATE_VALUE": row.appraisal_fen} if row.appraisal_fen else {}),
+            },
+        )
+        row.result_notice_id = notice.pk
+        row.save(update_fields=["result_notice_id"])
+        act.witness(row, {"lot": row.ref, "notice": notice.pk})
+        return notice.pk
+
+
+# -- after the sale ----------------------------------------------------------------------------------------------
+def do_confirm_deal(*, actor: Actor, lot_id: int) -> Lot:
+    """Staff: the buyer signed the 成交确认书 and paid; the deal is confirmed and the winner's deposit released
+    (as part of the price, through finance). ``auction.not_confirmable`` otherwise."""
+    lot = _lot(lot_id)
+    _require_staff(actor, lot.region_code, "确认成交", "confirm a deal")
+    with action(actor, "auction.confirm_deal") as act:
+        row = lock_objects.lot_for_update(lot.pk).get()
+        if row.outcome != "sold" or row.settled:
+            raise Conflict("auction.not_confirmable", "该标的不处于可确认成交的状态", "This lot cannot be confirmed")
+        row.settled = "confirmed"
+        row.version += 1
+        row.save()
+        if row.deposit_fen:
+            finance.do_release_deposits(
+                actor=Actor.system("auction"),
+                lot_ref=row.finance_ref,
+                reason="winner",
+                anchor_at=act.now,
+                entity_ids=[row.winner_entity_id],
+            )
+        data = {"lot": row.ref, "deal_price_fen": row.deal_price_fen, "winner_code": row.winner_code}
+        act.witness(row, data)
+        act.emit("auction.deal_confirmed.v1", row, data)
+        return row
+
+
+def do_declare_reneged(*, actor: Actor, lot_id: int, note: str = "") -> Lot:
+    """Staff: 悔拍 — the buyer did not pay. Its deposit is forfeited (finance) and it may not bid in the
+    re-auction. ``auction.not_renegeable`` otherwise."""
+    lot = _lot(lot_id)
+    _require_staff(actor, lot.region_code, "登记悔拍", "record a reneged sale")
+    note = " ".join((note or "").split())[:200]
+    with action(actor, "auction.declare_reneged") as act:
+        row = lock_objects.lot_for_update(lot.pk).get()
+        if row.outcome != "sold" or row.settled:
+            raise Conflict(
+                "auction.not_renegeable", "该标的不处于可登记悔拍的状态", "This lot cannot be declared reneged"
+            )
+        Bidder.objects.filter(lot=row, entity_id=row.winner_entity_id).update(status="reneged")
+        if row.deposit_fen:
+            finance.do_forfeit_deposit(
+                actor=Actor.system("auction"),
+                lot_ref=row.finance_ref,
+                entity_id=row.winner_entity_id,
+                reason="reneged",
+                note=note,
+            )
+        row.settled = "reneged"
+        row.version += 1
+        row.save()
+        act.witness(row, {"lot": row.ref, "winner_code": row.winner_code, "note": note})
+        act.emit("auction.sale_reneged.v1", row, {"lot": row.ref})
+        return row
+
+
+__all__ = [
+    "BidReceipt",
+    "LotSpec",
+    "do_advance_lot",
+    "do_confirm_deal",
+    "do_create_lot",
+    "do_declare_continue",
+    "do_declare_reneged",
+    "do_exercise_preemption",
+    "do_grant_preemption",
+    "do_place_bid",
+    "do_publish_result_notice",
+    "do_register_bidder",
+    "do_resume_lot",
+    "do_suspend_lot",
+]

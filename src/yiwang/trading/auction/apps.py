@@ -1,0 +1,16 @@
+from django.apps import AppConfig
+
+
+class AuctionConfig(AppConfig):
+    name = "yiwang.trading.auction"
+    label = "auction"
+    verbose_name = "网络竞价 Auctions"
+
+    def ready(self) -> None:
+        from yiwang.platform.clock import register_due_job
+        from yiwang.platform.commands.engine import register_engine
+        from yiwang.trading.auction import jobs
+        from yiwang.trading.auction.lot_engine import LotEngine
+
+        register_engine("auction.lot", LotEngine)
+        register_due_job("auction.due_lots", jobs.run_due_lots, every_seconds=1)

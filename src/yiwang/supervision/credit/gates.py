@@ -1,0 +1,41 @@
+"""Adapters that let lower tiers enforce credit sanctions through the ports they declare (失信联合惩戒).
+
+Trading sits below supervision and cannot import it, so the tender context declares
+``yiwang.trading.tender.ports.CreditGate`` and names the adapter in its settings::
+
+    YIWANG_TENDER = {"CREDIT_GATE": "yiwang.supervision.credit.gates.TenderCreditGate"}
+
+The adapter answers from :func:`yiwang.supervision.credit.queries.is_restricted` with the ``bidding`` action,
+so a bidder is refused while a penalty, violation or black-list record restricting bidding is in force on the
+Shanghai day of the instant asked about.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from yiwang.supervision.credit.domain.records import ConfinedAction, Kind
+from yiwang.supervision.credit.queries import Reason, is_restricted
+from yiwang.trading.tender.ports import Sanction
+
+
+def _sanction(entity_id: int, reason: Reason) -> Sanction:
+    source = "；".join(x for x in (reason.decision_number, reason.basis) if x)
+    return Sanction(
+        entity_id=entity_id,
+        kind="blacklist" if reason.kind == Kind.BLACKLIST else "restriction",
+        reason=f"{reason.kind_label}：{reason.title}",
+        authority=reason.authority,
+        source=source,
+        starts=reason.starts_on,
+        ends=reason.ends_on,
+        ref=reason.ref,
+    )
+
+
+class TenderCreditGate:
+    """``CreditGate`` for the tender context: the credit sanctions barring ``entity_id`` from bidding at ``at``."""
+
+    def check(self, entity_id: int, at: datetime) -> list[Sanction]:
+        found = is_restricted(entity_id, on=at, action=ConfinedAction.BIDDING)
+        return [_sanction(entity_id, r) for r in found.reasons]

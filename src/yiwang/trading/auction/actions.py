@@ -51,7 +51,8 @@ def is_staff(actor: Actor, region_code: str = "310000") -> bool:
     return actor.is_system or actor.covers_region(region_code, Role.STAFF)
 
 
-def _require_staff(actor: Actor, region_code: str, zh: str, en: str) -> None:
+def require_staff(actor: Actor, region_code: str, zh: str = "执行该操作", en: str = "do this") -> None:
+    """``auction.staff_only`` unless the actor is trading-centre staff over the region (or the platform)."""
     if not is_staff(actor, region_code):
         raise PermissionDenied("auction.staff_only", f"仅交易中心工作人员可{zh}", f"Only trading-centre staff may {en}")
 
@@ -310,7 +311,7 @@ def do_create_lot(*, actor: Actor, spec: LotSpec) -> Lot:
         raise InvalidInput(
             "auction.region_unknown", "行政区划代码无效", "Unknown region code", {"field": "region_code"}
         ) from exc
-    _require_staff(actor, spec.region_code, "创建竞价标的", "create lots")
+    require_staff(actor, spec.region_code, "创建竞价标的", "create lots")
     previous = _lot(spec.previous_lot_id) if spec.previous_lot_id is not None else None
     if previous is not None and (previous.outcome != "unsold" or previous.category != preset.category):
         raise Conflict(
@@ -403,7 +404,7 @@ def do_grant_preemption(*, actor: Actor, lot_id: int, entity_id: int, rank: int 
     holder registers. ``rank`` 1–9 (a higher rank wins ties between holders). The holder then registers itself
     (deposit included) and bids with the right."""
     lot = _lot(lot_id)
-    _require_staff(actor, lot.region_code, "登记优先购买权", "record pre-emption rights")
+    require_staff(actor, lot.region_code, "登记优先购买权", "record pre-emption rights")
     _entity(entity_id)
     if isinstance(rank, bool) or not isinstance(rank, int) or not 1 <= rank <= 9:
         raise InvalidInput("auction.rank_invalid", "优先顺位应为 1–9", "The rank is 1–9", {"field": "rank"})
@@ -621,7 +622,7 @@ def do_declare_continue(*, actor: Actor, lot_id: int) -> BidReceipt:
 
 def _intervene(actor: Actor, lot_id: int, kind: str, reason: str) -> Lot:
     lot = _lot(lot_id)
-    _require_staff(actor, lot.region_code, "暂停或恢复竞价", "suspend or resume bidding")
+    require_staff(actor, lot.region_code, "暂停或恢复竞价", "suspend or resume bidding")
     reason = _reason(reason)
     try:
         with action(actor, f"auction.{kind}_lot") as act:
@@ -755,7 +756,7 @@ def do_publish_result_notice(*, actor: Actor, lot_id: int) -> int:
     from yiwang.services.notices import actions as notices
 
     lot = _lot(lot_id)
-    _require_staff(actor, lot.region_code, "发布成交公告", "publish result notices")
+    require_staff(actor, lot.region_code, "发布成交公告", "publish result notices")
     if lot.outcome != "sold":
         raise Conflict("auction.not_sold", "该标的未成交", "This lot was not sold")
     if lot.result_notice_id is not None:
@@ -790,7 +791,7 @@ def do_confirm_deal(*, actor: Actor, lot_id: int) -> Lot:
     """Staff: the buyer signed the 成交确认书 and paid; the deal is confirmed and the winner's deposit released
     (as part of the price, through finance). ``auction.not_confirmable`` otherwise."""
     lot = _lot(lot_id)
-    _require_staff(actor, lot.region_code, "确认成交", "confirm a deal")
+    require_staff(actor, lot.region_code, "确认成交", "confirm a deal")
     with action(actor, "auction.confirm_deal") as act:
         row = lock_objects.lot_for_update(lot.pk).get()
         if row.outcome != "sold" or row.settled:
@@ -816,7 +817,7 @@ def do_declare_reneged(*, actor: Actor, lot_id: int, note: str = "") -> Lot:
     """Staff: 悔拍 — the buyer did not pay. Its deposit is forfeited (finance) and it may not bid in the
     re-auction. ``auction.not_renegeable`` otherwise."""
     lot = _lot(lot_id)
-    _require_staff(actor, lot.region_code, "登记悔拍", "record a reneged sale")
+    require_staff(actor, lot.region_code, "登记悔拍", "record a reneged sale")
     note = " ".join((note or "").split())[:200]
     with action(actor, "auction.declare_reneged") as act:
         row = lock_objects.lot_for_update(lot.pk).get()
@@ -856,4 +857,5 @@ __all__ = [
     "do_register_bidder",
     "do_resume_lot",
     "do_suspend_lot",
+    "require_staff",
 ]

@@ -475,6 +475,30 @@ def _raw_key(dataset_name: Any, record: Any) -> str | None:
     return key[:300] if key.strip("|") else None
 
 
+def _apply(act: Any, index: int, checked: Checked, platform: SubPlatform, receipt: Receipt) -> ItemResult | FieldError:
+    """Decide and write one checked record in a savepoint. When another transaction inserted the same key
+    between our read and our insert (PostgreSQL: the unique index waits for it, then fails), the savepoint
+    rolls back and the decision is taken again against the committed row (a replay then is ``unchanged``)."""
+    for _attempt in range(2):
+        try:
+            with transaction.atomic():
+                outcome, error, existing = _decide(checked, platform)
+                if error is not None:
+                    return error
+                if outcome == rules.UNCHANGED:
+                    assert existing is not None
+                    return ItemResult(
+                        index, checked.dataset.table, checked.key, "unchanged", existing.version, existing.pk
+                    )
+                assert outcome is not None
+                row = _write(act, checked, outcome, existing, platform, receipt)
+        except IntegrityError:
+            continue
+        done = {rules.INSERT: "created", rules.REPLACE: "updated", rules.REMOVE: "deleted"}[outcome]
+        return ItemResult(index, checked.dataset.table, checked.key, done, row.version, row.pk)
+    return rules.error("exchange.concurrent_push", "", key=checked.key)
+
+
 def _latest_allowed_timestamp() -> str:
     return (now() + FUTURE_SKEW).astimezone(SHANGHAI).strftime("%Y%m%d%H%M%S")
 
@@ -503,7 +527,14 @@ def do_push_records(
     receipt_id = None
     try:
         with action(actor, "exchange.push_records") as act:
-            receipt: Receipt | None = None
+            # made first, rolled back with everything else when no record is accepted
+            receipt = Receipt.objects.create(
+                platform=platform,
+                channel=channel,
+                received_at=act.now,
+                certificate_fingerprint=pusher.fingerprint,
+                nonce=pusher.nonce,
+            )
             for index, (dataset_name, record) in enumerate(items):
                 checked, errors = rules.check_record(dataset_name, record, codes)
                 if checked is None:
@@ -514,50 +545,14 @@ def do_push_records(
                 if future is not None:
                     refuse(index, dataset_name, checked.key, [future], checked.data_timestamp)
                     continue
-                try:
-                    with transaction.atomic():
-                        outcome, error, existing = _decide(checked, platform)
-                        if error is not None:
-                            refuse(index, dataset_name, checked.key, [error], checked.data_timestamp)
-                            continue
-                        if outcome == rules.UNCHANGED:
-                            assert existing is not None
-                            results.append(
-                                ItemResult(
-                                    index,
-                                    checked.dataset.table,
-                                    checked.key,
-                                    "unchanged",
-                                    existing.version,
-                                    existing.pk,
-                                )
-                            )
-                            continue
-                        if receipt is None:
-                            receipt = Receipt.objects.create(
-                                platform=platform,
-                                channel=channel,
-                                received_at=act.now,
-                                certificate_fingerprint=pusher.fingerprint,
-                                nonce=pusher.nonce,
-                            )
-                        assert outcome is not None
-                        row = _write(act, checked, outcome, existing, platform, receipt)
-                except IntegrityError:
-                    # another request inserted the same key between our read and our insert (PostgreSQL)
-                    refuse(
-                        index,
-                        dataset_name,
-                        checked.key,
-                        [rules.error("exchange.concurrent_push", "", key=checked.key)],
-                        checked.data_timestamp,
-                    )
-                    continue
-                done = {rules.INSERT: "created", rules.REPLACE: "updated", rules.REMOVE: "deleted"}[outcome]
-                results.append(ItemResult(index, checked.dataset.table, checked.key, done, row.version, row.pk))
-            if receipt is None:
-                raise _NothingStored
+                outcome = _apply(act, index, checked, platform, receipt)
+                if isinstance(outcome, FieldError):
+                    refuse(index, dataset_name, checked.key, [outcome], checked.data_timestamp)
+                else:
+                    results.append(outcome)
             result = PushResult(receipt.pk, results)
+            if not result.accepted:
+                raise _NothingStored
             Receipt.objects.filter(pk=receipt.pk).update(
                 accepted=result.accepted, unchanged=result.count("unchanged"), refused=result.count("refused")
             )

@@ -16,6 +16,7 @@ from yiwang.exchange.subplatform.tests.support import (
     tender_project,
     works_tender,
 )
+from yiwang.kernel.actors import Role
 from yiwang.platform.audit import queries as audit
 
 pytestmark = pytest.mark.django_db
@@ -234,3 +235,56 @@ def test_a_batch_of_more_than_1000_records_is_refused(hub):
     )
     assert response.status_code == 422
     assert response.json()["details"]["max"] == 1000
+
+
+def test_reconciliation_matches_what_the_sub_platform_computes(hub, api):
+    from yiwang.exchange.subplatform.domain.digests import DayEntry, day_summary
+    from yiwang.exchange.subplatform.domain.validation import content_digest, record_content
+
+    sent = [project(), project(PROJECT_CODE="2026-310112-48-02", PROJECT_NAME="第二个项目")]
+    for record in sent:
+        assert hub.works.push("PROJECT", record).status_code == 200
+    mine = day_summary(
+        DayEntry(r["PROJECT_CODE"], r["DATA_TIMESTAMP"], content_digest(record_content(r))) for r in sent
+    )
+    client = api.with_token(hub.works.token)
+    theirs = client.get("/exchange/reconciliation", {"dataset": "PROJECT", "day": "20260302"}).json()
+    assert (theirs["count"], theirs["live"], theirs["digest"]) == (2, 2, mine.digest)
+    assert client.get("/exchange/reconciliation", {"dataset": "PROJECT", "day": "20260303"}).json()["count"] == 0
+    # staff name the platform; others may not read it
+    staff = hub.account("reader", Role.STAFF)
+    api.client.force_login(staff)
+    params = {"dataset": "PROJECT", "day": "20260302", "platform_code": hub.platform.platform_code}
+    assert api.client.get("/api/v1/exchange/reconciliation", params).json()["digest"] == mine.digest
+
+
+def test_definitions_and_schemas_are_public(api):
+    datasets = api.get("/exchange/datasets").json()
+    notice = next(d for d in datasets if d["table"] == "TENDER_ANN_QUA_INQUERY_ANN")
+    assert notice["feed_type"] == "exchange.tender_ann_qua_inquery_ann.received.v1"
+    assert notice["parent"] == "TENDER_PROJECT"
+    schema = api.get("/exchange/schemas/PROJECT.json").json()
+    assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+    assert "A01" in schema["properties"]["INDUSTRIES_TYPE"]["enum"]
+    assert api.get("/exchange/schemas/NOPE.json").status_code == 404
+
+
+def test_records_read_through_the_api(hub, api):
+    hub.works.push("PROJECT", project())
+    public = api.get("/exchange/records/PROJECT", {"key": "2026-310112-48-01"}).json()
+    assert public["full"] is False
+    assert public["content"]["PROJECT_NAME"] == "闵行区莘庄镇社区文化中心新建工程"
+    own = api.with_token(hub.works.token).get("/exchange/records/PROJECT", {"key": "2026-310112-48-01"}).json()
+    assert own["full"] is True
+    assert api.get("/exchange/records/PROJECT", {"key": "nope"}).status_code == 404
+    quality = api.with_token(hub.works.token).get("/exchange/quality").json()
+    assert quality == [
+        {
+            "platform_code": hub.platform.platform_code,
+            "name": hub.platform.name,
+            "accepted": 1,
+            "refused": 0,
+            "rate": 1.0,
+            "top_codes": [],
+        }
+    ]

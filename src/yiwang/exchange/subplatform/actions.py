@@ -448,7 +448,10 @@ def _write(
         {
             "dataset": dataset.table,
             "data_no": dataset.data_no,
-            "key": checked.key,
+            # a personal-data record's key holds an identity number: consumers get its hash
+            "key": checked.key
+            if not dataset.personal_data
+            else "sha256:" + hashlib.sha256(checked.key.encode()).hexdigest(),
             "platform_code": platform.platform_code,
             "operation": operation,
             "data_timestamp": checked.data_timestamp,

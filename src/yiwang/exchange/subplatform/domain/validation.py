@@ -175,7 +175,7 @@ def check_value(f: FieldDef, value: Any, codes: CodeBook) -> FieldError | None:
                 "exchange.bad_code",
                 f.name,
                 table=f.code_table,
-                code=text,
+                value=text,
                 allowed=sorted(allowed)[:50] if allowed and f.code_source != "region" else None,
             )
     return None

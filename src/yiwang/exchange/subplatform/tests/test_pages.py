@@ -3,6 +3,8 @@ field errors, and the quality rate per sub-platform. Not for market participants
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from yiwang.exchange.subplatform.tests.support import GP, WORKS, counts, project, tender_project
@@ -105,3 +107,4 @@ def test_personal_data_is_never_public(hub, client, api):
     # even privileged feed readers never get the non-public fields
     staff_feed = client.get("/api/v1/feed", {"type": "exchange.bid_evaluation_expert.received.v1"}).json()
     assert "ID_CARD" not in staff_feed["events"][0]["data"]["record"]
+    assert "11010519491231002X" not in json.dumps(staff_feed, ensure_ascii=False)

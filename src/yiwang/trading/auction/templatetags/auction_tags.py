@@ -15,3 +15,9 @@ def auction_yuan(fen: int | None) -> str:
     if fen is None or fen == "":
         return ""
     return Money(int(fen)).format_yuan(symbol=True)
+
+
+@register.filter
+def get_item(mapping: dict, key: str) -> object:
+    """``{{ labels|get_item:lot.phase }}``."""
+    return mapping.get(key, "") if isinstance(mapping, dict) else ""

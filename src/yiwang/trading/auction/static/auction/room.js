@@ -1,0 +1,72 @@
+/* 一网交易 auction room: applies the pushed public state of a lot (price, leader, end, bids) to the page.
+ *
+ * The room element carries data-live-url (live.js opens the stream and fires "live:update" with {id, t, d}),
+ * data-seq (the command the page was rendered from), data-my-code (the viewer's own 竞买号, or empty) and
+ * data-server-now (the server's time at rendering, so the countdown is in server time before the first push).
+ * When the phase changes, the panel is re-fetched with htmx ("auction:refresh"). No dependencies besides live.js.
+ */
+(function (global) {
+  "use strict";
+
+  function yuan(fen) {
+    if (fen === null || fen === undefined) return "—";
+    return "¥" + (fen / 100).toLocaleString("zh-CN", {minimumFractionDigits: 2, maximumFractionDigits: 2});
+  }
+
+  function setText(room, name, text) {
+    Array.prototype.forEach.call(room.querySelectorAll('[data-field="' + name + '"]'), function (el) {
+      el.textContent = text;
+    });
+  }
+
+  function time(iso) {
+    var d = new Date(iso);
+    var pad = function (n) { return n < 10 ? "0" + n : String(n); };
+    var s = new Date(d.getTime() + 8 * 3600 * 1000);  // Asia/Shanghai (no daylight saving)
+    return pad(s.getUTCHours()) + ":" + pad(s.getUTCMinutes()) + ":" + pad(s.getUTCSeconds());
+  }
+
+  function apply(room, d, id) {
+    if (Number(room.getAttribute("data-seq") || 0) >= id) return;  // not newer than what is shown
+    room.setAttribute("data-seq", String(id));
+    var mine = room.getAttribute("data-my-code") || "";
+    setText(room, "price", yuan(d.price));
+    setText(room, "leader", d.leader ? (d.leader === mine ? d.leader + "（我）" : d.leader) : "暂无出价");
+    setText(room, "bid_count", String(d.bid_count));
+    setText(room, "ext_count", String(d.ext_count));
+    setText(room, "bidders", String(d.bidders));
+    setText(room, "min_next", d.min_next ? yuan(d.min_next) : "—");
+    Array.prototype.forEach.call(room.querySelectorAll("[data-live-countdown]"), function (el) {
+      if (d.end_at) el.setAttribute("data-end", d.end_at);
+    });
+    Array.prototype.forEach.call(room.querySelectorAll('input[name="expected_price_fen"]'), function (el) {
+      el.value = String(d.price);
+    });
+    var body = room.querySelector("[data-field=recent]");
+    if (body && d.recent) {
+      while (body.firstChild) body.removeChild(body.firstChild);
+      d.recent.forEach(function (b, i) {
+        var tr = document.createElement("tr");
+        [b.code + (b.code === mine ? "（我）" : ""), yuan(b.amount), time(b.at), i === 0 ? "领先" : "出局"].forEach(
+          function (text) { var td = document.createElement("td"); td.textContent = text; tr.appendChild(td); });
+        body.appendChild(tr);
+      });
+    }
+    if (room.getAttribute("data-phase") !== d.phase) {
+      room.setAttribute("data-phase", d.phase);
+      var panel = room.querySelector("[hx-get]");
+      if (panel) panel.dispatchEvent(new CustomEvent("auction:refresh"));
+    }
+  }
+
+  function start() {
+    Array.prototype.forEach.call(document.querySelectorAll("[data-auction-room]"), function (room) {
+      var rendered = Date.parse(room.getAttribute("data-server-now") || "");
+      if (room.yiwangLive && rendered) room.yiwangLive.offsets.push(rendered - Date.now());
+      room.addEventListener("live:update", function (ev) { apply(room, ev.detail.d || {}, ev.detail.id); });
+    });
+  }
+
+  if (document.readyState !== "loading") start(); else document.addEventListener("DOMContentLoaded", start);
+  global.YiwangAuctionRoom = {apply: apply};
+})(window);

@@ -1,0 +1,222 @@
+"""Reads of the complaints context.
+
+- regulators (and auditors) read the complaints of their regions, with what is overdue;
+- users of the complaining entity read their own complaints;
+- anyone reads the decisions (投诉处理结果公开): :func:`list_public_decisions`.
+- other contexts: :func:`pending_for_procedure` — the open complaints about a procedure and whether one of them
+  holds it suspended.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.db.models import Q
+
+from yiwang.kernel.actors import Actor, Role
+from yiwang.kernel.errors import NotFound
+from yiwang.kernel.ids import region_level
+from yiwang.platform.clock import now
+from yiwang.supervision.complaints.actions import is_handler
+from yiwang.supervision.complaints.domain import rules as r
+from yiwang.supervision.complaints.models import Complaint
+
+READERS = (Role.REGULATOR, Role.AUDITOR)
+MAX_PAGE = 200
+
+
+@dataclass(frozen=True)
+class ComplaintView:
+    id: int
+    track: str
+    track_label: str
+    matter: str
+    matter_label: str
+    complainant_entity_id: int
+    complainant_name: str
+    respondent: str
+    procedure_ref: str
+    procedure_title: str
+    region_code: str
+    facts: str
+    claims: str
+    anchor_on: Any
+    objection_ref: str
+    filed_at: datetime
+    filing_deadline: datetime
+    status: str
+    status_label: str
+    acceptance_due: datetime
+    accepted_at: datetime | None
+    accepted_late: bool
+    decision_due: datetime | None
+    rules: dict[str, Any]
+    suspended: bool
+    suspended_at: datetime | None
+    suspension_until: datetime | None
+    suspensions: list[dict[str, Any]]
+    outcome: str
+    outcome_label: str
+    decision_text: str
+    decided_at: datetime | None
+    decided_late: bool
+    closing_reason: str
+    overdue: tuple[str, ...]  # acceptance | decision | suspension
+    allowed: tuple[str, ...]  # the regulator's verbs for this actor
+    version: int
+
+
+def overdue_of(c: Complaint, moment: datetime) -> tuple[str, ...]:
+    late = []
+    if c.status == r.Status.FILED and moment >= c.acceptance_due:
+        late.append("acceptance")
+    if c.status in (r.Status.ACCEPTED, r.Status.INVESTIGATING) and c.decision_due and moment >= c.decision_due:
+        late.append("decision")
+    if c.suspended_at is not None and c.suspension_until is not None and moment >= c.suspension_until:
+        late.append("suspension")
+    return tuple(late)
+
+
+def _view(c: Complaint, actor: Actor, moment: datetime) -> ComplaintView:
+    handler = is_handler(actor, c.region_code)
+    return ComplaintView(
+        id=c.pk,
+        track=c.track,
+        track_label=r.TRACK_LABELS.get(c.track, c.track),
+        matter=c.matter,
+        matter_label=r.MATTER_LABELS.get(c.matter, c.matter),
+        complainant_entity_id=c.complainant_entity_id,
+        complainant_name=c.complainant_name,
+        respondent=c.respondent,
+        procedure_ref=c.procedure_ref,
+        procedure_title=c.procedure_title,
+        region_code=c.region_code,
+        facts=c.facts,
+        claims=c.claims,
+        anchor_on=c.anchor_on,
+        objection_ref=c.objection_ref,
+        filed_at=c.filed_at,
+        filing_deadline=c.filing_deadline,
+        status=c.status,
+        status_label=r.STATUS_LABELS.get(c.status, c.status),
+        acceptance_due=c.acceptance_due,
+        accepted_at=c.accepted_at,
+        accepted_late=c.accepted_late,
+        decision_due=c.decision_due,
+        rules=c.rules,
+        suspended=c.suspended_at is not None,
+        suspended_at=c.suspended_at,
+        suspension_until=c.suspension_until,
+        suspensions=list(c.suspensions),
+        outcome=c.outcome,
+        outcome_label=r.OUTCOME_LABELS.get(c.outcome, ""),
+        decision_text=c.decision_text,
+        decided_at=c.decided_at,
+        decided_late=c.decided_late,
+        closing_reason=c.closing_reason,
+        overdue=overdue_of(c, moment),
+        allowed=r.allowed(c.status, suspended=c.suspended_at is not None) if handler else (),
+        version=c.version,
+    )
+
+
+def _scope_q(actor: Actor) -> Q:
+    if actor.is_system:
+        return Q()
+    q = Q(pk__in=[])
+    for scope in actor.region_scopes(*READERS):
+        length = {"province": 2, "prefecture": 4, "county": 6}[region_level(scope)]
+        q |= Q(region_code__startswith=scope[:length])
+    own = actor.entity_ids()
+    if own:
+        q |= Q(complainant_entity_id__in=sorted(own))
+    return q
+
+
+@dataclass(frozen=True)
+class Page:
+    rows: list[ComplaintView]
+    total: int
+
+
+def list_complaints_for(
+    actor: Actor, *, status: str | None = None, overdue: bool = False, limit: int = 50, offset: int = 0
+) -> Page:
+    """Complaints the actor reads (regulators and auditors: their regions; entity users: their own), those
+    with the nearest time limit first. ``overdue``: only those past a limit."""
+    qs = Complaint.objects.filter(_scope_q(actor))
+    if status:
+        qs = qs.filter(status=status)
+    moment = now()
+    if overdue:
+        qs = qs.filter(
+            Q(status=r.Status.FILED, acceptance_due__lte=moment)
+            | Q(status__in=[r.Status.ACCEPTED, r.Status.INVESTIGATING], decision_due__lte=moment)
+            | Q(suspended_at__isnull=False, suspension_until__lte=moment)
+        )
+    total = qs.count()
+    limit, offset = max(1, min(int(limit), MAX_PAGE)), max(0, int(offset))
+    rows = qs.order_by("status", "acceptance_due", "pk")[offset : offset + limit]
+    return Page([_view(c, actor, moment) for c in rows], total)
+
+
+def get_complaint_for(actor: Actor, complaint_id: int) -> ComplaintView:
+    c = Complaint.objects.filter(_scope_q(actor), pk=complaint_id).first()
+    if c is None:
+        raise NotFound("complaints.not_found", "没有该投诉", "No such complaint", {"id": complaint_id})
+    return _view(c, actor, now())
+
+
+@dataclass(frozen=True)
+class DecisionView:
+    id: int
+    track_label: str
+    procedure_title: str
+    complainant_name: str
+    respondent: str
+    matter_label: str
+    outcome_label: str
+    decision_text: str
+    decided_at: datetime
+
+
+def list_public_decisions(*, limit: int = 50) -> list[DecisionView]:
+    """投诉处理决定 published to everyone, newest first."""
+    rows = Complaint.objects.filter(status=r.Status.DECIDED).order_by("-decided_at", "-pk")[: min(limit, MAX_PAGE)]
+    return [
+        DecisionView(
+            id=c.pk,
+            track_label=r.TRACK_LABELS.get(c.track, c.track),
+            procedure_title=c.procedure_title,
+            complainant_name=c.complainant_name,
+            respondent=c.respondent,
+            matter_label=r.MATTER_LABELS.get(c.matter, c.matter),
+            outcome_label=r.OUTCOME_LABELS.get(c.outcome, c.outcome),
+            decision_text=c.decision_text,
+            decided_at=c.decided_at,  # type: ignore[arg-type]
+        )
+        for c in rows
+    ]
+
+
+@dataclass(frozen=True)
+class ProcedureState:
+    procedure_ref: str
+    open_complaints: tuple[int, ...]
+    suspended_by: tuple[int, ...]
+
+    @property
+    def suspended(self) -> bool:
+        return bool(self.suspended_by)
+
+
+def pending_for_procedure(procedure_ref: str) -> ProcedureState:
+    """For other contexts: the open complaints about ``procedure_ref`` and those holding it suspended."""
+    rows = list(
+        Complaint.objects.filter(procedure_ref=procedure_ref, status__in=list(r.OPEN))
+        .order_by("pk")
+        .values_list("pk", "suspended_at")
+    )
+    return ProcedureState(procedure_ref, tuple(pk for pk, _ in rows), tuple(pk for pk, s in rows if s is not None))

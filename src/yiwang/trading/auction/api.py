@@ -119,7 +119,7 @@ def get_lot(request: HttpRequest, lot_id: int):
 @router.get("/lots/{lot_id}/state", auth=PUBLIC, response={200: StateOut, **READ_ERRORS})
 def get_state(request: HttpRequest, lot_id: int):
     lot = queries.get_lot_for(actor_of(request), lot_id)
-    state = queries.engine_state(lot)
+    state = queries.engine_state(lot) if lot.kind == "dutch" else None  # its price moves with time
     return StateOut(server_time=clock_now(), state=queries.public_state(lot, state), rules=queries.public_rules(lot))
 
 

@@ -16,6 +16,7 @@ from yiwang.platform.clock import now as clock_now
 from yiwang.platform.commands import engine as commands
 from yiwang.trading.auction.domain.engine import CLOSED, COUNTDOWN, OPEN
 from yiwang.trading.auction.domain.engine import Lot as EngineLot
+from yiwang.trading.auction.domain.rules import RuleSet
 from yiwang.trading.auction.lot_engine import ENGINE, from_us, to_us
 from yiwang.trading.auction.models import Bid, Bidder, Intervention, Lot
 from yiwang.trading.auction.presets import PRESETS
@@ -51,11 +52,11 @@ def public_state(lot: Lot, state: EngineLot | None = None) -> dict[str, Any]:
     """The whole public state of a lot (what the live channel carries): 竞买号 only, never the reserve or names."""
     price = lot.price_fen
     min_next = None
-    if state is not None:
-        if lot.kind == "dutch":
-            price = state.price_at(to_us(clock_now()))
-        if state.phase in BIDDING and lot.kind != "dutch":
-            min_next = state.min_next()
+    if lot.kind == "dutch" and lot.phase in ("scheduled", OPEN):
+        rules = state.rules if state is not None else RuleSet.from_json(lot.rules)
+        price = rules.dutch_price(to_us(clock_now()) - (state.shift if state is not None else _shift(lot)))
+    elif lot.phase in BIDDING:
+        min_next = lot.price_fen + lot.step_fen if lot.leader_code else lot.start_price_fen
     data: dict[str, Any] = {
         "lot": lot.pk,
         "ref": lot.ref,
@@ -84,6 +85,18 @@ def public_state(lot: Lot, state: EngineLot | None = None) -> dict[str, Any]:
             for b in Bid.objects.filter(lot=lot).order_by("-seq")[:RECENT]
         ]
     return data
+
+
+def _shift(lot: Lot) -> int:
+    """Time a Dutch lot spent suspended (its price schedule moves by it), from the interventions."""
+    total, since = 0, None
+    for i in Intervention.objects.filter(lot=lot).order_by("at", "pk"):
+        if i.kind == "suspend":
+            since = i.at
+        elif since is not None:
+            total += to_us(i.at) - to_us(since)
+            since = None
+    return total
 
 
 def _lot(lot_id: int) -> Lot:

@@ -52,7 +52,8 @@ def _entities(actor: Actor) -> list[int]:
 
 
 def _panel_context(request: HttpRequest, lot: Lot) -> dict[str, Any]:
-    state = queries.engine_state(lot)
+    # the read model is enough for the page; the engine state is loaded only where a page needs more of it
+    state = queries.engine_state(lot) if lot.kind in ("land_listing", "dutch") else None
     public = queries.public_state(lot, state)
     return {
         "lot": lot,

@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 from django.db import IntegrityError, transaction
 
 from yiwang.catalog import queries as catalog
+from yiwang.exchange.subplatform.domain import quality
 from yiwang.exchange.subplatform.domain import validation as rules
 from yiwang.exchange.subplatform.domain.datasets import catalog_tables, children_of, get_dataset
 from yiwang.exchange.subplatform.domain.validation import Checked, CodeBook, FieldError, Stored
@@ -427,6 +428,8 @@ def _write(
         digest=checked.digest,
         content=content,
         received_at=act.now,
+        completeness=None if outcome == rules.REMOVE else quality.completeness_permille(dataset, content),
+        lag_seconds=None if outcome == rules.REMOVE else quality.lag_seconds(dataset, content, act.now, SHANGHAI),
     )
     operation = OPERATIONS[outcome]
     act.witness(

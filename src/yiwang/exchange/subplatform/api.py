@@ -290,6 +290,8 @@ def quality(request: HttpRequest):
             "refused": row.refused,
             "rate": row.rate,
             "top_codes": [list(c) for c in row.top_codes],
+            "completeness": row.completeness,
+            "mean_lag_hours": row.mean_lag_hours,
         }
         for row in queries.quality_for(actor_of(request))
     ]

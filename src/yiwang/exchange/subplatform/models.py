@@ -113,6 +113,8 @@ class RecordVersion(models.Model):
     digest = models.CharField(max_length=64)
     content = models.JSONField()
     received_at = models.DateTimeField()
+    completeness = models.PositiveSmallIntegerField(null=True)  # permille of the dataset's own fields filled
+    lag_seconds = models.BigIntegerField(null=True)  # received_at minus the event's own time (None: delete)
 
     class Meta:
         verbose_name = "分平台数据版本"

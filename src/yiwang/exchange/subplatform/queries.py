@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Count, QuerySet
+from django.db.models import Avg, Count, QuerySet
 
 from yiwang.exchange.subplatform.domain.datasets import Dataset, get_dataset
 from yiwang.exchange.subplatform.domain.digests import DayEntry, DaySummary, day_summary
@@ -197,6 +197,8 @@ class QualityRow:
     accepted: int
     refused: int
     top_codes: tuple[tuple[str, int], ...] = field(default=())
+    completeness: float | None = None  # mean share of the datasets' own fields filled, 0..1
+    mean_lag_hours: float | None = None  # mean hours from the event to its receipt
 
     @property
     def total(self) -> int:
@@ -212,6 +214,10 @@ class QualityRow:
         return "—" if self.rate is None else f"{self.rate * 100:.1f}%"
 
 
+def _ratio(value: Any, unit: int) -> float | None:
+    return None if value is None else float(value) / unit
+
+
 def quality_for(actor: Actor, *, since: datetime | None = None, until: datetime | None = None) -> list[QualityRow]:
     platforms = list(visible_platforms(actor).order_by("platform_code"))
     versions = RecordVersion.objects.filter(record__platform__in=platforms)
@@ -223,6 +229,12 @@ def quality_for(actor: Actor, *, since: datetime | None = None, until: datetime 
         versions = versions.filter(received_at__lt=until)
         refusals = refusals.filter(received_at__lt=until)
     accepted = dict(versions.values_list("record__platform").annotate(n=Count("pk")).order_by())
+    measures = {
+        row[0]: row[1:]
+        for row in versions.values_list("record__platform")
+        .annotate(c=Avg("completeness"), lag=Avg("lag_seconds"))
+        .order_by()
+    }
     refused = dict(refusals.values_list("platform").annotate(n=Count("pk")).order_by())
     codes: dict[int, Counter[str]] = {}
     for platform_id, code, n in refusals.values_list("platform", "first_code").annotate(n=Count("pk")).order_by():
@@ -233,6 +245,8 @@ def quality_for(actor: Actor, *, since: datetime | None = None, until: datetime 
             accepted=accepted.get(p.pk, 0),
             refused=refused.get(p.pk, 0),
             top_codes=tuple(codes.get(p.pk, Counter()).most_common(3)),
+            completeness=_ratio(measures.get(p.pk, (None, None))[0], 1000),
+            mean_lag_hours=_ratio(measures.get(p.pk, (None, None))[1], 3600),
         )
         for p in platforms
     ]

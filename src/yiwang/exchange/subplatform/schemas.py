@@ -120,6 +120,8 @@ class QualityOut(Schema):
     refused: int
     rate: float | None = Field(description="accepted / (accepted + refused); null when nothing was pushed")
     top_codes: list[list[Any]] = Field(description="the most frequent refusal codes: [code, count]")
+    completeness: float | None = Field(description="mean share of the datasets' own fields filled (0..1)")
+    mean_lag_hours: float | None = Field(description="mean hours from the event's own time to the hub's receipt")
 
 
 class DayOut(Schema):

@@ -117,3 +117,22 @@ def test_the_day_digest_does_not_depend_on_order(rows):
     assert forward == day_summary(list(reversed(entries)))
     assert forward.count == len(rows)
     assert forward.deleted == sum(1 for _, d in rows if d)
+
+
+def test_completeness_and_lag():
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
+
+    from yiwang.exchange.subplatform.domain import quality
+    from yiwang.exchange.subplatform.tests.support import tender_notice
+
+    shanghai = ZoneInfo("Asia/Shanghai")
+    received = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)  # 09:00 Beijing time
+    dataset = get_dataset("PROJECT")
+    assert quality.completeness_permille(dataset, project()) == 294
+    assert quality.completeness_permille(dataset, {n: "x" for n in dataset.own_fields}) == 1000
+    assert quality.lag_seconds(dataset, project(), received, shanghai) == 60
+    notice = get_dataset("TENDER_ANN_QUA_INQUERY_ANN")
+    # the notice's own time (NOTICE_SEND_TIME 08:30) counts, not its DATA_TIMESTAMP
+    assert quality.event_time_text(notice, tender_notice()) == "20260302083000"
+    assert quality.lag_seconds(notice, tender_notice(), received, shanghai) == 1800

@@ -37,6 +37,7 @@ def test_the_pages_show_registry_records_refusals_and_quality(hub, client):
 
     quality = client.get("/exchange/quality/").content.decode()
     assert f'data-testid="rate-{WORKS}">66.7%' in quality
+    assert "小时" in quality  # the mean lag is shown
 
 
 def test_registering_through_the_page_shows_the_secret_once(hub, client):

@@ -38,7 +38,7 @@ from yiwang.exchange.subplatform.search import KIND, record_document
 from yiwang.identity import actions as identity
 from yiwang.identity.ca import actions as ca
 from yiwang.kernel.actors import Actor, ActorKind, Role
-from yiwang.kernel.errors import Conflict, InvalidInput, NotAuthenticated, PermissionDenied
+from yiwang.kernel.errors import Conflict, InvalidInput, NotAuthenticated, NotFound, PermissionDenied
 from yiwang.kernel.ids import region_covers, validate_region_code_format
 from yiwang.platform.actions import action
 from yiwang.platform.clock import now
@@ -176,16 +176,70 @@ def do_register_subplatform(
 def do_set_subplatform_active(*, actor: Actor, platform_code: str, active: bool) -> SubPlatform:
     """Suspend (or resume) a sub-platform's pushes. Staff administrators over its region only."""
     with action(actor, "exchange.set_subplatform_active") as act:
-        platform = SubPlatform.objects.select_for_update().filter(platform_code=platform_code).first()
-        if platform is None:
-            raise _unknown_platform(platform_code)
-        if not _is_staff_admin_over(actor, platform.region_code):
-            raise PermissionDenied("exchange.forbidden", "无权管理该分平台", "You may not manage this sub-platform")
+        platform = _managed_platform(actor, platform_code)
         platform.is_active = active
         platform.save(update_fields=["is_active"])
         act.witness(platform, {"platform_code": platform_code, "active": active})
         act.emit("exchange.subplatform_status_changed.v1", platform, {"platform_code": platform_code, "active": active})
         return platform
+
+
+def _managed_platform(actor: Actor, platform_code: str) -> SubPlatform:
+    platform = SubPlatform.objects.select_for_update().filter(platform_code=platform_code).first()
+    if platform is None:
+        raise NotFound(
+            "exchange.subplatform_not_found", "分平台不存在", "No such sub-platform", {"platform_code": platform_code}
+        )
+    if not _is_staff_admin_over(actor, platform.region_code):
+        raise PermissionDenied("exchange.forbidden", "无权管理该分平台", "You may not manage this sub-platform")
+    return platform
+
+
+def do_add_certificate(*, actor: Actor, platform_code: str, certificate: bytes | str) -> SubPlatformCertificate:
+    """Register a further signing certificate (a renewal, a second signing server). Staff administrators."""
+    der = _certificate_der(certificate)
+    subject = _subject_text(der)
+    fingerprint = hashlib.sha256(der).hexdigest()
+    with action(actor, "exchange.add_certificate") as act:
+        platform = _managed_platform(actor, platform_code)
+        if SubPlatformCertificate.objects.filter(fingerprint=fingerprint).exists():
+            raise Conflict(
+                "exchange.certificate_taken",
+                "该证书已登记",
+                "this certificate is already registered",
+                {"field": "certificate", "fingerprint": fingerprint},
+            )
+        row = SubPlatformCertificate.objects.create(
+            subplatform=platform, fingerprint=fingerprint, der=der, subject=subject, added_at=act.now
+        )
+        act.witness(platform, {"platform_code": platform_code, "certificate_sha256": fingerprint, "added": True})
+        return row
+
+
+def do_remove_certificate(*, actor: Actor, platform_code: str, fingerprint: str) -> SubPlatformCertificate:
+    """Stop accepting signatures by one certificate of a sub-platform (at once). The last one cannot go: suspend
+    the sub-platform instead. Staff administrators."""
+    with action(actor, "exchange.remove_certificate") as act:
+        platform = _managed_platform(actor, platform_code)
+        live = SubPlatformCertificate.objects.filter(subplatform=platform, removed_at__isnull=True)
+        row = live.filter(fingerprint=fingerprint).first()
+        if row is None:
+            raise NotFound(
+                "exchange.certificate_not_found",
+                "该分平台没有这张在用的证书",
+                "no such certificate in use by this sub-platform",
+                {"fingerprint": fingerprint},
+            )
+        if live.count() == 1:
+            raise Conflict(
+                "exchange.last_certificate",
+                "不能停用最后一张签名证书（可暂停该分平台）",
+                "the last signing certificate cannot be removed (suspend the sub-platform instead)",
+            )
+        row.removed_at = act.now
+        row.save(update_fields=["removed_at"])
+        act.witness(platform, {"platform_code": platform_code, "certificate_sha256": fingerprint, "added": False})
+        return row
 
 
 def _unknown_platform(platform_code: str = "") -> PermissionDenied:

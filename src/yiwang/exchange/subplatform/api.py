@@ -6,6 +6,7 @@ docs/exchange.md."""
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -277,6 +278,55 @@ def register_subplatform(request: HttpRequest, response: HttpResponse, payload: 
     )
     response["Location"] = f"{BASE}/subplatforms"
     return Status(201, {**_platform_out(platform), "client_secret": secret})
+
+
+class CertificateIn(Schema):
+    certificate: str = Field(description="PEM or base64 DER")
+
+
+@creates(router, "/subplatforms/{platform_code}/certificates", response={201: SubPlatformOut, **CREATE_ERRORS})
+def add_certificate(request: HttpRequest, platform_code: str, payload: CertificateIn):
+    """Register a further signing certificate for a sub-platform (staff administrators)."""
+    actor = actor_of(request)
+    actions.do_add_certificate(actor=actor, platform_code=platform_code, certificate=payload.certificate)
+    return Status(201, _platform_out(queries.get_subplatform_for(actor, platform_code)))
+
+
+@acts(
+    router,
+    "/subplatforms/{platform_code}/certificates/{fingerprint}/remove",
+    response={200: SubPlatformOut, **CREATE_ERRORS},
+)
+def remove_certificate(request: HttpRequest, platform_code: str, fingerprint: str):
+    """Stop accepting one certificate's signatures, at once (``exchange.last_certificate`` for the last one)."""
+    actor = actor_of(request)
+    actions.do_remove_certificate(actor=actor, platform_code=platform_code, fingerprint=fingerprint)
+    return _platform_out(queries.get_subplatform_for(actor, platform_code))
+
+
+class RefusalOut(Schema):
+    platform_code: str
+    dataset: str
+    key: str
+    data_timestamp: str
+    received_at: datetime
+    errors: list[dict[str, Any]]
+
+
+@router.get("/refusals", response={200: list[RefusalOut], **ERRORS})
+def list_refusals(request: HttpRequest, dataset: str = "", limit: int = Query(100, ge=1, le=1000)):
+    """The newest refused records (a sub-platform's client sees its own; staff readers those of their regions)."""
+    return [
+        {
+            "platform_code": r.platform.platform_code,
+            "dataset": r.dataset,
+            "key": r.record_key,
+            "data_timestamp": r.data_timestamp,
+            "received_at": r.received_at,
+            "errors": r.errors,
+        }
+        for r in queries.list_refusals_for(actor_of(request), dataset=dataset, limit=limit)
+    ]
 
 
 @router.get("/quality", response={200: list[QualityOut], **ERRORS})

@@ -10,6 +10,7 @@ import pytest
 from yiwang.exchange.subplatform import actions
 from yiwang.exchange.subplatform.tests.support import GP, WORKS, counts, project, register
 from yiwang.identity import actions as identity
+from yiwang.kernel.actors import Role
 from yiwang.kernel.canonical import iso_utc
 
 pytestmark = pytest.mark.django_db
@@ -158,3 +159,37 @@ def test_registering_a_subplatform(hub, api, clock):
     assert {p["platform_code"] for p in listed} == {WORKS, GP}
     # a sub-platform's client reads the restricted feed like other privileged consumers
     assert api.with_token(token).get("/feed").status_code == 200
+
+
+def test_certificates_are_added_and_removed_at_once(hub, api):
+    renewed = hub.pki.issue(entity=WORKS)
+    api.client.force_login(hub.staff)
+    base = f"/api/v1/exchange/subplatforms/{WORKS}/certificates"
+    response = api.client.post(base, {"certificate": renewed.pem}, content_type="application/json")
+    assert response.status_code == 201
+    assert len(response.json()["certificates"]) == 2
+    assert hub.works.push("PROJECT", project(), cert=renewed).status_code == 200
+
+    old = hub.works.cert.cert.fingerprint_sha256
+    assert api.client.post(f"{base}/{old}/remove").status_code == 200
+    regulator = hub.account("regulator-x", Role.REGULATOR)
+    before = counts()
+    _refused(hub.works.push("PROJECT", project()), 401, "exchange.certificate_not_registered")
+    assert counts() == before
+    # the last certificate stays; unknown ones are 404; others may not manage it
+    response = api.client.post(f"{base}/{renewed.cert.fingerprint_sha256}/remove")
+    assert (response.status_code, response.json()["code"]) == (409, "exchange.last_certificate")
+    assert api.client.post(f"{base}/{'0' * 64}/remove").status_code == 404
+    api.client.force_login(regulator)
+    response = api.client.post(base, {"certificate": hub.pki.issue(entity=WORKS).pem}, content_type="application/json")
+    assert response.status_code == 403
+    assert counts() == before
+
+
+def test_a_sub_platform_reads_its_refusals(hub, api):
+    hub.works.push("PROJECT", project(REGION_CODE="999999"))
+    refusals = api.with_token(hub.works.token).get("/exchange/refusals").json()
+    assert [(r["dataset"], r["key"], r["errors"][0]["field"]) for r in refusals] == [
+        ("PROJECT", "2026-310112-48-01", "REGION_CODE")
+    ]
+    assert api.get("/exchange/refusals").status_code == 401

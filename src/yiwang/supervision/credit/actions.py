@@ -4,7 +4,8 @@ not at all, and every refusal happens before anything is written.
 - :func:`do_record_credit` — 录入信用记录 (regulators and trading-centre staff over the record's region);
 - :func:`do_end_record` — 撤销记录 / 移出名单 (the same officers);
 - :func:`do_request_repair` — 信用修复申请 (a user of the entity, once the shortest publication period has run);
-- :func:`do_decide_repair` — 修复决定 (regulators over the region; ends the publication when approved).
+- :func:`do_decide_repair` — 修复决定 (regulators over the region; ends the publication when approved);
+- :func:`do_check_external` — 外部信用核查: ask the external credit platforms and keep their answers.
 
 Feed events are restricted (only regulators, auditors and sub-platform clients read their data) and carry ids
 only: a violation on file is not public.
@@ -18,6 +19,7 @@ from typing import Any
 
 from yiwang.catalog import queries as catalog
 from yiwang.kernel.actors import Actor, Role
+from yiwang.kernel.canonical import digest_json
 from yiwang.kernel.errors import (
     Conflict,
     InvalidInput,
@@ -25,6 +27,7 @@ from yiwang.kernel.errors import (
     NotFound,
     PermissionDenied,
     RuleViolation,
+    ServiceUnavailable,
 )
 from yiwang.kernel.ids import validate_region_code_format
 from yiwang.kernel.periods import deadline_end, local_date
@@ -37,7 +40,7 @@ from yiwang.supervision.credit import inputs, policy
 from yiwang.supervision.credit.domain import records as rules
 from yiwang.supervision.credit.domain.records import Kind, Status
 from yiwang.supervision.credit.lock_objects import record_for_update, repair_for_update
-from yiwang.supervision.credit.models import CreditRecord, RepairRequest
+from yiwang.supervision.credit.models import CreditCheck, CreditRecord, RepairRequest
 
 OFFICERS = (Role.REGULATOR, Role.STAFF)  # may enter and end records
 DECIDERS = (Role.REGULATOR,)  # may decide repair requests
@@ -431,3 +434,67 @@ def do_decide_repair(
             visibility=RESTRICTED,
         )
         return repair
+
+
+# -- external credit platforms ------------------------------------------------------------------------------------
+
+
+def do_check_external(*, actor: Actor, entity_id: int, checkpoint: str = "manual", owner_ref: str = "") -> CreditCheck:
+    """外部信用核查: ask every configured external credit platform about the entity's USCC and keep what each
+    answered (hits, its reference, or ``unavailable`` — never "clean" when it did not answer) with a digest.
+    Officers of any region and the platform itself may check. The platforms are asked before the transaction."""
+    _signed_in(actor)
+    if not is_officer(actor):
+        raise _forbidden("核查外部信用信息", "check external credit platforms")
+    checkpoint = inputs.text({"checkpoint": checkpoint}, "checkpoint", max_length=60)
+    owner_ref = inputs.text({"owner_ref": owner_ref}, "owner_ref", max_length=120, required=False)
+    entity = registry.get_entity_ref(entity_id)
+    if entity is None:
+        raise NotFound("credit.entity_not_found", "主体库中没有该市场主体", "No such market entity", {"id": entity_id})
+    if not entity.uscc:
+        raise Conflict("credit.no_uscc", "该主体没有统一社会信用代码，无法核查", "the entity has no USCC to check", {})
+    from yiwang.supervision.credit import external
+
+    answers: list[dict[str, Any]] = []
+    for platform in external.platforms():
+        try:
+            answer = platform.lookup(code=entity.uscc, name=entity.name)
+        except ServiceUnavailable as exc:
+            answers.append(
+                {"platform": platform.code, "name": platform.name, "status": "unavailable", "error": exc.code}
+            )
+            continue
+        answers.append(
+            {
+                "platform": answer.platform,
+                "name": answer.platform_name,
+                "status": "hits" if answer.hits else "none",
+                "reference": answer.reference,
+                "hits": [h.as_json() for h in answer.hits],
+            }
+        )
+    with action(actor, "credit.check_external") as act:
+        check = CreditCheck.objects.create(
+            entity_id=entity.id,
+            subject_code=entity.uscc,
+            subject_name=entity.name,
+            checkpoint=checkpoint,
+            owner_ref=owner_ref,
+            checked_at=act.now,
+            checked_by=actor.ref,
+            answers=answers,
+            hit_count=sum(len(a.get("hits", [])) for a in answers),
+            unavailable=sum(1 for a in answers if a["status"] == "unavailable"),
+            digest=digest_json(answers),
+        )
+        act.witness(
+            check,
+            {"entity_id": entity.id, "checkpoint": checkpoint, "owner_ref": owner_ref, "digest": check.digest},
+        )
+        act.emit(
+            "credit.external_checked.v1",
+            check,
+            {"check_id": check.pk, "entity_id": entity.id, "hits": check.hit_count, "unavailable": check.unavailable},
+            visibility=RESTRICTED,
+        )
+        return check

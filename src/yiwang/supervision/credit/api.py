@@ -6,6 +6,7 @@
 - ``GET /entities/{id}/restrictions?action=bidding&on=YYYY-MM-DD``: is the entity barred, and why;
 - ``POST /records`` (officers), ``GET /records``, ``GET /records/{id}`` (ETag),
   ``POST /records/{id}/end`` (撤销 / 移出名单; ``If-Match`` optional, checked when given);
+- ``POST /entities/{id}/checks`` (officers), ``GET /entities/{id}/checks``: 外部信用核查 with the answers kept;
 - ``POST /repairs`` (the entity's users), ``GET /repairs``, ``GET /repairs/{id}``,
   ``POST /repairs/{id}/decide`` (regulators; ``If-Match`` optional).
 """
@@ -20,10 +21,13 @@ from ninja import Query, Router, Status
 from yiwang.platform.api.auth import ActorAuth, actor_of
 from yiwang.platform.api.conditional import etag, if_match_version
 from yiwang.platform.api.routing import acts, creates
+from yiwang.platform.api.schemas import ERRORS
 from yiwang.supervision.credit import actions, inputs, queries
 from yiwang.supervision.credit.schemas import (
     ACT_ERRORS,
     READ_ERRORS,
+    CheckIn,
+    CheckOut,
     DecideIn,
     EndIn,
     ProfileOut,
@@ -91,6 +95,23 @@ def restrictions(request: HttpRequest, entity_id: int, action: str = "bidding", 
         "restricted": r.restricted,
         "reasons": [x.as_json() for x in r.reasons],
     }
+
+
+@creates(router, "/entities/{int:entity_id}/checks", response={201: CheckOut, 503: ERRORS[422], **ACT_ERRORS})
+def check_external(request: HttpRequest, entity_id: int, payload: CheckIn):
+    """外部信用核查 (officers of any region): every configured platform is asked; one that cannot answer is
+    recorded as ``unavailable``, never as clean. ``409 credit.no_uscc``, ``404 credit.entity_not_found``."""
+    actor = actor_of(request)
+    check = actions.do_check_external(
+        actor=actor, entity_id=entity_id, checkpoint=payload.checkpoint, owner_ref=payload.owner_ref
+    )
+    return Status(201, queries.get_check_for(actor, check.pk).__dict__)
+
+
+@router.get("/entities/{int:entity_id}/checks", response={200: list[CheckOut], **READ_ERRORS})
+def checks(request: HttpRequest, entity_id: int):
+    """The entity's external checks, newest first (officers, auditors, the entity's users)."""
+    return [c.__dict__ for c in queries.list_checks_for(actor_of(request), entity_id)]
 
 
 @creates(router, "/records", response={201: RecordOut, **ACT_ERRORS})

@@ -85,3 +85,25 @@ class RepairRequest(models.Model):
 
     def __str__(self) -> str:
         return f"信用修复申请 {self.pk}（记录 {self.record_id}）"
+
+
+class CreditCheck(models.Model):
+    """What the external credit platforms answered about an entity at a check point (kept as evidence)."""
+
+    entity_id = models.PositiveBigIntegerField(db_index=True)
+    subject_code = models.CharField(max_length=32)
+    subject_name = models.CharField(max_length=200)
+    checkpoint = models.CharField(max_length=60)  # manual | registration | tender.bid_deadline …
+    owner_ref = models.CharField(max_length=120, blank=True)  # what the check was made for (tender.section:12)
+    checked_at = models.DateTimeField()
+    checked_by = models.CharField(max_length=120)
+    answers = models.JSONField(default=list)  # per platform: code, name, status, reference, hits
+    hit_count = models.PositiveIntegerField(default=0)
+    unavailable = models.PositiveIntegerField(default=0)  # platforms that could not answer
+    digest = models.CharField(max_length=64)  # SHA-256 of the canonical answers
+
+    class Meta:
+        ordering = ["-checked_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"外部信用核查 {self.pk}（{self.subject_name}）"

@@ -41,7 +41,7 @@ from yiwang.supervision.credit.domain.records import (
     ConfinedAction,
     Kind,
 )
-from yiwang.supervision.credit.models import CreditRecord, RepairRequest
+from yiwang.supervision.credit.models import CreditCheck, CreditRecord, RepairRequest
 
 READERS = (Role.REGULATOR, Role.STAFF, Role.AUDITOR)
 MAX_PAGE = 200
@@ -469,3 +469,53 @@ def get_repair_for(actor: Actor, repair_id: int) -> RepairView:
     if row is None:
         raise NotFound("credit.repair_not_found", "没有该修复申请", "No such repair request", {"id": repair_id})
     return _repair_view(row, now())
+
+
+# -- external checks --------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CheckView:
+    id: int
+    entity_id: int
+    subject_code: str
+    subject_name: str
+    checkpoint: str
+    owner_ref: str
+    checked_at: datetime
+    answers: list[dict[str, Any]]
+    hit_count: int
+    unavailable: int
+    digest: str
+
+
+def list_checks_for(actor: Actor, entity_id: int, *, limit: int = 20) -> list[CheckView]:
+    """The external checks of an entity, newest first: for officers and auditors of any region and the entity's
+    own users (others get an empty list)."""
+    if not (actor.is_system or actor.has_role(*READERS) or actor.acts_for(entity_id)):
+        return []
+    rows = CreditCheck.objects.filter(entity_id=entity_id).order_by("-checked_at", "-pk")[: max(1, min(limit, 100))]
+    return [_check_view(c) for c in rows]
+
+
+def get_check_for(actor: Actor, check_id: int) -> CheckView:
+    c = CreditCheck.objects.filter(pk=check_id).first()
+    if c is None or not (actor.is_system or actor.has_role(*READERS) or actor.acts_for(c.entity_id)):
+        raise NotFound("credit.check_not_found", "没有该核查记录", "No such check", {"id": check_id})
+    return _check_view(c)
+
+
+def _check_view(c: CreditCheck) -> CheckView:
+    return CheckView(
+        id=c.pk,
+        entity_id=c.entity_id,
+        subject_code=c.subject_code,
+        subject_name=c.subject_name,
+        checkpoint=c.checkpoint,
+        owner_ref=c.owner_ref,
+        checked_at=c.checked_at,
+        answers=list(c.answers),
+        hit_count=c.hit_count,
+        unavailable=c.unavailable,
+        digest=c.digest,
+    )

@@ -171,3 +171,22 @@ class RepairOut(Schema):
     decision_reason: str
     decided_late: bool
     version: int
+
+
+class CheckIn(Schema):
+    checkpoint: str = Field("manual", description="核查节点（manual、registration、tender.bid_deadline …）")
+    owner_ref: str = Field("", description="为哪个交易活动核查（如 tender.section:12）")
+
+
+class CheckOut(Schema):
+    id: int
+    entity_id: int
+    subject_code: str
+    subject_name: str
+    checkpoint: str
+    owner_ref: str
+    checked_at: datetime
+    answers: list[dict[str, Any]]
+    hit_count: int
+    unavailable: int
+    digest: str

@@ -6,6 +6,7 @@ app_name = "credit"
 urlpatterns = [
     path("", views.index, name="index"),
     path("entities/<int:entity_id>/", views.entity, name="entity"),
+    path("entities/<int:entity_id>/check/", views.check_external, name="check_external"),
     path("records/new/", views.new_record, name="new_record"),
     path("records/<int:record_id>/", views.record, name="record"),
     path("records/<int:record_id>/end/", views.end_record, name="end_record"),

@@ -64,8 +64,28 @@ def entity(request: HttpRequest, entity_id: int) -> HttpResponse:
         profile = queries.get_profile_for(request.actor, entity_id)
     except NotFound:
         raise Http404("no such entity") from None
-    context = {"p": profile, "officer": actions.is_officer(request.actor), "confined_labels": CONFINED_LABELS}
+    context = {
+        "p": profile,
+        "officer": actions.is_officer(request.actor),
+        "confined_labels": CONFINED_LABELS,
+        "checks": queries.list_checks_for(request.actor, entity_id, limit=5),
+    }
     return render(request, "credit/entity.html", context)
+
+
+@signed_in
+@require_POST
+def check_external(request: HttpRequest, entity_id: int) -> HttpResponse:
+    """外部信用核查 from the entity's page (officers)."""
+    try:
+        check = actions.do_check_external(actor=request.actor, entity_id=entity_id)
+    except NotFound:
+        raise Http404("no such entity") from None
+    except YiwangError as exc:
+        messages.error(request, _error_text(exc))
+    else:
+        messages.success(request, f"已核查：命中 {check.hit_count} 条，无法查询的平台 {check.unavailable} 个。")
+    return redirect("credit:entity", entity_id=entity_id)
 
 
 def record(request: HttpRequest, record_id: int) -> HttpResponse:

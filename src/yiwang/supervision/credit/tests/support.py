@@ -15,7 +15,7 @@ from yiwang.kernel.errors import NotAuthenticated
 from yiwang.kernel.ids import make_uscc
 from yiwang.platform import testing
 from yiwang.registry import actions as registry_actions
-from yiwang.supervision.credit.models import CreditRecord, RepairRequest
+from yiwang.supervision.credit.models import CreditCheck, CreditRecord, RepairRequest
 
 SYSTEM = Actor.system("test")
 ACTORS: dict[str, Actor] = {}
@@ -176,7 +176,9 @@ class State:
 
 
 def state() -> State:
-    return State(testing.log_state(), {m.__name__: m.objects.count() for m in (CreditRecord, RepairRequest)})
+    return State(
+        testing.log_state(), {m.__name__: m.objects.count() for m in (CreditRecord, RepairRequest, CreditCheck)}
+    )
 
 
 def witnessed(base: testing.Base, action: str) -> list[dict[str, Any]]:

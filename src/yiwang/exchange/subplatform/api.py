@@ -9,6 +9,8 @@ import json
 from datetime import datetime
 from typing import Any
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from ninja import Field, Query, Router, Schema, Status
 
@@ -61,7 +63,17 @@ def _body(schema: dict[str, Any]) -> dict[str, Any]:
 
 def _json_body(request: HttpRequest) -> Any:
     try:
-        return json.loads(request.body or b"null")
+        body = request.body
+    except RequestDataTooBig:
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        raise InvalidInput(
+            "exchange.body_too_large",
+            f"请求体超过 {limit} 字节，请分批上报",
+            f"the request body is larger than {limit} bytes; push smaller batches",
+            {"field": "body", "max_bytes": limit},
+        ) from None
+    try:
+        return json.loads(body or b"null")
     except (ValueError, UnicodeDecodeError):
         raise InvalidInput(
             "exchange.malformed_body", "请求体不是合法的 JSON", "the request body is not valid JSON", {"field": "body"}

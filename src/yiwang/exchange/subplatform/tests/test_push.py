@@ -287,3 +287,26 @@ def test_records_read_through_the_api(hub, api):
     )
     assert row["completeness"] == 0.294  # 5 of PROJECT's 17 own fields
     assert row["mean_lag_hours"] == pytest.approx(60 / 3600)  # DATA_TIMESTAMP 08:59, received 09:00
+
+
+def test_a_body_over_the_upload_limit_is_refused_with_a_code(hub, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 10_000
+    items = [("PROJECT", project(PROJECT_CODE=f"P{i:05d}", PROJECT_SCALE="规模" * 100)) for i in range(30)]
+    before = counts()
+    response = hub.works.batch(items)
+    assert response.status_code == 422
+    assert response.json()["code"] == "exchange.body_too_large"
+    assert response.json()["details"]["max_bytes"] == 10_000
+    assert counts() == before
+
+
+def test_a_search_rebuild_keeps_the_live_records_and_drops_the_deleted(hub):
+    from yiwang.platform.search.index import rebuild_index
+
+    hub.works.push("PROJECT", project())
+    hub.works.push("PROJECT", project(PROJECT_CODE="2026-310112-48-02", PROJECT_NAME="第二个社区项目"))
+    delete = {"DATA_TYPE": "3", "PLATFORM_CODE": hub.platform.platform_code, "DATA_TIMESTAMP": "20260302085930"}
+    hub.works.push("PROJECT", {**delete, "PROJECT_CODE": "2026-310112-48-02"})
+    report = rebuild_index()
+    assert report.sources["exchange.subplatform"] == 1
+    assert [h.title for h in hub.search("社区")] == ["闵行区莘庄镇社区文化中心新建工程"]

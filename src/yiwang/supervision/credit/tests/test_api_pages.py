@@ -122,6 +122,9 @@ def test_refusals_over_the_api_leave_nothing(api, clock, rules, company, people,
 
 
 def test_missing_rule_over_the_api(api, clock, company, people):
+    from datetime import date
+
+    support.unlist_credit_rules(date(2026, 3, 2))
     r = api.with_token("mh").post("/credit/records", body(company))
     assert r.status_code == 422
     assert r.json()["code"] == "catalog.rule_not_listed"

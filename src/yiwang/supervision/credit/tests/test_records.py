@@ -65,6 +65,7 @@ def test_recording_a_penalty_takes_its_publication_from_the_catalogue(clock, rul
 
 
 def test_a_missing_catalogue_rule_is_refused_clearly_and_leaves_nothing(clock, company):
+    support.unlist_credit_rules(TODAY)
     before = support.state()
     with pytest.raises(RuleNotListed) as err:
         actions.do_record_credit(actor=MH, data=penalty(company))
@@ -340,13 +341,7 @@ def test_repair_needs_the_review_rule(clock, company):
     support.list_credit_rules(TODAY)
     record = actions.do_record_credit(actor=MH, data=penalty(company))
     CreditRecord.objects.filter(pk=record.pk).update(repairable_from=TODAY)
-    from yiwang.catalog import actions as catalog_actions
-
-    draft = catalog_actions.do_create_draft(actor=support.SYSTEM, kind="rules", effective_from=TODAY)
-    catalog_actions.do_delete_item(
-        actor=support.SYSTEM, kind="rules", number=draft.number, key="credit.repair_review_max"
-    )
-    catalog_actions.do_publish_version(actor=support.SYSTEM, kind="rules", number=draft.number)
+    support.unlist_credit_rules(TODAY, ["credit.repair_review_max"])
     before = support.state()
     with pytest.raises(RuleNotListed) as err:
         actions.do_request_repair(actor=support.user_of(company), record_id=record.pk, reason="x", commitment="y")
@@ -367,3 +362,9 @@ def test_grade_of_for_other_contexts(clock, rules, company):
     g = queries.grade_of(company, on=TODAY + timedelta(days=1))
     assert g.blacklisted
     assert g.grade == "D"
+
+
+def test_the_rules_fixture_copes_with_a_catalogue_that_lists_them(clock, rules, company):
+    support.list_credit_rules(TODAY)  # the rules exist already: they are replaced, not duplicated
+    record = actions.do_record_credit(actor=MH, data=penalty(company, severity="serious"))
+    assert (record.repairable_from, record.public_until) == (date(2027, 3, 2), date(2029, 3, 2))

@@ -50,6 +50,24 @@ SUSPENDED = "suspended"
 CLOSED = "closed"
 
 _BIDDING = frozenset({OPEN, COUNTDOWN})
+# the hot path compares phases by identity: a phase read back from JSON must be the constant object itself
+_PHASES = {
+    p: p
+    for p in (
+        SCHEDULED,
+        OPEN,
+        COUNTDOWN,
+        AWAIT_CONTINUE,
+        SALE,
+        SEALING,
+        OPENING,
+        MATCHING,
+        PAUSE,
+        TURN,
+        SUSPENDED,
+        CLOSED,
+    )
+}
 
 
 class Lot:
@@ -729,6 +747,8 @@ class Lot:
             "shift",
         ):
             setattr(lot, name, data[name])
+        lot.phase = _PHASES[data["phase"]]
+        lot.suspended_phase = _PHASES.get(data["suspended_phase"], "")
         lot._saved_deadline = data["saved_deadline"]
         lot.bidders = dict(data["bidders"])
         lot.history = [tuple(h) for h in data["history"]]

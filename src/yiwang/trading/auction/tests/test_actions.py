@@ -352,6 +352,10 @@ def test_replay_equals_state_and_a_restart_loses_no_accepted_bid(clock, people):
     report = commands.verify(lot.stream, ENGINE)
     assert report.ok
     assert report.snapshots_checked == 1
+    # a restart that recovers from the snapshot bids on as before
+    commands.clear_cache()
+    after = _bid(b, lot, price + 14 * lot.step_fen)
+    assert after.seq == last.seq + 1
     assert queries.check_lot_for(staff(), lot.pk).ok
 
 

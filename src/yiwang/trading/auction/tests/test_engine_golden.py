@@ -287,3 +287,24 @@ def test_replay_and_batch_are_identical() -> None:
         {"type": "register", "t": 0, "bidder": b, "priority": p} for b, p in (("A", 0), ("B", 0), ("P", 1), ("Q", 2))
     ]
     assert replay(lot.rules, regs + log).state_hash() == lot.state_hash()
+
+
+def test_a_lot_loaded_from_its_json_goes_on_exactly_like_the_original() -> None:
+    """Snapshots: a restart loads the state from JSON (new string objects); bidding must go on identically."""
+    import json
+
+    lot = judicial()
+    assert lot.bid("A", START, HOUR) is None
+    loaded = Lot.from_json(json.loads(json.dumps(lot.to_json())))
+    assert loaded.canonical() == lot.canonical()
+    for target in (lot, loaded):
+        assert target.bid("B", START + STEP, 2 * HOUR) is None
+        assert target.bid("A", START + STEP, 2 * HOUR) == codes.BELOW_INCREMENT
+        assert target.bid("A", START + 3 * STEP, END - MINUTE) is None
+        assert target.apply({"type": "suspend", "t": END - SECOND, "reason": "x"}) is None
+    again = Lot.from_json(json.loads(json.dumps(loaded.to_json())))
+    for target in (lot, again):
+        assert target.apply({"type": "resume", "t": END + HOUR, "reason": "y"}) is None
+        assert target.bid("B", START + 4 * STEP, END + HOUR + SECOND) is None
+    assert again.canonical() == lot.canonical()
+    assert again.ext_count == lot.ext_count

@@ -193,3 +193,17 @@ def test_a_sub_platform_reads_its_refusals(hub, api):
         ("PROJECT", "2026-310112-48-01", "REGION_CODE")
     ]
     assert api.get("/exchange/refusals").status_code == 401
+
+
+def test_an_idempotency_key_replays_the_first_answer(hub):
+    record = project()
+    headers = {**hub.works.signed_headers(record), "Idempotency-Key": "push-0001"}
+    client = hub.works.api.with_token(hub.works.token)
+    first = client.post("/exchange/records/PROJECT", record, headers=headers)
+    assert first.status_code == 200
+    before = counts()
+    again = client.post("/exchange/records/PROJECT", record, headers=headers)
+    assert again.status_code == 200
+    assert again["Idempotent-Replayed"] == "true"
+    assert again.json() == first.json()
+    assert counts() == before

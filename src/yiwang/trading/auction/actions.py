@@ -103,11 +103,20 @@ def _sync(lot: Lot, state: EngineLot, seq: int) -> list[tuple]:
     lot.ext_count = state.ext_count
     lot.bid_count = len(state.history)
     lot.bidder_count = len(state.bidders)
-    lot.end_at = from_us(state.deadline) if state.end_at is not None else None
-    lot.next_check = lot.end_at
+    lot.next_check = from_us(state.deadline) if state.end_at is not None else None
+    lot.end_at = planned_end(lot, state)
     lot.seq = seq
     lot.version += 1
     return new
+
+
+def planned_end(lot: Lot, state: EngineLot) -> datetime | None:
+    """When bidding ends as things stand: the deadline in force while bidding; before the start, the scheduled
+    end; None when the end depends on a command (or the lot closed)."""
+    if state.phase == "scheduled":
+        end = state.rules.end_at
+        return from_us(end + state.shift) if end else None
+    return from_us(state.deadline) if state.end_at is not None else None
 
 
 def _store_bids(lot: Lot, items: list[tuple], seq: int) -> list[Bid]:
@@ -313,11 +322,12 @@ def do_create_lot(*, actor: Actor, spec: LotSpec) -> Lot:
         ) from exc
     require_staff(actor, spec.region_code, "创建竞价标的", "create lots")
     previous = _lot(spec.previous_lot_id) if spec.previous_lot_id is not None else None
-    if previous is not None and (previous.outcome != "unsold" or previous.category != preset.category):
+    failed = previous is not None and (previous.outcome == "unsold" or previous.settled == "reneged")
+    if previous is not None and (not failed or previous.category != preset.category):
         raise Conflict(
             "auction.previous_not_failed",
-            "前一轮须为同类且已流拍的标的",
-            "The previous round must be a failed lot of the same category",
+            "前一轮须为同类且已流拍或买受人悔拍的标的",
+            "The previous round must be a lot of the same category that failed or whose buyer reneged",
         )
     with action(actor, "auction.create_lot") as act:
         if spec.start_at <= act.now:

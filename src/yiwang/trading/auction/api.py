@@ -67,6 +67,7 @@ def lot_out(lot: Lot) -> LotOut:
         appraisal_fen=lot.appraisal_fen,
         start_at=lot.start_at,
         end_at=lot.end_at,
+        next_at=lot.next_check,
         phase=lot.phase,
         price_fen=lot.price_fen,
         leader_code=lot.leader_code or None,

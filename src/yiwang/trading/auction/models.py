@@ -30,14 +30,15 @@ class Lot(models.Model):
     # the public state, copied from the engine after each command
     phase = models.CharField(max_length=20, default="scheduled")
     start_at = models.DateTimeField()
-    end_at = models.DateTimeField(null=True, blank=True)  # end of the current phase (moves with soft close)
+    end_at = models.DateTimeField(null=True, blank=True)  # the end in force (moves with soft close, countdown)
     price_fen = models.BigIntegerField()
     leader_code = models.CharField(max_length=20, blank=True)
     bid_count = models.PositiveIntegerField(default=0)
     ext_count = models.PositiveIntegerField(default=0)
     bidder_count = models.PositiveIntegerField(default=0)
     seq = models.PositiveBigIntegerField(default=0)  # the last command of the stream reflected here
-    next_check = models.DateTimeField(null=True, blank=True, db_index=True)  # when the clock must look again
+    # when the current phase ends by time (the start, the end, a countdown …): the clock looks again then
+    next_check = models.DateTimeField(null=True, blank=True, db_index=True)
     # the result
     outcome = models.CharField(max_length=10, blank=True)  # sold | unsold
     winner_entity_id = models.BigIntegerField(null=True, blank=True)

@@ -66,6 +66,7 @@ def public_state(lot: Lot, state: EngineLot | None = None) -> dict[str, Any]:
         "min_next": min_next,
         "leader": lot.leader_code or None,
         "end_at": _iso(lot.end_at),
+        "next_at": _iso(lot.next_check),  # the countdown: the start before it, then the end of the phase
         "ext_count": lot.ext_count,
         "bid_count": lot.bid_count,
         "bidders": lot.bidder_count,
@@ -238,7 +239,7 @@ def check_lot_for(actor: Actor, lot_id: int) -> Check:
             "leader_code": state.leader or "",
             "bid_count": len(state.history),
             "seq": seq,
-            "end_at": from_us(state.deadline) if state.end_at is not None else None,
+            "next_check": from_us(state.deadline) if state.end_at is not None else None,
         }
         for name, value in expected.items():
             if getattr(lot, name) != value:

@@ -51,6 +51,7 @@ class LotOut(Schema):
     appraisal_fen: int | None
     start_at: datetime
     end_at: datetime | None
+    next_at: datetime | None
     phase: str
     price_fen: int
     leader_code: str | None

@@ -449,3 +449,42 @@ def test_dutch_acceptance_closes_at_once(clock, people):
     assert lot.outcome == "sold"
     assert lot.deal_price_fen == 850_000
     assert Bidder.objects.get(lot=lot).code == lot.winner_code
+
+
+def test_credit_gate_and_a_reneged_buyer_is_barred_from_the_next_round(clock, people):
+    from yiwang.trading.auction import ports
+
+    a, b = people[0], people[1]
+
+    class Barred:
+        def check(self, *, entity_id, category, region_code):
+            return ports.CreditDecision(entity_id != b.entity_id, "失信被执行人", "Listed as a judgment defaulter")
+
+    lot = actions.do_create_lot(actor=staff(), spec=judicial_spec(deposit_fen=0))
+    ports.use_credit_gate(Barred())
+    try:
+        assert _code(lambda: actions.do_register_bidder(actor=b.actor, lot_id=lot.pk, entity_id=b.entity_id)) == (
+            "auction.credit_barred"
+        )
+    finally:
+        ports.use_credit_gate(None)
+    actions.do_register_bidder(actor=a.actor, lot_id=lot.pk, entity_id=a.entity_id)
+    clock.set(lot.start_at)
+    jobs.run_due_lots(clock.now())
+    _bid(a, lot, lot.start_price_fen)
+    clock.set(lot.end_at)
+    jobs.run_due_lots(clock.now())
+    second = judicial_spec(deposit_fen=0, previous_lot_id=lot.pk, start_price_fen=56_000_000)
+    assert _code(lambda: actions.do_create_lot(actor=staff(), spec=second)) == "auction.previous_not_failed"
+    lot.refresh_from_db()
+    assert (lot.phase, lot.outcome, lot.settled) == ("closed", "sold", "")
+    reneged = actions.do_declare_reneged(actor=staff(), lot_id=lot.pk, note="未按期付款")
+    assert reneged.settled == "reneged"
+    too_deep = replace(second, start_price_fen=55_000_000)
+    assert _code(lambda: actions.do_create_lot(actor=staff(), spec=too_deep)) == "auction.reauction_cut_too_deep"
+    nxt = actions.do_create_lot(actor=staff(), spec=second)
+    assert nxt.round_no == 2
+    assert _code(lambda: actions.do_register_bidder(actor=a.actor, lot_id=nxt.pk, entity_id=a.entity_id)) == (
+        "auction.excluded_reneged"
+    )
+    actions.do_register_bidder(actor=b.actor, lot_id=nxt.pk, entity_id=b.entity_id)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.apps import apps
@@ -47,6 +48,9 @@ def test_list_and_lot_page_for_the_public(client, room, clock):
     assert 'hx-get="/auction/' in html
     assert "data-live-countdown" in html
     assert "《" in html  # the legal numbers with their sources
+    start = room.start_at.astimezone(ZoneInfo("Asia/Shanghai")).isoformat()
+    assert "距开始" in html
+    assert f'data-live-countdown data-end="{start}"' in html
     assert client.get("/auction/999999/").status_code == 404
 
 

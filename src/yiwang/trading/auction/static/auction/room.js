@@ -37,7 +37,7 @@
     setText(room, "bidders", String(d.bidders));
     setText(room, "min_next", d.min_next ? yuan(d.min_next) : "—");
     Array.prototype.forEach.call(room.querySelectorAll("[data-live-countdown]"), function (el) {
-      if (d.end_at) el.setAttribute("data-end", d.end_at);
+      if (d.next_at) el.setAttribute("data-end", d.next_at);
     });
     Array.prototype.forEach.call(room.querySelectorAll('input[name="expected_price_fen"]'), function (el) {
       el.value = String(d.price);

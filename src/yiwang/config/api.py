@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from yiwang.catalog.api import router as catalog_router
+from yiwang.exchange.subplatform.api import router as exchange_router
 from yiwang.identity.api import router as identity_router
 from yiwang.identity.ca.api import router as ca_router
 from yiwang.platform.api.routing import make_api
@@ -21,6 +22,8 @@ from yiwang.services.notices.api import router as notices_router
 from yiwang.services.notices.api import subscriptions_router
 from yiwang.services.venues.api import router as venues_router
 from yiwang.services.witness.api import router as onsite_router
+from yiwang.supervision.complaints.api import router as complaints_router
+from yiwang.supervision.credit.api import router as credit_router
 from yiwang.supervision.redflags.api import router as redflags_router
 from yiwang.trading.orderbook.api import router as orderbook_router
 from yiwang.trading.tender.api import router as tender_router
@@ -49,3 +52,6 @@ api.add_router("/tender", tender_router)
 api.add_router("/evaluation", evaluation_router)
 api.add_router("/orderbook", orderbook_router)
 api.add_router("/redflags", redflags_router)
+api.add_router("/credit", credit_router)
+api.add_router("/complaints", complaints_router)
+api.add_router("/exchange", exchange_router)

@@ -69,6 +69,10 @@ INSTALLED_APPS = [
     "yiwang.trading.orderbook",
     # 综合监管系统 supervision
     "yiwang.supervision.redflags",
+    "yiwang.supervision.credit",
+    "yiwang.supervision.complaints",
+    # data exchange with sub-platforms and peer hubs
+    "yiwang.exchange.subplatform",
     # the portal composes the contexts into pages
     "yiwang.portal",
     # Django and third parties
@@ -185,6 +189,8 @@ YIWANG_ACTOR_RESOLVER = "yiwang.identity.auth.ActorResolver"
 YIWANG_CLOCK = "yiwang.kernel.clock.SystemClock"
 YIWANG_REGISTRY_AUTHORITATIVE_SOURCE = "yiwang.registry.sources.DemoAuthoritativeSource"  # 零提供 (demo register)
 YIWANG_REGISTRY_REGISTRATION_HOOK = "yiwang.identity.hooks.RegistrantBecomesAdmin"
+# 失信联合惩戒: the tender context refuses bidders that supervision's credit records restrict.
+YIWANG_TENDER = {"CREDIT_GATE": "yiwang.supervision.credit.gates.TenderCreditGate"}
 
 # -- i18n: Chinese first -------------------------------------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"

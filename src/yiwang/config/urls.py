@@ -23,6 +23,9 @@ urlpatterns = [
     path("evaluation/", include("yiwang.trading.tender.evaluation.urls")),
     path("orderbook/", include("yiwang.trading.orderbook.urls")),
     path("supervision/redflags/", include("yiwang.supervision.redflags.urls")),
+    path("credit/", include("yiwang.supervision.credit.urls")),
+    path("complaints/", include("yiwang.supervision.complaints.urls")),
+    path("exchange/", include("yiwang.exchange.subplatform.urls")),
     path("admin/", admin.site.urls),
     path("", include("yiwang.portal.urls")),
 ]

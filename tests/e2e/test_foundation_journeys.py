@@ -37,6 +37,24 @@ def test_the_home_page_works_at_phone_width(phone):
     assert overflow <= 0
 
 
+def test_the_navigation_reaches_every_system(page):
+    """One portal: the trading, service and supervision systems are a click away from any page."""
+    nav = page.get_by_role("navigation", name="主导航")
+    for menu, item, url in (
+        ("交易", "招标投标与政府采购", "**/tender/"),
+        ("交易", "碳排放权交易", "**/orderbook/"),
+        ("服务", "信用信息", "**/credit/"),
+    ):
+        page.goto("/")
+        nav.get_by_role("button", name=menu, exact=True).click()
+        nav.get_by_role("link", name=item, exact=True).click()
+        page.wait_for_url(url)
+        assert page.locator("h1").first.is_visible()
+    page.goto("/")
+    nav.get_by_role("link", name="投诉", exact=True).click()
+    page.wait_for_url("**/complaints/")
+
+
 def test_a_company_signs_up_registers_once_and_becomes_its_administrator(page):
     page.goto("/accounts/signup/")
     page.fill("#id_username", "pujiang-bid")

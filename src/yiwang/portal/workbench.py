@@ -51,6 +51,8 @@ def _market_entity_panel(actor: Actor, role: Role) -> Panel:
         links=[
             Link("登记新的市场主体", "/registry/register/"),
             Link("我的主体", "/registry/mine/"),
+            Link("招标项目", "/tender/"),
+            Link("碳排放权交易", "/orderbook/"),
             Link("我的保证金与退款", "/finance/mine/"),
             Link("扫码确认身份", "/ca/confirm/"),
         ],
@@ -75,8 +77,11 @@ def _staff_panel(actor: Actor, role: Role) -> Panel:
             Link("节假日安排", "/catalog/holidays/"),
             Link("主体查询", "/registry/"),
             Link("期限计算器", "/catalog/periods/"),
+            Link("招标项目", "/tender/staff/"),
+            Link("评标", "/evaluation/"),
             Link("专家库与抽取", "/experts/pool/"),
             Link("保证金对账", "/finance/staff/"),
+            Link("分平台数据", "/exchange/"),
             Link("CA互认名单", "/ca/"),
             Link("信息公开率", "/notices/disclosure/"),
         ],
@@ -98,8 +103,13 @@ def _regulator_panel(actor: Actor, role: Role) -> Panel:
     panel = Panel(
         role,
         ROLE_LABELS_ZH[role],
-        f"监管区域：{scopes}。预警、投诉与信用管理将在综合监管系统上线后显示于此。",
+        f"监管区域：{scopes}",
         links=[
+            Link("预警", "/supervision/redflags/"),
+            Link("投诉处理", "/complaints/"),
+            Link("信用记录", "/credit/"),
+            Link("信用修复申请", "/credit/repairs/"),
+            Link("招标项目监督", "/tender/staff/"),
             Link("主体查询", "/registry/"),
             Link("规则目录", "/catalog/lists/rules/"),
             Link("变更流", "/api/v1/feed"),
@@ -129,7 +139,7 @@ def _expert_panel(actor: Actor, role: Role) -> Panel:
         role,
         ROLE_LABELS_ZH[role],
         "被抽取参加的评审任务显示于此，请在规定时间内确认是否参加。项目名称在评标开始时才向您显示。",
-        links=[Link("我的评审任务", "/experts/tasks/")],
+        links=[Link("我的评审任务", "/experts/tasks/"), Link("评标", "/evaluation/")],
         empty_note="暂无评审任务。",
     )
     for task in experts.list_my_tasks(actor):

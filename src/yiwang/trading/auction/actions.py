@@ -39,7 +39,7 @@ from yiwang.trading.auction.domain.rules import HOUR, MINUTE, SECOND, RuleSet
 from yiwang.trading.auction.lot_engine import ENGINE, NOTHING_DUE, from_us, to_us
 from yiwang.trading.auction.models import Bid, Bidder, Intervention, Lot, Preemption
 from yiwang.trading.auction.presets import PARAMS, PRESETS, Preset
-from yiwang.trading.auction.queries import public_state
+from yiwang.trading.auction.queries import public_state, shown_price
 
 log = logging.getLogger(__name__)
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -98,7 +98,7 @@ def _sync(lot: Lot, state: EngineLot, seq: int) -> list[tuple]:
     """Copy the engine's public facts onto the read model (the caller saves); return the new history items."""
     new = state.history[lot.bid_count :]
     lot.phase = state.phase
-    lot.price_fen = state.price
+    lot.price_fen = shown_price(lot.kind, state.phase, state.price, lot.start_price_fen)
     lot.leader_code = state.leader or ""
     lot.ext_count = state.ext_count
     lot.bid_count = len(state.history)
@@ -445,7 +445,7 @@ def _entity(entity_id: int) -> None:
         raise NotFound("auction.entity_not_found", "主体不存在", "No such entity", {"entity_id": entity_id})
 
 
-def do_register_bidder(*, actor: Actor, lot_id: int, entity_id: int) -> Bidder:
+def do_register_bidder(*, actor: Actor, lot_id: int, entity_id: int, initial_fen: int | None = None) -> Bidder:
     """Register an entity to bid (报名): credit gate, deposit gate (finance), then a pseudonymous 竞买号.
 
     The actor acts for the entity; staff may register an entity only on lots without a deposit (finance shows
@@ -455,6 +455,29 @@ def do_register_bidder(*, actor: Actor, lot_id: int, entity_id: int) -> Bidder:
     ``auction.excluded_reneged``, ``auction.deposit_required``, ``auction.already_registered``, ``auction.closed``."""
     lot = _lot(lot_id)
     _entity(entity_id)
+    if lot.kind == "reverse":
+        if initial_fen is None:
+            raise InvalidInput(
+                "auction.initial_required",
+                "请提交首次报价（密封）",
+                "The sealed opening bid is required",
+                {"field": "initial_fen"},
+            )
+        _fen(initial_fen, "initial_fen")
+        if initial_fen > lot.start_price_fen:
+            raise InvalidInput(
+                "auction.above_ceiling",
+                "首次报价不得高于最高限价",
+                "The opening bid is above the ceiling price",
+                {"field": "initial_fen"},
+            )
+    elif initial_fen is not None:
+        raise InvalidInput(
+            "auction.initial_not_expected",
+            "该竞价方式无需首次报价",
+            "No opening bid on this lot",
+            {"field": "initial_fen"},
+        )
     own = actor.acts_for(entity_id)
     if not (own or is_staff(actor, lot.region_code)):
         raise PermissionDenied("auction.not_your_entity", "您不能代表该主体报名", "You do not act for this entity")
@@ -493,9 +516,10 @@ def do_register_bidder(*, actor: Actor, lot_id: int, entity_id: int) -> Bidder:
         code = _new_code(lot)
         right = Preemption.objects.filter(lot=lot, entity_id=entity_id).first()
         priority = right.rank if right else 0
-        done = commands.submit(
-            lot.stream, ENGINE, {"type": "register", "bidder": code, "priority": priority}, actor_ref=actor.ref
-        )
+        command: dict[str, Any] = {"type": "register", "bidder": code, "priority": priority}
+        if initial_fen is not None:
+            command["initial"] = initial_fen
+        done = commands.submit(lot.stream, ENGINE, command, actor_ref=actor.ref)
         row = lock_objects.lot_for_update(lot.pk).get()
         bidder = Bidder.objects.create(
             lot=row, entity_id=entity_id, account_ref=actor.ref, code=code, priority=priority, registered_at=act.now

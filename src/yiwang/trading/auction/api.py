@@ -120,7 +120,8 @@ def get_lot(request: HttpRequest, lot_id: int):
 @router.get("/lots/{lot_id}/state", auth=PUBLIC, response={200: StateOut, **READ_ERRORS})
 def get_state(request: HttpRequest, lot_id: int):
     lot = queries.get_lot_for(actor_of(request), lot_id)
-    state = queries.engine_state(lot) if lot.kind == "dutch" else None  # its price moves with time
+    # a Dutch price moves with time; a reverse auction shows its round, turn and standings
+    state = queries.engine_state(lot) if lot.kind in ("dutch", "reverse") else None
     return StateOut(server_time=clock_now(), state=queries.public_state(lot, state), rules=queries.public_rules(lot))
 
 
@@ -135,7 +136,9 @@ def list_bids(request: HttpRequest, lot_id: int, limit: int = 100):
 # -- bidders --------------------------------------------------------------------------------------------------------
 @creates(router, "/lots/{lot_id}/registrations", response={201: RegistrationOut, **ACT_ERRORS})
 def register(request: HttpRequest, lot_id: int, payload: RegistrationIn):
-    bidder = actions.do_register_bidder(actor=actor_of(request), lot_id=lot_id, entity_id=payload.entity_id)
+    bidder = actions.do_register_bidder(
+        actor=actor_of(request), lot_id=lot_id, entity_id=payload.entity_id, initial_fen=payload.initial_fen
+    )
     return Status(201, RegistrationOut(lot_id=lot_id, code=bidder.code, priority=bidder.priority))
 
 

@@ -44,8 +44,21 @@ PRESETS: dict[str, Preset] = {
         ),
         Preset("english", "english", "extension", "增价拍卖", "", "EN"),
         Preset("dutch", "dutch", "extension", "减价拍卖", "", "DU", needs_end=False, defaults={"interval": MINUTE}),
+        Preset(
+            "reverse", "reverse", "gp", "反向竞价（多轮报价）", "", "RA", needs_end=False,
+            defaults={"first_pause": 5 * MINUTE, "turn": 2 * MINUTE, "pause": 2 * MINUTE, "rounds": 3},
+        ),
     )
 }  # fmt: skip
 
 # engine parameters a lot may override (seconds at the edge, µs inside)
-PARAMS = ("countdown", "continue_window", "bidding_period", "interval", "matching_window")
+PARAMS = (
+    "countdown",
+    "continue_window",
+    "bidding_period",
+    "interval",
+    "matching_window",
+    "first_pause",
+    "turn",
+    "pause",
+)

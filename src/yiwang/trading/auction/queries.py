@@ -48,6 +48,11 @@ def _iso(moment: datetime | None) -> str | None:
     return moment.isoformat() if moment else None
 
 
+def shown_price(kind: str, phase: str, price: int, start_price: int) -> int:
+    """The price the read model shows: a reverse auction's sealed opening bids stay secret until it starts."""
+    return start_price if kind == "reverse" and phase == "scheduled" else price
+
+
 def public_state(lot: Lot, state: EngineLot | None = None) -> dict[str, Any]:
     """The whole public state of a lot (what the live channel carries): 竞买号 only, never the reserve or names."""
     price = lot.price_fen
@@ -75,6 +80,13 @@ def public_state(lot: Lot, state: EngineLot | None = None) -> dict[str, Any]:
         "deal_price": lot.deal_price_fen,
         "winner": lot.winner_code or None,
     }
+    if lot.kind == "reverse" and state is not None and state.phase not in ("scheduled", "suspended"):
+        data["round"] = state.round
+        data["turn"] = state.order[state.turn_idx] if state.phase == "turn" else None
+        data["standings"] = [
+            {"code": code, "amount": amount}
+            for code, (amount, _t) in sorted(state.amounts.items(), key=lambda kv: (kv[1][0], kv[1][1], kv[0]))
+        ]
     if state is not None:
         data["recent"] = [
             {"code": h[1], "amount": h[2], "at": from_us(h[3]).isoformat(), "how": h[4]}
@@ -235,7 +247,7 @@ def check_lot_for(actor: Actor, lot_id: int) -> Check:
     if state is not None:
         expected = {
             "phase": state.phase,
-            "price_fen": state.price,
+            "price_fen": shown_price(lot.kind, state.phase, state.price, lot.start_price_fen),
             "leader_code": state.leader or "",
             "bid_count": len(state.history),
             "seq": seq,

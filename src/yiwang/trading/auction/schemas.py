@@ -97,6 +97,7 @@ class PreemptionOut(Schema):
 
 class RegistrationIn(Schema):
     entity_id: int
+    initial_fen: int | None = Field(None, description="reverse auctions: the sealed opening bid")
 
 
 class RegistrationOut(Schema):

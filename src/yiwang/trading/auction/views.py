@@ -53,7 +53,7 @@ def _entities(actor: Actor) -> list[int]:
 
 def _panel_context(request: HttpRequest, lot: Lot) -> dict[str, Any]:
     # the read model is enough for the page; the engine state is loaded only where a page needs more of it
-    state = queries.engine_state(lot) if lot.kind in ("land_listing", "dutch") else None
+    state = queries.engine_state(lot) if lot.kind in ("land_listing", "dutch", "reverse") else None
     public = queries.public_state(lot, state)
     return {
         "lot": lot,
@@ -61,7 +61,7 @@ def _panel_context(request: HttpRequest, lot: Lot) -> dict[str, Any]:
         "recent": [{**b, "at": datetime.fromisoformat(b["at"])} for b in public["recent"]],
         "me": queries.my_status_for(request.actor, lot, state),
         "server_now": clock_now(),
-        "bidding": lot.phase in queries.BIDDING,
+        "bidding": lot.phase in queries.BIDDING or (lot.kind == "reverse" and lot.phase == "turn"),
     }
 
 
@@ -124,7 +124,8 @@ def _lot_post(request: HttpRequest, row: Lot) -> HttpResponse:
             entities = _entities(actor)
             if not entities:
                 raise InvalidInput("auction.no_entity", "您的账户未关联市场主体", "Your account acts for no entity")
-            bidder = actions.do_register_bidder(actor=actor, lot_id=row.pk, entity_id=entities[0])
+            initial = _yuan(request.POST.get("initial", ""), "initial") if row.kind == "reverse" else None
+            bidder = actions.do_register_bidder(actor=actor, lot_id=row.pk, entity_id=entities[0], initial_fen=initial)
             messages.success(request, f"报名成功，您的竞买号为 {bidder.code}")
         elif what == "bid":
             expected = request.POST.get("expected_price_fen", "").strip()

@@ -488,3 +488,50 @@ def test_credit_gate_and_a_reneged_buyer_is_barred_from_the_next_round(clock, pe
         "auction.excluded_reneged"
     )
     actions.do_register_bidder(actor=b.actor, lot_id=nxt.pk, entity_id=b.entity_id)
+
+
+def test_reverse_auction_with_sealed_opening_bids_and_turns(clock, people):
+    a, b, c = people
+    start = clock.now() + timedelta(hours=1)
+    spec = actions.LotSpec(
+        preset="reverse",
+        title="办公设备采购（反向竞价）",
+        start_price_fen=1_000_000,
+        step_fen=10_000,
+        start_at=start,
+        params={"first_pause": 60, "turn": 30, "pause": 30},
+    )
+    lot = actions.do_create_lot(actor=staff(), spec=spec)
+    assert lot.ref.startswith("RA-")
+    reg = lambda p, fen: actions.do_register_bidder(  # noqa: E731
+        actor=p.actor, lot_id=lot.pk, entity_id=p.entity_id, initial_fen=fen
+    )
+    assert _code(lambda: reg(a, None)) == "auction.initial_required"
+    assert _code(lambda: reg(a, 1_000_001)) == "auction.above_ceiling"
+    codes = {p.entity_id: reg(p, fen).code for p, fen in ((a, 900_000), (b, 950_000), (c, 980_000))}
+    lot.refresh_from_db()
+    assert lot.price_fen == 1_000_000  # the sealed opening bids stay secret before the start
+    assert queries.public_state(lot, queries.engine_state(lot))["price"] == 1_000_000
+    clock.set(start + timedelta(seconds=60))
+    jobs.run_due_lots(clock.now())
+    lot.refresh_from_db()
+    assert lot.phase == "turn"
+    assert lot.price_fen == 900_000
+    public = queries.public_state(lot, queries.engine_state(lot))
+    assert public["turn"] == codes[c.entity_id]
+    assert [s["amount"] for s in public["standings"]] == [
+        900_000,
+        950_000,
+        980_000,
+    ]
+    assert _code(lambda: _bid(a, lot, 800_000)) == "auction.not_your_turn"
+    assert _code(lambda: _bid(c, lot, 975_000)) == "auction.below_increment"
+    _bid(c, lot, 880_000)
+    for _ in range(40):  # the clock runs the turns and rounds to the end; nobody else bids
+        clock.advance(timedelta(seconds=30))
+        jobs.run_due_lots(clock.now())
+    lot.refresh_from_db()
+    assert lot.outcome == "sold"
+    assert lot.winner_entity_id == c.entity_id
+    assert lot.deal_price_fen == 880_000
+    assert queries.check_lot_for(staff(), lot.pk).ok

@@ -156,3 +156,33 @@ def test_staff_console(client, room, clock, people):
     assert Lot.objects.get(pk=room.pk).phase == "suspended"
     client.post(f"/auction/console/{room.pk}/", {"action": "resume", "reason": "继续"}, headers=_as("staff"))
     assert Lot.objects.get(pk=room.pk).phase == "open"
+
+
+def test_reverse_auction_page_takes_the_sealed_opening_bid_and_shows_turns(client, test_actors, people, clock):
+    test_actors["p0"], test_actors["p1"] = people[0].actor, people[1].actor
+    start = clock.now() + timedelta(hours=1)
+    lot = actions.do_create_lot(
+        actor=staff(),
+        spec=actions.LotSpec(
+            preset="reverse",
+            title="复印纸采购",
+            start_price_fen=500_000,
+            step_fen=1_000,
+            start_at=start,
+            params={"first_pause": 60, "turn": 30, "pause": 30},
+        ),
+    )
+    page = client.get(f"/auction/{lot.pk}/", headers=_as("p0")).content.decode()
+    assert 'name="initial"' in page
+    client.post(f"/auction/{lot.pk}/", {"action": "register", "initial": "4,800"}, headers=_as("p0"))
+    client.post(f"/auction/{lot.pk}/", {"action": "register", "initial": "4,900"}, headers=_as("p1"))
+    assert "¥4,800.00" not in client.get(f"/auction/{lot.pk}/", headers=_as("p1")).content.decode()
+    clock.set(start + timedelta(seconds=60))
+    jobs.run_due_lots(clock.now())
+    mine = client.get(f"/auction/{lot.pk}/", headers=_as("p1")).content.decode()  # p1 is worst: its turn
+    assert "第 1 轮" in mine
+    assert "（我） 报价" in mine
+    assert "出价金额" in mine
+    other = client.get(f"/auction/{lot.pk}/", headers=_as("p0")).content.decode()
+    assert "¥4,800.00" in other
+    assert "出价金额" not in other

@@ -494,9 +494,13 @@ class Demo:
                 result = bidbox.do_decrypt_with_content_key(
                     actor=bidder.actor, submission_id=submission.pk, content_key=content_key
                 )
-                raise_if = getattr(result, "raise_if_retryable", None)
-                if raise_if is not None:
-                    raise_if()
+                if not result.ok:
+                    error = result.error
+                    raise DemoFailed(
+                        f"{bidder.name}解密失败：{error.message_zh}（{error.code}）"
+                        if error
+                        else f"{bidder.name}解密失败"
+                    )
             self.say(f"{bidder.name}使用本单位证书私钥解密成功，报价 {yuan(prices[bidder.username])}")
         with self.step("结束开标"):
             actions.do_close_opening(actor=manager.actor, section_id=section.pk)

@@ -16,6 +16,7 @@ from datetime import datetime
 
 from yiwang.supervision.credit.domain.records import ConfinedAction, Kind
 from yiwang.supervision.credit.queries import Reason, is_restricted
+from yiwang.trading.auction.ports import CreditDecision
 from yiwang.trading.tender.ports import Sanction
 
 
@@ -39,3 +40,16 @@ class TenderCreditGate:
     def check(self, entity_id: int, at: datetime) -> list[Sanction]:
         found = is_restricted(entity_id, on=at, action=ConfinedAction.BIDDING)
         return [_sanction(entity_id, r) for r in found.reasons]
+
+
+class AuctionCreditGate:
+    """``CreditGate`` for the auction context (``YIWANG_AUCTION_CREDIT_GATE``): an entity whose records restrict
+    taking part in auctions (竞买) today may not register for a lot; the reasons name the records."""
+
+    def check(self, *, entity_id: int, category: str, region_code: str) -> CreditDecision:
+        found = is_restricted(entity_id, action=ConfinedAction.AUCTION)
+        if not found:
+            return CreditDecision(True)
+        zh = "；".join(f"{r.kind_label}：{r.title}（{r.authority}）" for r in found.reasons)
+        en = "; ".join(f"{r.kind} record {r.ref}" for r in found.reasons)
+        return CreditDecision(False, reason_zh=f"信用记录限制竞买：{zh}", reason_en=f"restricted from auctions: {en}")

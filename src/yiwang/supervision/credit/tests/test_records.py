@@ -12,7 +12,7 @@ from yiwang.kernel.actors import Actor
 from yiwang.kernel.errors import Conflict, InvalidInput, NotAuthenticated, NotFound, PermissionDenied, RuleViolation
 from yiwang.platform import testing
 from yiwang.supervision.credit import actions, queries
-from yiwang.supervision.credit.gates import TenderCreditGate
+from yiwang.supervision.credit.gates import AuctionCreditGate, TenderCreditGate
 from yiwang.supervision.credit.models import CreditRecord, RepairRequest
 from yiwang.supervision.credit.tests import support
 from yiwang.trading.tender.ports import CreditGate, Sanction
@@ -202,6 +202,23 @@ def test_tender_gate_adapter_speaks_the_tender_port(clock, rules, company):
     )
     actions.do_end_record(actor=MH, record_id=record.pk, how="removed", reason="移出名单")
     assert gate.check(company, datetime(2026, 3, 2, 2, 0, tzinfo=UTC)) == []
+
+
+def test_auction_gate_adapter_bars_only_records_that_restrict_auctions(clock, rules, company):
+    gate = AuctionCreditGate()
+    assert gate.check(entity_id=company, category="judicial", region_code="310112").allowed
+    actions.do_record_credit(actor=MH, data=penalty(company))  # restricts bidding in tenders, not auctions
+    assert gate.check(entity_id=company, category="judicial", region_code="310112").allowed
+    record = actions.do_record_credit(
+        actor=MH,
+        data=penalty(
+            company, kind="blacklist", severity="serious", title="拒不履行", ends_on=None, confined_actions=["auction"]
+        ),
+    )
+    decision = gate.check(entity_id=company, category="judicial", region_code="310112")
+    assert not decision.allowed
+    assert "拒不履行" in decision.reason_zh
+    assert f"supervision.credit:{record.pk}" in decision.reason_en
 
 
 def test_ending_a_record(clock, rules, company):

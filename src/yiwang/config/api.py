@@ -25,6 +25,7 @@ from yiwang.services.witness.api import router as onsite_router
 from yiwang.supervision.complaints.api import router as complaints_router
 from yiwang.supervision.credit.api import router as credit_router
 from yiwang.supervision.redflags.api import router as redflags_router
+from yiwang.trading.auction.api import router as auction_router
 from yiwang.trading.orderbook.api import router as orderbook_router
 from yiwang.trading.tender.api import router as tender_router
 from yiwang.trading.tender.evaluation.api import router as evaluation_router
@@ -51,6 +52,7 @@ api.add_router("/live", live_router)
 api.add_router("/tender", tender_router)
 api.add_router("/evaluation", evaluation_router)
 api.add_router("/orderbook", orderbook_router)
+api.add_router("/auction", auction_router)
 api.add_router("/redflags", redflags_router)
 api.add_router("/credit", credit_router)
 api.add_router("/complaints", complaints_router)

@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "yiwang.trading.tender",
     "yiwang.trading.tender.evaluation",
     "yiwang.trading.orderbook",
+    "yiwang.trading.auction",
     # 综合监管系统 supervision
     "yiwang.supervision.redflags",
     "yiwang.supervision.credit",
@@ -191,6 +192,7 @@ YIWANG_REGISTRY_AUTHORITATIVE_SOURCE = "yiwang.registry.sources.DemoAuthoritativ
 YIWANG_REGISTRY_REGISTRATION_HOOK = "yiwang.identity.hooks.RegistrantBecomesAdmin"
 # 失信联合惩戒: the tender context refuses bidders that supervision's credit records restrict.
 YIWANG_TENDER = {"CREDIT_GATE": "yiwang.supervision.credit.gates.TenderCreditGate"}
+YIWANG_AUCTION_CREDIT_GATE = "yiwang.supervision.credit.gates.AuctionCreditGate"
 
 # -- i18n: Chinese first -------------------------------------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"

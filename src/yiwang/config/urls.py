@@ -22,6 +22,7 @@ urlpatterns = [
     path("tender/", include("yiwang.trading.tender.urls")),
     path("evaluation/", include("yiwang.trading.tender.evaluation.urls")),
     path("orderbook/", include("yiwang.trading.orderbook.urls")),
+    path("auction/", include("yiwang.trading.auction.urls")),
     path("supervision/redflags/", include("yiwang.supervision.redflags.urls")),
     path("credit/", include("yiwang.supervision.credit.urls")),
     path("complaints/", include("yiwang.supervision.complaints.urls")),

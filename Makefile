@@ -55,6 +55,8 @@ fonts:
 run: deps fonts
 	$(BIN)/yiwang migrate --no-input
 	$(BIN)/yiwang seed-demo
+	@# one trade on every market, the first time only; a failed demonstration is reported and the site still starts
+	-$(BIN)/yiwang demo-markets
 	$(BIN)/yiwang collectstatic --no-input --verbosity 0
 	$(BIN)/yiwang run
 

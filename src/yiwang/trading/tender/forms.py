@@ -11,7 +11,8 @@ from django import forms
 from yiwang.trading.tender.domain import procedures as procedure_rules
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-DT = forms.DateTimeInput(attrs={"type": "datetime-local", "class": "form-control"})
+# step 1: a deadline can be entered to the second (the browser's default step is a minute)
+DT = forms.DateTimeInput(attrs={"type": "datetime-local", "class": "form-control", "step": "1"})
 
 
 def yuan_to_fen(value: Decimal | None) -> int | None:

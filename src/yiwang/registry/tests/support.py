@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from django.apps import apps
-from django.http import HttpRequest
 
 from yiwang.kernel.actors import Actor, ActorKind, Role, RoleGrant
-from yiwang.kernel.errors import NotAuthenticated
+from yiwang.platform.api.testing import ACTORS as ACTORS
+from yiwang.platform.api.testing import TestActors as TestActors
 
 # Demo companies of registry/data/authoritative_demo.json
 PUJIANG = "91310115MA1FL2X37F"  # 上海浦江数智建设工程有限公司, 浦东新区
@@ -18,24 +18,6 @@ CANCELLED = "91310101MA1H9W2E87"  # 上海黄浦旧城置业有限公司, 注销
 SOLE_TRADER = "92310112L4567890X1"  # 个体工商户
 # A valid USCC the authoritative source does not know (typed in by hand).
 UNKNOWN = "91310117MA1K7T4W1Q"
-
-ACTORS: dict[str, Actor] = {}
-
-
-class TestActors:
-    """Actor resolver for the registry tests (the registry may not import identity): a bearer token, or the
-    header ``X-Test-Actor`` for pages, names an actor registered in :data:`ACTORS`."""
-
-    __test__ = False
-
-    def from_bearer(self, request: HttpRequest, token: str) -> Actor:
-        actor = ACTORS.get(token)
-        if actor is None:
-            raise NotAuthenticated("auth.invalid_token", "访问令牌无效", "The access token is invalid")
-        return actor
-
-    def from_session(self, request: HttpRequest) -> Actor:
-        return ACTORS.get(request.headers.get("X-Test-Actor", ""), Actor.anonymous())
 
 
 def person(n: int | str, *grants: RoleGrant, label: str | None = None) -> Actor:

@@ -8,11 +8,10 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from django.http import HttpRequest
-
 from yiwang.kernel.actors import Actor, ActorKind, Role, RoleGrant
-from yiwang.kernel.errors import NotAuthenticated
 from yiwang.platform.actions import action
+from yiwang.platform.api.testing import ACTORS as ACTORS
+from yiwang.platform.api.testing import TestActors as TestActors
 from yiwang.platform.storage import actions as storage
 from yiwang.platform.storage.queries import Owner
 
@@ -20,23 +19,6 @@ SYSTEM = Actor.system("test")
 PROJECT = "tender.project:12"
 PROJECT_OWNER = Owner("tender.project", "12")
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
-
-ACTORS: dict[str, Actor] = {}
-
-
-class TestActors:
-    """Bearer token (or the ``X-Test-Actor`` header on pages) → an actor registered in :data:`ACTORS`."""
-
-    __test__ = False
-
-    def from_bearer(self, request: HttpRequest, token: str) -> Actor:
-        actor = ACTORS.get(token)
-        if actor is None:
-            raise NotAuthenticated("auth.invalid_token", "访问令牌无效", "The access token is invalid")
-        return actor
-
-    def from_session(self, request: HttpRequest) -> Actor:
-        return ACTORS.get(request.headers.get("X-Test-Actor", ""), Actor.anonymous())
 
 
 def person(name: str, *grants: RoleGrant) -> Actor:

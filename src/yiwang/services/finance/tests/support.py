@@ -6,10 +6,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from django.apps import apps
-from django.http import HttpRequest
 
 from yiwang.kernel.actors import Actor, ActorKind, Role, RoleGrant
-from yiwang.kernel.errors import NotAuthenticated
+from yiwang.platform.api.testing import ACTORS as ACTORS
+from yiwang.platform.api.testing import TestActors as TestActors
 from yiwang.platform.clock import now
 from yiwang.registry import actions as registry_actions
 from yiwang.services.finance import actions, bank
@@ -20,23 +20,6 @@ T0 = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)  # 2026-03-02 09:00 Shanghai, as the
 PUJIANG = "91310115MA1FL2X37F"
 MINHANG = "91310112MA1G8K4P1Q"
 SHENCHENG = "91310000132260947A"
-
-ACTORS: dict[str, Actor] = {}
-
-
-class TestActors:
-    """Bearer token (or the ``X-Test-Actor`` header on pages) → an actor registered in :data:`ACTORS`."""
-
-    __test__ = False
-
-    def from_bearer(self, request: HttpRequest, token: str) -> Actor:
-        actor = ACTORS.get(token)
-        if actor is None:
-            raise NotAuthenticated("auth.invalid_token", "访问令牌无效", "The access token is invalid")
-        return actor
-
-    def from_session(self, request: HttpRequest) -> Actor:
-        return ACTORS.get(request.headers.get("X-Test-Actor", ""), Actor.anonymous())
 
 
 def person(n: int | str, *grants: RoleGrant, label: str | None = None) -> Actor:

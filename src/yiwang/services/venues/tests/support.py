@@ -6,13 +6,12 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any
 
-from django.http import HttpRequest
-
 from yiwang.identity import actions as identity_actions
 from yiwang.kernel.actors import Actor, ActorKind, Role, RoleGrant
-from yiwang.kernel.errors import NotAuthenticated
 from yiwang.kernel.periods import SHANGHAI
 from yiwang.platform import testing
+from yiwang.platform.api.testing import ACTORS as ACTORS
+from yiwang.platform.api.testing import TestActors as TestActors
 from yiwang.services.venues import actions
 from yiwang.services.venues.models import (
     AccessEvent,
@@ -23,23 +22,7 @@ from yiwang.services.venues.models import (
     RemoteSession,
 )
 
-ACTORS: dict[str, Actor] = {}
 TOMORROW = date(2026, 3, 3)  # the clock fixture stands at 2026-03-02 09:00 Shanghai
-
-
-class TestActors:
-    """Resolves bearer tokens and the ``X-Test-Actor`` page header to the actors in :data:`ACTORS`."""
-
-    __test__ = False
-
-    def from_bearer(self, request: HttpRequest, token: str) -> Actor:
-        actor = ACTORS.get(token)
-        if actor is None:
-            raise NotAuthenticated("auth.invalid_token", "访问令牌无效", "The access token is invalid")
-        return actor
-
-    def from_session(self, request: HttpRequest) -> Actor:
-        return ACTORS.get(request.headers.get("X-Test-Actor", ""), Actor.anonymous())
 
 
 def person(n: int | str, *grants: RoleGrant, label: str | None = None) -> Actor:

@@ -6,27 +6,12 @@ import io
 import json
 from typing import Any
 
-from django.http import HttpRequest
-
 from yiwang.kernel.actors import Actor, ActorKind, Role, RoleGrant
-from yiwang.kernel.errors import NotAuthenticated
 from yiwang.platform import testing
+from yiwang.platform.api.testing import ACTORS as ACTORS
+from yiwang.platform.api.testing import TestActors as TestActors
 
-ACTORS: dict[str, Actor] = {}
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64  # enough for the store's type sniffing
-
-
-class TestActors:
-    __test__ = False
-
-    def from_bearer(self, request: HttpRequest, token: str) -> Actor:
-        actor = ACTORS.get(token)
-        if actor is None:
-            raise NotAuthenticated("auth.invalid_token", "访问令牌无效", "The access token is invalid")
-        return actor
-
-    def from_session(self, request: HttpRequest) -> Actor:
-        return ACTORS.get(request.headers.get("X-Test-Actor", ""), Actor.anonymous())
 
 
 def person(n: int, *grants: RoleGrant, label: str) -> Actor:

@@ -6,31 +6,18 @@ import json
 from datetime import datetime
 from typing import Any
 
-from django.http import HttpRequest
-
 from yiwang.kernel.actors import Actor, ActorKind, Role, RoleGrant
-from yiwang.kernel.errors import Conflict, NotAuthenticated
+from yiwang.kernel.errors import Conflict
 from yiwang.kernel.ids import make_uscc
 from yiwang.platform import testing
+from yiwang.platform.api.testing import ACTORS as ACTORS
+from yiwang.platform.api.testing import TestActors as TestActors
 from yiwang.registry import actions as registry_actions
 from yiwang.supervision.complaints.models import Complaint
 
 SYSTEM = Actor.system("test")
-ACTORS: dict[str, Actor] = {}
+
 CALLS: list[tuple[str, str, str]] = []
-
-
-class TestActors:
-    __test__ = False
-
-    def from_bearer(self, request: HttpRequest, token: str) -> Actor:
-        actor = ACTORS.get(token)
-        if actor is None:
-            raise NotAuthenticated("auth.invalid_token", "访问令牌无效", "The access token is invalid")
-        return actor
-
-    def from_session(self, request: HttpRequest) -> Actor:
-        return ACTORS.get(request.headers.get("X-Test-Actor", ""), Actor.anonymous())
 
 
 class RecordingPort:

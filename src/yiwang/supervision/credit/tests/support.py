@@ -7,34 +7,17 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from django.http import HttpRequest
-
 from yiwang.catalog import actions as catalog_actions
 from yiwang.catalog import queries as catalog_queries
 from yiwang.kernel.actors import Actor, ActorKind, Role, RoleGrant
-from yiwang.kernel.errors import NotAuthenticated
 from yiwang.kernel.ids import make_uscc
 from yiwang.platform import testing
+from yiwang.platform.api.testing import ACTORS as ACTORS
+from yiwang.platform.api.testing import TestActors as TestActors
 from yiwang.registry import actions as registry_actions
 from yiwang.supervision.credit.models import CreditCheck, CreditRecord, RepairRequest
 
 SYSTEM = Actor.system("test")
-ACTORS: dict[str, Actor] = {}
-
-
-class TestActors:
-    """Bearer token or ``X-Test-Actor`` header → an actor registered in :data:`ACTORS`."""
-
-    __test__ = False
-
-    def from_bearer(self, request: HttpRequest, token: str) -> Actor:
-        actor = ACTORS.get(token)
-        if actor is None:
-            raise NotAuthenticated("auth.invalid_token", "访问令牌无效", "The access token is invalid")
-        return actor
-
-    def from_session(self, request: HttpRequest) -> Actor:
-        return ACTORS.get(request.headers.get("X-Test-Actor", ""), Actor.anonymous())
 
 
 def person(n: int, *grants: RoleGrant, label: str) -> Actor:

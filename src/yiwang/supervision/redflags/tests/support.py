@@ -6,27 +6,11 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from django.http import HttpRequest
-
 from yiwang.kernel.actors import Actor, ActorKind, Role, RoleGrant
-from yiwang.kernel.errors import NotAuthenticated
 from yiwang.platform import testing
+from yiwang.platform.api.testing import ACTORS as ACTORS
+from yiwang.platform.api.testing import TestActors as TestActors
 from yiwang.supervision.redflags.models import Alert, AlertEvent, AlertFinding, IndicatorFeedback, Run, RunFinding
-
-ACTORS: dict[str, Actor] = {}
-
-
-class TestActors:
-    __test__ = False
-
-    def from_bearer(self, request: HttpRequest, token: str) -> Actor:
-        actor = ACTORS.get(token)
-        if actor is None:
-            raise NotAuthenticated("auth.invalid_token", "访问令牌无效", "The access token is invalid")
-        return actor
-
-    def from_session(self, request: HttpRequest) -> Actor:
-        return ACTORS.get(request.headers.get("X-Test-Actor", ""), Actor.anonymous())
 
 
 def person(n: int, *grants: RoleGrant, label: str) -> Actor:

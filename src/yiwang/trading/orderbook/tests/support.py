@@ -4,32 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.http import HttpRequest
-
 from yiwang.kernel.actors import Actor, ActorKind, Role, RoleGrant
-from yiwang.kernel.errors import NotAuthenticated
+from yiwang.platform.api.testing import ACTORS as ACTORS
+from yiwang.platform.api.testing import TestActors as TestActors
 from yiwang.registry import actions as registry_actions
 from yiwang.trading.orderbook import actions
 
 SYSTEM = Actor.system("test")
 # companies of the registry's authoritative demo source
 USCCS = ("91310115MA1FL2X37F", "91310112MA1G8K4P1Q", "91310104132203571A", "91310000132260947A", "91310117MA1J5R6T2U")
-ACTORS: dict[str, Actor] = {}
-
-
-class TestActors:
-    """Bearer token (or ``X-Test-Actor`` on pages) → an actor registered in :data:`ACTORS`."""
-
-    __test__ = False
-
-    def from_bearer(self, request: HttpRequest, token: str) -> Actor:
-        actor = ACTORS.get(token)
-        if actor is None:
-            raise NotAuthenticated("auth.invalid_token", "访问令牌无效", "The access token is invalid")
-        return actor
-
-    def from_session(self, request: HttpRequest) -> Actor:
-        return ACTORS.get(request.headers.get("X-Test-Actor", ""), Actor.anonymous())
 
 
 def person(n: int | str, *grants: RoleGrant, label: str | None = None) -> Actor:

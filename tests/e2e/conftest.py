@@ -27,7 +27,9 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.e2e)
 
 
-@pytest.fixture(scope="session")
+# Module scope, not session: while Playwright's sync API is started its event loop stays current in this thread,
+# and the async tests that a worker may run next (anyio, the live server) need the thread without a loop.
+@pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
     if not Path(CHROMIUM).exists():
         pytest.fail("Debian's chromium is not installed: `make browser` installs it (make test does this first)")

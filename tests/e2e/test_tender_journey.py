@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -75,8 +75,19 @@ def _world() -> dict:
     return {"tenderer": tenderer, "agency": agency, "bidders": bidders, "key_id": ceremony.key.pk}
 
 
-def _signed_in(browser, live_server, username: str):
+@pytest.fixture
+def contexts() -> Iterator[list]:
+    """Browser contexts the test opens for other people; closed at the end, so no page of theirs keeps polling
+    the live server after the test (the opening hall refreshes itself)."""
+    opened: list = []
+    yield opened
+    for context in opened:
+        context.close()
+
+
+def _signed_in(browser, live_server, username: str, contexts: list):
     context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900}, base_url=live_server.url)
+    contexts.append(context)
     page = context.new_page()
     page.set_default_timeout(15_000)
     page.goto("/accounts/login/")
@@ -104,13 +115,15 @@ def _alert(page) -> str:
     return page.locator("[role=alert]").first.inner_text()
 
 
-def test_a_works_tender_from_the_notice_to_the_award_through_the_pages(browser, live_server, page, tender_settings):
+def test_a_works_tender_from_the_notice_to_the_award_through_the_pages(
+    browser, live_server, page, tender_settings, contexts
+):
     started = time.monotonic()
     world = _world()
     agency, tenderer, bidders = world["agency"], world["tenderer"], world["bidders"]
 
     # the agency registers the project (test data, accelerated), uploads the documents and publishes
-    office = _signed_in(browser, live_server, "tn-agency")
+    office = _signed_in(browser, live_server, "tn-agency", contexts)
     office.goto("/tender/new/")
     office.select_option("#id_procedure", "tender.open")
     office.select_option("#id_subject", "works")
@@ -158,7 +171,7 @@ def test_a_works_tender_from_the_notice_to_the_award_through_the_pages(browser, 
     envelopes = {}
     for username, bidder in bidders.items():
         support.pay_deposit(section, bidder)
-        desk = _signed_in(browser, live_server, username)
+        desk = _signed_in(browser, live_server, username, contexts)
         desk.goto(f"/tender/projects/{project_id}/")
         with desk.expect_download() as download:
             desk.get_by_role("button", name="获取").first.click()

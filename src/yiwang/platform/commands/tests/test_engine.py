@@ -162,7 +162,7 @@ def test_yiwang_commands_verify(system, toy, clock):
     with pytest.raises(CommandError, match="1 of 1 streams failed"):
         _call("verify", S)
     with pytest.raises(CommandError, match=r"commands\.no_engine"):
-        _call("verify", "auction.lot:1")
+        _call("verify", "test.nobody_registered_this:1")  # a kind no context registered an engine for
 
 
 def _call(*args: str) -> str:

@@ -193,6 +193,8 @@ YIWANG_REGISTRY_REGISTRATION_HOOK = "yiwang.identity.hooks.RegistrantBecomesAdmi
 # 失信联合惩戒: the tender context refuses bidders that supervision's credit records restrict.
 YIWANG_TENDER = {"CREDIT_GATE": "yiwang.supervision.credit.gates.TenderCreditGate"}
 YIWANG_AUCTION_CREDIT_GATE = "yiwang.supervision.credit.gates.AuctionCreditGate"
+# 投诉处理期间责令暂停: a complaint's suspension reaches the tender section through the tender context's actions
+YIWANG_COMPLAINTS = {"PROCEDURE_PORT": "yiwang.supervision.complaints.ports.TenderSections"}
 
 # -- i18n: Chinese first -------------------------------------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"

@@ -43,6 +43,11 @@ ACTION_CODES = {
 }
 
 
+def _order_ref(complaint: Complaint) -> str:
+    """How the procedure knows which complaint ordered its suspension."""
+    return f"supervision.complaints:{complaint.pk}"
+
+
 def _text(data: Mapping[str, Any], field: str, *, max_length: int, required: bool = True) -> str:
     value = str(data.get(field) or "").strip()
     if not value and required:
@@ -291,7 +296,7 @@ def do_act_on_complaint(
                 cap = limit(cap_id, act.now)
                 c.rules = {**c.rules, "suspension": _limit_json(cap)}
                 c.suspension_until = r.suspension_end(act.now, cap, calendar)
-            port.suspend(actor=actor, procedure_ref=c.procedure_ref, reason=text, at=act.now)
+            port.suspend(actor=actor, procedure_ref=c.procedure_ref, reason=text, at=act.now, order_ref=_order_ref(c))
             payload |= {"until": c.suspension_until.isoformat() if c.suspension_until else None}
         elif verb in (Verb.RESUME, Verb.DECIDE):
             if suspended:
@@ -302,7 +307,9 @@ def do_act_on_complaint(
                 ]
                 c.suspended_at = None
                 c.suspension_until = None
-                port.resume(actor=actor, procedure_ref=c.procedure_ref, reason=text, at=act.now)
+                port.resume(
+                    actor=actor, procedure_ref=c.procedure_ref, reason=text, at=act.now, order_ref=_order_ref(c)
+                )
                 payload |= {"resumed": True}
             if verb == Verb.DECIDE:
                 c.outcome = outcome
@@ -344,7 +351,9 @@ def do_withdraw_complaint(*, actor: Actor, complaint_id: int, reason: str = "") 
             c.suspensions = [*c.suspensions, {"from": c.suspended_at.isoformat(), "to": act.now.isoformat()}]
             c.suspended_at = None
             c.suspension_until = None
-            procedure_port().resume(actor=actor, procedure_ref=c.procedure_ref, reason="投诉已撤回", at=act.now)
+            procedure_port().resume(
+                actor=actor, procedure_ref=c.procedure_ref, reason="投诉已撤回", at=act.now, order_ref=_order_ref(c)
+            )
         c.closing_reason = text
         c.version += 1
         c.save()

@@ -33,7 +33,7 @@ from django.conf import settings
 from yiwang.catalog import queries as catalog
 from yiwang.identity.ca import actions as ca_actions
 from yiwang.identity.ca import queries as ca_queries
-from yiwang.kernel.actors import Actor
+from yiwang.kernel.actors import Actor, Role
 from yiwang.kernel.canonical import iso_utc
 from yiwang.kernel.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from yiwang.kernel.ids import make_deal_code
@@ -1118,7 +1118,8 @@ def do_answer_objection(*, actor: Actor, objection_id: int, answer: str) -> Obje
         locked.status, locked.answer, locked.answered_at, locked.answered_by = "answered", body, act.now, actor.ref
         locked.save(update_fields=["status", "answer", "answered_at", "answered_by"])
         late = locked.answer_due is not None and act.now >= locked.answer_due
-        if not Objection.objects.filter(section=section, status="pending", suspends=True).exists():
+        pending = Objection.objects.filter(section=section, status="pending", suspends=True).exists()
+        if not pending and not section.suspension_order:
             steps.resume(actor, section, act.now)
         t.add_event(section, "objection_answered", f"{Objection.KINDS[locked.kind]}已答复", act.now)
         t.save_section(section)
@@ -1137,6 +1138,68 @@ def do_answer_objection(*, actor: Actor, objection_id: int, answer: str) -> Obje
             visibility=Visibility.RESTRICTED,
         )
         return locked
+
+
+# -- suspension ordered by a regulator (责令暂停) -----------------------------------------------------
+def do_order_suspension(*, actor: Actor, section_id: int, reason: str, order_ref: str) -> Section:
+    """A regulator over the project's region orders the section's procedure suspended (e.g. while a complaint
+    is handled: 投诉处理期间责令暂停). Bids, opening and award wait; the time left is frozen and given back when the
+    order is lifted. ``order_ref`` names the order (``supervision.complaints:<id>``); one order at a time."""
+    section = t.get_section(section_id)
+    if not (actor.is_system or actor.covers_region(section.project.region_code, Role.REGULATOR)):
+        raise t.forbidden("责令暂停该标段", "order this section suspended")
+    why = t.text(reason, "reason", limit=300)
+    ref = t.text(order_ref, "order_ref", limit=120)
+    with action(actor, "tender.order_suspension") as act:
+        section = lock_objects.section_for_update(section.pk)
+        assert section is not None
+        if S(section.status) not in OPEN:
+            raise Conflict(
+                "tender.wrong_state", "该标段已结束，不能暂停", "the section is closed", {"status": section.status}
+            )
+        if section.suspension_order and section.suspension_order != ref:
+            raise Conflict(
+                "tender.already_ordered",
+                "该标段已被责令暂停",
+                "another suspension order is in force",
+                {"order_ref": section.suspension_order},
+            )
+        section.suspension_order = ref
+        steps.suspend(section, f"监管部门责令暂停：{why}", act.now)
+        t.save_section(section)
+        act.witness(section, {"order_ref": ref, "reason": why, "suspended_at": iso_utc(section.suspended_at)})
+        act.emit("tender.section_suspended.v1", section, {"section_id": section.pk, "order_ref": ref})
+        return section
+
+
+def do_lift_suspension(*, actor: Actor, section_id: int, reason: str, order_ref: str) -> Section:
+    """The regulator lifts its order; the section resumes unless an objection that suspends it is still open."""
+    section = t.get_section(section_id)
+    if not (actor.is_system or actor.covers_region(section.project.region_code, Role.REGULATOR)):
+        raise t.forbidden("恢复该标段", "lift the suspension of this section")
+    why = t.text(reason, "reason", limit=300)
+    ref = t.text(order_ref, "order_ref", limit=120)
+    with action(actor, "tender.lift_suspension") as act:
+        section = lock_objects.section_for_update(section.pk)
+        assert section is not None
+        if section.suspension_order != ref:
+            raise Conflict(
+                "tender.no_such_order",
+                "该标段没有此暂停指令",
+                "this suspension order is not in force on the section",
+                {"order_ref": ref, "in_force": section.suspension_order},
+            )
+        section.suspension_order = ""
+        if not Objection.objects.filter(section=section, status="pending", suspends=True).exists():
+            steps.resume(actor, section, act.now, why=f"监管部门解除暂停（{why}）")
+        t.save_section(section)
+        act.witness(section, {"order_ref": ref, "reason": why, "resumed": section.suspended_at is None})
+        act.emit(
+            "tender.section_resumed.v1",
+            section,
+            {"section_id": section.pk, "order_ref": ref, "resumed": section.suspended_at is None},
+        )
+        return section
 
 
 # -- prequalification ------------------------------------------------------------------------------

@@ -113,6 +113,9 @@ class Section(_Row):
     suspended_at = models.DateTimeField(null=True, blank=True)
     suspension_reason = models.CharField(max_length=300, blank=True)
     frozen_remaining_seconds = models.BigIntegerField(null=True, blank=True)
+    # 责令暂停: the reference of a regulator's order in force (e.g. ``supervision.complaints:12``); while it is set,
+    # answering objections does not resume the section, only lifting the order does
+    suspension_order = models.CharField(max_length=120, blank=True)
     # the current round
     documents_issued_at = models.DateTimeField(null=True, blank=True)
     doc_get_start = models.DateTimeField(null=True, blank=True)

@@ -333,9 +333,9 @@ def suspend(section: Section, reason: str, at: datetime) -> None:
     t.add_event(section, "suspended", f"暂停：{reason}", at)
 
 
-def resume(actor: Actor, section: Section, at: datetime) -> None:
+def resume(actor: Actor, section: Section, at: datetime, *, why: str = "异议已答复") -> None:
     """Lift the suspension: the frozen time is given back (the deadline moves by the time the section stood still;
-    never earlier than where the bid box stands)."""
+    never earlier than where the bid box stands). ``why`` says what ended it, in the notice and the timeline."""
     if section.suspended_at is None:
         return
     remaining = timedelta(seconds=section.frozen_remaining_seconds or 0)
@@ -349,14 +349,14 @@ def resume(actor: Actor, section: Section, at: datetime) -> None:
         standing = section.box_deadline or old
         target = max(at + remaining, standing)
         if target > standing:
-            postpone(actor, project, section, target, "异议答复后恢复，暂停期间截止时间相应顺延", at)
+            postpone(actor, project, section, target, f"{why}，恢复后暂停期间截止时间相应顺延", at)
         section.bid_deadline = section.box_deadline = target
         if target != old:
             correction_notice(
                 actor,
                 project,
                 [section],
-                text="异议已答复，招标投标活动恢复。",
+                text=f"{why}，招标投标活动恢复。",
                 at=at,
                 postponed=True,
                 clarification=None,
@@ -369,7 +369,7 @@ def resume(actor: Actor, section: Section, at: datetime) -> None:
     section.suspended_at = None
     section.suspension_reason = ""
     section.frozen_remaining_seconds = None
-    t.add_event(section, "resumed", "异议已答复，恢复", at)
+    t.add_event(section, "resumed", f"{why}，恢复", at)
 
 
 def suspended_error(section: Section) -> Conflict:

@@ -23,12 +23,12 @@ CALLS: list[tuple[str, str, str]] = []
 class RecordingPort:
     """Remembers what it was told; refuses procedures whose ref ends with ``:locked``."""
 
-    def suspend(self, *, actor: Actor, procedure_ref: str, reason: str, at: datetime) -> None:
+    def suspend(self, *, actor: Actor, procedure_ref: str, reason: str, at: datetime, order_ref: str) -> None:
         if procedure_ref.endswith(":locked"):
             raise Conflict("tender.wrong_state", "该标段当前不能暂停", "cannot suspend now", {})
         CALLS.append(("suspend", procedure_ref, reason))
 
-    def resume(self, *, actor: Actor, procedure_ref: str, reason: str, at: datetime) -> None:
+    def resume(self, *, actor: Actor, procedure_ref: str, reason: str, at: datetime, order_ref: str) -> None:
         CALLS.append(("resume", procedure_ref, reason))
 
 

@@ -442,6 +442,55 @@ def test_an_objection_suspends_bidding_and_the_deadline_is_frozen(world, clock):
     assert support.submit(section, world.b, 4_700_000_000, pay=False).receipt_id
 
 
+def test_a_regulator_order_suspends_bidding_until_it_is_lifted_and_an_objection_answer_does_not_end_it(world, clock):
+    """责令暂停 (e.g. while a complaint is handled): bids wait, the time left is frozen and given back."""
+    _project, section = support.ready_project(world)
+    deadline = section.bid_deadline
+    clock.set(T0 + timedelta(days=5))
+    with pytest.raises(PermissionDenied):  # the tenderer's agency may not order it
+        actions.do_order_suspension(
+            actor=world.agency.actor, section_id=section.pk, reason="投诉处理", order_ref="supervision.complaints:1"
+        )
+    regulator = world.regulator_actor
+    actions.do_order_suspension(
+        actor=regulator, section_id=section.pk, reason="投诉处理期间", order_ref="supervision.complaints:1"
+    )
+    section.refresh_from_db()
+    assert section.suspended_at is not None
+    assert section.suspension_order == "supervision.complaints:1"
+    support.pay_deposit(section, world.b)
+    with pytest.raises(Conflict) as caught:
+        support.submit(section, world.b, 4_700_000_000, pay=False)
+    assert caught.value.code == "tender.suspended"
+    with pytest.raises(Conflict) as caught:
+        actions.do_order_suspension(
+            actor=regulator, section_id=section.pk, reason="另案", order_ref="supervision.complaints:2"
+        )
+    assert caught.value.code == "tender.already_ordered"
+    # an objection raised and answered meanwhile does not lift the regulator's order
+    objection = actions.do_raise_objection(
+        actor=world.a.actor, section_id=section.pk, entity_id=world.a.entity_id, kind="documents", text="评分标准不明"
+    )
+    actions.do_answer_objection(actor=world.agency.actor, objection_id=objection.pk, answer="已澄清")
+    section.refresh_from_db()
+    assert section.suspended_at is not None
+    remaining = deadline - (T0 + timedelta(days=5))
+    clock.set(T0 + timedelta(days=9))
+    with pytest.raises(Conflict) as caught:
+        actions.do_lift_suspension(
+            actor=regulator, section_id=section.pk, reason="处理完毕", order_ref="supervision.complaints:9"
+        )
+    assert caught.value.code == "tender.no_such_order"
+    actions.do_lift_suspension(
+        actor=regulator, section_id=section.pk, reason="投诉处理完毕", order_ref="supervision.complaints:1"
+    )
+    section.refresh_from_db()
+    assert section.suspended_at is None
+    assert section.suspension_order == ""
+    assert section.bid_deadline == clock.now() + remaining  # the four days it stood still are given back
+    assert support.submit(section, world.b, 4_700_000_000, pay=False).receipt_id
+
+
 def test_results_objections_only_during_the_publicity_and_they_suspend_the_award(world, clock):
     _project, section = _evaluated(world, clock)
     with pytest.raises(RuleViolation) as caught:

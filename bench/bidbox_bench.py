@@ -1,6 +1,6 @@
 """Bid box: time to submit (check, store, receipt) and to open (decrypt, store) one large envelope.
 
-    YIWANG_DATA_DIR=/tmp/yw-bench-bidbox DJANGO_SETTINGS_MODULE=<settings with bidbox> \
+    YIWANG_DATA_DIR=$(mktemp -d) \
         .venv/bin/python bench/bidbox_bench.py [--mb 50]
 
 Uses a fresh database in the data directory (migrated here) and a manual clock; prints seconds per step. The

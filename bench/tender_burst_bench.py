@@ -4,7 +4,7 @@ bare-view throughput (the same uploads to a view that only parses them) as the c
 
     tools/pg-test-server run -- .venv/bin/python bench/tender_burst_bench.py             # 200 × 1 MB
     tools/pg-test-server run -- .venv/bin/python bench/tender_burst_bench.py --bidders 2000 --mb 5 --window 120
-    YIWANG_DATA_DIR=/tmp/yw-burst .venv/bin/python bench/tender_burst_bench.py --bidders 50   # SQLite, fresh dir
+    YIWANG_DATA_DIR=$(mktemp -d) .venv/bin/python bench/tender_burst_bench.py --bidders 50   # SQLite, fresh dir
 
 What runs: a fresh database (migrated here), the bidders (accounts, registry entities, SM2 certificates bound
 through identity.ca), a works tender (test data, acceleration ×10,000,000 so the legal bid period passes in a

@@ -58,6 +58,8 @@ DEFAULT_KINDS: dict[str, Kind] = {
         Kind("orderbook.participant", private=True, mode="log"),
         # one account's in-site notifications
         Kind("notify.account", private=True, mode="log"),
+        # a bid box's opening hall (开标大厅): its state and how many envelopes are decided — never a name
+        Kind("bidbox.box", mode="state", coalesce_ms=500),
     )
 }
 

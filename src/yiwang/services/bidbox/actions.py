@@ -44,6 +44,7 @@ from yiwang.kernel.crypto.shamir import SET_ID_SIZE, Share
 from yiwang.kernel.errors import YiwangError
 from yiwang.platform.actions import ActionRecorder, action
 from yiwang.platform.clock import now
+from yiwang.platform.live.publish import last_event_id, publish
 from yiwang.platform.outbox.feed import Visibility
 from yiwang.platform.storage import actions as storage
 from yiwang.platform.storage import queries as storage_queries
@@ -682,6 +683,32 @@ def do_withdraw_submission(*, actor: Actor, submission_id: UUID | str, confirmat
 # -- the opening ------------------------------------------------------------------------------------------------------
 
 
+def hall_channel(box: Box | int) -> str:
+    """The opening hall's live channel (public: it carries the box's state and counts, never a bidder)."""
+    return f"bidbox.box:{box if isinstance(box, int) else box.pk}"
+
+
+def _announce(box: Box) -> None:
+    """Tell the opening hall's watchers that the opening moved on (after the action commits). Called with the box
+    row locked, so the event ids of one box grow one by one."""
+    counts = dict(
+        Submission.objects.filter(box=box, status=SubmissionStatus.SUBMITTED)
+        .values_list("opening_status")
+        .annotate(n=Count("pk"))
+    )
+    channel = hall_channel(box)
+    publish(
+        channel,
+        last_event_id(channel) + 1,
+        {
+            "status": box.status,
+            "outcome": box.outcome or "",
+            "pending": counts.get(OpeningStatus.PENDING, 0),
+            "decided": sum(n for status, n in counts.items() if status not in ("", OpeningStatus.PENDING)),
+        },
+    )
+
+
 def do_start_opening(*, actor: Actor, box_id: int) -> Box:
     """开标: at or after the opening time (``bidbox.not_yet_open`` before), staff or the clock start the opening.
     Every current envelope waits for its bidder's decryption until the window ends. With fewer current envelopes
@@ -735,6 +762,7 @@ def do_start_opening(*, actor: Actor, box_id: int) -> Box:
         if box.status == BoxState.CLOSED:
             _record_signatures(actor, current)
             act.emit("bidbox.opening_closed.v1", box, {"outcome": box.outcome, "submissions": len(current)})
+        _announce(box)
         return box
 
 
@@ -892,6 +920,7 @@ def _apply_opened(
         visibility=Visibility.RESTRICTED,
     )
     _notify(submission, "decrypted", f"「{box.title}」投标文件已解密（回执 {submission.receipt_id}）。", moment)
+    _announce(box)
     return None
 
 
@@ -935,6 +964,7 @@ def _apply_failed(act: ActionRecorder, box: Box, submission: Submission, failed:
             {"box_id": box.pk, "receipt_id": submission.receipt_id, "opening_status": verdict.status.value},
             visibility=Visibility.RESTRICTED,
         )
+        _announce(box)
     return verdict
 
 
@@ -1279,6 +1309,7 @@ def do_close_opening(*, actor: Actor, box_id: int) -> Box:
             box,
             {"outcome": box.outcome, "submissions": len(current), "valid": valid},
         )
+        _announce(box)
         return box
 
 

@@ -27,6 +27,7 @@ from yiwang.kernel.crypto.envelope import Receipt
 from yiwang.platform.clock import now
 from yiwang.platform.storage import queries as storage_queries
 from yiwang.platform.storage.actions import Owner
+from yiwang.services.bidbox.actions import hall_channel as hall_channel  # the opening hall's live channel
 from yiwang.services.bidbox.actions import is_staff_for, opening_key_of, owner_of_box, owner_of_opened
 from yiwang.services.bidbox.domain import errors
 from yiwang.services.bidbox.domain.rules import (

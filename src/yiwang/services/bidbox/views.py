@@ -162,7 +162,7 @@ def withdraw(request: HttpRequest, submission_id: UUID) -> HttpResponse:
 
 def _hall_context(request: HttpRequest, box_id: int) -> dict[str, Any]:
     view = queries.list_hall_for(request.actor, box_id)
-    return {"hall": view, "box": view.box, "key_form": ContentKeyForm()}
+    return {"hall": view, "box": view.box, "key_form": ContentKeyForm(), "channel": queries.hall_channel(box_id)}
 
 
 def hall(request: HttpRequest, box_id: int) -> HttpResponse:

@@ -25,6 +25,7 @@ from yiwang.kernel.actors import Role
 from yiwang.kernel.errors import NotFound, YiwangError
 from yiwang.platform.storage import queries as storage_queries
 from yiwang.registry import queries as registry
+from yiwang.services.bidbox import queries as bidbox_queries
 from yiwang.trading.tender import actions, queries
 from yiwang.trading.tender import internal as t
 from yiwang.trading.tender.domain import procedures as procedure_rules
@@ -569,7 +570,9 @@ def retender(request: HttpRequest, section_id: int) -> HttpResponse:
 # -- the opening hall -------------------------------------------------------------------------------------------------
 def hall(request: HttpRequest, section_id: int) -> HttpResponse:
     view = _section_or_404(request, section_id)
-    return render(request, "tender/hall.html", {"v": view, "s": view.section, "status": _hall(request, section_id)})
+    channel = bidbox_queries.hall_channel(view.box_id) if view.box_id else ""
+    context = {"v": view, "s": view.section, "status": _hall(request, section_id), "channel": channel}
+    return render(request, "tender/hall.html", context)
 
 
 def hall_status(request: HttpRequest, section_id: int) -> HttpResponse:

@@ -7,6 +7,7 @@ import json
 from datetime import timedelta
 
 import pytest
+from django.apps import apps
 
 from yiwang.kernel.crypto import envelope
 from yiwang.kernel.crypto.chunked import ChunkEncryptor
@@ -397,3 +398,30 @@ def test_a_bid_the_store_will_not_keep_is_the_platforms_fault(world, box1, setti
     assert result.error.code == "storage.type_not_allowed"
     sub.refresh_from_db()
     assert (sub.opening_status, sub.fault, sub.claim) == ("withdrawn", "platform", True)
+
+
+def test_the_opening_hall_hears_each_step_over_its_live_channel_without_a_name(world, box1):
+    """开标大厅 live: the opening, each decryption and the close publish the box's state and counts (after
+    commit, ids growing by one); nothing is published while bids are still accepted, and no bidder is named."""
+    sealed_a, sealed_b = seal_for(box1, world.a, bid_document(1)), seal_for(box1, world.b, bid_document(2))
+    sub_a = submit(box1, world.a, sealed_a)
+    submit(box1, world.b, sealed_b)
+    channel = queries.hall_channel(box1.pk)
+    live_events = apps.get_model("live", "LiveEvent").objects.filter(channel=channel)  # the live context's table
+    assert not live_events.exists()
+    _start(world, box1)
+    ok = actions.do_decrypt_with_content_key(
+        actor=world.a.actor, submission_id=sub_a.pk, content_key=_cek(sealed_a, world.a).hex()
+    )
+    assert ok.ok
+    get_clock().set(WINDOW_END)
+    actions.do_close_opening(actor=world.staff_actor, box_id=box1.pk)
+    events = list(live_events.order_by("event_id"))
+    assert [e.event_id for e in events] == [1, 2, 3]
+    states = [json.loads(e.data) for e in events]
+    assert [(d["status"], d["pending"], d["decided"]) for d in states] == [
+        ("opening", 2, 0),
+        ("opening", 1, 1),
+        ("closed", 0, 2),
+    ]
+    assert all(set(d) == {"status", "outcome", "pending", "decided"} for d in states)  # counts only, no bidder

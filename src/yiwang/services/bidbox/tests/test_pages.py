@@ -98,7 +98,8 @@ def test_the_opening_hall_and_staff_control(world, ceremony, box1, client):
     staff.post(f"/bidbox/{box1.pk}/manage/", {"do": "start"})
     hall = bidder.get(f"/bidbox/{box1.pk}/hall/").content.decode()
     assert "本单位" in hall
-    assert 'hx-trigger="every 5s"' in hall
+    assert 'hx-trigger="live:update, every 5s"' in hall  # pushed over the live stream, checked every 5 s
+    assert f"/live/bidbox.box:{box1.pk}" in hall
     assert "浦江" not in client.get(f"/bidbox/{box1.pk}/hall/status/").content.decode()
     wrong = bidder.post(f"/bidbox/submissions/{sub.pk}/decrypt/", {"content_key": "00" * 16}, follow=True)
     assert "crypto.wrong_key" in wrong.content.decode()

@@ -95,7 +95,9 @@ def test_public_pages_and_refusals(world, clock, client):
     public = client.get(f"/tender/projects/{project.pk}/").content.decode()
     assert "招标公告" in public
     assert client.get(f"/tender/sections/{section.pk}/").status_code == 200
-    assert client.get(f"/tender/sections/{section.pk}/hall/").status_code == 200
+    hall_page = client.get(f"/tender/sections/{section.pk}/hall/")
+    assert hall_page.status_code == 200
+    assert "/live/bidbox.box:" in hall_page.content.decode()  # the hall listens to its bid box's live channel
     # anonymous posts go to the sign-in page; a bidder cannot publish
     assert client.post(f"/tender/sections/{section.pk}/award/").status_code == 302
     client.force_login(world.a.account)

@@ -33,7 +33,7 @@ from django.conf import settings
 from yiwang.catalog import queries as catalog
 from yiwang.identity.ca import actions as ca_actions
 from yiwang.identity.ca import queries as ca_queries
-from yiwang.kernel.actors import Actor, Role
+from yiwang.kernel.actors import Actor
 from yiwang.kernel.canonical import iso_utc
 from yiwang.kernel.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from yiwang.kernel.ids import make_deal_code
@@ -1146,8 +1146,7 @@ def do_order_suspension(*, actor: Actor, section_id: int, reason: str, order_ref
     is handled: 投诉处理期间责令暂停). Bids, opening and award wait; the time left is frozen and given back when the
     order is lifted. ``order_ref`` names the order (``supervision.complaints:<id>``); one order at a time."""
     section = t.get_section(section_id)
-    if not (actor.is_system or actor.covers_region(section.project.region_code, Role.REGULATOR)):
-        raise t.forbidden("责令暂停该标段", "order this section suspended")
+    t.require_regulator(actor, section.project, "责令暂停该标段", "order this section suspended")
     why = t.text(reason, "reason", limit=300)
     ref = t.text(order_ref, "order_ref", limit=120)
     with action(actor, "tender.order_suspension") as act:
@@ -1175,8 +1174,7 @@ def do_order_suspension(*, actor: Actor, section_id: int, reason: str, order_ref
 def do_lift_suspension(*, actor: Actor, section_id: int, reason: str, order_ref: str) -> Section:
     """The regulator lifts its order; the section resumes unless an objection that suspends it is still open."""
     section = t.get_section(section_id)
-    if not (actor.is_system or actor.covers_region(section.project.region_code, Role.REGULATOR)):
-        raise t.forbidden("恢复该标段", "lift the suspension of this section")
+    t.require_regulator(actor, section.project, "恢复该标段", "lift the suspension of this section")
     why = t.text(reason, "reason", limit=300)
     ref = t.text(order_ref, "order_ref", limit=120)
     with action(actor, "tender.lift_suspension") as act:

@@ -106,6 +106,12 @@ def require_manage(actor: Actor, project: Project, zh: str, en: str) -> None:
         raise forbidden(zh, en)
 
 
+def require_regulator(actor: Actor, project: Project, zh: str, en: str) -> None:
+    """A regulator over the project's region (or the platform)."""
+    if not (actor.is_system or actor.covers_region(project.region_code, Role.REGULATOR)):
+        raise forbidden(zh, en)
+
+
 def require_manage_or_staff(actor: Actor, project: Project, zh: str, en: str) -> None:
     if not (may_manage(actor, project) or is_staff_over(actor, project)):
         raise forbidden(zh, en)

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from yiwang.catalog.api import router as catalog_router
+from yiwang.exchange.federation.api import router as federation_router
+from yiwang.exchange.ocds.api import router as ocds_router
 from yiwang.exchange.subplatform.api import router as exchange_router
 from yiwang.identity.api import router as identity_router
 from yiwang.identity.ca.api import router as ca_router
+from yiwang.identity.sso.api import router as sso_router
 from yiwang.platform.api.routing import make_api
 from yiwang.platform.audit.api import router as witness_router
 from yiwang.platform.live.api import router as live_router
@@ -25,6 +28,7 @@ from yiwang.services.witness.api import router as onsite_router
 from yiwang.supervision.complaints.api import router as complaints_router
 from yiwang.supervision.credit.api import router as credit_router
 from yiwang.supervision.redflags.api import router as redflags_router
+from yiwang.supervision.stats.api import router as stats_router
 from yiwang.trading.auction.api import router as auction_router
 from yiwang.trading.orderbook.api import router as orderbook_router
 from yiwang.trading.tender.api import router as tender_router
@@ -57,3 +61,7 @@ api.add_router("/redflags", redflags_router)
 api.add_router("/credit", credit_router)
 api.add_router("/complaints", complaints_router)
 api.add_router("/exchange", exchange_router)
+api.add_router("/stats", stats_router)
+api.add_router("/ocds", ocds_router)
+api.add_router("/federation", federation_router)
+api.add_router("/sso", sso_router)

@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "yiwang.registry",
     "yiwang.identity",
     "yiwang.identity.ca",
+    "yiwang.identity.sso",
     # 综合服务系统 services
     "yiwang.services.experts",
     "yiwang.services.finance",
@@ -72,8 +73,11 @@ INSTALLED_APPS = [
     "yiwang.supervision.redflags",
     "yiwang.supervision.credit",
     "yiwang.supervision.complaints",
+    "yiwang.supervision.stats",
     # data exchange with sub-platforms and peer hubs
     "yiwang.exchange.subplatform",
+    "yiwang.exchange.ocds",
+    "yiwang.exchange.federation",
     # the portal composes the contexts into pages
     "yiwang.portal",
     # Django and third parties

@@ -3,7 +3,8 @@ witness entry and feed event commit together or not at all; refusals happen befo
 
 - :func:`do_file_complaint` — a user of the complaining entity, within the filing period of the track;
 - :func:`do_act_on_complaint` — the regulator over the region: accept / reject / investigate / suspend /
-  resume / decide (a decision resumes a suspended procedure);
+  resume / pause_clock / resume_clock / decide (a decision resumes a suspended procedure and restarts a stopped
+  decision clock);
 - :func:`do_withdraw_complaint` — the complainant, while the complaint is open.
 
 Time limits are the rules catalogue's (``catalog.rule_not_listed`` if one is missing); the rule ids and values
@@ -13,7 +14,7 @@ used are kept on the complaint. Acts after a limit are accepted and marked late.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from yiwang.catalog import queries as catalog
@@ -22,6 +23,7 @@ from yiwang.kernel.errors import InvalidInput, NotAuthenticated, NotFound, Permi
 from yiwang.kernel.ids import validate_region_code_format
 from yiwang.kernel.periods import local_date
 from yiwang.kernel.versioning import check_version
+from yiwang.kernel.workdays import WorkdayCalendar
 from yiwang.platform.actions import action
 from yiwang.platform.clock import now
 from yiwang.platform.outbox.feed import Visibility
@@ -40,6 +42,8 @@ ACTION_CODES = {
     Verb.SUSPEND: "complaints.suspend_procedure",
     Verb.RESUME: "complaints.resume_procedure",
     Verb.DECIDE: "complaints.decide_complaint",
+    Verb.PAUSE_CLOCK: "complaints.pause_decision_clock",
+    Verb.RESUME_CLOCK: "complaints.resume_decision_clock",
 }
 
 
@@ -257,17 +261,22 @@ def do_act_on_complaint(
     verb: str,
     reason: str = "",
     outcome: str = "",
+    pause_kind: str = "",
     expected_version: int | None = None,
 ) -> Complaint:
     """The regulator's step. ``reject`` needs a reason; ``decide`` needs an ``outcome`` (upheld | partly |
-    dismissed) and the decision text (``reason``); ``suspend``/``resume`` tell the procedure through the port."""
+    dismissed) and the decision text (``reason``); ``suspend``/``resume`` tell the procedure through the port;
+    ``pause_clock`` needs a ``pause_kind`` (testing | appraisal | expert_review; gp also correction) and a
+    reason, and ``resume_clock`` (or the decision) pushes the decision deadline back by the time it stood."""
     _signed_in(actor)
     if verb not in {v.value for v in Verb} or verb == Verb.WITHDRAW:
         raise InvalidInput("complaints.verb_invalid", "操作无效", f"unknown step {verb!r}", {"field": "verb"})
-    needs_text = verb in (Verb.REJECT, Verb.DECIDE, Verb.SUSPEND)
+    needs_text = verb in (Verb.REJECT, Verb.DECIDE, Verb.SUSPEND, Verb.PAUSE_CLOCK)
     text = _text({"reason": reason}, "reason", max_length=10000, required=needs_text)
     if verb == Verb.DECIDE:
         outcome = _choice({"outcome": outcome}, "outcome", [o.value for o in r.Outcome])
+    if verb == Verb.PAUSE_CLOCK:
+        pause_kind = _choice({"pause_kind": pause_kind}, "pause_kind", [k.value for k in r.PauseKind])
     with action(actor, ACTION_CODES[verb]) as act:
         c = complaint_for_update(complaint_id)
         if c is None or not (is_handler(actor, c.region_code) or actor.acts_for(c.complainant_entity_id)):
@@ -276,7 +285,8 @@ def do_act_on_complaint(
             raise PermissionDenied("complaints.forbidden", "只有监管部门可以处理投诉", "Only regulators handle", {})
         check_version(c.version, expected_version)
         suspended = c.suspended_at is not None
-        c.status = r.next_status(c.status, verb, suspended=suspended)
+        paused = c.clock_paused_at is not None
+        c.status = r.next_status(c.status, verb, suspended=suspended, paused=paused)
         payload: dict[str, Any] = {"verb": verb, "reason": text}
         port = procedure_port()
         calendar = catalog.workday_calendar()
@@ -298,7 +308,14 @@ def do_act_on_complaint(
                 c.suspension_until = r.suspension_end(act.now, cap, calendar)
             port.suspend(actor=actor, procedure_ref=c.procedure_ref, reason=text, at=act.now, order_ref=_order_ref(c))
             payload |= {"until": c.suspension_until.isoformat() if c.suspension_until else None}
-        elif verb in (Verb.RESUME, Verb.DECIDE):
+        elif verb == Verb.PAUSE_CLOCK:
+            basis = r.pause_basis(c.track, pause_kind)
+            c.clock_paused_at = act.now
+            c.clock_pause_kind = pause_kind
+            payload |= {"pause_kind": pause_kind, "basis": basis}
+        if verb in (Verb.RESUME_CLOCK, Verb.DECIDE) and paused:
+            payload |= _restart_clock(c, act.now, text, calendar)
+        if verb in (Verb.RESUME, Verb.DECIDE):
             if suspended:
                 assert c.suspended_at is not None
                 c.suspensions = [
@@ -328,12 +345,40 @@ def do_act_on_complaint(
             Verb.SUSPEND: "complaints.procedure_suspended.v1",
             Verb.RESUME: "complaints.procedure_resumed.v1",
             Verb.DECIDE: "complaints.complaint_decided.v1",
+            Verb.PAUSE_CLOCK: "complaints.decision_clock_paused.v1",
+            Verb.RESUME_CLOCK: "complaints.decision_clock_resumed.v1",
         }[Verb(verb)]
         data = {"complaint_id": c.pk, "procedure_ref": c.procedure_ref, "status": c.status}
         act.emit(event, c, data, visibility=Visibility.PUBLIC if verb == Verb.DECIDE else RESTRICTED)
         if verb == Verb.DECIDE and payload.get("resumed"):
             act.emit("complaints.procedure_resumed.v1", c, data, visibility=RESTRICTED)
         return c
+
+
+def _restart_clock(c: Complaint, moment: datetime, text: str, calendar: WorkdayCalendar) -> dict[str, Any]:
+    """End the clock's stop at ``moment``: record it and push the decision deadline back by the time it stood."""
+    assert c.clock_paused_at is not None
+    decision = Limit(**{k: c.rules["decision"][k] for k in ("rule_id", "value", "unit", "source")})
+    excluded = r.excluded_units(c.clock_paused_at, moment, decision.unit, calendar)
+    c.clock_pauses = [
+        *c.clock_pauses,
+        {
+            "from": c.clock_paused_at.isoformat(),
+            "to": moment.isoformat(),
+            "kind": c.clock_pause_kind,
+            "basis": r.pause_basis(c.track, c.clock_pause_kind),
+            "reason": text[:200],
+            "excluded": excluded,
+            "unit": decision.unit,
+        },
+    ]
+    c.excluded_units += excluded
+    start = c.accepted_at if r.RULES[c.track].decision_from_acceptance else c.filed_at
+    assert start is not None
+    c.decision_due = r.decision_due(start, decision, c.excluded_units, calendar)
+    c.clock_paused_at = None
+    c.clock_pause_kind = ""
+    return {"clock_excluded": excluded, "decision_due": c.decision_due.isoformat()}
 
 
 def do_withdraw_complaint(*, actor: Actor, complaint_id: int, reason: str = "") -> Complaint:
@@ -345,6 +390,8 @@ def do_withdraw_complaint(*, actor: Actor, complaint_id: int, reason: str = "") 
         if c is None or not (actor.is_system or actor.acts_for(c.complainant_entity_id)):
             raise NotFound("complaints.not_found", "没有该投诉", "No such complaint", {"id": complaint_id})
         c.status = r.next_status(c.status, Verb.WITHDRAW, suspended=c.suspended_at is not None)
+        if c.clock_paused_at is not None:
+            _restart_clock(c, act.now, "投诉已撤回", catalog.workday_calendar())
         resumed = c.suspended_at is not None
         if resumed:
             assert c.suspended_at is not None

@@ -81,6 +81,7 @@ def _step(verb: str):
             verb=verb,
             reason=payload.reason,
             outcome=payload.outcome,
+            pause_kind=payload.pause_kind,
             expected_version=expected,
         )
         return _out(request, response, complaint_id)
@@ -95,7 +96,7 @@ def _step(verb: str):
     )(handler)
 
 
-for _verb in ("accept", "reject", "investigate", "suspend", "resume", "decide"):
+for _verb in ("accept", "reject", "investigate", "suspend", "resume", "pause_clock", "resume_clock", "decide"):
     _step(_verb)
 
 

@@ -37,6 +37,11 @@ class Complaint(models.Model):
     suspended_at = models.DateTimeField(null=True, blank=True)
     suspension_until = models.DateTimeField(null=True, blank=True)  # the legal cap, if any
     suspensions = models.JSONField(default=list)  # [{from, to, reason}]
+    # The decision clock stopped for testing, appraisal or an expert review (条例 Art.61; 94号令 Art.28).
+    clock_paused_at = models.DateTimeField(null=True, blank=True)
+    clock_pause_kind = models.CharField(max_length=16, blank=True)
+    clock_pauses = models.JSONField(default=list)  # [{from, to, kind, basis, reason, excluded}]
+    excluded_units = models.PositiveIntegerField(default=0)  # days/working days left out of the decision period
     outcome = models.CharField(max_length=12, blank=True)
     decision_text = models.TextField(blank=True)
     decided_at = models.DateTimeField(null=True, blank=True)

@@ -57,6 +57,12 @@ class ComplaintView:
     suspended_at: datetime | None
     suspension_until: datetime | None
     suspensions: list[dict[str, Any]]
+    clock_paused: bool
+    clock_paused_at: datetime | None
+    clock_pause_kind: str
+    clock_pause_label: str
+    clock_pauses: list[dict[str, Any]]
+    excluded_units: int
     outcome: str
     outcome_label: str
     decision_text: str
@@ -72,7 +78,8 @@ def overdue_of(c: Complaint, moment: datetime) -> tuple[str, ...]:
     late = []
     if c.status == r.Status.FILED and moment >= c.acceptance_due:
         late.append("acceptance")
-    if c.status in (r.Status.ACCEPTED, r.Status.INVESTIGATING) and c.decision_due and moment >= c.decision_due:
+    running = c.clock_paused_at is None  # a stopped decision clock is not overdue while it stands
+    if c.status in r.DECIDING and running and c.decision_due and moment >= c.decision_due:
         late.append("decision")
     if c.suspended_at is not None and c.suspension_until is not None and moment >= c.suspension_until:
         late.append("suspension")
@@ -110,6 +117,12 @@ def _view(c: Complaint, actor: Actor, moment: datetime) -> ComplaintView:
         suspended_at=c.suspended_at,
         suspension_until=c.suspension_until,
         suspensions=list(c.suspensions),
+        clock_paused=c.clock_paused_at is not None,
+        clock_paused_at=c.clock_paused_at,
+        clock_pause_kind=c.clock_pause_kind,
+        clock_pause_label=r.PAUSE_LABELS.get(r.PauseKind(c.clock_pause_kind), "") if c.clock_pause_kind else "",
+        clock_pauses=list(c.clock_pauses),
+        excluded_units=c.excluded_units,
         outcome=c.outcome,
         outcome_label=r.OUTCOME_LABELS.get(c.outcome, ""),
         decision_text=c.decision_text,
@@ -117,7 +130,11 @@ def _view(c: Complaint, actor: Actor, moment: datetime) -> ComplaintView:
         decided_late=c.decided_late,
         closing_reason=c.closing_reason,
         overdue=overdue_of(c, moment),
-        allowed=r.allowed(c.status, suspended=c.suspended_at is not None) if handler else (),
+        allowed=(
+            r.allowed(c.status, suspended=c.suspended_at is not None, paused=c.clock_paused_at is not None)
+            if handler
+            else ()
+        ),
         version=c.version,
     )
 

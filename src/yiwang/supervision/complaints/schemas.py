@@ -32,6 +32,7 @@ class ComplaintIn(Schema):
 class StepIn(Schema):
     reason: str = ""
     outcome: str = Field("", description="decide: upheld | partly | dismissed")
+    pause_kind: str = Field("", description="pause_clock: testing | appraisal | expert_review | correction (gp)")
 
 
 class ComplaintOut(Schema):
@@ -63,6 +64,11 @@ class ComplaintOut(Schema):
     suspended_at: datetime | None
     suspension_until: datetime | None
     suspensions: list[dict[str, Any]]
+    clock_paused: bool
+    clock_paused_at: datetime | None
+    clock_pause_kind: str
+    clock_pauses: list[dict[str, Any]]
+    excluded_units: int
     outcome: str
     outcome_label: str
     decision_text: str

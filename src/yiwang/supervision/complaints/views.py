@@ -82,7 +82,14 @@ def detail(request: HttpRequest, complaint_id: int) -> HttpResponse:
         raise Http404("no such complaint") from None
     steps = [(v, r.VERB_LABELS[r.Verb(v)]) for v in view.allowed]
     may_withdraw = view.status in r.OPEN and request.actor.acts_for(view.complainant_entity_id)
-    context = {"c": view, "steps": steps, "outcomes": list(r.OUTCOME_LABELS.items()), "may_withdraw": may_withdraw}
+    pause_kinds = [(k, label) for k, label in r.PAUSE_LABELS.items() if k in r.PAUSE_BASIS.get(view.track, {})]
+    context = {
+        "c": view,
+        "steps": steps,
+        "outcomes": list(r.OUTCOME_LABELS.items()),
+        "pause_kinds": pause_kinds,
+        "may_withdraw": may_withdraw,
+    }
     return render(request, "complaints/detail.html", context)
 
 
@@ -102,6 +109,7 @@ def step(request: HttpRequest, complaint_id: int) -> HttpResponse:
                 verb=verb,
                 reason=request.POST.get("reason", ""),
                 outcome=request.POST.get("outcome", ""),
+                pause_kind=request.POST.get("pause_kind", ""),
                 expected_version=int(request.POST["version"]) if request.POST.get("version", "").isdigit() else None,
             )
     except NotFound:

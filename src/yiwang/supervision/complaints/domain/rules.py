@@ -10,6 +10,11 @@ Two tracks, each with its time limits in the rules catalogue:
   (or given); review within ``gp.complaint_review_max``; decision within ``gp.complaint_decision_max`` of receipt;
   a suspended procurement for at most ``gp.complaint_suspension_max``.
 
+On both tracks the time needed for testing, inspection, appraisal or an expert review (and, for government
+procurement, for the complainant to complete the complaint) is not counted in the decision period (条例 Art.61;
+94号令 Art.28): the regulator stops the decision clock (``pause_clock``) and starts it again (``resume_clock``),
+and the decision is due later by the working days (or days) that passed while it was stopped.
+
 Pure Python: standard library and :mod:`yiwang.kernel` only.
 """
 
@@ -103,6 +108,8 @@ class Verb(StrEnum):
     SUSPEND = "suspend"
     RESUME = "resume"
     DECIDE = "decide"
+    PAUSE_CLOCK = "pause_clock"
+    RESUME_CLOCK = "resume_clock"
     WITHDRAW = "withdraw"
 
 
@@ -113,10 +120,59 @@ VERB_LABELS = {
     Verb.SUSPEND: "暂停交易活动",
     Verb.RESUME: "恢复交易活动",
     Verb.DECIDE: "作出处理决定",
+    Verb.PAUSE_CLOCK: "中止计算处理期限（检验、检测、鉴定、专家评审）",
+    Verb.RESUME_CLOCK: "恢复计算处理期限",
     Verb.WITHDRAW: "撤回投诉",
 }
 
+
+class PauseKind(StrEnum):
+    """Why the decision clock stops (the time is not counted in the decision period)."""
+
+    TESTING = "testing"  # 检验、检测
+    APPRAISAL = "appraisal"  # 鉴定
+    EXPERT_REVIEW = "expert_review"  # 专家评审
+    CORRECTION = "correction"  # 投诉人补正材料 (government procurement only)
+
+
+PAUSE_LABELS = {
+    PauseKind.TESTING: "检验、检测",
+    PauseKind.APPRAISAL: "鉴定",
+    PauseKind.EXPERT_REVIEW: "专家评审",
+    PauseKind.CORRECTION: "投诉人补正材料",
+}
+# The provision that lets each kind of time be left out of the decision period, per track (◇: article numbers to be
+# checked against the official texts, like the catalogue's ◇ rules).
+PAUSE_BASIS: dict[str, dict[str, str]] = {
+    "works": {
+        PauseKind.TESTING: "《招标投标法实施条例》第六十一条",
+        PauseKind.APPRAISAL: "《招标投标法实施条例》第六十一条",
+        PauseKind.EXPERT_REVIEW: "《招标投标法实施条例》第六十一条",
+    },
+    "gp": {
+        PauseKind.TESTING: "《政府采购质疑和投诉办法》（财政部令第94号）第二十八条",
+        PauseKind.APPRAISAL: "《政府采购质疑和投诉办法》（财政部令第94号）第二十八条",
+        PauseKind.EXPERT_REVIEW: "《政府采购质疑和投诉办法》（财政部令第94号）第二十八条",
+        PauseKind.CORRECTION: "《政府采购质疑和投诉办法》（财政部令第94号）第二十八条",
+    },
+}
+
+
+def pause_basis(track: str, kind: str) -> str:
+    """The provision for leaving ``kind`` out of the decision period on ``track``; refused when there is none."""
+    basis = PAUSE_BASIS.get(track, {}).get(kind)
+    if basis is None:
+        raise InvalidInput(
+            "complaints.pause_kind_invalid",
+            "该类事项的时间不能从处理期限中扣除",
+            f"time spent on {kind!r} is not left out of the decision period on the {track} track",
+            {"field": "pause_kind", "allowed": sorted(PAUSE_BASIS.get(track, {}))},
+        )
+    return basis
+
+
 OPEN = frozenset({Status.FILED, Status.ACCEPTED, Status.INVESTIGATING})
+DECIDING = frozenset({Status.ACCEPTED, Status.INVESTIGATING})  # the decision period runs
 _FROM: dict[str, frozenset[str]] = {
     Verb.ACCEPT: frozenset({Status.FILED}),
     Verb.REJECT: frozenset({Status.FILED}),
@@ -124,6 +180,8 @@ _FROM: dict[str, frozenset[str]] = {
     Verb.SUSPEND: frozenset({Status.ACCEPTED, Status.INVESTIGATING}),
     Verb.RESUME: frozenset({Status.ACCEPTED, Status.INVESTIGATING}),
     Verb.DECIDE: frozenset({Status.ACCEPTED, Status.INVESTIGATING}),
+    Verb.PAUSE_CLOCK: frozenset({Status.ACCEPTED, Status.INVESTIGATING}),
+    Verb.RESUME_CLOCK: frozenset({Status.ACCEPTED, Status.INVESTIGATING}),
     Verb.WITHDRAW: OPEN,
 }
 _TO: dict[str, str | None] = {
@@ -133,6 +191,8 @@ _TO: dict[str, str | None] = {
     Verb.SUSPEND: None,
     Verb.RESUME: None,
     Verb.DECIDE: Status.DECIDED,
+    Verb.PAUSE_CLOCK: None,
+    Verb.RESUME_CLOCK: None,
     Verb.WITHDRAW: Status.WITHDRAWN,
 }
 
@@ -146,20 +206,35 @@ class Outcome(StrEnum):
 OUTCOME_LABELS = {Outcome.UPHELD: "投诉成立", Outcome.PARTLY: "部分成立", Outcome.DISMISSED: "驳回投诉"}
 
 
-def allowed(status: str, *, suspended: bool) -> tuple[str, ...]:
+_REGULATOR_VERBS = (
+    Verb.ACCEPT,
+    Verb.REJECT,
+    Verb.INVESTIGATE,
+    Verb.SUSPEND,
+    Verb.RESUME,
+    Verb.PAUSE_CLOCK,
+    Verb.RESUME_CLOCK,
+    Verb.DECIDE,
+)
+
+
+def allowed(status: str, *, suspended: bool, paused: bool = False) -> tuple[str, ...]:
     """The regulator's verbs from ``status`` (withdrawal is the complainant's)."""
     verbs = []
-    for verb in (Verb.ACCEPT, Verb.REJECT, Verb.INVESTIGATE, Verb.SUSPEND, Verb.RESUME, Verb.DECIDE):
+    for verb in _REGULATOR_VERBS:
         if status not in _FROM[verb]:
             continue
         if (verb == Verb.SUSPEND and suspended) or (verb == Verb.RESUME and not suspended):
+            continue
+        if (verb == Verb.PAUSE_CLOCK and paused) or (verb == Verb.RESUME_CLOCK and not paused):
             continue
         verbs.append(verb.value)
     return tuple(verbs)
 
 
-def next_status(status: str, verb: str, *, suspended: bool) -> str:
-    """The status after ``verb`` (unchanged for suspend/resume); ``complaints.wrong_status`` otherwise."""
+def next_status(status: str, verb: str, *, suspended: bool, paused: bool = False) -> str:
+    """The status after ``verb`` (unchanged for suspend/resume and the clock verbs); ``complaints.wrong_status``
+    otherwise."""
     if verb not in _FROM or status not in _FROM[verb]:
         raise Conflict(
             "complaints.wrong_status",
@@ -171,6 +246,12 @@ def next_status(status: str, verb: str, *, suspended: bool) -> str:
         raise Conflict("complaints.already_suspended", "交易活动已暂停", "the procedure is already suspended", {})
     if verb == Verb.RESUME and not suspended:
         raise Conflict("complaints.not_suspended", "交易活动未暂停", "the procedure is not suspended", {})
+    if verb == Verb.PAUSE_CLOCK and paused:
+        raise Conflict(
+            "complaints.clock_already_paused", "处理期限已中止计算", "the decision clock is already stopped", {}
+        )
+    if verb == Verb.RESUME_CLOCK and not paused:
+        raise Conflict("complaints.clock_not_paused", "处理期限未中止计算", "the decision clock is not stopped", {})
     return _TO[verb] or status
 
 
@@ -243,3 +324,21 @@ def due(start: datetime, limit: Limit, calendar: WorkdayCalendar) -> datetime:
 def suspension_end(start: datetime, limit: Limit, calendar: WorkdayCalendar) -> datetime:
     """The latest end of a suspension (a cap counted like a period, without rolling to a working day)."""
     return deadline_end(start, limit.value, limit.unit, calendar, roll_to_workday=False)
+
+
+def excluded_units(start: datetime, end: datetime, unit: str, calendar: WorkdayCalendar) -> int:
+    """The days (``unit`` day) or working days (``workday``) between two instants that a stopped clock leaves out:
+    the Shanghai days after the day it stopped, up to and including the day it started again (the day an event
+    happens is not counted, 民法典 Art.201 — the same reading as every other period here)."""
+    first = start.astimezone(SHANGHAI).date()
+    last = end.astimezone(SHANGHAI).date()
+    if last <= first:
+        return 0
+    if unit == "day":
+        return (last - first).days
+    return sum(1 for n in range(1, (last - first).days + 1) if calendar.is_workday(first + timedelta(days=n)))
+
+
+def decision_due(start: datetime, limit: Limit, excluded: int, calendar: WorkdayCalendar) -> datetime:
+    """The decision deadline counted from ``start`` with ``excluded`` units left out (they lengthen the period)."""
+    return deadline_end(start, limit.value + excluded, limit.unit, calendar)

@@ -229,7 +229,8 @@ def test_who_reads(clock, bidder):
 
 def test_workflow_table():
     assert r.allowed("filed", suspended=False) == ("accept", "reject")
-    assert r.allowed("investigating", suspended=True) == ("resume", "decide")
+    assert r.allowed("investigating", suspended=True) == ("resume", "pause_clock", "decide")
+    assert r.allowed("investigating", suspended=False, paused=True) == ("suspend", "resume_clock", "decide")
     assert r.allowed("decided", suspended=False) == ()
     assert r.next_status("accepted", "suspend", suspended=False) == "accepted"
     with pytest.raises(Conflict):

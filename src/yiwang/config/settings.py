@@ -194,6 +194,7 @@ YIWANG_ACTOR_RESOLVER = "yiwang.identity.auth.ActorResolver"
 YIWANG_CLOCK = "yiwang.kernel.clock.SystemClock"
 YIWANG_REGISTRY_AUTHORITATIVE_SOURCE = "yiwang.registry.sources.DemoAuthoritativeSource"  # 零提供 (demo register)
 YIWANG_REGISTRY_REGISTRATION_HOOK = "yiwang.identity.hooks.RegistrantBecomesAdmin"
+YIWANG_REGISTRY_ROLE_GATE = "yiwang.supervision.credit.gates.RegistryRoleGate"
 # 失信联合惩戒: the tender context refuses bidders that supervision's credit records restrict.
 YIWANG_TENDER = {"CREDIT_GATE": "yiwang.supervision.credit.gates.TenderCreditGate"}
 YIWANG_AUCTION_CREDIT_GATE = "yiwang.supervision.credit.gates.AuctionCreditGate"

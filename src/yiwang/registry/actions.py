@@ -53,7 +53,7 @@ from yiwang.registry.models import (
     PractisingCertificate,
     Qualification,
 )
-from yiwang.registry.ports import registration_hook
+from yiwang.registry.ports import registration_hook, role_gate
 from yiwang.registry.sources import authoritative_source
 from yiwang.registry.validation import (
     KEY_FIELDS,
@@ -407,6 +407,9 @@ def do_update_entity(
         ]
         if not rows:
             raise _NoChange(entity)
+        for field, old, new in rows:
+            if field == "roles":
+                _check_new_roles(entity, tuple(r for r in new if r not in (old or [])))
         for field, _old, new in rows:
             if field == "roles":
                 EntityRole.objects.filter(entity=entity).exclude(role__in=new).delete()
@@ -426,6 +429,20 @@ def do_update_entity(
             visibility=_visibility(entity),
         )
         return entity
+
+
+def _check_new_roles(entity: Entity, added: tuple[str, ...]) -> None:
+    """新增交易角色: the role gate (credit sanctions) must allow the roles the entity takes on."""
+    if not added:
+        return
+    decision = role_gate().check(entity_id=entity.pk, roles=added)
+    if not decision.allowed:
+        raise PermissionDenied(
+            "registry.role_barred",
+            decision.reason_zh or "该主体信用受限，不能新增交易角色",
+            decision.reason_en or "this entity may not take on new trading roles",
+            {"field": "roles", "roles": list(added), "records": list(decision.refs)},
+        )
 
 
 _STATUS_TRANSITIONS = {

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from yiwang.registry.ports import RoleDecision
 from yiwang.supervision.credit.domain.records import ConfinedAction, Kind
 from yiwang.supervision.credit.queries import Reason, is_restricted
 from yiwang.trading.auction.ports import CreditDecision
@@ -53,3 +54,22 @@ class AuctionCreditGate:
         zh = "；".join(f"{r.kind_label}：{r.title}（{r.authority}）" for r in found.reasons)
         en = "; ".join(f"{r.kind} record {r.ref}" for r in found.reasons)
         return CreditDecision(False, reason_zh=f"信用记录限制竞买：{zh}", reason_en=f"restricted from auctions: {en}")
+
+
+class RegistryRoleGate:
+    """``RoleGate`` for the registry (``YIWANG_REGISTRY_ROLE_GATE``): an entity whose records restrict
+    registration (限制办理主体登记或新增交易角色) today may not take on a trading role it did not have; the reasons
+    name the records."""
+
+    def check(self, *, entity_id: int, roles: tuple[str, ...]) -> RoleDecision:
+        found = is_restricted(entity_id, action=ConfinedAction.REGISTRATION)
+        if not found:
+            return RoleDecision(True)
+        zh = "；".join(f"{r.kind_label}：{r.title}（{r.authority}）" for r in found.reasons)
+        en = "; ".join(f"{r.kind} record {r.ref}" for r in found.reasons)
+        return RoleDecision(
+            False,
+            reason_zh=f"信用记录限制新增交易角色：{zh}",
+            reason_en=f"restricted from taking on new trading roles: {en}",
+            refs=tuple(r.ref for r in found.reasons),
+        )

@@ -12,7 +12,7 @@ from yiwang.kernel.actors import Actor
 from yiwang.kernel.errors import Conflict, InvalidInput, NotAuthenticated, NotFound, PermissionDenied, RuleViolation
 from yiwang.platform import testing
 from yiwang.supervision.credit import actions, queries
-from yiwang.supervision.credit.gates import AuctionCreditGate, TenderCreditGate
+from yiwang.supervision.credit.gates import AuctionCreditGate, RegistryRoleGate, TenderCreditGate
 from yiwang.supervision.credit.models import CreditRecord, RepairRequest
 from yiwang.supervision.credit.tests import support
 from yiwang.trading.tender.ports import CreditGate, Sanction
@@ -219,6 +219,51 @@ def test_auction_gate_adapter_bars_only_records_that_restrict_auctions(clock, ru
     assert not decision.allowed
     assert "拒不履行" in decision.reason_zh
     assert f"supervision.credit:{record.pk}" in decision.reason_en
+
+
+def test_a_registration_restriction_bars_new_trading_roles_through_the_registry(clock, rules, company):
+    """失信联合惩戒 at 新增交易角色: the registry asks the credit adapter (``YIWANG_REGISTRY_ROLE_GATE``)."""
+    from yiwang.registry import actions as registry
+    from yiwang.registry import queries as registry_queries
+
+    system = Actor.system("test")
+    assert RegistryRoleGate().check(entity_id=company, roles=("supplier",)).allowed
+    actions.do_record_credit(actor=MH, data=penalty(company))  # restricts bidding, not registration
+    registry.do_update_entity(
+        actor=system, entity_id=company, changes={"roles": ["bidder", "supplier"]}, expected_version=None
+    )
+    record = actions.do_record_credit(
+        actor=MH,
+        data=penalty(
+            company,
+            kind="blacklist",
+            severity="serious",
+            title="虚假注册",
+            ends_on=None,
+            confined_actions=["registration"],
+        ),
+    )
+    before = testing.log_state()
+    with pytest.raises(PermissionDenied) as err:
+        registry.do_update_entity(
+            actor=system,
+            entity_id=company,
+            changes={"roles": ["bidder", "supplier", "tender_agency"]},
+            expected_version=None,
+        )
+    assert err.value.code == "registry.role_barred"
+    assert err.value.details["roles"] == ["tender_agency"]
+    assert err.value.details["records"] == [f"supervision.credit:{record.pk}"]
+    assert "虚假注册" in err.value.message_zh
+    assert testing.log_state() == before
+    assert sorted(registry_queries.get_entity_for(system, company).roles) == ["bidder", "supplier"]
+    registry.do_update_entity(  # giving up a role is never barred
+        actor=system, entity_id=company, changes={"roles": ["bidder"]}, expected_version=None
+    )
+    actions.do_end_record(actor=MH, record_id=record.pk, how="removed", reason="移出名单")
+    registry.do_update_entity(
+        actor=system, entity_id=company, changes={"roles": ["bidder", "tender_agency"]}, expected_version=None
+    )
 
 
 def test_ending_a_record(clock, rules, company):

@@ -28,15 +28,15 @@ state exactly (:meth:`MarketEngine.state_hash`).
 
 Hot-path note: orders and accounts are plain lists (indexed below) and price levels are an array indexed by
 tick offset from the day's lower price limit — the daily price limits bound the number of levels, so no
-heap or sorted map is needed. Cancelled orders are left in their level's queue with zero quantity and
-skipped when reached (lazy deletion); a level whose quantity reaches zero is cleared at once.
+heap or sorted map is needed. A level's queue is a dict order id → order: a dict keeps insertion order (time
+priority), and a cancel deletes its entry in O(1) — no dead entries are left behind to skip or to hold memory.
+Matching walks the front of the dict and deletes what it consumed afterwards.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections import deque
 from typing import Any
 
 from yiwang.kernel.errors import YiwangError
@@ -179,8 +179,8 @@ class MarketEngine:
         self.tick = tick
         n = (hi - lo) // tick + 1 if hi >= lo and hi > 0 else 0
         self.n = n
-        self.bids: list[deque] = [deque() for _ in range(n)]
-        self.asks: list[deque] = [deque() for _ in range(n)]
+        self.bids: list[dict[int, list]] = [{} for _ in range(n)]
+        self.asks: list[dict[int, list]] = [{} for _ in range(n)]
         self.bq = [0] * n
         self.aq = [0] * n
         # one byte per level, 1 where the level holds quantity: the next non-empty level is found by
@@ -299,7 +299,7 @@ class MarketEngine:
         self.now = now or self.now
         for book in (self.bids, self.asks):
             for level in book:
-                for o in level:
+                for o in level.values():
                     if o[4]:
                         self._release(o, o[4])
                         self.removed.append((o[0], "expired", o[4], o[2], o[3], o[1]))
@@ -370,21 +370,21 @@ class MarketEngine:
             acct[ALLOW_AVAIL] += qty
 
     def _unlink(self, o: list) -> None:
-        """Take a resting order off its level (lazily: it stays in the queue with zero quantity)."""
+        """Take a resting order off its level (at once: the level queues hold live orders only)."""
         idx = (o[3] - self.lo) // self.tick
         if o[2] == BUY:
             q = self.bq[idx] - o[4]
             self.bq[idx] = q
+            del self.bids[idx][o[0]]
             if not q:
-                self.bids[idx].clear()
                 self.bm[idx] = 0
                 if idx == self.best_bid:
                     self.best_bid = self.bm.rfind(1, 0, idx)
         else:
             q = self.aq[idx] - o[4]
             self.aq[idx] = q
+            del self.asks[idx][o[0]]
             if not q:
-                self.asks[idx].clear()
                 self.am[idx] = 0
                 if idx == self.best_ask:
                     nxt = self.am.find(1, idx)
@@ -396,13 +396,13 @@ class MarketEngine:
         idx = (o[3] - self.lo) // self.tick
         self.orders[o[0]] = o
         if o[2] == BUY:
-            self.bids[idx].append(o)
+            self.bids[idx][o[0]] = o
             self.bq[idx] += o[4]
             self.bm[idx] = 1
             if idx > self.best_bid:
                 self.best_bid = idx
         else:
-            self.asks[idx].append(o)
+            self.asks[idx][o[0]] = o
             self.aq[idx] += o[4]
             self.am[idx] = 1
             if idx < self.best_ask:
@@ -425,8 +425,10 @@ class MarketEngine:
     # -- orders ---------------------------------------------------------------------------------------------------
     # :meth:`run` is the one implementation of order entry and cancel: it applies a batch of command tuples
     # with the book's structures held in local variables (a local costs a few ns, an attribute 20–35 ns), does
-    # the common checks, rests passive limit orders and cancels inline, and hands crossing and special orders
-    # to :meth:`_accept_and_match` / :meth:`_place_special`. A refusal is returned as a *refusal tuple*
+    # the common checks, rests limit orders and cancels inline (a crossing limit order calls
+    # :meth:`_match_buy` / :meth:`_match_sell` first), and hands refusals and other order types to
+    # :meth:`_place_slow` (then :meth:`_place_special` / :meth:`_accept_and_match`). A refusal is returned
+    # as a *refusal tuple*
     # ``(constructor, *args)``: building the error with its messages is left to whoever needs it
     # (:func:`refusal`), so a refused cancel in a batch costs a tuple, not an exception. :meth:`place` and
     # :meth:`cancel` are batches of one that raise.
@@ -461,15 +463,22 @@ class MarketEngine:
         """Apply a batch of command tuples at time ``now``; returns one result per command: an int on
         success, a refusal (tuple or error, see :func:`refusal`) otherwise. Tuples:
         ``(PLACE, owner, side, price, qty, type, client_id)``, ``(CANCEL, owner, order_id)``, or
-        ``(OTHER, op_dict)`` for anything else (see :func:`apply`)."""
+        ``(OTHER, op_dict)`` for anything else (see :func:`apply`).
+
+        The fast path is a limit order that passes every check, and a cancel: one compound test (each rule
+        is one comparison in it), then the book is changed with the structures in local variables (a
+        crossing order calls the matching loop of its side). Anything else — a refusal, another order
+        type — takes :meth:`_place_slow`, which runs the checks one by one in their documented order so
+        that the refusal code is the first rule broken."""
         self.now = now
         out: list[Any] = []
         append = out.append
         orders = self.orders
+        pop_order = orders.pop
         accounts = self.accounts
         seen = self.seen
-        listing = self.listing
         accepting = self.phase == OPEN
+        listing = self.listing
         lot = self.lot
         max_qty = self.max_qty
         lo, hi, tick, n = self.lo, self.hi, self.tick, self.n
@@ -479,16 +488,15 @@ class MarketEngine:
             op = c[0]
             if op == 1:  # cancel ------------------------------------------------------------------------------
                 oid = c[2]
-                o = orders.get(oid)
+                o = pop_order(oid, None)
                 if o is None:
                     append((E.order_unknown, oid))
                     continue
                 if o[1] != c[1]:
+                    orders[oid] = o  # not the owner's: put back untouched
                     append((E.not_your_order, oid))
                     continue
-                del orders[oid]
                 q = o[4]
-                o[4] = 0  # lazily deleted: skipped when reached in its level's queue
                 acct = o[7]
                 idx = (o[3] - lo) // tick
                 if o[2] == 0:
@@ -497,8 +505,8 @@ class MarketEngine:
                     acct[0] += amount
                     left = bq[idx] - q
                     bq[idx] = left
+                    del bids[idx][oid]
                     if not left:
-                        bids[idx].clear()
                         bm[idx] = 0
                         if idx == best_bid:
                             best_bid = bm.rfind(1, 0, idx)
@@ -507,8 +515,8 @@ class MarketEngine:
                     acct[2] += q
                     left = aq[idx] - q
                     aq[idx] = left
+                    del asks[idx][oid]
                     if not left:
-                        asks[idx].clear()
                         am[idx] = 0
                         if idx == best_ask:
                             best_ask = am.find(1, idx)
@@ -518,94 +526,77 @@ class MarketEngine:
                 continue
             if op == 0:  # place -------------------------------------------------------------------------------
                 _, owner, side, price, qty, otype, client_id = c
-                if not accepting:
-                    append((E.market_closed, self.phase))
-                    continue
                 acct = accounts.get(owner)
-                if acct is None:
-                    append((E.account_unknown, owner))
-                    continue
-                if qty.__class__ is not int or qty <= 0:
-                    append((E.bad_quantity, qty))
-                    continue
-                if qty % lot:
-                    append((E.wrong_lot, qty, lot))
-                    continue
-                if qty >= max_qty:
-                    append((E.listing_too_large, qty, max_qty))
-                    continue
-                if client_id is not None and (owner, client_id) in seen:
-                    append((E.duplicate_client_order_id, client_id))
-                    continue
-                if otype or (side != 0 and side != 1):
-                    self.best_bid, self.best_ask, self.next_oid = best_bid, best_ask, next_oid
-                    append(self._place_special(acct, owner, side, price, qty, otype, client_id))
-                    best_bid, best_ask, next_oid = self.best_bid, self.best_ask, self.next_oid
-                    continue
-                if price.__class__ is not int or price <= 0:
-                    append((E.bad_price, price))
-                    continue
-                if price % tick:
-                    append((E.wrong_tick, price, tick))
-                    continue
-                if price < lo or price > hi:
-                    append((E.price_out_of_band, price, lo, hi, "carbon.listing_price_limit"))
-                    continue
-                idx = (price - lo) // tick
-                if side == 0:
-                    amount = price * qty
-                    if acct[0] < amount:
-                        append((E.insufficient_cash, amount, acct[0]))
-                        continue
-                    if best_ask <= idx:
-                        if listing:
-                            append((E.listing_would_cross, price, lo + best_ask * tick))
+                if (
+                    accepting
+                    and acct is not None
+                    and qty.__class__ is int
+                    and price.__class__ is int
+                    and 0 < qty < max_qty
+                    and lo <= price <= hi
+                    and not otype
+                    and not qty % lot
+                    and not price % tick
+                    and (client_id is None or (owner, client_id) not in seen)
+                ):
+                    idx = (price - lo) // tick
+                    if side == 0:
+                        amount = price * qty
+                        if acct[0] >= amount and (best_ask > idx or not listing):
+                            # a buy limit order that passed every check: accepted here
+                            if client_id is not None:
+                                seen.add((owner, client_id))
+                            o = [next_oid, owner, 0, price, qty, qty, 0, acct, client_id, 0]
+                            if best_ask <= idx:  # crossing: match, then the rest (if any) rests
+                                self.best_ask = best_ask
+                                self._match_buy(o, idx)
+                                best_ask = self.best_ask
+                                qty = o[4]
+                                if not qty:
+                                    append(next_oid)
+                                    next_oid += 1
+                                    continue
+                                amount = price * qty
+                            # resting: the most frequent command
+                            orders[next_oid] = o
+                            acct[0] -= amount
+                            acct[1] += amount
+                            bids[idx][next_oid] = o
+                            bq[idx] += qty
+                            bm[idx] = 1
+                            if idx > best_bid:
+                                best_bid = idx
+                            append(next_oid)
+                            next_oid += 1
                             continue
-                        self.best_bid, self.best_ask, self.next_oid = best_bid, best_ask, next_oid
-                        append(self._accept_and_match(acct, owner, side, price, qty, otype, client_id, idx))
-                        best_bid, best_ask, next_oid = self.best_bid, self.best_ask, self.next_oid
+                    elif side == 1 and acct[2] >= qty and (best_bid < idx or not listing):
+                        if client_id is not None:
+                            seen.add((owner, client_id))
+                        o = [next_oid, owner, 1, price, qty, qty, 0, acct, client_id, 0]
+                        if best_bid >= idx:
+                            self.best_bid = best_bid
+                            self._match_sell(o, idx)
+                            best_bid = self.best_bid
+                            qty = o[4]
+                            if not qty:
+                                append(next_oid)
+                                next_oid += 1
+                                continue
+                        orders[next_oid] = o
+                        acct[2] -= qty
+                        acct[3] += qty
+                        asks[idx][next_oid] = o
+                        aq[idx] += qty
+                        am[idx] = 1
+                        if idx < best_ask:
+                            best_ask = idx
+                        append(next_oid)
+                        next_oid += 1
                         continue
-                    # a passive buy: accepted, frozen and rested here (the most frequent command)
-                    if client_id is not None:
-                        seen.add((owner, client_id))
-                    oid = next_oid
-                    next_oid += 1
-                    o = [oid, owner, 0, price, qty, qty, 0, acct, client_id, 0]
-                    orders[oid] = o
-                    acct[0] -= amount
-                    acct[1] += amount
-                    bids[idx].append(o)
-                    bq[idx] += qty
-                    bm[idx] = 1
-                    if idx > best_bid:
-                        best_bid = idx
-                    append(oid)
-                    continue
-                if acct[2] < qty:
-                    append((E.insufficient_allowances, qty, acct[2]))
-                    continue
-                if best_bid >= idx:
-                    if listing:
-                        append((E.listing_would_cross, price, lo + best_bid * tick))
-                        continue
-                    self.best_bid, self.best_ask, self.next_oid = best_bid, best_ask, next_oid
-                    append(self._accept_and_match(acct, owner, side, price, qty, otype, client_id, idx))
-                    best_bid, best_ask, next_oid = self.best_bid, self.best_ask, self.next_oid
-                    continue
-                if client_id is not None:
-                    seen.add((owner, client_id))
-                oid = next_oid
-                next_oid += 1
-                o = [oid, owner, 1, price, qty, qty, 0, acct, client_id, 0]
-                orders[oid] = o
-                acct[2] -= qty
-                acct[3] += qty
-                asks[idx].append(o)
-                aq[idx] += qty
-                am[idx] = 1
-                if idx < best_ask:
-                    best_ask = idx
-                append(oid)
+                # a refusal, or another order type (market-to-limit, IOC, FOK): the checks one by one
+                self.best_bid, self.best_ask, self.next_oid = best_bid, best_ask, next_oid
+                append(self._place_slow(acct, owner, side, price, qty, otype, client_id, listing))
+                best_bid, best_ask, next_oid = self.best_bid, self.best_ask, self.next_oid
                 continue
             # anything else: through the dictionary form, then pick the (possibly rebuilt) structures up again
             self.best_bid, self.best_ask, self.next_oid = best_bid, best_ask, next_oid
@@ -614,6 +605,7 @@ class MarketEngine:
             except YiwangError as exc:
                 append(exc)
             orders, accounts, seen, listing = self.orders, self.accounts, self.seen, self.listing
+            pop_order = orders.pop
             accepting = self.phase == OPEN
             lot, max_qty = self.lot, self.max_qty
             lo, hi, tick, n = self.lo, self.hi, self.tick, self.n
@@ -621,6 +613,46 @@ class MarketEngine:
             best_bid, best_ask, next_oid = self.best_bid, self.best_ask, self.next_oid
         self.best_bid, self.best_ask, self.next_oid = best_bid, best_ask, next_oid
         return out
+
+    def _place_slow(
+        self, acct: list | None, owner: int, side: Any, price: Any, qty: Any, otype: Any, client_id: Any, listing: bool
+    ) -> Any:
+        """An order the fast path of :meth:`run` did not rest: the checks in their order (the first rule
+        broken gives the refusal), then matching."""
+        if self.phase != OPEN:
+            return (E.market_closed, self.phase)
+        if acct is None:
+            return (E.account_unknown, owner)
+        if qty.__class__ is not int or qty <= 0:
+            return (E.bad_quantity, qty)
+        if qty % self.lot:
+            return (E.wrong_lot, qty, self.lot)
+        if qty >= self.max_qty:
+            return (E.listing_too_large, qty, self.max_qty)
+        if client_id is not None and (owner, client_id) in self.seen:
+            return (E.duplicate_client_order_id, client_id)
+        if otype or (side != 0 and side != 1):
+            return self._place_special(acct, owner, side, price, qty, otype, client_id)
+        lo, tick = self.lo, self.tick
+        if price.__class__ is not int or price <= 0:
+            return (E.bad_price, price)
+        if price % tick:
+            return (E.wrong_tick, price, tick)
+        if price < lo or price > self.hi:
+            return (E.price_out_of_band, price, lo, self.hi, "carbon.listing_price_limit")
+        idx = (price - lo) // tick
+        if side == 0:
+            amount = price * qty
+            if acct[0] < amount:
+                return (E.insufficient_cash, amount, acct[0])
+            if self.best_ask <= idx and listing:
+                return (E.listing_would_cross, price, lo + self.best_ask * tick)
+        else:
+            if acct[2] < qty:
+                return (E.insufficient_allowances, qty, acct[2])
+            if self.best_bid >= idx and listing:
+                return (E.listing_would_cross, price, lo + self.best_bid * tick)
+        return self._accept_and_match(acct, owner, side, price, qty, otype, client_id, idx)
 
     def _place_special(
         self, acct: list, owner: int, side: int, price: Any, qty: int, otype: Any, client_id: Any
@@ -702,7 +734,7 @@ class MarketEngine:
             levels, qtys, i, step, stop = self.bids, self.bq, self.best_bid, -1, limit_idx - 1
         while i != stop and 0 <= i < self.n:
             if qtys[i]:
-                for m in levels[i]:
+                for m in levels[i].values():
                     if m[4] and m[1] != owner:
                         need -= m[4]
                         if need <= 0:
@@ -731,14 +763,11 @@ class MarketEngine:
         while qty and i <= limit_idx:
             level = asks[i]
             p = lo + i * tick
-            while qty and level:
-                m = level[0]
+            done = []  # the front of the level consumed here: deleted after the walk
+            for m in level.values():
                 mq = m[4]
-                if not mq:
-                    level.popleft()
-                    continue
                 if m[1] == owner:  # self-trade prevention: the resting order is cancelled
-                    level.popleft()
+                    done.append(m[0])
                     aq[i] -= mq
                     self._release(m, mq)
                     m[4] = 0
@@ -747,7 +776,7 @@ class MarketEngine:
                     continue
                 if mq <= qty:
                     q = mq
-                    level.popleft()
+                    done.append(m[0])
                     m[4] = 0
                     del orders[m[0]]
                 else:
@@ -770,7 +799,12 @@ class MarketEngine:
                 if not first:
                     first = low = p
                 high = p
-            if not aq[i]:
+                if not qty:
+                    break
+            if aq[i]:
+                for k in done:
+                    del level[k]
+            else:
                 level.clear()
                 am[i] = 0
                 i = am.find(1, i)
@@ -803,14 +837,11 @@ class MarketEngine:
         while qty and i >= limit_idx:
             level = bids[i]
             p = lo + i * tick
-            while qty and level:
-                m = level[0]
+            done = []  # the front of the level consumed here: deleted after the walk
+            for m in level.values():
                 mq = m[4]
-                if not mq:
-                    level.popleft()
-                    continue
                 if m[1] == owner:
-                    level.popleft()
+                    done.append(m[0])
                     bq[i] -= mq
                     self._release(m, mq)
                     m[4] = 0
@@ -819,7 +850,7 @@ class MarketEngine:
                     continue
                 if mq <= qty:
                     q = mq
-                    level.popleft()
+                    done.append(m[0])
                     m[4] = 0
                     del orders[m[0]]
                 else:
@@ -842,7 +873,12 @@ class MarketEngine:
                 if not first:
                     first = high = p
                 low = p
-            if not bq[i]:
+                if not qty:
+                    break
+            if bq[i]:
+                for k in done:
+                    del level[k]
+            else:
                 level.clear()
                 bm[i] = 0
                 i = bm.rfind(1, 0, i)
@@ -1262,12 +1298,12 @@ class MarketEngine:
         i = self.best_bid
         while i >= 0 and len(out["bids"]) < levels:
             if self.bq[i]:
-                out["bids"].append((self.lo + i * self.tick, self.bq[i], sum(1 for o in self.bids[i] if o[4])))
+                out["bids"].append((self.lo + i * self.tick, self.bq[i], len(self.bids[i])))
             i -= 1
         i = self.best_ask
         while i < self.n and len(out["asks"]) < levels:
             if self.aq[i]:
-                out["asks"].append((self.lo + i * self.tick, self.aq[i], sum(1 for o in self.asks[i] if o[4])))
+                out["asks"].append((self.lo + i * self.tick, self.aq[i], len(self.asks[i])))
             i += 1
         return out
 
@@ -1284,7 +1320,7 @@ class MarketEngine:
         else:
             rng = range(self.best_ask, self.n)
             levels = self.asks
-        return [o for i in rng for o in levels[i] if o[4]]
+        return [o for i in rng for o in levels[i].values()]
 
     def balances(self, owner: int) -> dict[str, int]:
         acct = self._account(owner)
@@ -1389,7 +1425,9 @@ class MarketEngine:
             assert self.best_bid < self.best_ask, "book crossed"
         for side, levels, qtys in ((BUY, self.bids, self.bq), (SELL, self.asks, self.aq)):
             for i, level in enumerate(levels):
-                live = [o for o in level if o[4]]
+                live = list(level.values())
+                assert all(o[4] > 0 for o in live), "an empty order left in its level"
+                assert all(k == o[0] for k, o in level.items()), "a level keyed by the wrong order id"
                 assert sum(o[4] for o in live) == qtys[i], f"level {i} total out of step"
                 mask = self.bm if side == BUY else self.am
                 assert mask[i] == (1 if qtys[i] else 0), f"level {i} mask out of step"

@@ -32,7 +32,7 @@ from yiwang.supervision.redflags import snapshots
 from yiwang.supervision.redflags.domain import errors, ocds, registry, scoring
 from yiwang.supervision.redflags.domain.frames import Snapshot
 from yiwang.supervision.redflags.domain.registry import UNIT_LABELS_ZH, Unit
-from yiwang.supervision.redflags.domain.workflow import Status, Verb, check_reason, next_status
+from yiwang.supervision.redflags.domain.workflow import STATUS_LABELS_ZH, Status, Verb, check_reason, next_status
 from yiwang.supervision.redflags.models import (
     Alert,
     AlertEvent,
@@ -453,7 +453,7 @@ def _upsert_alert(
         open_alert.version += 1
         open_alert.save()
         _add_findings(open_alert, run, items, at)
-        AlertEvent.objects.create(
+        event = AlertEvent.objects.create(
             alert=open_alert,
             at=at,
             actor_ref=actor.ref,
@@ -463,6 +463,7 @@ def _upsert_alert(
             to_status=open_alert.status,
             details={"run_id": run.pk if run else None, "codes": codes},
         )
+        publish_alert(open_alert, event)
         return open_alert, "updated"
     if Alert.objects.filter(key=key, status=Status.CLOSED, evidence_digest=digest).exists():
         return Alert.objects.filter(key=key, status=Status.CLOSED, evidence_digest=digest).first(), "unchanged"  # type: ignore[return-value]
@@ -485,7 +486,7 @@ def _upsert_alert(
         updated_at=at,
     )
     _add_findings(alert, run, items, at)
-    AlertEvent.objects.create(
+    event = AlertEvent.objects.create(
         alert=alert,
         at=at,
         actor_ref=actor.ref,
@@ -494,6 +495,7 @@ def _upsert_alert(
         to_status=Status.NEW,
         details={"run_id": run.pk if run else None, "codes": codes, "score": score},
     )
+    publish_alert(alert, event)
     return alert, "raised"
 
 
@@ -654,7 +656,7 @@ def _transition(
         alert.updated_at = at
         alert.version += 1
         alert.save()
-        AlertEvent.objects.create(
+        event = AlertEvent.objects.create(
             alert=alert,
             at=at,
             actor_ref=actor.ref,
@@ -665,6 +667,7 @@ def _transition(
             reason=text,
             details=_json_safe(extra),
         )
+        publish_alert(alert, event)
         act.witness(alert, {"from": before, "to": alert.status, "reason": text, **_json_safe(extra)})
         act.emit(
             f"redflags.alert_{_PAST[verb]}.v1",
@@ -747,3 +750,57 @@ def assignee_for_username(username: str) -> Actor | None:
     if account is None or not account.is_active:
         return None
     return identity_auth.actor_for_account(account)
+
+
+# -- live: each new or changed alert on the regulators' private channels ---------------------------------------
+
+ALERT_CHANNEL_KIND = "redflags.region"
+_warned_undeclared = False
+
+
+def alert_channels(region_code: str) -> list[str]:
+    """The private live channels an alert of ``region_code`` is published on: its district's, its prefecture's
+    and its province's (``redflags.region:310112``, ``…:310100``, ``…:310000``). A regulator watches the
+    channel of the region he holds; nobody else may (see :func:`may_watch_alerts`)."""
+    code = str(region_code)
+    return [f"{ALERT_CHANNEL_KIND}:{c}" for c in dict.fromkeys((code, code[:4] + "00", code[:2] + "0000"))]
+
+
+def may_watch_alerts(actor: Actor, channel: str) -> bool:
+    """The live policy of ``redflags.region``: regulators over the channel's region, nobody else (not auditors,
+    staff or market participants)."""
+    kind, _, key = channel.partition(":")
+    if kind != ALERT_CHANNEL_KIND or not key.isdigit() or len(key) != 6:
+        return False
+    return actor.is_authenticated and not actor.is_system and actor.covers_region(key, Role.REGULATOR)
+
+
+def publish_alert(alert: Alert, event: AlertEvent) -> None:
+    """Publish the alert's new state (after the action commits) on its regions' channels; the event id is the
+    alert event's number, which grows. Needs the ``redflags.region`` live kind (private, log) declared."""
+    global _warned_undeclared
+    from yiwang.platform.live import config as live_config
+    from yiwang.platform.live.publish import publish
+
+    if ALERT_CHANNEL_KIND not in live_config.get().kinds:
+        if not _warned_undeclared:
+            log.warning("live kind %s is not declared: alerts are not pushed live", ALERT_CHANNEL_KIND)
+            _warned_undeclared = True
+        return
+    data = {
+        "alert_id": alert.pk,
+        "verb": event.verb,
+        "title": alert.title,
+        "score": round(alert.score, 4),
+        "status": alert.status,
+        "status_label": STATUS_LABELS_ZH[Status(alert.status)],
+        "region_code": alert.region_code,
+        "subject_type": alert.subject_type,
+        "subject_id": alert.subject_id,
+        "subject_label": alert.subject_label,
+        "ocid": alert.ocid,
+        "codes": list(alert.codes),
+        "at": event.at.isoformat(),
+    }
+    for channel in alert_channels(alert.region_code):
+        publish(channel, event.pk, data)

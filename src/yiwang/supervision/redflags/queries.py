@@ -519,3 +519,37 @@ def feedback_stats_for(actor: Actor, codes: Sequence[str] | None = None) -> list
         )
         for c in wanted
     ]
+
+
+# -- counts for the statistics (supervision.stats) ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AlertCounts:
+    total: int
+    by_status: dict[str, int]  # status label → count
+    by_code: dict[str, int]  # "R018 name" → alerts that carry the indicator
+
+
+def count_alerts_for(
+    actor: Actor, *, region: str | None = None, since: datetime | None = None, until: datetime | None = None
+) -> AlertCounts:
+    """Alerts raised in ``[since, until)`` in the actor's regions (optionally one region), per status and per
+    indicator code — for the periodic evaluation report."""
+    qs = _alerts(actor)
+    if region:
+        qs = qs.filter(region_code__startswith=region.rstrip("0")[: max(2, len(region.rstrip("0")))])
+    if since is not None:
+        qs = qs.filter(created_at__gte=since)
+    if until is not None:
+        qs = qs.filter(created_at__lt=until)
+    by_status = {
+        STATUS_LABELS_ZH[Status(r["status"])]: r["n"]
+        for r in qs.values("status").annotate(n=Count("pk")).order_by("status")
+    }
+    by_code: dict[str, int] = {}
+    for codes in qs.values_list("codes", flat=True):
+        for code in codes or ():
+            key = f"{code} {_code_name(code)}"
+            by_code[key] = by_code.get(key, 0) + 1
+    return AlertCounts(sum(by_status.values()), by_status, dict(sorted(by_code.items())))

@@ -1,4 +1,13 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from yiwang.supervision.stats import views
 
 app_name = "stats"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+    path("alerts/", views.alerts_fragment, name="alerts"),
+    path("alerts/<int:alert_id>/", views.alert_drill, name="alert"),
+    path("report/", views.report, name="report"),
+    path("report.pdf", views.report_pdf, name="report_pdf"),
+    path("projects/<int:project_id>/", views.project, name="project"),
+]

@@ -656,3 +656,99 @@ def box_refs(section: Section) -> list[tuple[str, str]]:
     return [
         ("tender.section", str(section.pk) if n == 1 else f"{section.pk}-r{n}") for n in range(1, section.round + 1)
     ]
+
+
+# -- facts for the supervision statistics (supervision.stats) --------------------------------------------------
+@dataclass(frozen=True)
+class SectionFact:
+    """One section as the trading statistics count it (read-only; no bidder is named)."""
+
+    ref: str  # tender.section:<id>
+    project_id: int
+    section_id: int
+    title: str
+    category: str
+    region_code: str
+    procedure: str
+    procedure_title: str
+    status: str
+    status_label: str
+    published_at: datetime | None  # the tender notice (start of the procedure)
+    awarded_at: datetime | None
+    award_due: datetime | None
+    budget_fen: int | None  # 合同估算价 / 预算金额
+    deal_fen: int | None  # the awarded price
+    bidders: int | None  # bids received (known after the opening only)
+    electronic: bool | None  # bids in the electronic bid box and evaluated in the platform's evaluation app
+    rules_listed: bool  # the procedure runs under a rules-catalogue snapshot (规则目录)
+    failed: bool
+
+
+def _bidders_after_opening(section: Section, evaluation: EvaluationRecord | None) -> int | None:
+    if not opened(section):
+        return None
+    if evaluation is not None:
+        return len(evaluation.bids) + len(evaluation.excluded or [])
+    return _receipt_count(section)
+
+
+def list_section_facts_for(actor: Actor, *, region: str | None = None, include_test: bool = True) -> list[SectionFact]:
+    """Every published section over the regions the actor oversees (staff, regulators, auditors; the platform:
+    all), for the trading statistics. Bid counts only after the opening; no bidder is named."""
+    rows = Section.objects.select_related("project").filter(project__published_at__isnull=False)
+    if not actor.is_system:
+        scopes = actor.region_scopes(Role.STAFF, Role.REGULATOR, Role.AUDITOR)
+        if not scopes:
+            return []
+        visible = Q(pk__in=[])
+        for scope in scopes:
+            visible |= Q(project__region_code__startswith=scope.rstrip("0")[:4] if scope.endswith("0000") else scope)
+        rows = rows.filter(visible)
+    if region:
+        rows = rows.filter(
+            project__region_code__startswith=region.rstrip("0")[:4] if region.endswith("0000") else region
+        )
+    if not include_test:
+        rows = rows.filter(project__is_test_data=False)
+    evaluations: dict[int, EvaluationRecord] = {}
+    awards: dict[int, Award] = {}
+    rows = list(rows.order_by("pk"))
+    ids = [s.pk for s in rows]
+    for record in EvaluationRecord.objects.filter(section_id__in=ids).order_by("round", "pk"):
+        evaluations[record.section_id] = record  # the latest round wins
+    for award in Award.objects.filter(section_id__in=ids).exclude(status="declined").order_by("pk"):
+        awards[award.section_id] = award
+    out = []
+    for section in rows:
+        project = section.project
+        if not actor.is_system and not oversees(actor, project):
+            continue
+        evaluation = evaluations.get(section.pk)
+        award = awards.get(section.pk)
+        reached_award = award is not None
+        out.append(
+            SectionFact(
+                ref=f"tender.section:{section.pk}",
+                project_id=project.pk,
+                section_id=section.pk,
+                title=f"{project.name} {section.name}".strip(),
+                category=project.category,
+                region_code=project.region_code,
+                procedure=project.procedure,
+                procedure_title=project.procedure_config.get("title_zh", project.procedure),
+                status=section.status,
+                status_label=SECTION_LABELS[S(section.status)],
+                published_at=project.published_at,
+                awarded_at=award.issued_at if award else None,
+                award_due=section.award_due,
+                budget_fen=section.estimate_fen,
+                deal_fen=award.price_fen if award else None,
+                bidders=_bidders_after_opening(section, evaluation),
+                electronic=(section.box_id is not None and evaluation is not None and evaluation.gateway == "app")
+                if reached_award
+                else None,
+                rules_listed=bool(project.rules) and project.rules_version is not None,
+                failed=section.status == S.FAILED,
+            )
+        )
+    return out

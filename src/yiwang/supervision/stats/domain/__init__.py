@@ -1,0 +1,1 @@
+"""Pure rules of the trading statistics: periods, the trade facts and the indicator formulas (no Django)."""

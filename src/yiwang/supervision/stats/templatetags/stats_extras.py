@@ -1,0 +1,61 @@
+"""Display filters of the statistics pages: money in fen as 元/万元, indicator results with their unit or the
+reason they are not computable."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django import template
+
+register = template.Library()
+
+
+@register.filter
+def yuan(fen: Any) -> str:
+    """``123456`` → ``1,234.56 元``."""
+    if fen is None:
+        return "—"
+    return f"{Decimal(int(fen)) / 100:,.2f} 元"
+
+
+@register.filter
+def wanyuan(fen: Any) -> str:
+    """``1234567890`` → ``1,234.57 万元``."""
+    if fen is None:
+        return "—"
+    return f"{Decimal(int(fen)) / 1_000_000:,.2f} 万元"
+
+
+@register.filter
+def result_text(indicator: Any) -> str:
+    """An indicator's value with its unit, or why it cannot be computed."""
+    result = getattr(indicator, "result", indicator)
+    unit = getattr(getattr(indicator, "definition", None), "unit", "")
+    if not result.computable:
+        return f"不可计算（{result.reason_zh}）"
+    value = result.value
+    match unit:
+        case "percent":
+            return f"{value}%"
+        case "fen":
+            return wanyuan(value)
+        case "days":
+            return f"{value} 天"
+        case "bidders":
+            return f"{value} 家"
+        case "count":
+            return f"{value} 宗"
+    return str(value)
+
+
+@register.filter
+def short_result(result: Any) -> str:
+    """A group's rate: ``6.7%`` or ``—`` (with the reason in the title)."""
+    return f"{result.value}%" if result.computable else "—"
+
+
+@register.filter
+def indicator(indicator_set: Any, code: str) -> str:
+    """``s|indicator:"savings_rate"``: one indicator of a set, as text."""
+    return result_text(indicator_set.get(code))

@@ -126,9 +126,15 @@ def clear_cache() -> None:
 
 # -- loading and snapshots ----------------------------------------------------------------------------------------
 def _snapshot_row(stream: str, seq: int) -> Snapshot | None:
+    """The newest snapshot at or before ``seq`` whose text still matches its digest. A damaged snapshot (the
+    database's equivalent of a corrupted journal record) is never loaded: recovery falls back to an older one,
+    or to the log from its start, and :func:`verify` names the damage."""
     if seq <= 0:
         return None
-    return Snapshot.objects.filter(stream=stream, seq=seq).first()
+    for row in Snapshot.objects.filter(stream=stream, seq__lte=seq).order_by("-seq"):
+        if sha256_hex(row.state.encode()) == row.digest:
+            return row
+    return None
 
 
 def _fold(stream: str, engine: Engine[S], state: S, after: int, upto: int) -> S:

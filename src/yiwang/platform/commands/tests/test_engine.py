@@ -114,6 +114,45 @@ def test_verify_finds_a_changed_snapshot_and_a_missing_command(system, toy):
         verify("test.toy_lot:404", toy)
 
 
+def test_recovery_never_loads_a_damaged_snapshot(system, toy):
+    """The log is database rows: a torn write cannot leave half a command (a transaction commits whole or not at
+    all). The stored state that can be damaged is a snapshot: recovery checks its digest and falls back to the
+    previous good snapshot, or to the log from its start."""
+    for i in range(7):
+        bid(system, toy, f"B{i}", 100_000 + i * 1000, every=3)
+    replayed = state_bytes(toy, replay(S, toy)[0])
+    Snapshot.objects.filter(stream=S, seq=6).update(state='{"bids":6,"price":1}')  # the newest one is damaged
+    recovered, seq = load_state(S, toy)
+    assert seq == 7
+    assert state_bytes(toy, recovered) == replayed
+    assert "snapshot_mismatch: the snapshot at 6 differs from the replay" in verify(S, toy).problems
+    Snapshot.objects.filter(stream=S, seq=3).update(digest="0" * 64)  # and the older one too: from the start
+    recovered, _ = load_state(S, toy)
+    assert state_bytes(toy, recovered) == replayed
+
+
+def test_a_batch_whose_transaction_never_committed_leaves_no_trace(system, toy):
+    """The database's torn tail: a crash before the commit. Nothing of the batch is in the log (none of it was
+    acknowledged), and the next command continues from the last committed one."""
+    bid(system, toy, "A", 100_000)
+    before = state_bytes(toy, load_state(S, toy)[0])
+
+    def crash() -> None:
+        with transaction.atomic():
+            batch = [({"type": "bid", "bidder": f"C{i}", "price": 101_000 + i * 1000}, "x", None) for i in range(5)]
+            assert all(isinstance(r, Applied) for r in engines.submit_many(S, toy, batch))
+            raise RuntimeError("crash before the commit")
+
+    with pytest.raises(RuntimeError):
+        crash()
+    engines.clear_cache()
+    assert log.head(S) == 1
+    assert Command.objects.filter(stream=S).count() == 1
+    assert state_bytes(toy, load_state(S, toy)[0]) == before
+    assert bid(system, toy, "D", 101_000).accepted.seq == 2
+    assert verify(S, toy).ok
+
+
 def test_the_cache_notices_commands_written_elsewhere(system, toy, clock):
     # pytest-django's transaction never commits, so the cache stays empty here; fill it by hand as a commit would
     done = bid(system, toy, "A", 100_000)

@@ -1,5 +1,145 @@
-"""跨区域互联（长三角）与国家平台上传 API."""
+"""跨区域互联（长三角）与国家平台上传 API (``/api/v1/federation``): this hub's identity, the peer registry, the
+signed inbox peers deliver to, and the regional notices received. See docs/federation.md."""
 
-from ninja import Router
+from __future__ import annotations
 
-router = Router(tags=["federation"])
+import json
+from typing import Any
+
+from django.core.exceptions import RequestDataTooBig
+from django.http import HttpRequest
+from ninja import Query, Router, Schema, Status
+
+from yiwang.exchange.federation import actions, queries
+from yiwang.exchange.federation.schemas import (
+    IdentityOut,
+    PeerActiveIn,
+    PeerIn,
+    PeerOut,
+    ReceiptOut,
+    RemoteNoticeOut,
+)
+from yiwang.kernel.errors import InvalidInput
+from yiwang.platform.api.auth import ActorAuth, actor_of
+from yiwang.platform.api.routing import acts, creates
+from yiwang.platform.api.schemas import CREATE_ERRORS, ERRORS
+
+router = Router(tags=["federation 跨区域互联"])
+PUBLIC = ActorAuth(required=False)
+
+SIGNATURE_HEADERS = [
+    {"in": "header", "name": name, "required": True, "schema": {"type": "string"}, "description": text}
+    for name, text in (
+        ("X-Yiwang-Timestamp", "签名时间 RFC 3339 / signing time, RFC 3339 with offset"),
+        ("X-Yiwang-Nonce", "一次性随机串 16–128 位 [A-Za-z0-9_-] / single-use nonce"),
+        ("X-Yiwang-Key-Id", "发送方平台签名公钥标识 sm3:… / the sender's platform key id"),
+        ("X-Yiwang-Signature", "签名（base64）/ signature over the federation signing input"),
+    )
+]
+
+
+def _json_body(request: HttpRequest) -> Any:
+    try:
+        return json.loads(request.body or b"null")
+    except RequestDataTooBig:
+        raise InvalidInput(
+            "federation.body_too_large", "请求体过大", "the request body is too large", {"field": "body"}
+        ) from None
+    except (ValueError, UnicodeDecodeError):
+        raise InvalidInput(
+            "federation.malformed_batch",
+            "请求体不是合法的 JSON",
+            "the request body is not valid JSON",
+            {"field": "body"},
+        ) from None
+
+
+def _signed(request: HttpRequest) -> actions.SignedBatch | None:
+    values = [request.headers.get(f"X-Yiwang-{n}", "") for n in ("Timestamp", "Nonce", "Key-Id", "Signature")]
+    return actions.SignedBatch(*values) if any(values) else None
+
+
+def _peer_out(view: queries.PeerView) -> dict[str, Any]:
+    return dict(view.__dict__)
+
+
+@router.get("/identity", auth=PUBLIC, response={200: IdentityOut, **ERRORS})
+def identity(request: HttpRequest):
+    """This hub as its peers register it: PLATFORM_CODE, name, address and platform public key."""
+    return actions.own_identity()
+
+
+@router.get("/peers", response={200: list[PeerOut], **ERRORS})
+def list_peers(request: HttpRequest):
+    """The peer hubs with their delivery state (queued, acknowledged, failures, next attempt). Staff,
+    regulators and auditors."""
+    return [_peer_out(v) for v in queries.list_peers_for(actor_of(request))]
+
+
+@creates(router, "/peers", response={201: PeerOut, **CREATE_ERRORS})
+def register_peer(request: HttpRequest, data: PeerIn):
+    """Register a peer hub (staff administrators). Refusals: ``federation.peer_exists`` (409),
+    ``federation.self_peer``, ``federation.bad_url``, ``federation.key_malformed``, ``registry``/``ids`` USCC
+    codes (422), ``federation.forbidden`` (403)."""
+    actor = actor_of(request)
+    peer = actions.do_register_peer(
+        actor=actor, code=data.code, name=data.name, base_url=data.base_url, public_key=data.public_key
+    )
+    return Status(201, _peer_out(queries.get_peer_for(actor, peer.code)))
+
+
+@acts(router, "/peers/{code}/active", response={200: PeerOut, **CREATE_ERRORS})
+def set_peer_active(request: HttpRequest, code: str, data: PeerActiveIn):
+    """Suspend (``false``) or resume (``true``) a peer. Staff administrators."""
+    actor = actor_of(request)
+    actions.do_set_peer_active(actor=actor, code=code, active=data.active)
+    return _peer_out(queries.get_peer_for(actor, code))
+
+
+@router.post(
+    "/inbox",
+    auth=PUBLIC,
+    response={200: ReceiptOut, **CREATE_ERRORS},
+    openapi_extra={
+        "requestBody": {"required": True, "content": {"application/json": {"schema": {"type": "object"}}}},
+        "parameters": SIGNATURE_HEADERS,
+    },
+)
+def inbox(request: HttpRequest):
+    """A peer delivers a signed batch ``{"from", "to", "messages": [{"seq", "type", "body"}, …]}``. The answer
+    gives ``acknowledged``, the highest sequence number this hub holds from that peer (duplicates change
+    nothing). Refusals: ``federation.malformed_batch``, ``federation.wrong_recipient`` (422),
+    ``federation.unknown_peer`` (403), ``federation.unsigned``, ``federation.signature_malformed``,
+    ``federation.key_not_registered``, ``federation.signature_invalid``, ``federation.timestamp_out_of_window``
+    (401), ``federation.replayed`` (409)."""
+    receipt = actions.receive(payload=_json_body(request), signed=_signed(request))
+    return dict(receipt.__dict__)
+
+
+class NoticeQuery(Schema):
+    peer: str = ""
+    limit: int = 50
+
+
+@router.get("/notices", auth=PUBLIC, response={200: list[RemoteNoticeOut], **ERRORS})
+def list_notices(request: HttpRequest, filters: Query[NoticeQuery]):
+    """The newest regional notices received from peer hubs (public)."""
+    rows = queries.list_remote_notices_for(actor_of(request), peer_code=filters.peer, limit=filters.limit)
+    return [
+        {
+            "id": n.pk,
+            "hub_code": n.peer.code,
+            "hub_name": n.peer.name,
+            "chain": n.chain,
+            "version": n.version,
+            "number": n.number,
+            "title": n.title,
+            "notice_type": n.notice_type,
+            "category": n.category,
+            "region_code": n.region_code,
+            "url": n.url,
+            "published_at": n.published_at,
+            "withdrawn": n.withdrawn,
+        }
+        for n in rows
+    ]

@@ -14,7 +14,7 @@ from typing import Any
 
 from django.db.models import Avg, Count, QuerySet
 
-from yiwang.exchange.subplatform.domain.datasets import Dataset, get_dataset
+from yiwang.exchange.subplatform.domain.datasets import Dataset, all_datasets, get_dataset
 from yiwang.exchange.subplatform.domain.digests import DayEntry, DaySummary, day_summary
 from yiwang.exchange.subplatform.models import Record, RecordVersion, Refusal, SubPlatform
 from yiwang.kernel.actors import Actor, ActorKind, Role
@@ -261,3 +261,32 @@ def day_summary_for(actor: Actor, *, platform_code: str, dataset: str, day: str)
         DayEntry(key, ts, None if deleted else digest)
         for key, ts, digest, deleted in rows.values_list("record_key", "data_timestamp", "digest", "deleted")
     )
+
+
+@dataclass(frozen=True)
+class DatasetInfo:
+    """What other contexts (federation, the national uplink) may know of one dataset definition."""
+
+    table: str
+    name_zh: str
+    notice: bool
+    personal_data: bool
+    title_field: str | None
+    public_fields: tuple[str, ...]
+    feed_type: str  # the feed event type of its records
+
+
+def list_dataset_infos() -> list[DatasetInfo]:
+    """Every dataset of the definition table (the same definitions the push API validates against)."""
+    return [
+        DatasetInfo(
+            table=d.table,
+            name_zh=d.name_zh,
+            notice=d.notice,
+            personal_data=d.personal_data,
+            title_field=d.title_field,
+            public_fields=d.public_fields,
+            feed_type=f"exchange.{d.table.lower()}.received.v1",
+        )
+        for d in all_datasets()
+    ]

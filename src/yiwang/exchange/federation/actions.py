@@ -1,0 +1,659 @@
+"""The doors to the federation's state: registering peer hubs, queueing messages for them from the local feed,
+delivering them (at least once, in order, with backoff), and receiving a peer's signed batches (idempotent).
+
+See docs/federation.md. Peers authenticate with their platform keys (platform/keys): a peer is registered with
+its public key (``GET /api/v1/federation/identity`` of that hub), every batch is signed with the sender's key
+over the sub-platform API signing input (identity.ca's ``api_signing_input``: timestamp + nonce + canonical
+JSON) behind the federation's context label; the receiver checks the key, the signature, the timestamp window
+and the nonce, then applies the messages it does not hold yet, in order.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import logging
+import secrets
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+
+from yiwang.exchange.federation.domain import messages as rules
+from yiwang.exchange.federation.domain.messages import Batch, Message
+from yiwang.exchange.federation.models import (
+    FeedCursor,
+    InboundMessage,
+    OutboundMessage,
+    Peer,
+    RemoteNotice,
+    SeenNonce,
+)
+from yiwang.exchange.federation.search import KIND, indexed, notice_document
+from yiwang.exchange.subplatform import queries as subplatform
+from yiwang.identity.ca import queries as ca
+from yiwang.kernel.actors import Actor, Role
+from yiwang.kernel.canonical import canonical_json, iso_utc
+from yiwang.kernel.crypto import load_public_key, verify_signature
+from yiwang.kernel.crypto.errors import CryptoError
+from yiwang.kernel.errors import Conflict, InvalidInput, NotAuthenticated, NotFound, PermissionDenied
+from yiwang.kernel.ids import region_covers, validate_uscc
+from yiwang.platform import keys
+from yiwang.platform.actions import action
+from yiwang.platform.clock import now
+from yiwang.platform.db import locked_singleton
+from yiwang.platform.outbox import feed
+from yiwang.platform.search.index import index_document, remove_document
+
+log = logging.getLogger(__name__)
+
+INBOX_PATH = "/api/v1/federation/inbox"
+FEED_PAGE = 500
+DELIVERY_TIMEOUT_SECONDS = 5.0
+WINDOW_DEFAULT_SECONDS = 300
+ALGORITHMS = {"sm2": "sm2-sm3", "ec-p256": "ecdsa-p256-sha256"}
+SYSTEM = Actor.system("federation")
+
+
+# -- who we are ------------------------------------------------------------------------------------------------------
+def own_code() -> str:
+    return str(getattr(settings, "YIWANG_PLATFORM_CODE", "")).upper()
+
+
+def own_identity() -> dict[str, Any]:
+    """This hub as a peer registers it: code, name, address, key id and public key (PEM)."""
+    signer = keys.platform_signer()
+    return {
+        "code": own_code(),
+        "name": getattr(settings, "YIWANG_PLATFORM_NAME", ""),
+        "base_url": getattr(settings, "YIWANG_PUBLIC_URL", ""),
+        "key_id": signer.public_key.key_id,
+        "algorithm": signer.algorithm,
+        "public_key_pem": signer.public_key.to_pem().decode("ascii"),
+    }
+
+
+def _window() -> timedelta:
+    seconds = getattr(settings, "YIWANG_CA_SIGNATURE_WINDOW_SECONDS", WINDOW_DEFAULT_SECONDS)
+    return timedelta(seconds=int(seconds))
+
+
+def _algorithm_of(public_key: Any) -> str:
+    name = type(public_key).__name__
+    if name.startswith("Sm2"):
+        return "sm2-sm3"
+    if name.startswith("EcP256"):
+        return "ecdsa-p256-sha256"
+    if name.startswith("Rsa"):
+        return "rsa-pss-sha256"
+    raise InvalidInput("federation.key_unsupported", "不支持的公钥类型", "unsupported public key type")
+
+
+# -- registering peers -------------------------------------------------------------------------------------------------
+def may_manage(actor: Actor) -> bool:
+    """Staff administrators over the platform's region (and the system) manage the peers."""
+    if actor.is_system:
+        return True
+    region = str(getattr(settings, "YIWANG_PLATFORM_REGION", "310000"))
+    return any(g.role is Role.STAFF and g.admin and g.region and region_covers(g.region, region) for g in actor.grants)
+
+
+def _forbidden() -> PermissionDenied:
+    return PermissionDenied("federation.forbidden", "无权管理互联平台", "You may not manage peer hubs")
+
+
+def _bad(code: str, zh: str, en: str, field: str, **details: Any) -> InvalidInput:
+    return InvalidInput(code, zh, en, {"field": field, **details})
+
+
+def _check_base_url(base_url: str) -> str:
+    url = (base_url or "").strip().rstrip("/")
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment or len(url) > 300:
+        raise _bad(
+            "federation.bad_url",
+            "地址须为 http(s)://主机[:端口][/路径]",
+            "the address must be http(s)://host[:port][/path]",
+            "base_url",
+        )
+    return url
+
+
+def _load_key(public_key: str) -> Any:
+    try:
+        key = load_public_key(public_key.encode() if isinstance(public_key, str) else public_key)
+        _algorithm_of(key)
+    except (CryptoError, ValueError, TypeError, InvalidInput):
+        raise _bad(
+            "federation.key_malformed",
+            "公钥须为 PEM 格式的 SM2、P-256 或 RSA 公钥",
+            "the public key must be an SM2, P-256 or RSA public key in PEM",
+            "public_key",
+        ) from None
+    return key
+
+
+def do_register_peer(*, actor: Actor, code: str, name: str, base_url: str, public_key: str) -> Peer:
+    """Register another hub (its PLATFORM_CODE, name, address and platform public key). Staff administrators."""
+    if not may_manage(actor):
+        raise _forbidden()
+    code = validate_uscc(code)
+    if code == own_code():
+        raise _bad("federation.self_peer", "不能把本平台登记为互联平台", "this hub cannot be its own peer", "code")
+    name = (name or "").strip()
+    if not name or len(name) > 200:
+        raise _bad("federation.bad_name", "名称须为 1–200 字", "the name is 1-200 characters", "name")
+    url = _check_base_url(base_url)
+    key = _load_key(public_key)
+    with action(actor, "federation.register_peer") as act:
+        if Peer.objects.filter(code=code).exists():
+            raise Conflict(
+                "federation.peer_exists",
+                f"互联平台 {code} 已登记",
+                f"peer {code} is already registered",
+                {"field": "code"},
+            )
+        peer = Peer.objects.create(
+            code=code,
+            name=name,
+            base_url=url,
+            public_key_pem=key.to_pem().decode("ascii"),
+            key_id=key.key_id,
+            registered_at=act.now,
+            registered_by=actor.ref,
+        )
+        act.witness(peer, {"code": code, "name": name, "base_url": url, "key_id": key.key_id})
+        act.emit("federation.peer_registered.v1", peer, {"code": code, "name": name})
+        return peer
+
+
+def _managed_peer(actor: Actor, code: str) -> Peer:
+    if not may_manage(actor):
+        raise _forbidden()
+    peer = Peer.objects.select_for_update().filter(code=code).first()
+    if peer is None:
+        raise NotFound("federation.unknown_peer", "没有这个互联平台", "no such peer hub", {"code": code})
+    return peer
+
+
+def do_set_peer_active(*, actor: Actor, code: str, active: bool) -> Peer:
+    """Suspend or resume a peer: a suspended peer gets no new messages and its batches are refused."""
+    with action(actor, "federation.set_peer_active") as act:
+        peer = _managed_peer(actor, code)
+        peer.is_active = active
+        if active:
+            peer.next_attempt_at = None
+        peer.save(update_fields=["is_active", "next_attempt_at"])
+        act.witness(peer, {"code": code, "active": active})
+        act.emit("federation.peer_status_changed.v1", peer, {"code": code, "active": active})
+        return peer
+
+
+def do_replace_peer_key(*, actor: Actor, code: str, public_key: str) -> Peer:
+    """Pin a peer's new platform key (after it rotated its key)."""
+    key = _load_key(public_key)
+    with action(actor, "federation.replace_peer_key") as act:
+        peer = _managed_peer(actor, code)
+        previous = peer.key_id
+        peer.public_key_pem, peer.key_id = key.to_pem().decode("ascii"), key.key_id
+        peer.save(update_fields=["public_key_pem", "key_id"])
+        act.witness(peer, {"code": code, "key_id": key.key_id, "previous_key_id": previous})
+        return peer
+
+
+# -- the sending side: feed → outbox per peer -------------------------------------------------------------------------
+def _record_datasets() -> dict[str, Any]:
+    return {info.feed_type: info for info in subplatform.list_dataset_infos() if info.notice and not info.personal_data}
+
+
+def _message_of(event: Any, datasets: dict[str, Any], home_url: str) -> tuple[str, dict] | None:
+    if event.event_type in rules.NOTICE_EVENTS:
+        if event.visibility != "public":
+            return None
+        return rules.message_of_notice_event(event.event_type, event.data, home_url=home_url)
+    info = datasets.get(event.event_type)
+    if info is None:
+        return None
+    return rules.message_of_record_event(
+        event.data,
+        title_field=info.title_field,
+        name_zh=info.name_zh,
+        home_url=home_url,
+        record_id=event.object_id,
+        occurred=iso_utc(event.occurred_at),
+    )
+
+
+def collect_feed(moment: datetime | None = None) -> int:
+    """Due job: turn new local feed events (published, corrected and withdrawn notices; notices pushed by
+    sub-platforms) into messages for every active peer. Returns the number of messages queued."""
+    datasets = _record_datasets()
+    types = [*rules.NOTICE_EVENTS, *datasets]
+    home_url = str(getattr(settings, "YIWANG_PUBLIC_URL", ""))
+    queued = 0
+    for _page in range(20):  # bounded: at most 20 pages per run
+        start = FeedCursor.objects.filter(pk=1).values_list("after", flat=True).first() or 0
+        page = feed.read(start, FEED_PAGE, types)
+        found = [(e, m) for e in page.events if (m := _message_of(e, datasets, home_url)) is not None]
+        peers = list(Peer.objects.filter(is_active=True).order_by("pk").values_list("pk", flat=True))
+        if not found or not peers:
+            with transaction.atomic():
+                cursor = locked_singleton(FeedCursor)
+                if cursor.after == start:
+                    cursor.after = page.next_after
+                    cursor.save(update_fields=["after"])
+        else:
+            queued += _queue(start, page.next_after, found, peers)
+        if not page.has_more:
+            break
+    return queued
+
+
+class _Moved(Exception):
+    """Another collector moved the cursor meanwhile: this run's work is rolled back."""
+
+
+def _queue(start: int, next_after: int, found: list[tuple[Any, tuple[str, dict]]], peer_ids: list[int]) -> int:
+    count = 0
+    try:
+        with action(SYSTEM, "federation.queue_messages") as act:
+            cursor = locked_singleton(FeedCursor)
+            if cursor.after != start:
+                raise _Moved
+            for peer in Peer.objects.select_for_update().filter(pk__in=peer_ids).order_by("pk"):
+                rows = []
+                for event, (message_type, body) in found:
+                    peer.last_queued += 1
+                    rows.append(
+                        OutboundMessage(
+                            peer=peer,
+                            seq=peer.last_queued,
+                            message_type=message_type,
+                            body=body,
+                            source_event=event.seq,
+                            created_at=act.now,
+                        )
+                    )
+                OutboundMessage.objects.bulk_create(rows)
+                peer.save(update_fields=["last_queued"])
+                for row in rows:
+                    act.witness(
+                        row,
+                        {
+                            "peer": peer.code,
+                            "seq": row.seq,
+                            "type": row.message_type,
+                            "chain": row.body.get("chain"),
+                            "notice_id": row.body.get("notice_id"),
+                            "source_event": row.source_event,
+                        },
+                        action="federation.queue_message",
+                    )
+                count += len(rows)
+            cursor.after = next_after
+            cursor.save(update_fields=["after"])
+    except _Moved:
+        return 0
+    return count
+
+
+# -- delivering -------------------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Delivery:
+    peer: str
+    sent: int
+    acknowledged: int
+    error: str = ""
+
+
+def signed_headers(payload: Any, *, timestamp: str | None = None, nonce: str | None = None) -> dict[str, str]:
+    """The headers of a batch signed with this hub's platform key."""
+    timestamp = timestamp or iso_utc(now())
+    nonce = nonce or secrets.token_urlsafe(24)
+    signer = keys.platform_signer()
+    message = rules.signed_bytes(ca.api_signing_input(payload, timestamp=timestamp, nonce=nonce))
+    return {
+        "X-Yiwang-Timestamp": timestamp,
+        "X-Yiwang-Nonce": nonce,
+        "X-Yiwang-Key-Id": signer.public_key.key_id,
+        "X-Yiwang-Signature": base64.b64encode(signer.sign(message)).decode("ascii"),
+    }
+
+
+def _post(url: str, body: bytes, headers: dict[str, str]) -> tuple[int, Any]:
+    request = urllib.request.Request(  # noqa: S310 (the peer's address is checked to be http(s) on registration)
+        url, data=body, method="POST", headers={**headers, "Content-Type": "application/json"}
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=DELIVERY_TIMEOUT_SECONDS) as answer:  # noqa: S310 (http(s) only)
+            return answer.status, json.loads(answer.read() or b"null")
+    except urllib.error.HTTPError as exc:
+        try:
+            return exc.code, json.loads(exc.read() or b"null")
+        except ValueError:
+            return exc.code, None
+
+
+def deliver_to(code: str, *, moment: datetime | None = None) -> Delivery:
+    """Send one peer the messages above what it acknowledged (a batch, in order) and record its answer.
+    A failure (peer down, refusal) schedules the next attempt with exponential backoff."""
+    moment = moment or now()
+    peer = Peer.objects.get(code=code)
+    pending = list(
+        OutboundMessage.objects.filter(peer=peer, seq__gt=peer.acknowledged).order_by("seq")[: rules.MAX_BATCH]
+    )
+    if not pending:
+        return Delivery(code, 0, peer.acknowledged)
+    batch = [Message(m.seq, m.message_type, m.body) for m in pending]
+    payload = rules.batch_payload(own_code(), peer.code, batch)
+    body = canonical_json(payload)
+    error = ""
+    acknowledged = None
+    try:
+        status, answer = _post(peer.base_url + INBOX_PATH, body, signed_headers(payload))
+        if status == 200 and isinstance(answer, dict) and isinstance(answer.get("acknowledged"), int):
+            acknowledged = max(0, min(answer["acknowledged"], peer.last_queued))
+        else:
+            code_text = answer.get("code") if isinstance(answer, dict) else None
+            error = f"HTTP {status} {code_text or ''}".strip()
+    except (OSError, ValueError) as exc:  # connection refused, timeout, bad JSON
+        error = f"{type(exc).__name__}: {exc}"[:300]
+    with transaction.atomic():
+        row = Peer.objects.select_for_update().get(pk=peer.pk)
+        if acknowledged is not None:
+            row.acknowledged = acknowledged
+            row.failures, row.next_attempt_at, row.last_error = 0, None, ""
+            row.last_delivered_at = moment
+            OutboundMessage.objects.filter(peer=row, seq__lte=acknowledged, delivered_at__isnull=True).update(
+                delivered_at=moment
+            )
+        else:
+            row.failures += 1
+            row.next_attempt_at = moment + timedelta(seconds=rules.backoff_seconds(row.failures))
+            row.last_error = error[:300]
+        row.save(update_fields=["acknowledged", "failures", "next_attempt_at", "last_error", "last_delivered_at"])
+    if error:
+        log.info("federation: delivery to %s failed (%s); next attempt at %s", code, error, row.next_attempt_at)
+    return Delivery(code, len(batch), row.acknowledged, error)
+
+
+def deliver_due(moment: datetime | None = None) -> int:
+    """Due job: deliver to every active peer with messages it has not acknowledged and no backoff pending.
+    Returns the number of messages the peers acknowledged in this run."""
+    moment = moment or now()
+    done = 0
+    due = Peer.objects.filter(is_active=True).order_by("pk")
+    for peer in due:
+        if peer.acknowledged >= peer.last_queued:
+            continue
+        if peer.next_attempt_at is not None and peer.next_attempt_at > moment:
+            continue
+        before = peer.acknowledged
+        for _round in range(10):  # bounded: at most 10 batches per peer and run
+            result = deliver_to(peer.code, moment=moment)
+            done += max(0, result.acknowledged - before)
+            before = result.acknowledged
+            if result.error or not result.sent or result.acknowledged >= Peer.objects.get(pk=peer.pk).last_queued:
+                break
+    return done
+
+
+def relay(moment: datetime) -> int:
+    """The clock's job: queue what is new in the feed, then deliver what is due."""
+    return collect_feed(moment) + deliver_due(moment)
+
+
+def purge_nonces(moment: datetime) -> int:
+    """Clock job: forget peer nonces whose replay window has passed."""
+    deleted, _ = SeenNonce.objects.filter(expires_at__lt=moment).delete()
+    return deleted
+
+
+# -- the receiving side ------------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class SignedBatch:
+    """The signature headers of a received batch."""
+
+    timestamp: str
+    nonce: str
+    key_id: str
+    signature: str  # base64
+
+
+def _unauthenticated(code: str, zh: str, en: str, **details: Any) -> NotAuthenticated:
+    return NotAuthenticated(code, zh, en, details)
+
+
+def authenticate_batch(*, payload: Any, signed: SignedBatch | None) -> tuple[Peer, Batch]:
+    """Check a received batch: its shape (``federation.malformed_batch``, 422), the sender is an active peer
+    (``federation.unknown_peer``, 403), it is meant for this hub (``federation.wrong_recipient``, 422), it is
+    signed (``federation.unsigned``, ``federation.signature_malformed``), by the peer's pinned key
+    (``federation.key_not_registered``), validly (``federation.signature_invalid``), within the window
+    (``federation.timestamp_out_of_window``) — all 401 — and with a fresh nonce (``federation.replayed``, 409).
+    The nonce is remembered in its own transaction."""
+    batch = rules.parse_batch(payload)
+    peer = Peer.objects.filter(code=batch.sender.upper(), is_active=True).first()
+    if peer is None:
+        raise PermissionDenied(
+            "federation.unknown_peer",
+            f"{batch.sender} 不是已登记（且在用）的互联平台",
+            f"{batch.sender} is not a registered, active peer hub",
+            {"code": batch.sender[:40]},
+        )
+    if batch.recipient.upper() != own_code():
+        raise InvalidInput(
+            "federation.wrong_recipient",
+            "该批消息不是发给本平台的",
+            "this batch is addressed to another hub",
+            {"field": "to", "to": batch.recipient[:40]},
+        )
+    if signed is None or not all((signed.timestamp, signed.nonce, signed.key_id, signed.signature)):
+        raise _unauthenticated(
+            "federation.unsigned",
+            "消息未签名：须提供 X-Yiwang-Timestamp、X-Yiwang-Nonce、X-Yiwang-Key-Id 与 X-Yiwang-Signature",
+            "unsigned batch: X-Yiwang-Timestamp, X-Yiwang-Nonce, X-Yiwang-Key-Id and X-Yiwang-Signature are required",
+        )
+    stamped = rules.parse_timestamp(signed.timestamp)
+    try:
+        signature = base64.b64decode(signed.signature, validate=True)
+    except (binascii.Error, ValueError):
+        signature = b""
+    if stamped is None or not signature or not rules.NONCE.match(signed.nonce):
+        raise _unauthenticated(
+            "federation.signature_malformed",
+            "签名、时间戳或一次性随机串格式错误",
+            "the signature, the timestamp or the nonce is malformed",
+        )
+    if signed.key_id != peer.key_id:
+        raise _unauthenticated(
+            "federation.key_not_registered",
+            "签名密钥不是为该互联平台登记的公钥",
+            "the signing key is not the one registered for this peer",
+            key_id=signed.key_id[:80],
+        )
+    key = load_public_key(peer.public_key_pem.encode("ascii"))
+    message = rules.signed_bytes(ca.api_signing_input(payload, timestamp=signed.timestamp, nonce=signed.nonce))
+    try:
+        verify_signature(key, _algorithm_of(key), message, signature)
+    except CryptoError:
+        raise _unauthenticated(
+            "federation.signature_invalid", "签名验证失败", "the signature does not verify"
+        ) from None
+    moment = now()
+    window = _window()
+    if abs(moment - stamped) > window:
+        raise _unauthenticated(
+            "federation.timestamp_out_of_window",
+            f"签名时间与本平台时间相差超过 {window.seconds} 秒",
+            f"the signing time is more than {window.seconds} seconds off",
+            timestamp=signed.timestamp,
+            window_seconds=window.seconds,
+        )
+    try:
+        with transaction.atomic():
+            SeenNonce.objects.create(peer=peer, nonce=signed.nonce, expires_at=max(moment, stamped) + window)
+    except IntegrityError:
+        raise Conflict(
+            "federation.replayed",
+            "该请求已收到过（一次性随机串重复）",
+            "replayed request (nonce used before)",
+            {"nonce": signed.nonce},
+        ) from None
+    return peer, batch
+
+
+@dataclass(frozen=True)
+class Receipt:
+    acknowledged: int  # the highest sequence number this hub now holds from the peer
+    applied: int
+    duplicates: int
+    expected: int | None = None  # set when the batch started above the next expected number (a gap)
+
+
+class _NothingNew(Exception):
+    pass
+
+
+def _apply_notice(act: Any, peer: Peer, message: Message, body: dict[str, Any]) -> RemoteNotice | None:
+    chain = body.get("chain") or ""
+    if message.type == rules.NOTICE_WITHDRAWN:
+        rows = RemoteNotice.objects.select_for_update().filter(peer=peer)
+        notice = rows.filter(chain=chain).first() if chain else rows.filter(notice_id=body.get("notice_id")).first()
+        if notice is None or notice.withdrawn:
+            return notice
+        notice.withdrawn, notice.withdraw_reason = True, str(body.get("reason") or "")[:500]
+        notice.received_at, notice.message_seq = act.now, message.seq
+        notice.save()
+        notice.peer = peer
+        if indexed(notice):
+            index_document(notice_document(notice))
+        else:
+            remove_document(KIND, str(notice.pk))
+        return notice
+    published = rules.parse_timestamp(body.get("published_at")) or act.now
+    values = {
+        "notice_id": body.get("notice_id"),
+        "version": body.get("version", 1),
+        "number": body.get("number", ""),
+        "title": body["title"],
+        "notice_type": str(body.get("notice_type") or "")[:32],
+        "category": str(body.get("category") or "")[:32],
+        "region_code": body.get("region_code", ""),
+        "url": body.get("url", ""),
+        "published_at": published,
+        "withdrawn": False,
+        "withdraw_reason": "",
+        "received_at": act.now,
+        "message_seq": message.seq,
+    }
+    notice = RemoteNotice.objects.select_for_update().filter(peer=peer, chain=chain).first()
+    if notice is None:
+        notice = RemoteNotice.objects.create(peer=peer, chain=chain, **values)
+    elif notice.version > values["version"]:
+        return notice  # an older version arriving late changes nothing
+    else:
+        for name, value in values.items():
+            setattr(notice, name, value)
+        notice.save()
+    notice.peer = peer
+    index_document(notice_document(notice))
+    return notice
+
+
+def do_receive_batch(*, peer: Peer, batch: Batch, nonce: str) -> Receipt:
+    """Apply the messages of an authenticated batch that this hub does not hold yet, in order (one action:
+    each applied message is stored and witnessed, its notice indexed). Messages at or below the number already
+    held are duplicates and change nothing; a batch starting above the next expected number applies nothing and
+    says which number it expects, so the sender sends again from there."""
+    applied = duplicates = 0
+    expected = None
+    try:
+        with action(SYSTEM, "federation.receive_messages") as act:
+            row = Peer.objects.select_for_update().get(pk=peer.pk)
+            for message in batch.messages:
+                if message.seq <= row.received:
+                    duplicates += 1
+                    continue
+                if message.seq != row.received + 1:
+                    expected = row.received + 1
+                    break
+                body = rules.check_notice_body(message)
+                inbound = InboundMessage.objects.create(
+                    peer=row,
+                    seq=message.seq,
+                    message_type=message.type,
+                    body=body,
+                    received_at=act.now,
+                    nonce=nonce,
+                )
+                notice = _apply_notice(act, row, message, body)
+                row.received = message.seq
+                applied += 1
+                act.witness(
+                    inbound,
+                    {
+                        "peer": row.code,
+                        "seq": message.seq,
+                        "type": message.type,
+                        "chain": body.get("chain"),
+                        "notice_id": body.get("notice_id"),
+                        "remote_notice": notice.pk if notice else None,
+                    },
+                )
+                if notice is not None:
+                    event = (
+                        "federation.notice_received.v1"
+                        if message.type == rules.NOTICE_PUBLISHED
+                        else "federation.notice_withdrawn.v1"
+                    )
+                    act.emit(
+                        event,
+                        notice,
+                        {
+                            "peer": row.code,
+                            "hub_name": row.name,
+                            "chain": notice.chain,
+                            "version": notice.version,
+                            "title": notice.title,
+                            "url": notice.url,
+                        },
+                    )
+            if not applied:
+                raise _NothingNew
+            row.save(update_fields=["received"])
+            held = row.received
+    except _NothingNew:
+        held = Peer.objects.filter(pk=peer.pk).values_list("received", flat=True).get()
+    return Receipt(held, applied, duplicates, expected)
+
+
+def receive(*, payload: Any, signed: SignedBatch | None) -> Receipt:
+    """Authenticate and apply a batch (the API's door)."""
+    peer, batch = authenticate_batch(payload=payload, signed=signed)
+    return do_receive_batch(peer=peer, batch=batch, nonce=signed.nonce if signed else "")
+
+
+__all__ = [
+    "Delivery",
+    "Receipt",
+    "SignedBatch",
+    "authenticate_batch",
+    "collect_feed",
+    "deliver_due",
+    "deliver_to",
+    "do_receive_batch",
+    "do_register_peer",
+    "do_replace_peer_key",
+    "do_set_peer_active",
+    "own_identity",
+    "purge_nonces",
+    "receive",
+    "relay",
+    "signed_headers",
+]

@@ -1,0 +1,214 @@
+"""Federation messages between hubs (pure Python; docs/federation.md).
+
+A hub sends its peers *batches*: ``{"from": <its PLATFORM_CODE>, "to": <the peer's>, "messages": [...]}``, each
+message ``{"seq": n, "type": "...", "body": {...}}`` numbered 1, 2, 3 … per peer. The receiver applies them in
+order and answers the highest sequence number it holds, so a sender simply sends everything above that number
+again: delivery is at least once, the receiver drops what it already has, and a peer that was down catches up.
+
+The batch is signed with the sender's platform key over the same API signing input a sub-platform signs
+(``"yiwang-api-v1\\n" + timestamp + "\\n" + nonce + "\\n" + canonical JSON``), preceded by this module's
+context label, as the platform key demands of everything it signs.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from yiwang.kernel.errors import InvalidInput
+
+SIGNING_LABEL = b"yiwang.federation.batch.v1\x00"
+NONCE = re.compile(r"^[A-Za-z0-9_-]{16,128}$")
+MAX_BATCH = 200  # messages per request
+NOTICE_PUBLISHED = "notice.published"
+NOTICE_WITHDRAWN = "notice.withdrawn"
+MESSAGE_TYPES = (NOTICE_PUBLISHED, NOTICE_WITHDRAWN)
+BACKOFF_BASE_SECONDS = 2
+BACKOFF_CAP_SECONDS = 600
+
+
+def signed_bytes(api_signing_input: bytes) -> bytes:
+    """What the platform key signs: the context label, then the API signing input."""
+    return SIGNING_LABEL + api_signing_input
+
+
+def backoff_seconds(failures: int, *, base: int = BACKOFF_BASE_SECONDS, cap: int = BACKOFF_CAP_SECONDS) -> int:
+    """Wait before the next attempt after ``failures`` failed ones in a row: 2, 4, 8 … seconds, at most ``cap``."""
+    if failures <= 0:
+        return 0
+    return min(cap, base * 2 ** min(failures - 1, 30))
+
+
+def parse_timestamp(text: Any) -> datetime | None:
+    """An RFC 3339 timestamp with an offset → aware UTC, or None."""
+    if not isinstance(text, str) or len(text) > 40:
+        return None
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError:
+        return None
+    return moment.astimezone(UTC) if moment.tzinfo is not None else None
+
+
+def _malformed(reason_zh: str, reason_en: str, **details: Any) -> InvalidInput:
+    return InvalidInput(
+        "federation.malformed_batch",
+        f"互联消息格式错误：{reason_zh}",
+        f"malformed federation batch: {reason_en}",
+        details,
+    )
+
+
+@dataclass(frozen=True)
+class Message:
+    seq: int
+    type: str
+    body: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class Batch:
+    sender: str
+    recipient: str
+    messages: tuple[Message, ...]
+
+
+def parse_batch(payload: Any) -> Batch:
+    """Check the shape of a received batch (``federation.malformed_batch`` otherwise). The messages must be
+    numbered consecutively in ascending order."""
+    if not isinstance(payload, dict) or set(payload) != {"from", "to", "messages"}:
+        raise _malformed('须为 {"from", "to", "messages"}', 'expected {"from", "to", "messages"}')
+    sender, recipient, items = payload["from"], payload["to"], payload["messages"]
+    if not isinstance(sender, str) or not isinstance(recipient, str) or not sender or not recipient:
+        raise _malformed("from/to 须为交易平台标识码", "from and to are platform codes", field="from")
+    if not isinstance(items, list) or not 1 <= len(items) <= MAX_BATCH:
+        raise _malformed(f"messages 须含 1–{MAX_BATCH} 条", f"messages holds 1-{MAX_BATCH} items", field="messages")
+    messages = []
+    for index, item in enumerate(items):
+        if (
+            not isinstance(item, dict)
+            or set(item) != {"seq", "type", "body"}
+            or not isinstance(item["seq"], int)
+            or isinstance(item["seq"], bool)
+            or item["seq"] < 1
+            or item["type"] not in MESSAGE_TYPES
+            or not isinstance(item["body"], dict)
+        ):
+            raise _malformed(
+                f"第 {index + 1} 条消息须为 {{seq, type, body}}",
+                f"message {index} must be {{seq, type, body}} with a known type",
+                field=f"messages.{index}",
+            )
+        if messages and item["seq"] != messages[-1].seq + 1:
+            raise _malformed("消息序号须连续递增", "sequence numbers must be consecutive", field=f"messages.{index}")
+        messages.append(Message(item["seq"], item["type"], item["body"]))
+    return Batch(sender, recipient, tuple(messages))
+
+
+def batch_payload(sender: str, recipient: str, messages: list[Message]) -> dict[str, Any]:
+    return {
+        "from": sender,
+        "to": recipient,
+        "messages": [{"seq": m.seq, "type": m.type, "body": dict(m.body)} for m in messages],
+    }
+
+
+# -- feed events → messages ------------------------------------------------------------------------------------------
+NOTICE_EVENTS = ("notices.notice_published.v1", "notices.notice_withdrawn.v1")
+
+
+def _absolute(home_url: str, path: Any) -> str:
+    text = str(path or "")
+    if text.startswith(("http://", "https://")):
+        return text[:500]
+    return (home_url.rstrip("/") + "/" + text.lstrip("/"))[:500] if text else home_url[:500]
+
+
+def message_of_notice_event(event_type: str, data: Mapping[str, Any], *, home_url: str) -> tuple[str, dict] | None:
+    """The message a notices feed event becomes (publication or correction; withdrawal), or None."""
+    if event_type == "notices.notice_published.v1":
+        return NOTICE_PUBLISHED, {
+            "chain": f"notice:{data.get('root_id') or data.get('notice_id')}",
+            "notice_id": data.get("notice_id"),
+            "version": data.get("version") or 1,
+            "number": str(data.get("number") or "")[:64],
+            "title": str(data.get("title") or "")[:500],
+            "notice_type": str(data.get("notice_type") or "")[:32],
+            "category": str(data.get("category") or "")[:32],
+            "region_code": str(data.get("region_code") or "")[:6],
+            "published_at": str(data.get("published_at") or ""),
+            "url": _absolute(home_url, data.get("url")),
+        }
+    if event_type == "notices.notice_withdrawn.v1":
+        return NOTICE_WITHDRAWN, {
+            "chain": "",
+            "notice_id": data.get("notice_id"),
+            "number": str(data.get("number") or "")[:64],
+            "reason": str(data.get("reason") or "")[:500],
+        }
+    return None
+
+
+def message_of_record_event(
+    data: Mapping[str, Any], *, title_field: str | None, name_zh: str, home_url: str, record_id: str, occurred: str
+) -> tuple[str, dict]:
+    """The message a sub-platform notice record event (``exchange.<dataset>.received.v1``) becomes."""
+    dataset = str(data.get("dataset") or "")
+    chain = f"exchange:{dataset}:{data.get('key')}"[:200]
+    if data.get("operation") == "delete":
+        return NOTICE_WITHDRAWN, {"chain": chain, "notice_id": None, "number": "", "reason": "删除 deleted"}
+    record = data.get("record") or {}
+    title = record.get(title_field) if title_field else None
+    region = str(record.get("REGION_CODE") or "")
+    return NOTICE_PUBLISHED, {
+        "chain": chain,
+        "notice_id": None,
+        "version": data.get("version") or 1,
+        "number": str(data.get("key") or "")[:64],
+        "title": str(title or f"{name_zh} {data.get('key')}")[:500],
+        "notice_type": dataset[:32],
+        "category": "",
+        "region_code": region if len(region) == 6 and region.isdigit() else "",
+        "published_at": occurred,
+        "url": _absolute(home_url, f"/exchange/records/{record_id}/"),
+    }
+
+
+def check_notice_body(message: Message) -> dict[str, Any]:
+    """The fields of a notice message the receiver relies on, checked (``federation.malformed_message``)."""
+    body = message.body
+
+    def bad(field: str) -> InvalidInput:
+        return InvalidInput(
+            "federation.malformed_message",
+            f"第 {message.seq} 号消息的 {field} 不合法",
+            f"message {message.seq}: {field} is not valid",
+            {"seq": message.seq, "field": field},
+        )
+
+    chain = body.get("chain")
+    notice_id = body.get("notice_id")
+    if not isinstance(chain, str) or len(chain) > 200:
+        raise bad("chain")
+    if notice_id is not None and (not isinstance(notice_id, int) or isinstance(notice_id, bool)):
+        raise bad("notice_id")
+    if not chain and notice_id is None:
+        raise bad("chain")
+    if message.type == NOTICE_PUBLISHED:
+        if not chain:
+            raise bad("chain")
+        for name, limit in (("title", 500), ("url", 500), ("number", 64), ("region_code", 6)):
+            if not isinstance(body.get(name, ""), str) or len(body.get(name, "")) > limit:
+                raise bad(name)
+        if not body.get("title"):
+            raise bad("title")
+        url = body.get("url", "")
+        if url and not url.startswith(("http://", "https://")):
+            raise bad("url")
+        version = body.get("version", 1)
+        if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+            raise bad("version")
+    return dict(body)

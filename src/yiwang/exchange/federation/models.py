@@ -1,0 +1,125 @@
+"""Peers, the outbox per peer, what was received from peers, and the cursor over the local feed."""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class Peer(models.Model):
+    """Another Yiwang hub (or the national platform) this hub exchanges messages with."""
+
+    code = models.CharField(max_length=18, unique=True)  # its PLATFORM_CODE (the operator's USCC)
+    name = models.CharField(max_length=200)
+    base_url = models.CharField(max_length=300)
+    public_key_pem = models.TextField()
+    key_id = models.CharField(max_length=80)  # sm3:<hex> of the pinned public key
+    is_active = models.BooleanField(default=True)
+    registered_at = models.DateTimeField()
+    registered_by = models.CharField(max_length=120)
+    # sending side
+    last_queued = models.BigIntegerField(default=0)  # the sequence number of the last message queued for it
+    acknowledged = models.BigIntegerField(default=0)  # the highest sequence number the peer said it holds
+    failures = models.PositiveIntegerField(default=0)  # failed deliveries in a row
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=300, blank=True, default="")
+    last_delivered_at = models.DateTimeField(null=True, blank=True)
+    # receiving side
+    received = models.BigIntegerField(default=0)  # the highest sequence number applied from it
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = "互联平台"
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.code})"
+
+
+class OutboundMessage(models.Model):
+    """One message queued for one peer, numbered 1, 2, 3 … per peer (kept after delivery: the outbox)."""
+
+    peer = models.ForeignKey(Peer, on_delete=models.PROTECT, related_name="outbound")
+    seq = models.BigIntegerField()
+    message_type = models.CharField(max_length=40)
+    body = models.JSONField()
+    source_event = models.BigIntegerField()  # the local feed event it came from
+    created_at = models.DateTimeField()
+    delivered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["peer_id", "seq"]
+        constraints = [models.UniqueConstraint(fields=["peer", "seq"], name="federation_outbound_peer_seq")]
+        verbose_name = "待发消息"
+
+    def __str__(self) -> str:
+        return f"→{self.peer_id} #{self.seq} {self.message_type}"
+
+
+class InboundMessage(models.Model):
+    """One message applied from a peer (at most once per peer and sequence number)."""
+
+    peer = models.ForeignKey(Peer, on_delete=models.PROTECT, related_name="inbound")
+    seq = models.BigIntegerField()
+    message_type = models.CharField(max_length=40)
+    body = models.JSONField()
+    received_at = models.DateTimeField()
+    nonce = models.CharField(max_length=128)
+
+    class Meta:
+        ordering = ["peer_id", "seq"]
+        constraints = [models.UniqueConstraint(fields=["peer", "seq"], name="federation_inbound_peer_seq")]
+        verbose_name = "已收消息"
+
+    def __str__(self) -> str:
+        return f"←{self.peer_id} #{self.seq} {self.message_type}"
+
+
+class SeenNonce(models.Model):
+    """A request nonce a peer used (replay protection, forgotten after the window)."""
+
+    peer = models.ForeignKey(Peer, on_delete=models.CASCADE)
+    nonce = models.CharField(max_length=128)
+    expires_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["peer", "nonce"], name="federation_nonce_once")]
+
+    def __str__(self) -> str:
+        return f"{self.peer_id}:{self.nonce}"
+
+
+class RemoteNotice(models.Model):
+    """A notice of another hub (its current version), shown in this hub's regional search (一网尽览)."""
+
+    peer = models.ForeignKey(Peer, on_delete=models.PROTECT, related_name="notices")
+    chain = models.CharField(max_length=200)  # the home hub's key of the notice and its corrections
+    notice_id = models.BigIntegerField(null=True, blank=True)  # the home hub's id of the current version
+    version = models.PositiveIntegerField(default=1)
+    number = models.CharField(max_length=64, blank=True, default="")
+    title = models.CharField(max_length=500)
+    notice_type = models.CharField(max_length=32, blank=True, default="")
+    category = models.CharField(max_length=32, blank=True, default="")
+    region_code = models.CharField(max_length=6, blank=True, default="")
+    url = models.CharField(max_length=500, blank=True, default="")
+    published_at = models.DateTimeField()
+    withdrawn = models.BooleanField(default=False)
+    withdraw_reason = models.CharField(max_length=500, blank=True, default="")
+    received_at = models.DateTimeField()
+    message_seq = models.BigIntegerField()
+
+    class Meta:
+        ordering = ["-published_at", "pk"]
+        constraints = [models.UniqueConstraint(fields=["peer", "chain"], name="federation_remote_notice_chain")]
+        verbose_name = "区域公告"
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class FeedCursor(models.Model):
+    """One row (pk 1): the last local feed event looked at for the peers."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True)
+    after = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"feed cursor #{self.after}"

@@ -1,0 +1,68 @@
+"""API shapes of the federation."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from ninja import Field, Schema
+
+
+class IdentityOut(Schema):
+    code: str = Field(description="本平台交易平台标识码 / this hub's PLATFORM_CODE")
+    name: str
+    base_url: str
+    key_id: str
+    algorithm: str
+    public_key_pem: str
+
+
+class PeerIn(Schema):
+    code: str = Field(description="对方平台标识码（统一社会信用代码）/ the peer's PLATFORM_CODE")
+    name: str = Field(max_length=200)
+    base_url: str = Field(max_length=300, description="对方平台地址，如 http://127.0.0.1:8100")
+    public_key: str = Field(max_length=4000, description="对方平台签名公钥（PEM）/ the peer's platform public key")
+
+
+class PeerActiveIn(Schema):
+    active: bool
+
+
+class PeerOut(Schema):
+    code: str
+    name: str
+    base_url: str
+    key_id: str
+    active: bool
+    registered_at: datetime
+    queued: int
+    acknowledged: int
+    pending: int
+    failures: int
+    next_attempt_at: datetime | None
+    last_error: str
+    last_delivered_at: datetime | None
+    received: int
+    notices: int
+
+
+class ReceiptOut(Schema):
+    acknowledged: int = Field(description="本平台已持有的最大消息序号 / highest sequence number now held")
+    applied: int
+    duplicates: int
+    expected: int | None = None
+
+
+class RemoteNoticeOut(Schema):
+    id: int
+    hub_code: str
+    hub_name: str
+    chain: str
+    version: int
+    number: str
+    title: str
+    notice_type: str
+    category: str
+    region_code: str
+    url: str
+    published_at: datetime
+    withdrawn: bool

@@ -16,7 +16,8 @@ from typing import Any
 
 from yiwang.exchange.ocds import conf, search
 from yiwang.exchange.ocds.domain import reader
-from yiwang.exchange.ocds.domain.build import build_release
+from yiwang.exchange.ocds.auction_facts import lot_facts
+from yiwang.exchange.ocds.domain.build import build_lot_release, build_release
 from yiwang.exchange.ocds.lock_objects import cursor_for_update
 from yiwang.exchange.ocds.models import ImportBatch, Release, Source
 from yiwang.exchange.ocds.tender_facts import project_facts, section_facts
@@ -47,7 +48,13 @@ SECTION_EVENTS: dict[str, tuple[str, ...]] = {
     "tender.section_failed.v1": ("unsuccessful",),
     "tender.section_retendered.v1": ("tender",),
 }
-EVENT_TYPES = (*PROJECT_EVENTS, *SECTION_EVENTS)
+LOT_EVENTS: dict[str, str] = {
+    "auction.lot_created.v1": "lot",
+    "auction.lot_closed.v1": "lot_closed",
+    "auction.deal_confirmed.v1": "deal_confirmed",
+    "auction.sale_reneged.v1": "reneged",
+}
+EVENT_TYPES = (*PROJECT_EVENTS, *SECTION_EVENTS, *LOT_EVENTS)
 
 
 @dataclass
@@ -86,7 +93,13 @@ def _row(release: Mapping[str, Any], *, source: str, moment: datetime, **extra: 
 def _releases_of_event(event: Any, prefix: str) -> Iterable[tuple[dict[str, Any], int]]:
     data = event.data or {}
     date = iso_utc(event.occurred_at)
-    if event.event_type in PROJECT_EVENTS:
+    if event.event_type in LOT_EVENTS:
+        lot = lot_facts(event.object_id) if event.object_type == "auction.lot" else None
+        if lot is not None:
+            release = build_lot_release(lot, LOT_EVENTS[event.event_type], prefix=prefix, seq=event.seq, date=date)
+            if release is not None:
+                yield release, event.seq
+    elif event.event_type in PROJECT_EVENTS:
         project = project_facts(data.get("project_id"))
         if project is None:
             return

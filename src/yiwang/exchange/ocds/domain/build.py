@@ -305,3 +305,80 @@ def build_release(facts: Mapping[str, Any], stage: str, *, prefix: str, seq: int
     else:
         raise ValueError(f"unknown OCDS stage {stage!r}")
     return _drop_empty(release)
+
+
+# -- auction lots (网络竞价与拍卖) ---------------------------------------------------------------------------------
+LOT_STAGES = ("lot", "lot_closed", "deal_confirmed", "reneged")
+
+
+def build_lot_release(
+    facts: Mapping[str, Any], stage: str, *, prefix: str, seq: int, date: str
+) -> dict[str, Any] | None:
+    """The release of an auction lot's stage: ``lot`` (the listing), ``lot_closed`` (sold: the buyer named as in
+    the 成交公告; unsold: unsuccessful), ``deal_confirmed`` (成交确认: award active, the deal as a contract),
+    ``reneged`` (悔拍: the award cancelled). Never a bid history, a 竞买号 or the reserve."""
+    ref_ = str(facts["ref"])
+    ocid = ocid_of(prefix, ref_)
+    base: dict[str, Any] = {
+        "ocid": ocid,
+        "id": release_id(ocid, seq, stage),
+        "date": date,
+        "initiationType": "tender",
+        "language": "zh",
+    }
+    award_id = f"{ref_}-award"
+    winner = facts.get("winner")
+    if stage == "lot":
+        base["tag"] = ["tender"]
+        base["tender"] = {
+            "id": ref_,
+            "title": facts.get("title"),
+            "description": _clip(facts.get("description")),
+            "status": "active",
+            "value": amount(facts.get("start_price_fen")),
+            "procurementMethod": "open",
+            "procurementMethodDetails": facts.get("preset_label"),
+            "submissionMethod": ["electronicAuction"],
+            "tenderPeriod": {"startDate": facts.get("start_at"), "endDate": facts.get("planned_end_at")},
+        }
+    elif stage == "lot_closed":
+        if facts.get("phase") != "closed":
+            return None
+        if facts.get("outcome") == "sold" and winner:
+            buyer = party(winner["name"], winner.get("uscc"), ["tenderer", "supplier"])
+            base["tag"] = ["award"]
+            base["parties"] = [buyer]
+            base["tender"] = {"id": ref_, "status": "complete", "numberOfTenderers": facts.get("bidders")}
+            base["awards"] = [
+                {
+                    "id": award_id,
+                    "status": "pending",
+                    "date": facts.get("closed_at"),
+                    "value": amount(facts.get("deal_price_fen")),
+                    "suppliers": [ref(buyer)],
+                }
+            ]
+        else:
+            base["tag"] = ["tenderUpdate"]
+            base["tender"] = {"id": ref_, "status": "unsuccessful", "numberOfTenderers": facts.get("bidders")}
+    elif stage == "deal_confirmed":
+        if facts.get("outcome") != "sold":
+            return None
+        base["tag"] = ["awardUpdate", "contract"]
+        base["awards"] = [{"id": award_id, "status": "active"}]
+        base["contracts"] = [
+            {
+                "id": f"{ref_}-deal",
+                "awardID": award_id,
+                "title": f"成交确认 {ref_}",
+                "status": "active",
+                "value": amount(facts.get("deal_price_fen")),
+                "dateSigned": date,
+            }
+        ]
+    elif stage == "reneged":
+        base["tag"] = ["awardCancellation"]
+        base["awards"] = [{"id": award_id, "status": "cancelled"}]
+    else:
+        raise ValueError(f"unknown OCDS lot stage {stage!r}")
+    return _drop_empty(base)

@@ -15,8 +15,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from yiwang.exchange.ocds import conf, search
-from yiwang.exchange.ocds.domain import reader
 from yiwang.exchange.ocds.auction_facts import lot_facts
+from yiwang.exchange.ocds.domain import reader
 from yiwang.exchange.ocds.domain.build import build_lot_release, build_release
 from yiwang.exchange.ocds.lock_objects import cursor_for_update
 from yiwang.exchange.ocds.models import ImportBatch, Release, Source

@@ -28,18 +28,21 @@ from yiwang.platform.clock import now as clock_now
 from yiwang.platform.commands import engine as commands
 from yiwang.platform.commands import log as command_log
 from yiwang.platform.live.publish import publish
+from yiwang.platform.outbox.feed import Visibility
 from yiwang.registry import queries as registry
+from yiwang.services.bidbox import actions as bidbox
+from yiwang.services.bidbox import queries as bidbox_queries
 from yiwang.services.finance import actions as finance
 from yiwang.services.finance import queries as finance_queries
 from yiwang.trading.auction import lock_objects, ports
 from yiwang.trading.auction.domain import codes
 from yiwang.trading.auction.domain.engine import CLOSED
 from yiwang.trading.auction.domain.engine import Lot as EngineLot
-from yiwang.trading.auction.domain.rules import HOUR, MINUTE, SECOND, RuleSet
+from yiwang.trading.auction.domain.rules import HOUR, MINUTE, SEALED, SECOND, RuleSet
 from yiwang.trading.auction.lot_engine import ENGINE, NOTHING_DUE, from_us, to_us
 from yiwang.trading.auction.models import Bid, Bidder, Intervention, Lot, Preemption
 from yiwang.trading.auction.presets import PARAMS, PRESETS, Preset
-from yiwang.trading.auction.queries import public_state, shown_price
+from yiwang.trading.auction.queries import BIDDER_STATUS_LABELS, bidder_channel, box_owner, public_state, shown_price
 
 log = logging.getLogger(__name__)
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -155,6 +158,8 @@ class LotSpec:
     previous_lot_id: int | None = None
     preemption: bool = True
     params: dict[str, int] | None = None  # engine parameters in seconds, overriding the preset's defaults
+    opening_key: int | str | None = None  # 一次报价 / 权重报价: the bid box's opening key (a ceremony's key id)
+    price_weight_bp: int | None = None  # 权重报价: price points out of 10 000 (the preset's default otherwise)
 
 
 def _check_spec(spec: LotSpec) -> Preset:
@@ -191,6 +196,25 @@ def _check_spec(spec: LotSpec) -> Preset:
                 "Invalid engine parameter",
                 {"field": f"params.{key}"[:60], "allowed": list(PARAMS)},
             )
+    if preset.kind in SEALED and spec.opening_key in (None, ""):
+        raise InvalidInput(
+            "auction.opening_key_required",
+            "一次报价须指定开标密钥（由密钥仪式生成）",
+            "A sealed-bid lot needs the opening key of a key ceremony",
+            {"field": "opening_key"},
+        )
+    if spec.price_weight_bp is not None and (
+        preset.kind != "equity_weighted"
+        or isinstance(spec.price_weight_bp, bool)
+        or not isinstance(spec.price_weight_bp, int)
+        or not 0 < spec.price_weight_bp <= 10_000
+    ):
+        raise InvalidInput(
+            "auction.price_weight_invalid",
+            "价格权重仅用于权重报价，取值 1–10000（万分比）",
+            "The price weight applies to weighted lots only, 1–10000 basis points",
+            {"field": "price_weight_bp"},
+        )
     if spec.deposit_fen and not preset.regime:
         raise InvalidInput(
             "auction.deposit_not_supported",
@@ -302,6 +326,8 @@ def _rule_set(spec: LotSpec, preset: Preset, extra: dict[str, Any]) -> RuleSet:
         **extra,
         **params,
     }
+    if spec.price_weight_bp is not None:
+        fields["price_weight_bp"] = spec.price_weight_bp
     try:
         return RuleSet(**fields)
     except (TypeError, ValueError) as exc:
@@ -367,6 +393,8 @@ def do_create_lot(*, actor: Actor, spec: LotSpec) -> Lot:
         _sync(lot, done.state, done.accepted.seq)
         lot.version = 1
         lot.save()
+        if preset.kind in SEALED:
+            _open_sealed_box(actor, lot, spec)
         if spec.deposit_fen:
             finance.do_set_deposit_requirement(
                 actor=Actor.system("auction"),
@@ -530,6 +558,7 @@ def do_register_bidder(*, actor: Actor, lot_id: int, entity_id: int, initial_fen
         act.witness(bidder, {"lot": row.ref, "entity_id": entity_id, "code": code, "priority": priority})
         act.emit("auction.bidder_registered.v1", row, {"lot": row.ref, "bidders": row.bidder_count})
         _publish(row, done.state)
+        _tell(row, code, "registered")
         return bidder
 
 
@@ -584,6 +613,7 @@ def _command(actor: Actor, lot: Lot, command: dict[str, Any], code: str, key: st
         with action(actor, f"auction.{what}") as act:
             done = commands.submit(lot.stream, ENGINE, command, actor_ref=actor.ref, idempotency_key=key)
             row = lock_objects.lot_for_update(lot.pk).get()
+            leader_before = row.leader_code
             if done.duplicate:  # the same key raced in: nothing new
                 act.witness(row, {"duplicate_of": done.accepted.seq, "code": code})
                 amount = int(done.entry.command.get("amount") or row.price_fen)
@@ -608,6 +638,7 @@ def _command(actor: Actor, lot: Lot, command: dict[str, Any], code: str, key: st
             act.witness(row, data)
             act.emit(_EVENTS[what], row, data)
             _publish(row, state)
+            _tell_after_command(row, state, code, leader_before, what, amount)
             receipt = BidReceipt(row.pk, done.accepted.seq, code, amount, done.accepted.accepted_at, row.end_at)
     except YiwangError:
         _after_refusal(lot)
@@ -685,6 +716,43 @@ def do_resume_lot(*, actor: Actor, lot_id: int, reason: str) -> Lot:
     return _intervene(actor, lot_id, "resume", reason)
 
 
+# -- the bidder's private channel -------------------------------------------------------------------------------
+def _tell(lot: Lot, code: str, status: str, **facts: Any) -> None:
+    """Publish one bidder's own news on its private channel (``auction.bidder:<lot>.<竞买号>``), with the action."""
+    publish(
+        bidder_channel(lot.pk, code),
+        lot.seq,
+        {
+            "lot": lot.pk,
+            "seq": lot.seq,
+            "code": code,
+            "status": status,
+            "status_label": BIDDER_STATUS_LABELS[status],
+            "price": lot.price_fen,
+            "leader": lot.leader_code or None,
+            "end_at": _end_iso(lot),
+            **facts,
+        },
+    )
+
+
+def _tell_after_command(lot: Lot, state: EngineLot, code: str, leader_before: str, what: str, amount: int) -> None:
+    if state.phase == CLOSED:
+        _tell_result(lot, state)
+        return
+    if what == "declare_continue":
+        _tell(lot, code, "continuing")
+        return
+    _tell(lot, code, "accepted", amount=amount, leading=state.leader == code)
+    if leader_before and leader_before != code and state.leader != leader_before:
+        _tell(lot, leader_before, "outbid")
+
+
+def _tell_result(lot: Lot, state: EngineLot) -> None:
+    for code in sorted(state.bidders):
+        _tell(lot, code, "won" if code == state.winner else "lost", deal_price=lot.deal_price_fen)
+
+
 # -- time: the clock's due job -------------------------------------------------------------------------------------
 def lots_due(at: datetime, limit: int = 200) -> list[int]:
     qs = Lot.objects.filter(next_check__lte=at).order_by("next_check", "pk")
@@ -720,6 +788,8 @@ def do_advance_lot(*, lot_id: int, actor: Actor | None = None) -> bool:
             act.witness(row, data)
             act.emit("auction.lot_closed.v1" if state.phase == CLOSED else "auction.phase_changed.v1", row, data)
             _publish(row, state)
+            if state.phase == CLOSED:
+                _tell_result(row, state)
     except YiwangError as error:
         if error.code == NOTHING_DUE:
             return False
@@ -876,20 +946,276 @@ def do_declare_reneged(*, actor: Actor, lot_id: int, note: str = "") -> Lot:
         return row
 
 
+# -- 一次报价 / 权重报价: sealed single bids through the bid box -------------------------------------------------
+def _open_sealed_box(actor: Actor, lot: Lot, spec: LotSpec) -> None:
+    """The lot's bid box (services.bidbox): envelopes encrypted to the ceremony's opening key, the deadline the
+    lot's end. A 一次报价 box opens by itself at the deadline; a 权重报价 box waits for staff, who record the other
+    factors' scores first. The custodians may open every pending envelope (the rules let the platform decrypt
+    one-round auction bids)."""
+    assert spec.end_at is not None
+    bidbox.do_open_box(
+        actor=actor,
+        owner=box_owner(lot),
+        title=f"{lot.ref} {lot.title}"[:200],
+        deadline=spec.end_at,
+        opening_key=spec.opening_key,  # type: ignore[arg-type]
+        min_bidders_rule="judicial.min_bidders",
+        region=lot.region_code,
+        fallback_policy="all_pending",
+        readout_fields=["price_fen"],
+        auto_start=lot.kind == "equity_sealed",
+        project_code=lot.ref,
+        section_code="1",
+        owner_checked=True,
+    )
+
+
+def _sealed_lot(lot_id: int) -> Lot:
+    lot = _lot(lot_id)
+    if lot.kind not in SEALED:
+        raise Conflict("auction.not_sealed_lot", "该标的不是一次报价或权重报价", "This lot takes no sealed bids")
+    return lot
+
+
+def _box_of(lot: Lot) -> bidbox_queries.BoxView:
+    view = bidbox_queries.get_box_of_owner(box_owner(lot))
+    if view is None:  # pragma: no cover - created with the lot
+        raise NotFound("auction.box_missing", "该标的的投标箱不存在", "The lot has no bid box")
+    return view
+
+
+@dataclass(frozen=True)
+class SealedReceipt:
+    """What a bidder is told after its sealed bid committed: the command, the bid box's signed receipt id and
+    the digest of the envelope (never the amount: nobody can read it before the opening)."""
+
+    lot_id: int
+    seq: int
+    code: str
+    submission_id: Any
+    receipt_id: str
+    received_at: datetime
+    envelope_sm3: str
+
+
+def do_submit_sealed_bid(*, actor: Actor, lot_id: int, stream: Any) -> SealedReceipt:
+    """一次报价: the bidder's one sealed bid, a sealed-bid envelope (docs/trust/envelope.md) encrypted to the lot's
+    opening key and to the bidder's certificate key, with the price in the bid document's summary
+    (``{"summary": {"price_fen": …}}``). The bid box checks and stores it (``bidbox.*``, ``crypto.*``, ``ca.*``)
+    and the engine logs the seal with the envelope's digest — in one action, so either both or nothing.
+    ``auction.already_sealed`` for a second bid, ``auction.not_registered``, ``auction.not_started``; after the
+    deadline ``bidbox.deadline_passed`` (or ``auction.wrong_phase``)."""
+    lot = _sealed_lot(lot_id)
+    bidder = bidder_of(actor, lot)
+    box = _box_of(lot)
+    state = commands.load_state(lot.stream, ENGINE)[0]
+    if state is not None and bidder.code in state.sealed:  # fail fast, before the envelope is checked and stored
+        raise codes.error_for(codes.ALREADY_SEALED)
+    try:
+        with action(actor, "auction.submit_sealed_bid") as act:
+            submission = bidbox.do_submit_envelope(
+                actor=actor, box_id=box.id, entity_id=bidder.entity_id, stream=stream
+            )
+            command = {
+                "type": "seal",
+                "bidder": bidder.code,
+                "digest": submission.envelope_sm3,
+                "receipt": submission.receipt_id,
+            }
+            done = commands.submit(lot.stream, ENGINE, command, actor_ref=actor.ref)
+            row = lock_objects.lot_for_update(lot.pk).get()
+            _sync(row, done.state, done.accepted.seq)
+            row.save()
+            facts = {"lot": row.ref, "seq": row.seq, "code": bidder.code, "envelope_sm3": submission.envelope_sm3}
+            act.witness(row, {**facts, "receipt_id": submission.receipt_id})
+            # restricted and without the 竞买号: how many sealed bids a lot holds is not public before the opening
+            act.emit(
+                "auction.sealed_bid_received.v1",
+                row,
+                {"lot": row.ref, "seq": row.seq},
+                visibility=Visibility.RESTRICTED,
+            )
+            _tell(row, bidder.code, "sealed", receipt_id=submission.receipt_id, envelope_sm3=submission.envelope_sm3)
+            return SealedReceipt(
+                row.pk,
+                row.seq,
+                bidder.code,
+                submission.pk,
+                submission.receipt_id,
+                submission.received_at,
+                submission.envelope_sm3,
+            )
+    except YiwangError:
+        _after_refusal(lot)
+        raise
+
+
+def do_record_scores(*, actor: Actor, lot_id: int, scores: dict[str, int]) -> Lot:
+    """权重报价: staff record the points each bidder (竞买号) earns for the factors other than price, before the
+    price opening (the bid box not yet opened). Points are 0 … 10 000 − the price weight. Witnessed with every
+    score. ``auction.not_weighted``, ``auction.prices_opened``, ``auction.not_registered``, ``auction.bad_score``."""
+    lot = _sealed_lot(lot_id)
+    require_staff(actor, lot.region_code, "录入评分", "record scores")
+    if lot.kind != "equity_weighted":
+        raise Conflict("auction.not_weighted", "仅权重报价需录入其他因素得分", "Only weighted lots take scores")
+    if not isinstance(scores, dict) or not scores or len(scores) > 1000:
+        raise InvalidInput("auction.scores_required", "请录入评分", "Scores are required", {"field": "scores"})
+    known = set(Bidder.objects.filter(lot=lot, status="registered").values_list("code", flat=True))
+    for code in scores:
+        if code not in known:
+            raise codes.error_for(codes.NOT_REGISTERED, {"code": str(code)[:20]})
+    try:
+        with action(actor, "auction.record_scores") as act:
+            if _box_of(lot).status != "accepting":
+                raise codes.error_for(codes.PRICES_OPENED)
+            done = None
+            for code, score in sorted(scores.items()):
+                done = commands.submit(
+                    lot.stream, ENGINE, {"type": "score", "bidder": code, "score": score}, actor_ref=actor.ref
+                )
+            assert done is not None
+            row = lock_objects.lot_for_update(lot.pk).get()
+            _sync(row, done.state, done.accepted.seq)
+            row.save()
+            act.witness(row, {"lot": row.ref, "seq": row.seq, "scores": dict(sorted(scores.items()))})
+            act.emit("auction.scores_recorded.v1", row, {"lot": row.ref, "count": len(scores)})
+            return row
+    except YiwangError:
+        _after_refusal(lot)
+        raise
+
+
+def do_open_sealed_prices(*, actor: Actor, lot_id: int) -> bidbox_queries.BoxView:
+    """Start the price opening (开启报价) after the deadline: the bid box's opening, where bidders decrypt (or the
+    custodians open every pending envelope). On a 权重报价 lot every sealed bid must have its score first
+    (``auction.scores_missing``). ``auction.wrong_phase`` before the deadline."""
+    lot = _sealed_lot(lot_id)
+    require_staff(actor, lot.region_code, "开启报价", "open the prices")
+    if lot.phase == "sealing" and lot.next_check is not None and lot.next_check <= clock_now():
+        do_advance_lot(lot_id=lot.pk)
+        lot = _lot(lot.pk)
+    if lot.phase != "opening":
+        raise codes.error_for(codes.WRONG_PHASE, {"phase": lot.phase})
+    box = _box_of(lot)
+    if box.status == "accepting":
+        state = commands.load_state(lot.stream, ENGINE)[0]
+        if lot.kind == "equity_weighted":
+            missing = sorted(set(state.sealed) - set(state.scores))
+            if missing:
+                raise Conflict(
+                    "auction.scores_missing",
+                    "尚有密封报价未录入其他因素得分",
+                    "Some sealed bids have no score yet",
+                    {"codes": missing[:50]},
+                )
+        bidbox.do_start_opening(actor=actor, box_id=box.id)
+    return _box_of(lot)
+
+
+def _reveals(lot: Lot, state: EngineLot, box: bidbox_queries.BoxView) -> tuple[list[dict[str, Any]], list[dict]]:
+    """The reveal commands from the opened box: the bids of registered bidders whose decrypted envelope is the
+    one the engine sealed, with a whole positive ``price_fen``; the others are listed as skipped."""
+    record = bidbox_queries.get_opening_record(box.id)
+    digests = {e["receipt_id"]: e["envelope_sm3"] for e in record.get("entries", [])}
+    codes_of = dict(Bidder.objects.filter(lot=lot, status="registered").values_list("entity_id", "code"))
+    reveals: list[dict[str, Any]] = []
+    skipped: list[dict[str, Any]] = []
+    for bid in bidbox_queries.list_decrypted_bids(box_owner(lot)):
+        code = codes_of.get(bid.entity_id)
+        sealed = state.sealed.get(code) if code else None
+        if sealed is None or sealed[1] != digests.get(bid.receipt_id):
+            skipped.append({"receipt_id": bid.receipt_id, "why": "not_sealed_here"})
+            continue
+        raw = str(bid.summary.get("price_fen", "")).strip()
+        if not raw.isdigit() or not 0 < int(raw) <= MAX_FEN:
+            skipped.append({"receipt_id": bid.receipt_id, "code": code, "why": "no_price"})
+            continue
+        reveals.append({"type": "reveal", "bidder": code, "amount": int(raw)})
+    return reveals, skipped
+
+
+def do_decide_sealed_lot(*, actor: Actor, lot_id: int) -> Lot:
+    """After the opening: close the bid box if it may close, reveal each opened bid to the engine, and decide —
+    一次报价: the highest price at or above the reserve, ties to the earliest seal; 权重报价: the highest total of
+    price points (weight × price / best price) and the recorded scores. Staff or the clock. The result follows as
+    for every lot (成交公告, deposits). ``auction.opening_not_started``, ``bidbox.decryption_window_open``."""
+    lot = _sealed_lot(lot_id)
+    require_staff(actor, lot.region_code, "确定一次报价结果", "decide sealed lots")
+    if lot.phase != "opening":
+        raise codes.error_for(codes.CLOSED if lot.phase == CLOSED else codes.WRONG_PHASE, {"phase": lot.phase})
+    box = _box_of(lot)
+    if box.status == "accepting":
+        raise Conflict("auction.opening_not_started", "尚未开启报价", "The price opening has not started")
+    if box.status == "opening":
+        bidbox.do_close_opening(actor=actor, box_id=box.id)
+        box = _box_of(lot)
+    try:
+        with action(actor, "auction.decide_sealed_lot") as act:
+            command_log.lock(lot.stream)
+            state = commands.load_state(lot.stream, ENGINE)[0]
+            reveals, skipped = _reveals(lot, state, box)
+            for command in reveals:
+                commands.submit(lot.stream, ENGINE, command, actor_ref=actor.ref)
+            done = commands.submit(lot.stream, ENGINE, {"type": "decide"}, actor_ref=actor.ref)
+            state = done.state
+            row = lock_objects.lot_for_update(lot.pk).get()
+            _sync(row, state, done.accepted.seq)
+            _record_result(row, state)
+            row.save()
+            data = {
+                "lot": row.ref,
+                "seq": row.seq,
+                "phase": row.phase,
+                "outcome": row.outcome,
+                "deal_price_fen": row.deal_price_fen,
+                "winner_code": row.winner_code,
+                "opened": [
+                    {"code": code, "amount": amount, "score": score}
+                    for code, (amount, score) in sorted(state.revealed.items())
+                ],
+                "skipped": skipped,
+            }
+            act.witness(row, {**data, "box_id": box.id})
+            act.emit("auction.lot_closed.v1", row, data)
+            _publish(row, state)
+            _tell_result(row, state)
+    except YiwangError:
+        _after_refusal(lot)
+        raise
+    _close_follow_up(row)
+    return row
+
+
+def lots_to_decide() -> list[int]:
+    """Sealed lots waiting for their decision once their bid box closed (the clock's due job)."""
+    rows = Lot.objects.filter(phase="opening", kind__in=sorted(SEALED)).order_by("pk")[:100]
+    out = []
+    for lot in rows:
+        view = bidbox_queries.get_box_of_owner(box_owner(lot))
+        if view is not None and view.status == "closed":
+            out.append(lot.pk)
+    return out
+
+
 __all__ = [
     "BidReceipt",
     "LotSpec",
+    "SealedReceipt",
     "do_advance_lot",
     "do_confirm_deal",
     "do_create_lot",
+    "do_decide_sealed_lot",
     "do_declare_continue",
     "do_declare_reneged",
     "do_exercise_preemption",
     "do_grant_preemption",
+    "do_open_sealed_prices",
     "do_place_bid",
     "do_publish_result_notice",
+    "do_record_scores",
     "do_register_bidder",
     "do_resume_lot",
+    "do_submit_sealed_bid",
     "do_suspend_lot",
     "require_staff",
 ]

@@ -4,10 +4,12 @@
   time), ``GET /lots/{id}/bids`` (history under 竞买号).
 - Bidders (a user acting for an entity): ``POST /lots/{id}/registrations`` (报名, deposit gate),
   ``GET /lots/{id}/me``, ``POST /lots/{id}/bids`` (Idempotency-Key: a retry gets the first acceptance),
-  ``POST /lots/{id}/preemption`` (行使优先购买权), ``POST /lots/{id}/continue`` (land: 表示继续竞价).
+  ``POST /lots/{id}/preemption`` (行使优先购买权), ``POST /lots/{id}/continue`` (land: 表示继续竞价),
+  ``POST /lots/{id}/sealed-bids`` (一次报价: multipart envelope, once).
 - Staff: ``POST /lots`` (from a rules preset), ``POST /lots/{id}/preemptions``, ``POST /lots/{id}/suspend`` and
   ``/resume`` (with a reason), ``POST /lots/{id}/advance`` (run a due transition now), ``POST /lots/{id}/confirm``,
-  ``POST /lots/{id}/renege`` (悔拍), ``GET /lots/{id}/bidders`` (identities), ``GET /lots/{id}/check`` (replay).
+  ``POST /lots/{id}/renege`` (悔拍), ``GET /lots/{id}/bidders`` (identities), ``GET /lots/{id}/check`` (replay),
+  ``POST /lots/{id}/scores`` (权重报价), ``POST /lots/{id}/opening`` (开启报价), ``POST /lots/{id}/decide``.
 
 Refusals carry the engine's codes (``auction.below_increment``, ``auction.closed``, ``auction.stale_price`` …).
 """
@@ -17,7 +19,8 @@ from __future__ import annotations
 import hashlib
 
 from django.http import HttpRequest, HttpResponse
-from ninja import Router, Status
+from ninja import File, Router, Status
+from ninja.files import UploadedFile
 
 from yiwang.platform.api.auth import ActorAuth, actor_of
 from yiwang.platform.api.idempotency import HEADER
@@ -28,6 +31,7 @@ from yiwang.trading.auction.models import Lot
 from yiwang.trading.auction.schemas import (
     ACT_ERRORS,
     READ_ERRORS,
+    UPLOAD_ERRORS,
     AdvanceOut,
     BidderOut,
     BidIn,
@@ -37,12 +41,15 @@ from yiwang.trading.auction.schemas import (
     LotOut,
     MyStatusOut,
     NoteIn,
+    OpeningOut,
     PreemptionIn,
     PreemptionOut,
     ReasonIn,
     ReceiptOut,
     RegistrationIn,
     RegistrationOut,
+    ScoresIn,
+    SealedReceiptOut,
     StateOut,
 )
 
@@ -175,6 +182,27 @@ def declare_continue(request: HttpRequest, lot_id: int):
     return receipt_out(actions.do_declare_continue(actor=actor_of(request), lot_id=lot_id))
 
 
+@creates(router, "/lots/{lot_id}/sealed-bids", response={201: SealedReceiptOut, **UPLOAD_ERRORS})
+def submit_sealed_bid(request: HttpRequest, response: HttpResponse, lot_id: int, file: File[UploadedFile]):
+    """一次报价 / 权重报价: multipart ``file``, the sealed-bid envelope (``yiwang bidbox seal``: the bid document
+    ``{"summary": {"price_fen": …}}`` encrypted to the lot's opening key and to your certificate key). Once per
+    bidder; the answer is the bid box's receipt, never the amount."""
+    r = actions.do_submit_sealed_bid(actor=actor_of(request), lot_id=lot_id, stream=file)
+    response["Location"] = f"/api/v1/bidbox/submissions/{r.submission_id}/receipt"
+    return Status(
+        201,
+        SealedReceiptOut(
+            lot_id=r.lot_id,
+            seq=r.seq,
+            code=r.code,
+            submission_id=str(r.submission_id),
+            receipt_id=r.receipt_id,
+            received_at=r.received_at,
+            envelope_sm3=r.envelope_sm3,
+        ),
+    )
+
+
 # -- staff ----------------------------------------------------------------------------------------------------------
 @creates(router, "/lots", response={201: LotOut, **ACT_ERRORS})
 def create_lot(request: HttpRequest, response: HttpResponse, payload: LotIn):
@@ -237,3 +265,22 @@ def list_bidders(request: HttpRequest, lot_id: int):
 def check(request: HttpRequest, lot_id: int):
     c = queries.check_lot_for(actor_of(request), lot_id)
     return CheckOut(ok=c.ok, head=c.head, digest=c.digest, problems=list(c.problems))
+
+
+@acts(router, "/lots/{lot_id}/scores", response={200: LotOut, **ACT_ERRORS})
+def record_scores(request: HttpRequest, lot_id: int, payload: ScoresIn):
+    """权重报价: the other factors' points per 竞买号, before the price opening (witnessed)."""
+    return lot_out(actions.do_record_scores(actor=actor_of(request), lot_id=lot_id, scores=payload.scores))
+
+
+@acts(router, "/lots/{lot_id}/opening", response={200: OpeningOut, **ACT_ERRORS})
+def open_prices(request: HttpRequest, lot_id: int):
+    """开启报价: start the bid box's opening after the deadline (bidders then decrypt in the bid box's hall)."""
+    box = actions.do_open_sealed_prices(actor=actor_of(request), lot_id=lot_id)
+    return OpeningOut(box_id=box.id, status=box.status, decryption_ends_at=box.decryption_ends_at)
+
+
+@acts(router, "/lots/{lot_id}/decide", response={200: LotOut, **ACT_ERRORS})
+def decide(request: HttpRequest, lot_id: int):
+    """Close the opening and decide the sealed lot (the clock does it by itself once the bid box closed)."""
+    return lot_out(actions.do_decide_sealed_lot(actor=actor_of(request), lot_id=lot_id))

@@ -1,4 +1,4 @@
-from django.apps import AppConfig
+from django.apps import AppConfig, apps
 
 
 class AuctionConfig(AppConfig):
@@ -14,3 +14,8 @@ class AuctionConfig(AppConfig):
 
         register_engine("auction.lot", LotEngine)
         register_due_job("auction.due_lots", jobs.run_due_lots, every_seconds=1)
+        if apps.is_installed("yiwang.platform.live"):
+            from yiwang.platform.live.links import register_channel_policy
+            from yiwang.trading.auction.queries import may_watch_bidder_channel
+
+            register_channel_policy("auction.bidder", may_watch_bidder_channel)

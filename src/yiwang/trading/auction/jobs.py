@@ -1,10 +1,12 @@
-"""The clock's due job: lots whose ``next_check`` (the end of their current phase) has come."""
+"""The clock's due job: lots whose ``next_check`` (the end of their current phase) has come, and sealed lots
+whose bid box closed its opening (decided at once)."""
 
 from __future__ import annotations
 
 import logging
 from datetime import datetime
 
+from yiwang.kernel.actors import Actor
 from yiwang.kernel.errors import YiwangError
 
 log = logging.getLogger(__name__)
@@ -20,4 +22,10 @@ def run_due_lots(at: datetime) -> int:
             done += int(actions.do_advance_lot(lot_id=lot_id))
         except YiwangError:  # retried on the next run; the lot keeps its next_check
             log.exception("auction: advancing lot %s failed", lot_id)
+    for lot_id in actions.lots_to_decide():  # sealed lots whose bid box closed
+        try:
+            actions.do_decide_sealed_lot(actor=Actor.system("clock"), lot_id=lot_id)
+            done += 1
+        except YiwangError:
+            log.exception("auction: deciding sealed lot %s failed", lot_id)
     return done

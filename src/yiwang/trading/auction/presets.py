@@ -23,7 +23,7 @@ class Preset:
     regime: str = ""  # finance deposit regime; "" = no deposit handled by finance
     ref_prefix: str = "AU"
     needs_end: bool = True
-    defaults: dict[str, int] = field(default_factory=dict)  # engine parameters (µs)
+    defaults: dict[str, int] = field(default_factory=dict)  # engine parameters (durations in µs)
 
 
 PRESETS: dict[str, Preset] = {
@@ -41,6 +41,13 @@ PRESETS: dict[str, Preset] = {
         Preset(
             "equity_multi", "equity_multi", "state_assets", "产权网络竞价（多次报价）", "state_assets", "EQ",
             defaults={"countdown": 5 * MINUTE},
+        ),
+        Preset(
+            "equity_sealed", "equity_sealed", "state_assets", "产权网络竞价（一次报价）", "state_assets", "ES",
+        ),
+        Preset(
+            "equity_weighted", "equity_weighted", "state_assets", "产权网络竞价（权重报价）", "state_assets", "EW",
+            defaults={"price_weight_bp": 6_000},
         ),
         Preset("english", "english", "extension", "增价拍卖", "", "EN"),
         Preset("dutch", "dutch", "extension", "减价拍卖", "", "DU", needs_end=False, defaults={"interval": MINUTE}),

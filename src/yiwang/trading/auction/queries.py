@@ -38,6 +38,38 @@ PHASE_LABELS = {
     "closed": "已结束",
 }
 BIDDING = frozenset({OPEN, COUNTDOWN, "sale"})
+SEALED_KINDS = frozenset({"equity_sealed", "equity_weighted"})
+
+# what a bidder's private channel says (auction.bidder:<lot>.<竞买号>)
+BIDDER_STATUS_LABELS = {
+    "registered": "报名成功",
+    "accepted": "您的出价已被接受",
+    "outbid": "您的出价已被超过",
+    "continuing": "已表示继续竞价",
+    "sealed": "您的密封报价已收到",
+    "won": "您已竞得",
+    "lost": "竞价结束，您未竞得",
+}
+
+
+def bidder_channel(lot_id: int, code: str) -> str:
+    """The private live channel of one bidder in one lot: only accounts acting for its entity get a token."""
+    return f"auction.bidder:{lot_id}.{code}"
+
+
+def box_owner(lot: Lot) -> tuple[str, str]:
+    """The owner reference of a sealed lot's bid box (services.bidbox)."""
+    return ("auction.lot", str(lot.pk))
+
+
+def may_watch_bidder_channel(actor: Actor, channel: str) -> bool:
+    """The live token policy of ``auction.bidder``: the actor acts for the entity registered under that 竞买号."""
+    key = channel.split(":", 1)[1] if ":" in channel else ""
+    lot_id, _, code = key.partition(".")
+    if not lot_id.isdigit() or not code or not actor.is_authenticated:
+        return False
+    bidder = Bidder.objects.filter(lot_id=int(lot_id), code=code).first()
+    return bidder is not None and actor.acts_for(bidder.entity_id)
 
 
 def is_staff(actor: Actor, region_code: str = "310000") -> bool:
@@ -86,6 +118,12 @@ def public_state(lot: Lot, state: EngineLot | None = None) -> dict[str, Any]:
         data["standings"] = [
             {"code": code, "amount": amount}
             for code, (amount, _t) in sorted(state.amounts.items(), key=lambda kv: (kv[1][0], kv[1][1], kv[0]))
+        ]
+    if lot.kind in SEALED_KINDS and state is not None and state.phase == CLOSED:
+        # the opened sealed bids are public once the lot is decided (the bid box's record names the bidders)
+        data["opened"] = [
+            {"code": code, "amount": amount, "score": score, "sealed_at": from_us(state.sealed[code][0]).isoformat()}
+            for code, (amount, score) in sorted(state.revealed.items(), key=lambda kv: (-kv[1][0], kv[0]))
         ]
     if state is not None:
         data["recent"] = [

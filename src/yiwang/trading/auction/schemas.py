@@ -7,15 +7,19 @@ from typing import Any
 
 from ninja import Field, Schema
 
-from yiwang.platform.api.schemas import CREATE_ERRORS, ERRORS
+from yiwang.platform.api.schemas import CREATE_ERRORS, ERRORS, ErrorOut
 
 READ_ERRORS = ERRORS
 ACT_ERRORS = CREATE_ERRORS  # 400 401 403 404 409 422
+UPLOAD_ERRORS: dict[int, Any] = {**CREATE_ERRORS, 413: ErrorOut, 415: ErrorOut}
 
 
 class LotIn(Schema):
     preset: str = Field(
-        ..., max_length=30, description="judicial | judicial_sale | land_listing | equity_multi | english | dutch"
+        ...,
+        max_length=30,
+        description="judicial | judicial_sale | land_listing | equity_multi | equity_sealed | equity_weighted | "
+        "english | dutch | reverse",
     )
     title: str = Field(..., max_length=200)
     start_price_fen: int
@@ -34,6 +38,10 @@ class LotIn(Schema):
         None,
         description="engine parameters, seconds: countdown continue_window bidding_period interval matching_window",
     )
+    opening_key: int | str | None = Field(
+        None, description="equity_sealed / equity_weighted: the bid box's opening key (a key ceremony's id)"
+    )
+    price_weight_bp: int | None = Field(None, description="equity_weighted: price points out of 10 000")
 
 
 class LotOut(Schema):
@@ -159,3 +167,25 @@ class CheckOut(Schema):
     head: int
     digest: str
     problems: list[str]
+
+
+class SealedReceiptOut(Schema):
+    """The answer to a sealed bid: the command and the bid box's receipt (never the amount)."""
+
+    lot_id: int
+    seq: int
+    code: str
+    submission_id: str
+    receipt_id: str
+    received_at: datetime
+    envelope_sm3: str
+
+
+class ScoresIn(Schema):
+    scores: dict[str, int] = Field(..., description="竞买号 -> points for the factors other than price")
+
+
+class OpeningOut(Schema):
+    box_id: int
+    status: str
+    decryption_ends_at: datetime | None = None

@@ -33,6 +33,8 @@ ALREADY_REVEALED = "auction.already_revealed"
 NOT_SUSPENDED = "auction.not_suspended"
 UNKNOWN_COMMAND = "auction.unknown_command"
 BAD_AMOUNT = "auction.bad_amount"
+BAD_SCORE = "auction.bad_score"
+PRICES_OPENED = "auction.prices_opened"
 
 MESSAGES: dict[str, tuple[str, str, type[YiwangError]]] = {
     NOT_STARTED: ("竞价尚未开始", "Bidding has not started yet", Conflict),
@@ -66,6 +68,16 @@ MESSAGES: dict[str, tuple[str, str, type[YiwangError]]] = {
     NOT_SUSPENDED: ("竞价未暂停", "Bidding is not suspended", Conflict),
     UNKNOWN_COMMAND: ("未知命令", "Unknown command", InvalidInput),
     BAD_AMOUNT: ("金额无效", "Invalid amount", InvalidInput),
+    BAD_SCORE: (
+        "其他因素得分须为 0 至（10000 − 价格权重）之间的整数",
+        "Other-factor points are a whole number from 0 to 10 000 minus the price weight",
+        InvalidInput,
+    ),
+    PRICES_OPENED: (
+        "报价已开启，不能再录入评分",
+        "Prices are already opened: scores can no longer be recorded",
+        Conflict,
+    ),
 }
 
 

@@ -18,7 +18,9 @@ Command types:
 ``exercise``  bidder — pre-emption: match the current price (judicial) or the final price (事后行权)
 ``continue``  bidder — land listing: wish to continue into the countdown auction
 ``seal``      bidder, digest — one sealed bid (equity_sealed / equity_weighted)
-``reveal``    bidder, amount, score=0 — the opened sealed bid (after the deadline)
+``score``     bidder, score — 权重报价: the points for the factors other than price (0 … 10 000 − the price
+              weight), recorded by staff before the price opening (refused once any price is revealed)
+``reveal``    bidder, amount, score=0 — the opened sealed bid (after the deadline); a recorded ``score`` wins
 ``decide``    — close a sealed lot after the opening
 ``suspend``   reason;  ``resume`` reason — remaining time is preserved
 ``tick``      — time passes (closes lots exactly at their end)
@@ -106,6 +108,7 @@ class Lot:
         "revealed",
         "round",
         "rules",
+        "scores",
         "sealed",
         "shift",
         "suspend_reason",
@@ -136,6 +139,7 @@ class Lot:
         self.listed: set[str] = set()  # land: bidders with a valid listing bid
         self.sealed: dict[str, list] = {}  # bidder -> [t, digest]
         self.revealed: dict[str, list] = {}  # bidder -> [amount, score]
+        self.scores: dict[str, int] = {}  # weighted: bidder -> points for the other factors (before the opening)
         self.amounts: dict[str, list] = {}  # reverse: bidder -> [amount, t]
         self.round = 0
         self.turn_idx = 0
@@ -614,11 +618,32 @@ class Lot:
         if bidder in self.revealed:
             return c.ALREADY_REVEALED
         amount = int(cmd["amount"])
-        score = int(cmd.get("score") or 0)
+        score = self.scores[bidder] if bidder in self.scores else int(cmd.get("score") or 0)
         if amount <= 0 or score < 0 or score > 10_000 - self.rules.price_weight_bp:
             return c.BAD_AMOUNT
         self._changed(t)
         self.revealed[bidder] = [amount, score]
+        return None
+
+    def _score(self, cmd: dict[str, Any], t: int) -> str | None:
+        if self.rules.kind != "equity_weighted":
+            return c.WRONG_PHASE
+        if self.phase not in (SEALING, OPENING):
+            return self._phase_code()
+        bidder = cmd["bidder"]
+        if bidder not in self.bidders:
+            return c.NOT_REGISTERED
+        if self.revealed:
+            return c.PRICES_OPENED
+        score = cmd.get("score")
+        if (
+            isinstance(score, bool)
+            or not isinstance(score, int)
+            or not 0 <= score <= 10_000 - self.rules.price_weight_bp
+        ):
+            return c.BAD_SCORE
+        self._changed(t)
+        self.scores[bidder] = score
         return None
 
     def _decide(self, cmd: dict[str, Any], t: int) -> str | None:
@@ -708,6 +733,8 @@ class Lot:
             "listed": sorted(self.listed),
             "sealed": dict(sorted(self.sealed.items())),
             "revealed": dict(sorted(self.revealed.items())),
+            # only when used, so the states of lots without scores keep the bytes they always had
+            **({"scores": dict(sorted(self.scores.items()))} if self.scores else {}),
             "amounts": dict(sorted(self.amounts.items())),
             "round": self.round,
             "turn_idx": self.turn_idx,
@@ -757,6 +784,7 @@ class Lot:
         lot.listed = set(data["listed"])
         lot.sealed = {k: list(v) for k, v in data["sealed"].items()}
         lot.revealed = {k: list(v) for k, v in data["revealed"].items()}
+        lot.scores = {k: int(v) for k, v in data.get("scores", {}).items()}
         lot.amounts = {k: list(v) for k, v in data["amounts"].items()}
         lot.order = list(data["order"])
         lot.turn_prev = list(data["turn_prev"])
@@ -774,6 +802,7 @@ _HANDLERS = {
     "exercise": Lot._exercise,
     "continue": Lot._continue,
     "seal": Lot._seal,
+    "score": Lot._score,
     "reveal": Lot._reveal,
     "decide": Lot._decide,
     "suspend": Lot._suspend,

@@ -97,3 +97,29 @@ def test_pages_are_for_regulators_and_auditors(client, people, clock):
     assert client.get("/supervision/", headers={"X-Test-Actor": "audit"}).status_code == 200
     assert client.get("/supervision/report/?region=310104", headers={"X-Test-Actor": "mh"}).status_code == 403
     assert client.get("/supervision/projects/999999/", headers={"X-Test-Actor": "mh"}).status_code == 404
+
+
+def test_the_alert_drill_down_explains_and_is_scoped(client, people, clock):
+    from yiwang.supervision.redflags.demo import MACHINE_MAC, SECTION, seed_collusion_scenario
+    from yiwang.supervision.redflags.queries import list_alerts_for
+
+    seed_collusion_scenario(people["mh"])
+    (alert,) = list_alerts_for(people["mh"]).rows
+    page = client.get(f"/supervision/alerts/{alert.id}/", headers={"X-Test-Actor": "mh"})
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert MACHINE_MAC.replace("-", "") in html
+    assert SECTION in html
+    assert "redflags.run_screens" in html  # the witness entry of the run that raised it
+    assert client.get(f"/supervision/alerts/{alert.id}/", headers={"X-Test-Actor": "city"}).status_code == 200
+    assert client.get(f"/supervision/alerts/{alert.id}/", headers={"X-Test-Actor": "xh"}).status_code == 404
+    assert client.get(f"/supervision/alerts/{alert.id}/", headers={"X-Test-Actor": "bidder"}).status_code == 403
+    # the dashboard counts it, in the tiles too
+    dashboard = client.get("/supervision/", headers={"X-Test-Actor": "mh"}).content.decode()
+    assert "预警 1" in dashboard
+    assert client.get("/api/v1/stats/totals", headers={"Authorization": "Bearer mh"}).json()["open_alerts"] == 1
+    assert client.get("/api/v1/stats/totals", headers={"Authorization": "Bearer xh"}).json()["open_alerts"] == 0
+    # the report counts the alerts raised in the period
+    report = client.get("/supervision/report/?period=2026-03", headers={"X-Test-Actor": "mh"}).content.decode()
+    assert "本期生成预警 <strong>1</strong> 条" in report
+    assert "CN-40-1" in report

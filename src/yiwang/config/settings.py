@@ -7,6 +7,7 @@ import secrets
 from pathlib import Path
 
 import dj_database_url
+from django.utils.functional import lazy
 
 from yiwang.config.profile import YiwangProfile
 
@@ -92,6 +93,7 @@ INSTALLED_APPS = [
     "template_partials",
     "django_tasks",
     "django_tasks_db",
+    "oauth2_provider",  # the OpenID Connect provider behind yiwang.identity.sso
 ]
 
 MIDDLEWARE = [
@@ -200,6 +202,63 @@ YIWANG_TENDER = {"CREDIT_GATE": "yiwang.supervision.credit.gates.TenderCreditGat
 YIWANG_AUCTION_CREDIT_GATE = "yiwang.supervision.credit.gates.AuctionCreditGate"
 # 投诉处理期间责令暂停: a complaint's suspension reaches the tender section through the tender context's actions
 YIWANG_COMPLAINTS = {"PROCEDURE_PORT": "yiwang.supervision.complaints.ports.TenderSections"}
+
+# -- single sign-on: the hub as an OpenID Connect provider (yiwang.identity.sso, docs/sso.md) ---------------------
+
+
+def _oidc_signing_key() -> str:
+    """The RS256 key that signs ID tokens: made once under DATA_DIR/oidc/ on first use, never committed."""
+    from yiwang.identity.sso.keys import signing_key_pem
+
+    return signing_key_pem(DATA_DIR / "oidc")
+
+
+OAUTH2_PROVIDER = {
+    "OIDC_ENABLED": True,
+    "OIDC_ISS_ENDPOINT": f"{YIWANG_PUBLIC_URL}/sso",
+    "OIDC_RSA_PRIVATE_KEY": lazy(_oidc_signing_key, str)(),
+    "OIDC_RESPONSE_TYPES_SUPPORTED": ["code"],
+    "OIDC_RP_INITIATED_LOGOUT_ENABLED": True,
+    "OIDC_RP_INITIATED_LOGOUT_STRICT_REDIRECT_URIS": True,
+    "OIDC_RP_INITIATED_LOGOUT_ALWAYS_PROMPT": False,  # no question when the ID token names the signed-in person
+    "OAUTH2_VALIDATOR_CLASS": "yiwang.identity.sso.validators.HubValidator",
+    "SCOPES": {
+        "openid": "以您的平台账户登录",
+        "profile": "您的姓名和登录名",
+        "entity": "您所属的市场主体或机构（名称、统一社会信用代码）",
+        "roles": "您在平台上的角色",
+    },
+    "DEFAULT_SCOPES": ["openid"],
+    "ALLOWED_REDIRECT_URI_SCHEMES": ["https"],
+    "PKCE_REQUIRED": True,
+    "REQUEST_APPROVAL_PROMPT": "auto",
+    "AUTHORIZATION_CODE_EXPIRE_SECONDS": 60,
+    "ACCESS_TOKEN_EXPIRE_SECONDS": 3600,
+    "ID_TOKEN_EXPIRE_SECONDS": 3600,
+    "REFRESH_TOKEN_EXPIRE_SECONDS": SESSION_COOKIE_AGE,
+    # RFC 9700 (OAuth 2.0 security best current practice), all enforced: S256 only, no implicit or password
+    # grant, bearer tokens in the header only, tokens stored hashed only, ``iss`` in the authorization response.
+    "COMPLIANT_BCP_RFC9700_IMPLICIT_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PASSWORD_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_METHOD": True,
+    "COMPLIANT_BCP_RFC9700_ACCESS_TOKEN_TRANSPORT": True,
+    "COMPLIANT_BCP_RFC9700_AUTHZ_RESPONSE_ISS": True,
+    "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,
+    "COMPLIANT_BCP_RFC9700_REFRESH_TOKEN": True,
+    "COMPLIANT_BCP_RFC9700_REDIRECT_URI_SCHEME": True,
+    "COMPLIANT_BCP_RFC9700_REDIRECT_URI_MATCHING": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_REQUIRED": True,
+    "REFRESH_TOKEN_REUSE_PROTECTION": True,
+    # the admin site only reads; clients are registered through yiwang.identity.sso's actions
+    "APPLICATION_ADMIN_CLASS": "yiwang.identity.sso.admin.ApplicationAdmin",
+    "ACCESS_TOKEN_ADMIN_CLASS": "yiwang.identity.sso.admin.AccessTokenAdmin",
+    "GRANT_ADMIN_CLASS": "yiwang.identity.sso.admin.GrantAdmin",
+    "ID_TOKEN_ADMIN_CLASS": "yiwang.identity.sso.admin.IDTokenAdmin",
+    "REFRESH_TOKEN_ADMIN_CLASS": "yiwang.identity.sso.admin.RefreshTokenAdmin",
+}
+# django-oauth-toolkit's own client model, named so that migrations referring to it resolve (Django looks the
+# swappable setting up by name).
+OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"
 
 # -- i18n: Chinese first -------------------------------------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"

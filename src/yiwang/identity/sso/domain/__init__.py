@@ -1,0 +1,1 @@
+"""Pure rules of the single sign-on context (no Django)."""

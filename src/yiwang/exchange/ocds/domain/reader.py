@@ -1,10 +1,11 @@
 """Reading external OCDS: release packages, record packages, single releases or records, and JSON Lines of
 any of these. Pure Python.
 
-The line rules are those of the red-flag engine's OCDS reader (supervision.redflags.domain.ocds), so one file
-reads the same in both places: the standard's JSON only (``NaN`` and ``Infinity`` are refused); a line that is
-not valid JSON, or not a JSON object, is counted with its line number and the parser's message and skipped;
-blank lines are skipped silently; objects without a text ``ocid`` are counted and skipped.
+The line rules are those of the red-flag engine's OCDS reader (supervision.redflags.domain.ocds), through
+the shared ``yiwang.kernel.jsonlines``, so one file reads the same in both places: the standard's JSON only
+(``NaN`` and ``Infinity`` are refused); a line that is not valid JSON, or not a JSON object, is counted with
+its line number and the parser's message and skipped; blank lines are skipped silently; objects without a
+text ``ocid`` are counted and skipped.
 
 What becomes a release: every full release (``ocid``, ``id``, ``date``); for a record, its embedded full
 releases, or — when it only links its releases — its ``compiledRelease`` (kept as one release tagged
@@ -13,11 +14,12 @@ releases, or — when it only links its releases — its ``compiledRelease`` (ke
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
+
+from yiwang.kernel import jsonlines
 
 MAX_REPORTED = 1000
 
@@ -67,13 +69,6 @@ class ReadResult:
             "errors": [e.as_dict() for e in self.errors],
             "errors_truncated": self.malformed + self.without_ocid > len(self.errors),
         }
-
-
-def _refuse_constant(name: str) -> float:
-    raise ValueError(f"{name} is not JSON")
-
-
-_decode = json.JSONDecoder(parse_constant=_refuse_constant).decode
 
 
 def _is_release(obj: Mapping[str, Any]) -> bool:
@@ -167,13 +162,6 @@ def _take_record(result: ReadResult, obj: Any, line: int) -> None:
     result.releases.extend(found)
 
 
-def _lines(data: bytes) -> Iterator[tuple[int, bytes]]:
-    pieces = data.split(b"\n")
-    if pieces and pieces[-1] == b"":
-        pieces.pop()  # the newline ending the last line does not start another
-    yield from enumerate(pieces, start=1)
-
-
 def read(data: bytes) -> ReadResult:
     """Read one upload (a JSON document or JSON Lines)."""
     result = ReadResult()
@@ -184,7 +172,7 @@ def read(data: bytes) -> ReadResult:
         result.format = "empty"
         return result
     try:
-        whole = _decode(text.decode("utf-8"))
+        whole = jsonlines.decode(text.decode("utf-8"))
     except (ValueError, UnicodeDecodeError):
         whole = None
         is_document = False
@@ -209,20 +197,15 @@ def read(data: bytes) -> ReadResult:
             )
         return result
     result.format = "json_lines"
-    for number, raw in _lines(data):
+    for number, raw in jsonlines.numbered_lines(data):
         if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
             raw = raw[3:]
         result.lines += 1
-        if not raw.strip():
+        obj, problem = jsonlines.parse_line(raw)
+        if problem is not None:
+            result.error(number, "ocds.invalid_json", problem)
+        elif obj is None and not raw.strip():
             result.blank += 1
-            continue
-        try:
-            obj = _decode(raw.decode("utf-8"))
-        except UnicodeDecodeError as exc:
-            result.error(number, "ocds.invalid_json", f"not UTF-8: {exc.reason}")
-            continue
-        except ValueError as exc:
-            result.error(number, "ocds.invalid_json", str(exc))
-            continue
-        _take(result, obj, number)
+        else:
+            _take(result, obj, number)
     return result

@@ -313,3 +313,16 @@ def test_packages_records_and_single_releases_are_read():
     assert reader.read(json.dumps(rel[0]).encode()).format == "release"
     assert reader.read(json.dumps(rel).encode()).format == "array"
     assert reader.read(b"  \n").format == "empty"
+
+
+def test_the_shared_json_lines_rules():
+    from yiwang.kernel import jsonlines
+
+    assert list(jsonlines.numbered_lines(b"a\n\nb\n")) == [(1, b"a"), (2, b""), (3, b"b")]
+    assert list(jsonlines.numbered_lines(b"a", first_line=10)) == [(10, b"a")]
+    assert jsonlines.parse_line(b"  ") == (None, None)
+    assert jsonlines.parse_line(b'{"a": 1}') == ({"a": 1}, None)
+    for bad in (b"NaN", b'{"a": Infinity}', b"{", b"\xff"):
+        value, problem = jsonlines.parse_line(bad)
+        assert value is None
+        assert problem

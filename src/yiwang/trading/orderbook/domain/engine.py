@@ -482,6 +482,9 @@ class MarketEngine:
         lot = self.lot
         max_qty = self.max_qty
         lo, hi, tick, n = self.lo, self.hi, self.tick, self.n
+        # a lot of 1 t and a tick of 1 fen (the national market's) make those two rules true for any integer:
+        # a flag test instead of a division
+        any_lot, any_tick = lot == 1, tick == 1
         bids, asks, bq, aq, bm, am = self.bids, self.asks, self.bq, self.aq, self.bm, self.am
         best_bid, best_ask, next_oid = self.best_bid, self.best_ask, self.next_oid
         for c in batch:
@@ -535,11 +538,11 @@ class MarketEngine:
                     and 0 < qty < max_qty
                     and lo <= price <= hi
                     and not otype
-                    and not qty % lot
-                    and not price % tick
+                    and (any_lot or not qty % lot)
+                    and (any_tick or not price % tick)
                     and (client_id is None or (owner, client_id) not in seen)
                 ):
-                    idx = (price - lo) // tick
+                    idx = price - lo if any_tick else (price - lo) // tick
                     if side == 0:
                         amount = price * qty
                         if acct[0] >= amount and (best_ask > idx or not listing):
@@ -609,6 +612,7 @@ class MarketEngine:
             accepting = self.phase == OPEN
             lot, max_qty = self.lot, self.max_qty
             lo, hi, tick, n = self.lo, self.hi, self.tick, self.n
+            any_lot, any_tick = lot == 1, tick == 1
             bids, asks, bq, aq, bm, am = self.bids, self.asks, self.bq, self.aq, self.bm, self.am
             best_bid, best_ask, next_oid = self.best_bid, self.best_ask, self.next_oid
         self.best_bid, self.best_ask, self.next_oid = best_bid, best_ask, next_oid
@@ -742,12 +746,15 @@ class MarketEngine:
             i += step
         return False
 
+    # The matching loops: per fill only what belongs to the maker (its order, its account, the trade); the
+    # taker's account, the level's quantity and the day's statistics change once per price level.
     def _match_buy(self, o: list, limit_idx: int) -> None:
         asks = self.asks
         aq = self.aq
         am = self.am
         orders = self.orders
         fills = self.fills
+        append = fills.append
         n = self.n
         lo = self.lo
         tick = self.tick
@@ -756,14 +763,15 @@ class MarketEngine:
         owner = o[1]
         oid = o[0]
         qty = o[4]
-        tid = self.next_tid
+        tid = start = self.next_tid
         i = self.best_ask
-        vol = val = count = 0
+        vol = val = 0
         first = high = low = 0
         while qty and i <= limit_idx:
             level = asks[i]
             p = lo + i * tick
             done = []  # the front of the level consumed here: deleted after the walk
+            before = qty
             for m in level.values():
                 mq = m[4]
                 if m[1] == owner:  # self-trade prevention: the resting order is cancelled
@@ -784,23 +792,24 @@ class MarketEngine:
                     m[4] = mq - q
                 m[6] += q
                 qty -= q
-                aq[i] -= q
-                amount = p * q
                 ma = m[7]
                 ma[3] -= q
-                ma[0] += amount
-                acct[0] -= amount
-                acct[2] += q
-                fills.append((tid, 0, p, q, oid, m[0], owner, m[1], 0, now, 0))
+                ma[0] += p * q
+                append((tid, 0, p, q, oid, m[0], owner, m[1], 0, now, 0))
                 tid += 1
-                vol += q
+                if not qty:
+                    break
+            took = before - qty
+            if took:
+                amount = p * took
+                acct[0] -= amount
+                acct[2] += took
+                vol += took
                 val += amount
-                count += 1
                 if not first:
                     first = low = p
                 high = p
-                if not qty:
-                    break
+                aq[i] -= took
             if aq[i]:
                 for k in done:
                     del level[k]
@@ -813,9 +822,9 @@ class MarketEngine:
         self.best_ask = i
         o[6] += o[4] - qty
         o[4] = qty
-        if count:
+        if tid != start:
             self.next_tid = tid
-            self._add_stats(count, vol, val, first, high, low)
+            self._add_stats(tid - start, vol, val, first, high, low)
 
     def _match_sell(self, o: list, limit_idx: int) -> None:
         bids = self.bids
@@ -823,6 +832,7 @@ class MarketEngine:
         bm = self.bm
         orders = self.orders
         fills = self.fills
+        append = fills.append
         lo = self.lo
         tick = self.tick
         now = self.now
@@ -830,14 +840,15 @@ class MarketEngine:
         owner = o[1]
         oid = o[0]
         qty = o[4]
-        tid = self.next_tid
+        tid = start = self.next_tid
         i = self.best_bid
-        vol = val = count = 0
+        vol = val = 0
         first = high = low = 0
         while qty and i >= limit_idx:
             level = bids[i]
             p = lo + i * tick
-            done = []  # the front of the level consumed here: deleted after the walk
+            done = []
+            before = qty
             for m in level.values():
                 mq = m[4]
                 if m[1] == owner:
@@ -858,23 +869,24 @@ class MarketEngine:
                     m[4] = mq - q
                 m[6] += q
                 qty -= q
-                bq[i] -= q
-                amount = p * q
                 ma = m[7]
-                ma[1] -= amount
+                ma[1] -= p * q
                 ma[2] += q
-                acct[2] -= q
-                acct[0] += amount
-                fills.append((tid, 0, p, q, m[0], oid, m[1], owner, 1, now, 0))
+                append((tid, 0, p, q, m[0], oid, m[1], owner, 1, now, 0))
                 tid += 1
-                vol += q
+                if not qty:
+                    break
+            took = before - qty
+            if took:
+                amount = p * took
+                acct[2] -= took
+                acct[0] += amount
+                vol += took
                 val += amount
-                count += 1
                 if not first:
                     first = high = p
                 low = p
-                if not qty:
-                    break
+                bq[i] -= took
             if bq[i]:
                 for k in done:
                     del level[k]
@@ -885,9 +897,9 @@ class MarketEngine:
         self.best_bid = i
         o[6] += o[4] - qty
         o[4] = qty
-        if count:
+        if tid != start:
             self.next_tid = tid
-            self._add_stats(count, vol, val, first, high, low)
+            self._add_stats(tid - start, vol, val, first, high, low)
 
     def _add_stats(self, count: int, vol: int, val: int, first: int, high: int, low: int) -> None:
         self.d_trades += count

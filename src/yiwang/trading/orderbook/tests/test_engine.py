@@ -408,3 +408,54 @@ def test_run_applies_a_batch_and_returns_refusals_without_raising():
     assert refusal(out[2]).code == "orderbook.not_your_order"
     assert refusal(out[3]) is None
     assert refusal(out[0]) is None
+
+
+def test_the_engine_trades_exactly_as_the_reference_book_on_a_long_random_flow():
+    """The benchmark's flow (tick 1 fen, lot 1 t: the fast path's shortcuts), in batches: the same trades, maker
+    by maker, as the reference book; invariants hold; cancels release what they froze."""
+    import random
+
+    from yiwang.trading.orderbook.domain.engine import CANCEL, PLACE
+    from yiwang.trading.orderbook.domain.reference import ReferenceBook
+
+    rnd = random.Random(5)
+    e = MarketEngine("CEA", "continuous")
+    owners = range(1, 41)  # buyers 1–20, sellers 21–40: never the same owner on both sides (the reference has no STP)
+    for owner in owners:
+        e.open_account(owner)
+        e.deposit_cash(owner, 10**12)
+        e.deposit_allowances(owner, 10**7)
+    e.open_day(20260302, RULES, 6000)
+    cash, allow = e.totals()
+    ref = ReferenceBook()
+    live: list[int] = []
+    owner_of: dict[int, int] = {}
+    oid = 0
+    engine_trades: list[tuple] = []
+    for _ in range(40):
+        batch = []
+        for _ in range(500):
+            if len(live) < 200 or rnd.random() < 0.5:
+                oid += 1
+                side = rnd.randrange(2)
+                owner = 1 + side * 20 + rnd.randrange(20)
+                price = 6000 + (rnd.randrange(-3, 8) if side == 0 else -rnd.randrange(-3, 8))
+                qty = rnd.randrange(1, 80)
+                batch.append((PLACE, owner, side, price, qty, LIMIT, None))
+                owner_of[oid] = owner
+                live.append(oid)
+                ref.limit(oid, side, price, qty)
+            else:
+                victim = live.pop(rnd.randrange(len(live)))
+                batch.append((CANCEL, owner_of[victim], victim))
+                ref.cancel(victim)
+        results = e.run(batch, 1)
+        assert all(r.__class__ is int or r[0].__name__ == "order_unknown" for r in results)
+        for t in e.fills:
+            maker, taker = (t[4], t[5]) if t[8] == SELL else (t[5], t[4])
+            engine_trades.append((maker, taker, t[2], t[3]))
+        e.drain()
+        e.check_invariants()
+    assert engine_trades == ref.fills
+    assert len(engine_trades) > 1000
+    assert e.totals() == (cash, allow)  # cash and allowances only move between accounts

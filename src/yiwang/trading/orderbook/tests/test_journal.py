@@ -163,7 +163,7 @@ def test_damage_before_the_tail_is_refused_not_cut(tmp_path: Path, where: str):
 
 def test_a_crash_during_the_group_commit_loses_only_the_unacknowledged_batch(tmp_path: Path, monkeypatch):
     path = tmp_path / "j"
-    sizes, hashes, acks = write_journal(path)
+    _, hashes, acks = write_journal(path)
     market = reopen(path)
     real_write = os.write
 
@@ -173,7 +173,7 @@ def test_a_crash_during_the_group_commit_loses_only_the_unacknowledged_batch(tmp
 
     monkeypatch.setattr(J.os, "write", half_then_crash)
     messages = [b'{"op":"place","owner":2,"side":"sell","price_fen":110,"quantity_t":10}'] * 3
-    with pytest.raises(OSError):
+    with pytest.raises(OSError, match="power lost"):
         market.process(messages, now=5_000_000)  # no acknowledgement was given
     monkeypatch.setattr(J.os, "write", real_write)
     os.close(market.journal.fd)

@@ -3,6 +3,7 @@ with stable bytes, imports with their errors, refusals with specific codes."""
 
 from __future__ import annotations
 
+import io
 import json
 
 import pytest
@@ -144,3 +145,23 @@ def test_pages(client, clock, actors):
     assert "外省项目" in record.content.decode()
     assert client.get("/exchange/ocds/records/nope/").status_code == 404
     assert client.post("/exchange/ocds/import/", headers={"X-Test-Actor": "bidder"}).status_code == 403
+
+
+def test_the_commands(db, clock, tmp_path):
+    from django.core.management import CommandError, call_command
+
+    path = tmp_path / "ext.jsonl"
+    path.write_bytes(json.dumps(_release("r1", "2026-03-01T00:00:00Z", ocid="ext-7")).encode() + b"\n{oops\n")
+    out = io.StringIO()
+    call_command("ocds_import", str(path), stdout=out)
+    assert "导入 1 条" in out.getvalue()
+    assert "第 2 行 ocds.invalid_json" in out.getvalue()
+    bad = tmp_path / "bad.jsonl"
+    bad.write_bytes(b"{oops\n")
+    with pytest.raises(CommandError, match=r"ocds\.nothing_to_import"):
+        call_command("ocds_import", str(bad), stdout=io.StringIO())
+    with pytest.raises(CommandError, match="cannot read"):
+        call_command("ocds_import", str(tmp_path / "missing.jsonl"), stdout=io.StringIO())
+    out = io.StringIO()
+    call_command("ocds_publish", "--from-start", stdout=out)
+    assert "新发布 0 条" in out.getvalue()

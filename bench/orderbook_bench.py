@@ -307,7 +307,8 @@ def msgspec_decoder():
         if m.__class__ is Place:
             side = sides.get(m.side)
             otype = types.get(m.type)
-            if side is None or otype is None:
+            client = m.client_order_id
+            if side is None or otype is None or (client is not None and not 0 < len(client) <= 64):
                 return fallback(raw)
             return (PLACE, m.owner, side, m.price_fen, m.quantity_t, otype, m.client_order_id)
         return (CANCEL, m.owner, m.order_id)

@@ -173,6 +173,12 @@ class Journal:
             self.durable_seq = self.seq
         return self.durable_seq
 
+    def discard(self) -> None:
+        """Forget the records appended since the last commit (they were never written)."""
+        self.seq = self.durable_seq
+        self.buf.clear()
+        self.pending = 0
+
     def close(self) -> None:
         if self.fd >= 0:
             os.close(self.fd)
@@ -201,24 +207,22 @@ def decode(raw: bytes) -> tuple:
     if d.__class__ is not dict:
         return _UNKNOWN
     op = d.get("op")
+    owner = d.get("owner")
+    if owner.__class__ is not int:  # the engine's accounts are keyed by int: anything else is no account
+        owner = None
     if op == "place":
-        side, otype = d.get("side"), d.get("type", "limit")
+        side, otype, client = d.get("side"), d.get("type", "limit"), d.get("client_order_id")
+        if client is not None and (client.__class__ is not str or not 0 < len(client) <= 64):
+            return _UNKNOWN
         side = SIDES.get(side) if side.__class__ is str else None
         otype = ORDER_TYPES.get(otype) if otype.__class__ is str else None
         if side is None or otype is None:
-            # through the dictionary form, which names the bad field (orderbook.bad_side / bad_order_type)
-            return (OTHER, {k: d.get(k) for k in _PLACE_FIELDS} | {"op": "place"})
-        return (
-            PLACE,
-            d.get("owner"),
-            side,
-            d.get("price_fen", 0),
-            d.get("quantity_t"),
-            otype,
-            d.get("client_order_id"),
-        )
+            # through the dictionary form, which names the bad field (orderbook.side_invalid / order_type_invalid)
+            return (OTHER, {k: d.get(k) for k in _PLACE_FIELDS} | {"op": "place", "owner": owner})
+        return (PLACE, owner, side, d.get("price_fen", 0), d.get("quantity_t"), otype, client)
     if op == "cancel":
-        return (CANCEL, d.get("owner"), d.get("order_id"))
+        oid = d.get("order_id")
+        return (CANCEL, owner, oid if oid.__class__ is int else None)
     return _UNKNOWN
 
 
@@ -274,7 +278,11 @@ class JournalledMarket:
         dec = self.decode
         commands = [dec(raw) for raw in messages]
         seq = self.journal.append(_join(now, messages))
-        results = self.engine.run(commands, now)
+        try:
+            results = self.engine.run(commands, now)
+        except BaseException:
+            self.journal.discard()  # a batch the engine could not apply never reaches the file
+            raise
         self.journal.commit()  # durable before the results leave: acknowledged = durable
         return seq, results
 

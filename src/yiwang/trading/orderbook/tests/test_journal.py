@@ -211,6 +211,12 @@ def test_bad_messages_are_journalled_refused_and_replayed_the_same(tmp_path: Pat
         b'{"op":"place","owner":1,"side":"buy","price_fen":100,"quantity_t":15}',
         b'{"op":"place","owner":1,"side":"buy","price_fen":120,"quantity_t":10}',
         b'{"op":"cancel","owner":1,"order_id":77}',
+        b'{"op":"place","owner":[1],"side":"buy","price_fen":100,"quantity_t":10}',
+        b'{"op":"place","owner":true,"side":"buy","price_fen":100,"quantity_t":10}',
+        b'{"op":"place","owner":1,"side":"buy","price_fen":100,"quantity_t":10,"client_order_id":["x"]}',
+        b'{"op":"place","owner":1,"side":"buy","price_fen":100.0,"quantity_t":10}',
+        b'{"op":"cancel","owner":1,"order_id":{"a":1}}',
+        b'{"op":"cancel","owner":{},"order_id":1}',
         b'{"op":"place","owner":1,"side":"buy","price_fen":100,"quantity_t":10}',
     ]
     _, results = market.process(messages, now=1)
@@ -226,12 +232,39 @@ def test_bad_messages_are_journalled_refused_and_replayed_the_same(tmp_path: Pat
         "orderbook.quantity_lot",
         "orderbook.price_out_of_band",
         "orderbook.order_unknown",
+        "orderbook.account_unknown",
+        "orderbook.account_unknown",
+        "orderbook.command_unknown",
+        "orderbook.price_invalid",
+        "orderbook.order_unknown",
+        "orderbook.order_unknown",
         None,
     ]
     state = market.engine.state_hash()
     market.close()
     assert reopen(path).engine.state_hash() == state
     assert [len(m) for _, m in J.records(path)] == [len(messages)]
+
+
+def test_a_batch_the_engine_cannot_apply_never_reaches_the_file(tmp_path: Path, monkeypatch):
+    path = tmp_path / "j"
+    market = J.JournalledMarket(path, make_engine)
+    market.process([b'{"op":"place","owner":1,"side":"buy","price_fen":100,"quantity_t":10}'], now=1)
+    state = market.engine.state_hash()
+
+    def broken(self, batch, now):
+        raise RuntimeError("engine bug")
+
+    monkeypatch.setattr(MarketEngine, "run", broken)
+    with pytest.raises(RuntimeError, match="engine bug"):
+        market.process([b'{"op":"cancel","owner":1,"order_id":1}'], now=2)
+    monkeypatch.undo()
+    assert market.journal.commit() == 1  # nothing of the failed batch is written later either
+    market.close()
+    again = reopen(path)
+    assert again.engine.state_hash() == state
+    assert again.recovery == J.Recovery(1, path.stat().st_size, 0, "")
+    again.close()
 
 
 def _code(result) -> str:

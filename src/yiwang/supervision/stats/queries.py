@@ -134,6 +134,41 @@ def trades_for(actor: Actor, *, region: str | None = None, category: str | None 
                 published_day=_day(f.published_at),
             )
         )
+    out += _auction_trades(actor, region=region, category=category)
+    return out
+
+
+def _auction_trades(actor: Actor, *, region: str | None, category: str | None) -> list[ind.Trade]:
+    """Auction lots (judicial auctions, land, state assets …): a sold lot is a deal at its price. Auctions sell,
+    so they have no budget (the savings rate is procurement's); bidding online on the platform is electronic."""
+    from yiwang.trading.auction import queries as auction
+
+    out = []
+    for f in auction.list_lot_facts_for(actor, region=region):
+        if not _covered(actor, f.region_code) or (category and f.category != category):
+            continue
+        awarded = f.closed_at if f.sold else None
+        out.append(
+            ind.Trade(
+                ref=f.ref,
+                title=f.title,
+                system="auction",
+                category=f.category,
+                region_code=f.region_code,
+                procedure=f.procedure,
+                procedure_label=f.procedure_title,
+                status_label=f.phase_label,
+                published_at=f.created_at,
+                awarded_at=awarded,
+                deal_fen=f.deal_fen if f.sold else None,
+                bidders=f.bidders,
+                electronic=True if f.sold else None,
+                rules_listed=f.rules_listed,
+                failed=f.unsold,
+                deal_day=_day(awarded),
+                published_day=_day(f.created_at),
+            )
+        )
     return out
 
 
@@ -190,7 +225,8 @@ class IndicatorSet:
     by_region: list[ind.Group]
     by_procedure: list[ind.Group]
     disclosure: Disclosure
-    trades: list[ind.Trade] = field(default_factory=list)
+    trades: list[ind.Trade] = field(default_factory=list)  # the trades of the period
+    all_trades: list[ind.Trade] = field(default_factory=list)  # every trade under the filters, any period
 
     def get(self, code: str) -> ind.Indicator:
         return next(i for i in self.indicators if i.code == code)
@@ -238,7 +274,8 @@ def indicators_for(
     the actor's regions or one of them, one category or all, with the breakdowns by category, district and
     procedure."""
     filters = filters_for(actor, period=period, region=region, category=category)
-    trades = in_period(trades_for(actor, region=filters.region, category=filters.category), filters.period)
+    everything = trades_for(actor, region=filters.region, category=filters.category)
+    trades = in_period(everything, filters.period)
     disclosure = _disclosure(actor, filters)
     names = category_names()
     procedures = {t.procedure: t.procedure_label or t.procedure for t in trades}
@@ -250,6 +287,7 @@ def indicators_for(
         by_procedure=ind.group_by(trades, lambda t: t.procedure, lambda k: procedures.get(k, k)),
         disclosure=disclosure,
         trades=trades,
+        all_trades=everything,
     )
 
 
@@ -278,6 +316,7 @@ def trend_for(
     region: str | None = None,
     category: str | None = None,
     granularity: str | None = None,
+    trades: Sequence[ind.Trade] | None = None,
 ) -> Trend:
     """Deals, deal value and published trades per day/month/quarter/year over ``period``."""
     filters = filters_for(actor, period=period, region=region, category=category)
@@ -290,7 +329,8 @@ def trend_for(
             "granularity must be day, month, quarter or year",
             {"granularity": str(granularity)[:20], "field": "granularity"},
         ) from None
-    trades = trades_for(actor, region=filters.region, category=filters.category)
+    if trades is None:
+        trades = trades_for(actor, region=filters.region, category=filters.category)
     points = []
     for b in buckets(filters.period, g):
         deals = [t for t in trades if t.is_deal and t.deal_day and b.contains(t.deal_day)]
@@ -313,10 +353,12 @@ class Totals:
     as_of: datetime
 
 
-def totals_for(actor: Actor, *, region: str | None = None) -> Totals:
+def totals_for(actor: Actor, *, region: str | None = None, trades: Sequence[ind.Trade] | None = None) -> Totals:
+    """``trades``: the actor's trades in ``region`` when the caller already has them."""
     from yiwang.supervision.redflags import queries as redflags
 
-    trades = trades_for(actor, region=region)
+    if trades is None:
+        trades = trades_for(actor, region=region)
     today = now().astimezone(SHANGHAI).date()
     deals = [t for t in trades if t.is_deal]
     deals_today = [t for t in deals if t.deal_day == today]

@@ -82,8 +82,14 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         error = exc.message_zh
         params = {"period": None, "region": None, "category": None}
         s = queries.indicators_for(actor)
-    trend = queries.trend_for(actor, period=s.filters.period.key, region=s.filters.region, category=s.filters.category)
-    totals = queries.totals_for(actor, region=s.filters.region)
+    trend = queries.trend_for(
+        actor,
+        period=s.filters.period.key,
+        region=s.filters.region,
+        category=s.filters.category,
+        trades=s.all_trades,
+    )
+    totals = queries.totals_for(actor, region=s.filters.region, trades=None if s.filters.category else s.all_trades)
     charts = {
         "trend": {
             "labels": [p.label for p in trend.points],

@@ -297,3 +297,76 @@ def check_lot_for(actor: Actor, lot_id: int) -> Check:
         if Bid.objects.filter(lot=lot).count() != len(state.history):
             problems.append("read_model: the bid rows differ from the log's history")
     return Check(not problems, report.head, report.digest, tuple(problems))
+
+
+# -- facts for the supervision statistics (supervision.stats) --------------------------------------------------
+@dataclass(frozen=True)
+class LotFact:
+    """One lot as the trading statistics count it (read-only; the buyer is not named, the reserve not shown)."""
+
+    ref: str  # auction.lot:<id>
+    lot_id: int
+    title: str
+    category: str
+    region_code: str
+    procedure: str  # the preset
+    procedure_title: str
+    phase: str
+    phase_label: str
+    created_at: datetime
+    closed_at: datetime | None
+    sold: bool
+    unsold: bool
+    start_price_fen: int
+    deal_fen: int | None
+    bidders: int | None  # registered bidders, known once the lot closed
+    rules_listed: bool  # catalogue rules were snapshotted onto the lot (规则目录)
+
+
+def _covers(scope: str, code: str) -> bool:
+    """``region_covers`` for stored codes that may be malformed (those are nobody's region)."""
+    from yiwang.kernel.errors import InvalidInput
+    from yiwang.kernel.ids import region_covers
+
+    try:
+        return region_covers(scope, code)
+    except InvalidInput:
+        return False
+
+
+def list_lot_facts_for(actor: Actor, *, region: str | None = None) -> list[LotFact]:
+    """Every lot over the regions the actor oversees (staff, regulators, auditors; the platform: all), for the
+    trading statistics."""
+    scopes = None if actor.is_system else actor.region_scopes(Role.STAFF, Role.REGULATOR, Role.AUDITOR)
+    if scopes is not None and not scopes:
+        return []
+    out = []
+    for lot in Lot.objects.order_by("pk"):
+        code = (lot.region_code or "")[:6]
+        if scopes is not None and not any(_covers(s, code) for s in scopes):
+            continue
+        if region and not _covers(region, code):
+            continue
+        closed = lot.phase == CLOSED
+        out.append(
+            LotFact(
+                ref=f"auction.lot:{lot.pk}",
+                lot_id=lot.pk,
+                title=lot.title,
+                category=lot.category,
+                region_code=code,
+                procedure=f"auction.{lot.preset}",
+                procedure_title=preset_label(lot),
+                phase=lot.phase,
+                phase_label=PHASE_LABELS.get(lot.phase, lot.phase),
+                created_at=lot.created_at,
+                closed_at=lot.closed_at,
+                sold=lot.outcome == "sold" and lot.deal_price_fen is not None,
+                unsold=lot.outcome == "unsold",
+                start_price_fen=lot.start_price_fen,
+                deal_fen=lot.deal_price_fen if lot.outcome == "sold" else None,
+                bidders=lot.bidder_count if closed else None,
+                rules_listed=bool(lot.legal),
+            )
+        )
+    return out

@@ -127,3 +127,20 @@ def _pdf_text(pdf: bytes) -> str:
         except zlib.error:
             continue
     return "\n".join(out)
+
+
+def test_auction_lots_count_as_deals_without_a_savings_rate(people, api, clock):
+    from yiwang.trading.auction import demo as auction_demo
+
+    judicial, land = auction_demo.run(out=lambda line: None)
+    assert judicial.outcome == land.outcome == "sold"
+    body = api.with_token("city").get("/stats/indicators", {"period": "2026"}).json()
+    by = {i["code"]: i for i in body["indicators"]}
+    assert by["volume"]["value"] == 2
+    assert by["value"]["value"] == judicial.deal_price_fen + land.deal_price_fen
+    assert by["savings_rate"]["computable"] is False  # auctions sell: no budget, no savings
+    assert by["electronic_rate"]["value"] == "100.0"
+    assert {g["key"] for g in body["by_category"]} == {judicial.category, land.category}
+    # a district regulator does not see the city's lots
+    mh = api.with_token("mh").get("/stats/indicators", {"period": "2026"}).json()
+    assert next(i for i in mh["indicators"] if i["code"] == "volume")["value"] == 0

@@ -14,12 +14,13 @@ STAMP := $(VENV)/.synced
 PYTEST_WORKERS ?= auto
 PYTEST := $(BIN)/pytest -n $(PYTEST_WORKERS)
 
-.PHONY: help run test test-fast test-pg lint deps browser fonts lock seed clean
+.PHONY: help run test test-fast test-pg scaleout-demo lint deps browser fonts lock seed clean
 
 help:
 	@echo "make run      install, migrate, load demo data, start web + worker + clock on http://127.0.0.1:8000"
 	@echo "make test     install, lint (ruff, import-linter), check migrations, run the whole test suite"
 	@echo "make test-pg  the same suite against a throwaway PostgreSQL 15 on loopback"
+	@echo "make scaleout-demo  PostgreSQL primary + replica, Redis, two app nodes behind nginx (loopback); bursts through it"
 	@echo "make lock     recompile requirements/*.lock (with hashes) after editing requirements/*.in"
 
 $(BIN)/python:
@@ -75,6 +76,10 @@ test-fast: lint
 
 test-pg: deps browser
 	tools/pg-test-server run -- $(PYTEST)
+
+# The scale-out topology on this machine (docs/deploy/scaling.md); installs PostgreSQL, Redis and nginx from Debian.
+scaleout-demo: deps fonts
+	$(BIN)/python tools/scaleout_demo.py
 
 lock: $(UV)
 	$(UV) pip compile --quiet --python $(BIN)/python --generate-hashes --no-header requirements/base.in -o requirements/base.lock

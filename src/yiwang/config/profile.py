@@ -22,6 +22,8 @@ class YiwangProfile(BaseSettings):
     profile: Literal["embedded", "production", "scaleout"] = "embedded"
     database_url: str | None = Field(default=None, description="postgres://user:pass@host:port/db")
     redis_url: str | None = Field(default=None, description="redis://host:port/0 (scaleout)")
+    # A streaming replica (hot standby) for the public reads that may lag (platform/web/replica.py); optional.
+    replica_url: str | None = Field(default=None, description="postgres://… of a hot standby (scaleout)")
     secret_key: str | None = Field(default=None, description="required outside the embedded profile")
     debug: bool = False
     data_dir: Path = Field(default_factory=lambda: Path.cwd() / "var")

@@ -108,6 +108,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "yiwang.platform.web.middleware.ActorMiddleware",
+    "yiwang.platform.web.replica.ReplicaReadsMiddleware",
 ]
 
 ROOT_URLCONF = "yiwang.config.urls"
@@ -134,6 +135,9 @@ TEMPLATES = [
 if PROFILE.uses_postgres:
     DATABASES = {"default": dj_database_url.parse(PROFILE.database_url or "", conn_max_age=60, conn_health_checks=True)}
     DATABASES["default"]["TEST"] = {"NAME": "test_yiwang"}
+    if PROFILE.replica_url:  # public reads that may lag go to the hot standby (platform/web/replica.py)
+        DATABASES["replica"] = dj_database_url.parse(PROFILE.replica_url, conn_max_age=60, conn_health_checks=True)
+        DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
 else:
     DATABASES = {
         "default": {
@@ -153,6 +157,7 @@ else:
             "TEST": {"NAME": str(DATA_DIR / f"test-yiwang-{os.getpid()}.sqlite3")},
         }
     }
+DATABASE_ROUTERS = ["yiwang.platform.web.replica.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # -- cache ----------------------------------------------------------------------------------------------------

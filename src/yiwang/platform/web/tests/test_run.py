@@ -166,3 +166,12 @@ def test_the_group_has_four_children_and_they_agree_on_the_live_address():
     assert all(s.env == {"YIWANG_LIVE_BIND": "127.0.0.1:8001"} for s in specs)
     moved = children(bind="127.0.0.1:9000", workers=1, threads=1, live_bind="127.0.0.1:9100")
     assert moved[3].argv[-2] == "127.0.0.1:9100"
+
+
+def test_only_refuses_what_it_does_not_know(tmp_path):
+    env = _env(tmp_path, "127.0.0.1:8000")
+    result = subprocess.run(
+        _yiwang("run", "--only", "web,scheduler"), env=env, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 1
+    assert "--only takes web, worker, clock, live; not scheduler" in result.stderr

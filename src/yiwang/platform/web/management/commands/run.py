@@ -7,8 +7,10 @@
     live    the SSE server (yiwang.platform.live.asgi:app under uvicorn) on YIWANG_LIVE_BIND (default: the web
             port + 1); every child is told that address, so pages link to the server that is really running
 
-Ctrl-C (or SIGTERM) stops all four and exits 0. A child that dies is restarted with backoff; one that keeps
-dying stops the group with a non-zero exit. Binding to anything but loopback needs ``--public``.
+``--only web,worker,live`` starts a subset: a second app node of a scale-out deployment runs everything but the
+clock, which one node runs (docs/deploy/scaling.md). Ctrl-C (or SIGTERM) stops all of them and exits 0. A child
+that dies is restarted with backoff; one that keeps dying stops the group with a non-zero exit. Binding to anything
+but loopback needs ``--public``.
 """
 
 from __future__ import annotations
@@ -80,6 +82,9 @@ class Command(BaseCommand):
         parser.add_argument("--workers", type=int, default=None, help="web worker processes (YIWANG_WEB_WORKERS)")
         parser.add_argument("--threads", type=int, default=None, help="threads per web worker (YIWANG_WEB_THREADS)")
         parser.add_argument("--stop-timeout", type=float, default=10.0, help="seconds before SIGKILL on stop")
+        parser.add_argument(
+            "--only", default="", help="comma-separated subset of web,worker,clock,live (default: all four)"
+        )
 
     def handle(self, *args, **options) -> None:
         bind = options["bind"] or _profile("bind", "127.0.0.1:8000")
@@ -94,11 +99,19 @@ class Command(BaseCommand):
         workers = options["workers"] or _profile("web_workers", 2)
         threads = options["threads"] or _profile("web_threads", 4)
         address = bind if bind.startswith("unix:") else f"http://{bind}/"
+        specs = children(bind=bind, workers=workers, threads=threads, live_bind=live_bind)
+        if options["only"]:
+            wanted = {name.strip() for name in options["only"].split(",") if name.strip()}
+            unknown = wanted - {spec.name for spec in specs}
+            if unknown or not wanted:
+                raise CommandError(f"--only takes web, worker, clock, live; not {', '.join(sorted(unknown)) or '-'}")
+            specs = [spec for spec in specs if spec.name in wanted]
+        web = any(spec.name == "web" for spec in specs)
         supervisor = Supervisor(
-            children(bind=bind, workers=workers, threads=threads, live_bind=live_bind),
+            specs,
             out=self.stdout._out,
             stop_timeout=options["stop_timeout"],
-            ready_url=None if bind.startswith("unix:") else f"http://{bind}/api/v1/openapi.json",
+            ready_url=None if bind.startswith("unix:") or not web else f"http://{bind}/api/v1/openapi.json",
             ready_message=f"一网交易 is ready: {address}  live: http://{live_bind}/live/  (Ctrl-C stops all)",
         )
         code = supervisor.run()

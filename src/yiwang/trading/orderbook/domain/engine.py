@@ -485,6 +485,7 @@ class MarketEngine:
         # a lot of 1 t and a tick of 1 fen (the national market's) make those two rules true for any integer:
         # a flag test instead of a division
         any_lot, any_tick = lot == 1, tick == 1
+        order_unknown = E.order_unknown
         bids, asks, bq, aq, bm, am = self.bids, self.asks, self.bq, self.aq, self.bm, self.am
         best_bid, best_ask, next_oid = self.best_bid, self.best_ask, self.next_oid
         for c in batch:
@@ -493,7 +494,7 @@ class MarketEngine:
                 oid = c[2]
                 o = pop_order(oid, None)
                 if o is None:
-                    append((E.order_unknown, oid))
+                    append((order_unknown, oid))
                     continue
                 if o[1] != c[1]:
                     orders[oid] = o  # not the owner's: put back untouched
@@ -501,7 +502,7 @@ class MarketEngine:
                     continue
                 q = o[4]
                 acct = o[7]
-                idx = (o[3] - lo) // tick
+                idx = o[3] - lo if any_tick else (o[3] - lo) // tick
                 if o[2] == 0:
                     amount = o[3] * q
                     acct[1] -= amount

@@ -93,6 +93,7 @@ def lot(request: HttpRequest, lot_id: int) -> HttpResponse:
     context.update(
         {
             "preset_label": queries.preset_label(row),
+            "my_channel": queries.bidder_channel(row.pk, context["me"].code) if context["me"].registered else "",
             "legal": sorted(row.legal.values(), key=lambda r: r.get("rule_id", "")),
             "rules": queries.public_rules(row),
             "entities": _entities(request.actor),

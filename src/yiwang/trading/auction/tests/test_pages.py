@@ -186,3 +186,18 @@ def test_reverse_auction_page_takes_the_sealed_opening_bid_and_shows_turns(clien
     other = client.get(f"/auction/{lot.pk}/", headers=_as("p0")).content.decode()
     assert "¥4,800.00" in other
     assert "出价金额" not in other
+
+
+def test_the_lot_page_binds_the_viewers_own_private_channel(client, room, clock, people):
+    client.post(f"/auction/{room.pk}/", {"action": "register"}, headers=_as("p0"))
+    client.post(f"/auction/{room.pk}/", {"action": "register"}, headers=_as("p1"))
+    codes = dict(apps.get_model("auction", "Bidder").objects.filter(lot=room).values_list("entity_id", "code"))
+    mine = f"auction.bidder:{room.pk}.{codes[people[0].entity_id]}"
+    theirs = f"auction.bidder:{room.pk}.{codes[people[1].entity_id]}"
+    page = client.get(f"/auction/{room.pk}/", headers=_as("p0")).content.decode()
+    assert "data-auction-me" in page
+    assert f"/live/{mine}?token=v1." in page  # a token for this viewer's own channel only
+    assert theirs not in page
+    public = client.get(f"/auction/{room.pk}/").content.decode()
+    assert "data-auction-me" not in public
+    assert "auction.bidder:" not in public

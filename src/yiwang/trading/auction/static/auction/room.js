@@ -59,7 +59,27 @@
     }
   }
 
+  // the viewer's own channel (auction.bidder:<lot>.<竞买号>): accepted, outbid, sealed, won or lost
+  function applyMine(box, d) {
+    var status = box.querySelector('[data-field="my_status"]');
+    var detail = box.querySelector('[data-field="my_detail"]');
+    if (status) status.textContent = d.status_label || d.status || "";
+    if (detail) {
+      var text = "";
+      if (d.status === "accepted") text = "出价 " + yuan(d.amount) + (d.leading ? "，目前领先" : "");
+      else if (d.status === "outbid") text = "当前价 " + yuan(d.price) + "，领先竞买号 " + (d.leader || "—");
+      else if (d.status === "won" || d.status === "lost") text = d.deal_price ? "成交价 " + yuan(d.deal_price) : "";
+      else if (d.status === "sealed") text = "回执编号 " + (d.receipt_id || "");
+      detail.textContent = text;
+    }
+    box.classList.toggle("alert-warning", d.status === "outbid");
+    box.classList.toggle("alert-success", d.status === "won" || (d.status === "accepted" && d.leading));
+  }
+
   function start() {
+    Array.prototype.forEach.call(document.querySelectorAll("[data-auction-me]"), function (box) {
+      box.addEventListener("live:update", function (ev) { applyMine(box, ev.detail.d || {}); });
+    });
     Array.prototype.forEach.call(document.querySelectorAll("[data-auction-room]"), function (room) {
       var rendered = Date.parse(room.getAttribute("data-server-now") || "");
       if (room.yiwangLive && rendered) room.yiwangLive.offsets.push(rendered - Date.now());
@@ -68,5 +88,5 @@
   }
 
   if (document.readyState !== "loading") start(); else document.addEventListener("DOMContentLoaded", start);
-  global.YiwangAuctionRoom = {apply: apply};
+  global.YiwangAuctionRoom = {apply: apply, applyMine: applyMine};
 })(window);

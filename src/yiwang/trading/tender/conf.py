@@ -6,6 +6,8 @@
         "CREDIT_GATE": "yiwang.trading.tender.ports.NoCreditGate",   # supervision's adapter later
         "EVALUATION_GATEWAY": "auto",        # auto | app | recorded | a dotted class path
         "EVALUATION_POLL_SECONDS": 30,       # how often the clock asks the evaluation for its result
+        "EVALUATION_MIN_LEAD_SECONDS": 2,    # an accelerated project's committee meets at least this long after
+                                             # the hand-over (the experts confirm until the meeting starts)
         "SUSPENSION_GUARD_MINUTES": 720,     # a suspended section's bid box is pushed on this long before it closes
         "SUSPENSION_STEP_HOURS": 24,         # … by this much each time
         "DECRYPTION_WINDOW_MINUTES": None,   # None: the bid box's own default
@@ -28,6 +30,7 @@ class TenderSettings:
     credit_gate: str
     evaluation_gateway: str
     evaluation_poll: timedelta
+    evaluation_min_lead: timedelta
     suspension_guard: timedelta
     suspension_step: timedelta
     decryption_window: timedelta | None
@@ -43,6 +46,7 @@ def tender_settings() -> TenderSettings:
         credit_gate=str(conf.get("CREDIT_GATE", "yiwang.trading.tender.ports.NoCreditGate")),
         evaluation_gateway=str(conf.get("EVALUATION_GATEWAY", "auto")),
         evaluation_poll=timedelta(seconds=int(conf.get("EVALUATION_POLL_SECONDS", 30))),
+        evaluation_min_lead=timedelta(seconds=float(conf.get("EVALUATION_MIN_LEAD_SECONDS", 2))),
         suspension_guard=timedelta(minutes=int(conf.get("SUSPENSION_GUARD_MINUTES", 720))),
         suspension_step=timedelta(hours=int(conf.get("SUSPENSION_STEP_HOURS", 24))),
         decryption_window=timedelta(minutes=int(window)) if window else None,

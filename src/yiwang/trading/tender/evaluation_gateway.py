@@ -209,7 +209,7 @@ def app_request(
     app_config["candidates"] = config["candidates_max"]
     acceleration = max(int(config.get("acceleration") or 1), 1)
     start = now + timedelta(minutes=int(settings_.get("meeting_delay_minutes", 60))) / acceleration
-    start = max(start, now + timedelta(seconds=2))
+    start = max(start, now + tender_settings().evaluation_min_lead)
     end = start + timedelta(hours=int(settings_.get("meeting_hours", 8)))
     committee = config["committee"]
     lines = settings_.get("committee_lines") or [

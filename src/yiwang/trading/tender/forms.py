@@ -87,6 +87,7 @@ class ProjectForm(forms.Form):
         max_value=100,
         widget=forms.NumberInput(attrs={"class": "form-control"}),
     )
+    qualification_text = _text("资格审查条件（资格后审，每行一条）", required=False, max_length=5000, area=True)
     is_test_data = forms.BooleanField(label="测试数据（演示、培训）", required=False)
     acceleration = forms.IntegerField(
         label="时限加速倍数（仅测试数据）",

@@ -150,8 +150,12 @@ def project_new(request: HttpRequest) -> HttpResponse:
         agency = owner if request.actor.acts_for(owner) and owner in request.actor.entity_ids(Role.AGENCY) else None
         tenderer = (data.get("tenderer_entity_id") or owner) if agency else owner
         config = {"price_weight": data["price_weight"]} if data.get("price_weight") else {}
+        conditions = [line.strip() for line in (data.get("qualification_text") or "").splitlines() if line.strip()]
+        if conditions:  # 资格后审: the committee reviews each condition (the evaluation's qualification stage)
+            config["requirements"] = [{"code": f"q{n}", "text": text[:300]} for n, text in enumerate(conditions, 1)]
         section = {
             "name": data["section_name"],
+            "qualification_text": "\n".join(conditions),
             "estimate_fen": yuan_to_fen(data["estimate_yuan"]),
             "deposit_fen": yuan_to_fen(data.get("deposit_yuan")) or 0,
             "duration_text": data.get("duration_text") or "",

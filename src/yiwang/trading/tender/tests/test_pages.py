@@ -138,3 +138,42 @@ def test_the_manager_runs_the_later_stages_through_the_pages(world, clock, clien
     assert section.status == "completed"
     public = client.get(f"/tender/sections/{section.pk}/").content.decode()
     assert world.b.name in public
+
+
+def test_qualification_conditions_on_the_form_become_the_committees_qualification_review(world, clock, client):
+    client.force_login(world.agency.account)
+    response = client.post("/tender/new/", {
+        "procedure": "tender.open", "subject": "works", "name": "资格后审的道路工程", "region_code": "310112",
+        "owner": str(world.agency.entity_id), "tenderer_entity_id": str(world.tenderer.entity_id),
+        "section_name": "第1标段", "estimate_yuan": "50000000", "deposit_yuan": "0",
+        "evaluation_method": "comprehensive", "price_weight": "40", "acceleration": "1",
+        "qualification_text": "具备市政公用工程施工总承包二级及以上资质\n\n  项目经理具备一级注册建造师执业资格  \n",
+    })  # fmt: skip
+    assert response.status_code == 302
+    section = Project.objects.get(name="资格后审的道路工程").sections.get()
+    assert section.qualification_text == "具备市政公用工程施工总承包二级及以上资质\n项目经理具备一级注册建造师执业资格"
+    assert section.evaluation_config == {
+        "price_weight": 40,
+        "requirements": [
+            {"code": "q1", "text": "具备市政公用工程施工总承包二级及以上资质"},
+            {"code": "q2", "text": "项目经理具备一级注册建造师执业资格"},
+        ],
+    }
+
+
+def test_an_accelerated_committee_meets_no_sooner_than_the_configured_lead(settings):
+    from datetime import UTC, datetime
+
+    from yiwang.trading.tender.evaluation_gateway import app_request
+
+    config = {
+        "procedure": "tender.open", "method": "comprehensive", "family": "tender", "subject": "works",
+        "candidates_max": 3, "acceleration": 864_000, "committee": {"min_size": 5}, "section_code": "X" * 23,
+        "method_settings": {"price_weight": 40},
+    }  # fmt: skip
+    moment = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
+    start = app_request(config, [], title="t", region_code="310112", now=moment)["committee_request"]["meeting_start"]
+    assert datetime.fromisoformat(start) == moment + timedelta(seconds=2)  # 60 min ÷ 864,000, at least 2 s
+    settings.YIWANG_TENDER = {**settings.YIWANG_TENDER, "EVALUATION_MIN_LEAD_SECONDS": 15}
+    start = app_request(config, [], title="t", region_code="310112", now=moment)["committee_request"]["meeting_start"]
+    assert datetime.fromisoformat(start) == moment + timedelta(seconds=15)

@@ -33,7 +33,7 @@ def result_text(indicator: Any) -> str:
     result = getattr(indicator, "result", indicator)
     unit = getattr(getattr(indicator, "definition", None), "unit", "")
     if not result.computable:
-        return f"不可计算（{result.reason_zh}）"
+        return "不可计算（样本为空）" if result.reason == "empty" else "不可计算（仅一个样本）"
     value = result.value
     match unit:
         case "percent":

@@ -219,7 +219,7 @@ def build_release(facts: Mapping[str, Any], stage: str, *, prefix: str, seq: int
         release["bids"] = {
             "details": [
                 {
-                    "id": f"{tender_id}-bid-{e['number']}",
+                    "id": f"{tender_id}-r{section.get('round', 1)}-bid-{e['number']}",
                     "date": e.get("received_at"),
                     "status": "valid" if e.get("decrypted") else "disqualified",
                     "tenderers": [ref(p)],

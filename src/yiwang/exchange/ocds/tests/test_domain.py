@@ -175,6 +175,10 @@ def test_the_whole_process_compiles_and_versions(ocds_schema):
     end = versioned["tender"]["tenderPeriod"]["endDate"]
     assert [v["value"] for v in end] == ["2026-03-23T01:00:00.000000Z", "2026-03-30T01:00:00.000000Z"]
     assert end[1]["releaseTag"] == ["tenderAmendment"]
+    assert [b["id"] for b in compiled["bids"]["details"]] == [
+        "31011220260001001001001-r1-bid-1",
+        "31011220260001001001001-r1-bid-2",
+    ]  # a later round's bids never merge into this round's
     status = {a["id"]: a["status"] for a in versioned["awards"]}
     assert [v["value"] for v in status["31011220260001001001001-r1-c1"]] == ["pending", "active"]
 

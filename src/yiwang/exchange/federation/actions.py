@@ -55,7 +55,7 @@ log = logging.getLogger(__name__)
 
 INBOX_PATH = "/api/v1/federation/inbox"
 FEED_PAGE = 500
-DELIVERY_TIMEOUT_SECONDS = 5.0
+DELIVERY_TIMEOUT_SECONDS = 10.0
 WINDOW_DEFAULT_SECONDS = 300
 ALGORITHMS = {"sm2": "sm2-sm3", "ec-p256": "ecdsa-p256-sha256"}
 SYSTEM = Actor.system("federation")
@@ -77,6 +77,20 @@ def own_identity() -> dict[str, Any]:
         "algorithm": signer.algorithm,
         "public_key_pem": signer.public_key.to_pem().decode("ascii"),
     }
+
+
+def _config() -> dict[str, Any]:
+    return dict(getattr(settings, "YIWANG_FEDERATION", None) or {})
+
+
+def _backoff_cap() -> int:
+    """The longest wait between two attempts (``YIWANG_FEDERATION["BACKOFF_CAP_SECONDS"]``, default 600)."""
+    return int(_config().get("BACKOFF_CAP_SECONDS", rules.BACKOFF_CAP_SECONDS))
+
+
+def _timeout() -> float:
+    """Seconds to wait for a peer's answer (``YIWANG_FEDERATION["TIMEOUT_SECONDS"]``, default 10)."""
+    return float(_config().get("TIMEOUT_SECONDS", DELIVERY_TIMEOUT_SECONDS))
 
 
 def _window() -> timedelta:
@@ -331,7 +345,7 @@ def _post(url: str, body: bytes, headers: dict[str, str]) -> tuple[int, Any]:
         url, data=body, method="POST", headers={**headers, "Content-Type": "application/json"}
     )
     try:
-        with urllib.request.urlopen(request, timeout=DELIVERY_TIMEOUT_SECONDS) as answer:  # noqa: S310 (http(s) only)
+        with urllib.request.urlopen(request, timeout=_timeout()) as answer:  # noqa: S310 (http(s) only)
             return answer.status, json.loads(answer.read() or b"null")
     except urllib.error.HTTPError as exc:
         try:
@@ -375,7 +389,8 @@ def deliver_to(code: str, *, moment: datetime | None = None) -> Delivery:
             )
         else:
             row.failures += 1
-            row.next_attempt_at = moment + timedelta(seconds=rules.backoff_seconds(row.failures))
+            wait = rules.backoff_seconds(row.failures, cap=_backoff_cap())
+            row.next_attempt_at = moment + timedelta(seconds=wait)
             row.last_error = error[:300]
         row.save(update_fields=["acknowledged", "failures", "next_attempt_at", "last_error", "last_delivered_at"])
     if error:

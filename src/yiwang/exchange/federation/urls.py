@@ -1,4 +1,9 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from yiwang.exchange.federation import views
 
 app_name = "federation"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("peers/", views.register, name="register"),
+]

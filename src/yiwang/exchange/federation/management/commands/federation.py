@@ -1,0 +1,70 @@
+"""``yiwang federation``: this hub's identity for its peers, registering peers from their identity files,
+the delivery state, and one relay run (queue + deliver) outside the clock."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from yiwang.exchange.federation import actions, queries
+from yiwang.kernel.actors import Actor
+from yiwang.kernel.canonical import iso_utc
+from yiwang.kernel.errors import YiwangError
+from yiwang.platform.clock import now
+
+OPERATOR = Actor.system("federation-cli")
+
+
+class Command(BaseCommand):
+    help = "Federation of hubs (跨区域互联): identity, add-peer, status, relay"
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        sub = parser.add_subparsers(dest="verb", required=True)
+        identity = sub.add_parser("identity", help="print this hub's identity (JSON) for its peers to register")
+        identity.add_argument("--out", help="file to write (default: standard output)")
+        add = sub.add_parser("add-peer", help="register a peer from its identity file (witnessed)")
+        add.add_argument("identity_file", nargs="+", help="identity JSON written by `yiwang federation identity`")
+        add.add_argument("--url", help="the peer's address, when it differs from the one in the file (one file only)")
+        sub.add_parser("status", help="the peers and their delivery state (JSON)")
+        sub.add_parser("relay", help="queue what is new in the feed and deliver what is due, once")
+
+    def handle(self, *args, verb: str, **options) -> None:
+        try:
+            getattr(self, "_" + verb.replace("-", "_"))(**options)
+        except YiwangError as exc:
+            raise CommandError(f"{exc.code}: {exc.message_zh} / {exc.message_en}") from None
+
+    def _identity(self, *, out: str | None = None, **options) -> None:
+        text = json.dumps(actions.own_identity(), ensure_ascii=False, indent=2)
+        if out:
+            Path(out).write_text(text + "\n", encoding="utf-8")
+        else:
+            self.stdout.write(text)
+
+    def _add_peer(self, *, identity_file: list[str], url: str | None = None, **options) -> None:
+        if url and len(identity_file) > 1:
+            raise CommandError("--url goes with one identity file only")
+        for name in identity_file:
+            try:
+                data = json.loads(Path(name).read_text(encoding="utf-8"))
+                code, title, key = data["code"], data["name"], data["public_key_pem"]
+            except (OSError, ValueError, KeyError, TypeError) as exc:
+                raise CommandError(f"{name}: not an identity file ({exc})") from None
+            peer = actions.do_register_peer(
+                actor=OPERATOR, code=code, name=title, base_url=url or data.get("base_url", ""), public_key=key
+            )
+            self.stdout.write(f"registered {peer.code} {peer.name} at {peer.base_url} (key {peer.key_id})")
+
+    def _status(self, **options) -> None:
+        rows = []
+        for view in queries.list_peers_for(OPERATOR):
+            row = dict(view.__dict__)
+            for name in ("registered_at", "next_attempt_at", "last_delivered_at"):
+                row[name] = iso_utc(row[name]) if row[name] else None
+            rows.append(row)
+        self.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2))
+
+    def _relay(self, **options) -> None:
+        self.stdout.write(f"{actions.relay(now())} messages queued or acknowledged")

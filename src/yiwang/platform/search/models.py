@@ -72,3 +72,23 @@ class IndexedText(models.Model):
 
     def __str__(self) -> str:
         return self.title[:40]
+
+
+class IndexStat(models.Model):
+    """Counts kept with the index, updated by every write in its transaction: documents per token
+    (``field`` = ``term``), per filter value (``kind``, ``category``, ``region``, ``stage``, ``public``) and in
+    all (``corpus`` / ``documents``). Queries read them to estimate match sets instead of counting
+    (``domain/estimate.py``) and to score without counting document frequencies."""
+
+    field = models.CharField(max_length=16)
+    value = models.CharField(max_length=64)
+    n = models.BigIntegerField()
+
+    class Meta:
+        db_table = "search_stat"
+        verbose_name = "索引统计"
+        verbose_name_plural = "索引统计"
+        constraints = [models.UniqueConstraint(fields=["field", "value"], name="search_stat_field_value")]
+
+    def __str__(self) -> str:
+        return f"{self.field}:{self.value}={self.n}"

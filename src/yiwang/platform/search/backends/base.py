@@ -39,6 +39,7 @@ from yiwang.platform.search.domain.documents import (
     SearchPage,
     SearchQuery,
 )
+from yiwang.platform.search.domain.estimate import Estimate, IndexStats, estimate, query_words, rounded
 from yiwang.platform.search.domain.matching import CompiledQuery, compile_query, tier
 from yiwang.platform.search.domain.segment import Segmenter, default_segmenter
 from yiwang.platform.search.ports import CheckReport, RebuildReport
@@ -46,6 +47,7 @@ from yiwang.platform.search.sources import registered_sources
 
 FACETS = ("category", "region", "stage")
 TITLE_WEIGHT = 10.0  # a title word counts this many body words in the engines' scores
+MAX_STAT_VALUE = 64  # longer tokens get no statistics (a missing count reads as 0: the pipeline then counts)
 
 
 @dataclass(frozen=True)
@@ -54,6 +56,8 @@ class Limits:
     rank_window: int = 1_000  # relevance ranks at most the newest this many matches
     facet_cap: int = 10_000  # facet counts only when the exact total is at most this
     batch: int = 200  # documents per statement when indexing many
+    # the total is estimated instead of counted when the statistics expect this many times the count cap
+    estimate_margin: float = 3.0
 
     @classmethod
     def from_settings(cls) -> Limits:
@@ -61,6 +65,7 @@ class Limits:
             count_cap=getattr(settings, "YIWANG_SEARCH_COUNT_CAP", cls.count_cap),
             rank_window=getattr(settings, "YIWANG_SEARCH_RANK_WINDOW", cls.rank_window),
             facet_cap=getattr(settings, "YIWANG_SEARCH_FACET_CAP", cls.facet_cap),
+            estimate_margin=getattr(settings, "YIWANG_SEARCH_ESTIMATE_MARGIN", cls.estimate_margin),
         )
 
 
@@ -200,12 +205,25 @@ class BaseSearchIndex(ABC):
         sorts them, takes the page or the ranking window and the facet counts from them)."""
 
     @abstractmethod
-    def _newest(self, compiled: CompiledQuery | None, query: SearchQuery, offset: int, limit: int) -> list[Candidate]:
-        """Matches in (published_at, tiebreak) descending order, for match sets too large to fetch whole."""
+    def _newest(
+        self,
+        compiled: CompiledQuery | None,
+        query: SearchQuery,
+        offset: int,
+        limit: int,
+        hint: Estimate | None = None,
+    ) -> list[Candidate]:
+        """Matches in (published_at, tiebreak) descending order, for match sets too large to fetch whole
+        (``hint``: the estimate of the match set, for the adapter's choice of plan)."""
 
     @abstractmethod
-    def _scores(self, compiled: CompiledQuery, ids: Sequence[int]) -> dict[int, float]:
-        """The engine's relevance score (higher is better) for each of ``ids``."""
+    def _scores(self, compiled: CompiledQuery, ids: Sequence[int], stats: IndexStats | None = None) -> dict[int, float]:
+        """The engine's relevance score (higher is better) for each of ``ids`` (``stats``: the index's
+        statistics for the query's words, when the adapter's score needs document frequencies)."""
+
+    @abstractmethod
+    def _statistics(self, words: Sequence[str]) -> IndexStats:
+        """The index's statistics: documents, per filter value, and the document frequency of ``words``."""
 
     @abstractmethod
     def _fetch(self, ids: Sequence[int]) -> dict[int, Row]: ...
@@ -220,33 +238,77 @@ class BaseSearchIndex(ABC):
         if compiled is not None and compiled.empty:  # only punctuation or noise: nothing can match
             return self._page(query, compiled, 0, True, [], {}, {}, {f: () for f in FACETS}, started)
         cap = self.limits.count_cap
-        counted = self._count(compiled, query, cap)
+        stats = hint = None
+        if compiled is not None:
+            stats = self._statistics(query_words(compiled))
+            hint = estimate(compiled, query, stats)
+        # far more matches than the cap (by the statistics): counting would only say "more than the cap", so
+        # walk for the ranking window or the page at once and show the estimate as the total
+        if hint is not None and hint.upper > cap and (hint.expected or 0) >= self.limits.estimate_margin * cap:
+            assert compiled is not None
+            wanted = min(self.limits.rank_window, cap) if ranked else query.size
+            found = self._newest(compiled, query, 0 if ranked else query.offset, wanted, hint)
+            if len(found) == wanted:  # else the estimate was wrong and the match set is small: count it
+                total = max(rounded(hint.expected or 0), cap + 1)
+                if not ranked:
+                    rows = self._fetch([c.id for c in found])
+                    return self._page(query, compiled, total, False, found, rows, {}, None, started, estimated=True)
+                return self._ranked(query, compiled, found, stats, total, None, started, estimated=True)
+        matches: list[Match] | None = None
+        if hint is not None and hint.upper <= cap:  # small for sure: fetch the match set once, no count
+            matches = self._matches(compiled, query, cap + 1)
+            counted = len(matches)
+        else:
+            counted = self._count(compiled, query, cap)
         exact = counted <= cap
         total = min(counted, cap)
         facets = None
+        ordered: list[Candidate] = []
         if exact:  # fetch the (small) match set once: order it, cut the page or the window, count facets
-            matches = self._matches(compiled, query, cap + 1)
+            if matches is None:
+                matches = self._matches(compiled, query, cap + 1)
             matches.sort(key=itemgetter(1), reverse=True)  # by order: (published_at, tiebreak)
             ordered = [Candidate(m.id, m.title_tokens) for m in matches]
             if total <= self.limits.facet_cap:
                 facets = self._facets(matches)
-        scores: dict[int, float] = {}
         if ranked and total:
             assert compiled is not None
             size = min(total, self.limits.rank_window)
-            window = ordered[:size] if exact else self._newest(compiled, query, 0, size)
-            scores = self._scores(compiled, [c.id for c in window])
-            tiers = {c.id: tier(compiled, frozenset(c.title_tokens.split())) for c in window}
-            order = sorted(range(len(window)), key=lambda i: (-tiers[window[i].id], -scores.get(window[i].id, 0.0), i))
-            page = [window[i] for i in order[query.offset : query.offset + query.size]]
-        elif exact:
+            window = ordered[:size] if exact else self._newest(compiled, query, 0, size, hint)
+            return self._ranked(query, compiled, window, stats, total, facets, started, exact=exact)
+        if exact:
             page = ordered[query.offset : query.offset + query.size]
         elif query.offset < total:
-            page = self._newest(compiled, query, query.offset, query.size)
+            page = self._newest(compiled, query, query.offset, query.size, hint)
         else:
             page = []
         rows = self._fetch([c.id for c in page])
-        return self._page(query, compiled, total, exact, page, rows, scores if ranked else {}, facets, started)
+        return self._page(query, compiled, total, exact, page, rows, {}, facets, started)
+
+    def _ranked(
+        self,
+        query: SearchQuery,
+        compiled: CompiledQuery,
+        window: list[Candidate],
+        stats: IndexStats | None,
+        total: int,
+        facets: Mapping[str, tuple[FacetCount, ...]] | None,
+        started: float,
+        *,
+        exact: bool = False,
+        estimated: bool = False,
+    ) -> SearchPage:
+        """Order the window by tier, then the engine's score, then newest; cut the page. Only the tiers the
+        page falls in are scored: the others' order cannot show (a common word's page 1 scores the window's
+        title matches, not all of the window)."""
+        tiers = {c.id: tier(compiled, frozenset(c.title_tokens.split())) for c in window}
+        by_tier = sorted(tiers.values(), reverse=True)
+        shown = set(by_tier[query.offset : query.offset + query.size])
+        scores = self._scores(compiled, [c.id for c in window if tiers[c.id] in shown], stats)
+        order = sorted(range(len(window)), key=lambda i: (-tiers[window[i].id], -scores.get(window[i].id, 0.0), i))
+        page = [window[i] for i in order[query.offset : query.offset + query.size]]
+        rows = self._fetch([c.id for c in page])
+        return self._page(query, compiled, total, exact, page, rows, scores, facets, started, estimated=estimated)
 
     @staticmethod
     def _facets(matches: Sequence[Match]) -> dict[str, tuple[FacetCount, ...]]:
@@ -269,6 +331,8 @@ class BaseSearchIndex(ABC):
         scores: Mapping[int, float],
         facets: Mapping[str, tuple[FacetCount, ...]] | None,
         started: float,
+        *,
+        estimated: bool = False,
     ) -> SearchPage:
         terms = compiled.terms if compiled is not None else ()
         hits = []
@@ -308,4 +372,5 @@ class BaseSearchIndex(ABC):
             terms=terms,
             facets=facets,
             took_ms=round((time.perf_counter() - started) * 1000, 2),
+            total_estimated=estimated,
         )

@@ -9,12 +9,14 @@ is meant for tests and tools, not for production.
 from __future__ import annotations
 
 import itertools
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from yiwang.platform.search.backends.base import (
+    MAX_STAT_VALUE,
     BaseSearchIndex,
     Candidate,
     Match,
@@ -24,6 +26,7 @@ from yiwang.platform.search.backends.base import (
     title_tokens_of,
 )
 from yiwang.platform.search.domain.documents import SearchDocument, SearchQuery, region_range
+from yiwang.platform.search.domain.estimate import Estimate, IndexStats
 from yiwang.platform.search.domain.matching import CompiledQuery, matches
 from yiwang.platform.search.ports import CheckReport
 
@@ -149,11 +152,28 @@ class MemorySearchIndex(BaseSearchIndex):
             for r in self._matching(compiled, query)[:limit]
         ]
 
-    def _newest(self, compiled: CompiledQuery | None, query: SearchQuery, offset: int, limit: int) -> list[Candidate]:
+    def _statistics(self, words: Sequence[str]) -> IndexStats:
+        records = list(self._records.values())
+        fields: dict[str, dict[str, int]] = {}
+        for name in ("kind", "category", "region", "stage"):
+            fields[name] = dict(Counter(getattr(r, name) for r in records))
+        fields["public"] = dict(Counter("1" if r.public else "0" for r in records))
+        fields = {name: counts for name, counts in fields.items() if counts}
+        df = {w: n for w in words if len(w) <= MAX_STAT_VALUE and (n := sum(1 for r in records if w in r.tokens))}
+        return IndexStats(documents=len(records), df=df, fields=fields)
+
+    def _newest(
+        self,
+        compiled: CompiledQuery | None,
+        query: SearchQuery,
+        offset: int,
+        limit: int,
+        hint: Estimate | None = None,
+    ) -> list[Candidate]:
         found = sorted(self._matching(compiled, query), key=lambda r: (r.published_at, r.tiebreak), reverse=True)
         return [Candidate(r.id, r.title_tokens) for r in found[offset : offset + limit]]
 
-    def _scores(self, compiled: CompiledQuery, ids: Sequence[int]) -> dict[int, float]:
+    def _scores(self, compiled: CompiledQuery, ids: Sequence[int], stats: IndexStats | None = None) -> dict[int, float]:
         return {}
 
     def _fetch(self, ids: Sequence[int]) -> dict[int, Any]:

@@ -20,6 +20,7 @@ from typing import Any
 from yiwang.platform.search.backends.base import TITLE_WEIGHT, Candidate, Match
 from yiwang.platform.search.backends.sql import SqlSearchIndex
 from yiwang.platform.search.domain.documents import SearchQuery
+from yiwang.platform.search.domain.estimate import Estimate, IndexStats
 from yiwang.platform.search.domain.matching import CompiledQuery, to_match_tsvector, to_tsquery, to_tsvector
 from yiwang.platform.search.ports import CheckReport
 
@@ -57,12 +58,19 @@ class PgSearchIndex(SqlSearchIndex):
         rows = self._rows(sql, [*params, limit])
         return [Match(i, (at, tb), tt, c, r, s) for i, at, tb, tt, c, r, s in rows]
 
-    def _newest(self, compiled: CompiledQuery | None, query: SearchQuery, offset: int, limit: int) -> list[Candidate]:
+    def _newest(
+        self,
+        compiled: CompiledQuery | None,
+        query: SearchQuery,
+        offset: int,
+        limit: int,
+        hint: Estimate | None = None,
+    ) -> list[Candidate]:
         where, params = self._match(compiled, query)
         sql = f"SELECT d.id, d.title_tokens FROM search_document d WHERE {where} {_NEWEST} LIMIT %s OFFSET %s"  # noqa: S608
         return [Candidate(row_id, tokens) for row_id, tokens in self._rows(sql, [*params, limit, offset])]
 
-    def _scores(self, compiled: CompiledQuery, ids: Sequence[int]) -> dict[int, float]:
+    def _scores(self, compiled: CompiledQuery, ids: Sequence[int], stats: IndexStats | None = None) -> dict[int, float]:
         if not ids:
             return {}
         sql = (
@@ -76,8 +84,16 @@ class PgSearchIndex(SqlSearchIndex):
         empty = self._rows("SELECT count(*) FROM search_document WHERE tsv = ''::tsvector OR tsm = ''::tsvector", [])[
             0
         ][0]
-        problems = (f"{empty} documents without a tsvector",) if empty else ()
-        return CheckReport(documents=documents, problems=problems)
+        problems = [f"{empty} documents without a tsvector"] if empty else []
+        problems += self._stats_problems(documents)
+        return CheckReport(documents=documents, problems=tuple(problems))
+
+    def _stat_tokens_sql(self) -> tuple[str, str]:
+        return "", "array_to_string(tsvector_to_array(d.tsm), ' '), ''"
+
+    def _recount_terms_sql(self) -> str:
+        return "SELECT word AS value, ndoc AS n FROM ts_stat('SELECT tsm FROM search_document')"
 
     def _after_rebuild(self) -> None:
+        self.recount_stats()
         self._execute("ANALYZE search_document")

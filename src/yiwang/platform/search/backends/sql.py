@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -11,6 +12,7 @@ from django.db import connection, transaction
 
 from yiwang.platform.clock import now
 from yiwang.platform.search.backends.base import (
+    MAX_STAT_VALUE,
     BaseSearchIndex,
     body_tokens_of,
     dedupe,
@@ -18,10 +20,12 @@ from yiwang.platform.search.backends.base import (
     title_tokens_of,
 )
 from yiwang.platform.search.domain.documents import SearchDocument, SearchQuery, region_range
+from yiwang.platform.search.domain.estimate import FILTER_FIELDS, IndexStats
 from yiwang.platform.search.models import IndexedText
 
 TABLE = "search_document"
 TEXT_TABLE = "search_document_text"
+STAT_TABLE = "search_stat"
 _COLUMNS = (
     "kind",
     "key",
@@ -55,6 +59,18 @@ class StoredRow:
     body: str
     url: str
     extra: dict[str, Any]
+
+
+def add_stats(deltas: Counter, values: tuple[bool, str, str, str, str], tokens: Iterable[str], sign: int) -> None:
+    """Count one document (``values``: public, kind, category, region, stage) into ``deltas`` with ``sign``."""
+    public, *rest = values
+    deltas[("corpus", "documents")] += sign
+    deltas[("public", "1" if public else "0")] += sign
+    for name, value in zip(FILTER_FIELDS[:4], rest, strict=True):
+        deltas[(name, value)] += sign
+    for token in tokens:
+        if len(token) <= MAX_STAT_VALUE:
+            deltas[("term", token)] += sign
 
 
 def placeholders(n: int) -> str:
@@ -132,7 +148,15 @@ class SqlSearchIndex(BaseSearchIndex):
         )
         text_row = "(" + ", ".join(["%s"] * len(_TEXT_COLUMNS)) + ")"
         text_updates = ", ".join(f"{c} = excluded.{c}" for c in _TEXT_COLUMNS[1:])
+        deltas: Counter[tuple[str, str]] = Counter()
+        for doc in docs:
+            title_tokens, body_tokens = tokens[(doc.kind, doc.key)]
+            values = (doc.public, doc.kind, doc.category, doc.region, doc.stage)
+            add_stats(deltas, values, {*title_tokens, *body_tokens}, +1)
         with connection.cursor() as cursor:
+            pairs = [v for doc in docs for v in (doc.kind, doc.key)]
+            pairs_sql = ", ".join(["(%s, %s)"] * len(docs))
+            self._subtract_stats(cursor, f"(d.kind, d.key) IN (VALUES {pairs_sql})", pairs, deltas)
             cursor.execute(sql, params)
             returned = cursor.fetchall()
             text_params = [v for row_id, kind, key in returned for v in (row_id, *texts[(kind, key)])]
@@ -144,12 +168,92 @@ class SqlSearchIndex(BaseSearchIndex):
             )
             written = [(row_id, *tokens[(kind, key)]) for row_id, kind, key in returned]
             self._after_upsert(cursor, written)
+            self._apply_stats(cursor, deltas)
         return [w[0] for w in written]
+
+    # -- statistics (domain/estimate.py): kept with the index, in the writer's transaction ---------------
+    def _stat_tokens_sql(self) -> tuple[str, str]:
+        """(join, columns): how to read a stored document's tokens as two space-separated strings."""
+        raise NotImplementedError
+
+    def _subtract_stats(self, cursor: Any, condition: str, params: list[Any], deltas: Counter) -> None:
+        """Subtract the stored documents matching ``condition`` (on alias ``d``) from the statistics."""
+        join, columns = self._stat_tokens_sql()
+        cursor.execute(
+            f"SELECT d.public, d.kind, d.category, d.region, d.stage, {columns} "  # noqa: S608
+            f"FROM {TABLE} d {join} WHERE {condition}",
+            params,
+        )
+        for public, kind, category, region, stage, first, second in cursor.fetchall():
+            tokens = {*(first or "").split(), *(second or "").split()}
+            add_stats(deltas, (bool(public), kind, category, region, stage), tokens, -1)
+
+    def _apply_stats(self, cursor: Any, deltas: Counter) -> None:
+        # sorted, so that concurrent writers take the rows' locks in the same order (no deadlock)
+        items = sorted((k, n) for k, n in deltas.items() if n)
+        for start in range(0, len(items), 500):
+            chunk = items[start : start + 500]
+            cursor.execute(
+                f"INSERT INTO {STAT_TABLE} (field, value, n) VALUES {', '.join(['(%s, %s, %s)'] * len(chunk))} "  # noqa: S608
+                f"ON CONFLICT (field, value) DO UPDATE SET n = {STAT_TABLE}.n + excluded.n",
+                [v for (name, value), n in chunk for v in (name, value, n)],
+            )
+
+    def _recount_terms_sql(self) -> str:
+        """``SELECT value, n`` of every token's document frequency, computed from the full-text structure."""
+        raise NotImplementedError
+
+    def recount_stats(self) -> None:
+        """Recompute the statistics from the stored documents (after a rebuild, or to repair them)."""
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(f"DELETE FROM {STAT_TABLE}")  # noqa: S608
+            cursor.execute(
+                f"INSERT INTO {STAT_TABLE} (field, value, n) SELECT 'term', value, n "  # noqa: S608
+                f"FROM ({self._recount_terms_sql()}) t WHERE length(value) <= {MAX_STAT_VALUE}"
+            )
+            for name in ("kind", "category", "region", "stage"):
+                cursor.execute(
+                    f"INSERT INTO {STAT_TABLE} (field, value, n) SELECT %s, {name}, count(*) "  # noqa: S608
+                    f"FROM {TABLE} GROUP BY {name}",
+                    [name],
+                )
+            cursor.execute(
+                f"INSERT INTO {STAT_TABLE} (field, value, n) SELECT 'public', "  # noqa: S608
+                f"CASE WHEN public THEN '1' ELSE '0' END, count(*) FROM {TABLE} GROUP BY public"
+            )
+            cursor.execute(
+                f"INSERT INTO {STAT_TABLE} (field, value, n) SELECT 'corpus', 'documents', count(*) FROM {TABLE}"  # noqa: S608
+            )
+
+    def _stats_problems(self, documents: int) -> list[str]:
+        counted = self._statistics(()).documents
+        if counted != documents:
+            return [f"{documents} documents but the statistics count {counted} (run: yiwang search rebuild)"]
+        return []
+
+    def _statistics(self, words: Sequence[str]) -> IndexStats:
+        fields: dict[str, dict[str, int]] = {}
+        names = ("corpus", *FILTER_FIELDS)  # each a range of the (field, value) index, never the terms
+        sql = f"SELECT field, value, n FROM {STAT_TABLE} WHERE field IN ({placeholders(len(names))}) AND n <> 0"  # noqa: S608
+        for name, value, n in self._rows(sql, list(names)):
+            fields.setdefault(name, {})[value] = int(n)
+        df: dict[str, int] = {}
+        if words:
+            sql = (
+                f"SELECT value, n FROM {STAT_TABLE} "  # noqa: S608
+                f"WHERE field = 'term' AND n <> 0 AND value IN ({placeholders(len(words))})"
+            )
+            df = {value: int(n) for value, n in self._rows(sql, list(words))}
+        documents = fields.pop("corpus", {}).get("documents", 0)
+        return IndexStats(documents=documents, df=df, fields=fields)
 
     def _delete_ids(self, cursor: Any, ids: Sequence[int]) -> None:
         marks = placeholders(len(ids))
+        deltas: Counter[tuple[str, str]] = Counter()
+        self._subtract_stats(cursor, f"d.id IN ({marks})", list(ids), deltas)
         cursor.execute(f"DELETE FROM {TEXT_TABLE} WHERE document_id IN ({marks})", list(ids))  # noqa: S608
         cursor.execute(f"DELETE FROM {TABLE} WHERE id IN ({marks})", list(ids))  # noqa: S608
+        self._apply_stats(cursor, deltas)
 
     def remove(self, kind: str, key: str) -> bool:
         with transaction.atomic(), connection.cursor() as cursor:

@@ -23,6 +23,7 @@ from typing import Any
 from yiwang.platform.search.backends.base import TITLE_WEIGHT, Candidate, Match
 from yiwang.platform.search.backends.sql import SqlSearchIndex, placeholders
 from yiwang.platform.search.domain.documents import SearchQuery, region_range
+from yiwang.platform.search.domain.estimate import Estimate, IndexStats, query_words
 from yiwang.platform.search.domain.matching import CompiledQuery, to_fts5
 from yiwang.platform.search.domain.scoring import CorpusStats, bm25
 from yiwang.platform.search.ports import CheckReport
@@ -54,6 +55,20 @@ class Fts5SearchIndex(SqlSearchIndex):
             f"INSERT INTO {FTS} (rowid, title, body) VALUES (%s, %s, %s)",  # noqa: S608
             [(row_id, " ".join(title), " ".join(body)) for row_id, title, body in written],
         )
+
+    def _stat_tokens_sql(self) -> tuple[str, str]:
+        return f"LEFT JOIN {FTS} f ON f.rowid = d.id", "f.title, f.body"
+
+    def _recount_terms_sql(self) -> str:
+        return f"SELECT term AS value, doc AS n FROM temp.{FTS}_vocab"  # noqa: S608
+
+    def recount_stats(self) -> None:
+        # fts5vocab: one row per token with the number of rows holding it (read from the index itself)
+        self._execute(f"CREATE VIRTUAL TABLE IF NOT EXISTS temp.{FTS}_vocab USING fts5vocab(main, {FTS}, row)")
+        try:
+            super().recount_stats()
+        finally:
+            self._execute(f"DROP TABLE IF EXISTS temp.{FTS}_vocab")
 
     def _source(self, compiled: CompiledQuery, query: SearchQuery) -> tuple[str, list[Any]]:
         """``FROM … WHERE …`` of the match set. With a district or a category filter, walk that (covering)
@@ -89,12 +104,19 @@ class Fts5SearchIndex(SqlSearchIndex):
         rows = self._rows(f"SELECT {columns} {source} LIMIT %s", [*params, limit])
         return [Match(i, (at, tb), tt, c, r, s) for i, at, tb, tt, c, r, s in rows]
 
-    def _newest(self, compiled: CompiledQuery | None, query: SearchQuery, offset: int, limit: int) -> list[Candidate]:
+    def _newest(
+        self,
+        compiled: CompiledQuery | None,
+        query: SearchQuery,
+        offset: int,
+        limit: int,
+        hint: Estimate | None = None,
+    ) -> list[Candidate]:
         where, params = self._where(query)
         if compiled is None:
             sql = f"SELECT d.id, d.title_tokens FROM search_document d WHERE {where} {_NEWEST} LIMIT %s OFFSET %s"  # noqa: S608
             args = [*params, limit, offset]
-        elif not self._walk_is_cheaper(compiled, offset + limit):
+        elif not self._walk_is_cheaper(compiled, offset + limit, hint):
             # drive from the match set: look each match up, sort, keep the page
             sql = (
                 f"SELECT d.id, d.title_tokens FROM {_JOIN} WHERE {FTS} MATCH %s AND {where} "  # noqa: S608
@@ -111,10 +133,14 @@ class Fts5SearchIndex(SqlSearchIndex):
             args = [*params, to_fts5(compiled), limit, offset]
         return [Candidate(row_id, tokens) for row_id, tokens in self._rows(sql, args)]
 
-    def _walk_is_cheaper(self, compiled: CompiledQuery, wanted: int) -> bool:
+    def _walk_is_cheaper(self, compiled: CompiledQuery, wanted: int, hint: Estimate | None = None) -> bool:
         """Is walking the date index (≈ wanted / density probes) cheaper than sorting the match set (≈ matches
-        lookups)? Walking wins when matches > sqrt(wanted · documents · PROBE / LOOKUP); the matches are
-        counted (in FTS5 only, cheaply) no further than that."""
+        lookups)? Walking wins when matches > sqrt(wanted · documents · PROBE / LOOKUP). The matches are
+        estimated from the index's statistics (``hint``), or else counted (in FTS5 only) no further than that."""
+        if hint is not None:
+            documents = self._statistics(()).documents
+            threshold = math.sqrt(wanted * documents * self.probe_cost / self.lookup_cost)
+            return threshold < documents and documents * hint.text_share > threshold
         documents = self._rows("SELECT coalesce(max(id), 0) FROM search_document", [])[0][0]
         threshold = int(math.sqrt(wanted * documents * self.probe_cost / self.lookup_cost))
         if threshold >= documents:
@@ -122,21 +148,25 @@ class Fts5SearchIndex(SqlSearchIndex):
         sql = f"SELECT count(*) FROM (SELECT 1 FROM {FTS} WHERE {FTS} MATCH %s LIMIT %s)"  # noqa: S608
         return self._rows(sql, [to_fts5(compiled), threshold + 1])[0][0] > threshold
 
-    def _scores(self, compiled: CompiledQuery, ids: Sequence[int]) -> dict[int, float]:
+    def _scores(self, compiled: CompiledQuery, ids: Sequence[int], stats: IndexStats | None = None) -> dict[int, float]:
         """BM25 for the window only (``domain.scoring``): its token streams read by rowid, document
-        frequencies counted by FTS5 up to ``DF_CAP``, averages from FTS5's own statistics. (FTS5's
-        ``bm25()`` would walk the whole match set: ~140 ms for a common word at 1 M documents.)"""
+        frequencies from the index's statistics (or, without them, counted by FTS5 up to ``DF_CAP``),
+        averages from FTS5's own statistics. (FTS5's ``bm25()`` would walk the whole match set: ~140 ms for a
+        common word at 1 M documents.)"""
         if not ids:
             return {}
-        stats = self._corpus_stats()
-        words = dict.fromkeys(w for c in compiled.clauses for w in (c.token, *c.parts))
-        df = {}
-        for word in words:
-            sql = f"SELECT count(*) FROM (SELECT 1 FROM {FTS} WHERE {FTS} MATCH %s LIMIT %s)"  # noqa: S608
-            df[word] = self._rows(sql, [f'"{word}"', DF_CAP])[0][0]
+        corpus = self._corpus_stats()
+        words = query_words(compiled)
+        if stats is not None:
+            df = {word: stats.df.get(word, 0) for word in words}
+        else:
+            df = {}
+            for word in words:
+                sql = f"SELECT count(*) FROM (SELECT 1 FROM {FTS} WHERE {FTS} MATCH %s LIMIT %s)"  # noqa: S608
+                df[word] = self._rows(sql, [f'"{word}"', DF_CAP])[0][0]
         sql = f"SELECT rowid, title, body FROM {FTS} WHERE rowid IN ({placeholders(len(ids))})"  # noqa: S608
         return {
-            row_id: bm25(compiled, title, body, stats, df, TITLE_WEIGHT)
+            row_id: bm25(compiled, title, body, corpus, df, TITLE_WEIGHT)
             for row_id, title, body in self._rows(sql, list(ids))
         }
 
@@ -163,6 +193,7 @@ class Fts5SearchIndex(SqlSearchIndex):
         )[0][0]
         if orphans:
             problems.append(f"{orphans} full-text rows without a document")
+        problems += self._stats_problems(documents)
         try:
             self._execute(f"INSERT INTO {FTS} ({FTS}, rank) VALUES ('integrity-check', 1)")  # noqa: S608
         except Exception as exc:  # SQLite reports a corrupt FTS index as an error of this command
@@ -172,6 +203,7 @@ class Fts5SearchIndex(SqlSearchIndex):
     def _after_rebuild(self) -> None:
         # merge the index's segments into one b-tree: fewer pages to read per query
         self._execute(f"INSERT INTO {FTS} ({FTS}) VALUES ('optimize')")  # noqa: S608
+        self.recount_stats()
 
 
 def _varints(data: bytes) -> list[int]:

@@ -313,7 +313,7 @@ class FacetCount:
 
 @dataclass(frozen=True)
 class SearchPage:
-    total: int  # exact when ``total_exact``; otherwise a lower bound (the count stopped at the cap)
+    total: int  # exact when ``total_exact``; else an estimate (``total_estimated``) or a lower bound (the cap)
     total_exact: bool
     hits: tuple[SearchHit, ...]
     page: int
@@ -323,11 +323,23 @@ class SearchPage:
     terms: tuple[str, ...]  # the normalised words that were looked for (and highlighted)
     facets: Mapping[str, tuple[FacetCount, ...]] | None  # category / region / stage counts, when cheap
     took_ms: float
+    total_estimated: bool = False  # ``total`` is an estimate from the index's statistics (far above the cap)
 
     @property
     def total_display(self) -> str:
-        return str(self.total) if self.total_exact else f"{self.total}+"
+        if self.total_exact:
+            return str(self.total)
+        return estimated_display(self.total) if self.total_estimated else f"{self.total}+"
 
     @property
     def has_next(self) -> bool:
         return self.page < self.max_page
+
+
+def estimated_display(value: int) -> str:
+    """How an estimated total reads: 约 51 万, 约 1.2 万, 约 3200."""
+    if value >= 100_000:
+        return f"约 {value / 10_000:.0f} 万"
+    if value >= 10_000:
+        return f"约 {value / 10_000:.1f}".rstrip("0").rstrip(".") + " 万"
+    return f"约 {value}"

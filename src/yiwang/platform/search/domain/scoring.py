@@ -27,7 +27,9 @@ class CorpusStats:
 
 
 def idf(documents: int, df: int) -> float:
-    """FTS5's inverse document frequency (never below a small positive floor)."""
+    """FTS5's inverse document frequency (never below a small positive floor; a frequency above the number
+    of documents — statistics read while another writer commits — counts as every document)."""
+    df = min(df, documents)
     return max(math.log((documents - df + 0.5) / (df + 0.5)), 1e-6)
 
 

@@ -294,7 +294,8 @@ def test_a_source_may_only_yield_its_kinds(index, corpus):
 
 # -- bounds ---------------------------------------------------------------------------------------------
 def test_totals_are_exact_up_to_the_cap(loaded):
-    small = type(loaded)(limits=Limits(count_cap=5, rank_window=4, facet_cap=5))
+    # (an infinite margin: always count, never estimate — tests/test_stats.py covers estimated totals)
+    small = type(loaded)(limits=Limits(count_cap=5, rank_window=4, facet_cap=5, estimate_margin=float("inf")))
     page = small.search(SearchQuery(text="公告", size=2))
     assert page.total == 5
     assert not page.total_exact

@@ -207,6 +207,8 @@ YIWANG_TENDER = {"CREDIT_GATE": "yiwang.supervision.credit.gates.TenderCreditGat
 YIWANG_AUCTION_CREDIT_GATE = "yiwang.supervision.credit.gates.AuctionCreditGate"
 # 投诉处理期间责令暂停: a complaint's suspension reaches the tender section through the tender context's actions
 YIWANG_COMPLAINTS = {"PROCEDURE_PORT": "yiwang.supervision.complaints.ports.TenderSections"}
+# OCDS publication (exchange/ocds): the ocid prefix registered with the Open Contracting Partnership, the publisher.
+YIWANG_OCDS = {"OCID_PREFIX": "ocds-yw0001", "PUBLISHER_NAME": "一网交易平台", "PUBLISHER_UID": ""}
 
 # -- single sign-on: the hub as an OpenID Connect provider (yiwang.identity.sso, docs/sso.md) ---------------------
 

@@ -24,6 +24,7 @@ from __future__ import annotations
 import base64
 import http.client
 import json
+import logging
 import os
 import random
 import signal
@@ -60,6 +61,7 @@ from yiwang.trading.tender.models import Section
 from yiwang.trading.tender.tests import support
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
+log = logging.getLogger("yiwang.tests.kill9")
 
 BIDDERS = 10
 CLIENTS = 5
@@ -194,14 +196,15 @@ def _submit(server: Server, box_id: int, bidder: Bidder) -> Answer | None:
         return None
 
 
-def _acknowledged(answer: Answer | None, bidder: Bidder) -> str | None:
-    """The receipt id when the answer is a signed receipt for this envelope (verified with the platform key)."""
+def _acknowledged(answer: Answer | None, bidder: Bidder, platform_key_id: str) -> str | None:
+    """The receipt id when the answer is a signed receipt for this envelope (verified with the platform key).
+    No database here: it runs in the client threads."""
     if answer is None or answer.status != 201:
         return None
     data = answer.json
     info = envelope.inspect(bidder.sealed + base64.b64decode(data["receipt"]))
     assert info.receipt is not None
-    assert info.receipt.signer_public_key.key_id == platform_keys.platform_key_id()
+    assert info.receipt.signer_public_key.key_id == platform_key_id
     assert info.receipt.receipt_id == data["receipt_id"]
     assert info.receipt.envelope_sm3 == info.envelope_sm3
     return data["receipt_id"]
@@ -291,6 +294,7 @@ def test_every_acknowledged_bid_survives_a_kill_9_and_nothing_is_half_stored(dat
 
     _, section, bidders = _world(tmp_path)
     box_id = section.box_id
+    platform_key_id = platform_keys.platform_key_id()  # read here: the client threads never touch the database
     server = Server(data_settings, tmp_path / "server.log")
     receipts: dict[str, str] = {}  # username → receipt id (acknowledged)
     lock = threading.Lock()
@@ -299,7 +303,7 @@ def test_every_acknowledged_bid_survives_a_kill_9_and_nothing_is_half_stored(dat
         server.start()
 
         def upload(bidder: Bidder) -> None:
-            receipt = _acknowledged(_submit(server, box_id, bidder), bidder)
+            receipt = _acknowledged(_submit(server, box_id, bidder), bidder, platform_key_id)
             if receipt is not None:
                 with lock:
                     receipts[bidder.party.account.username] = receipt
@@ -324,7 +328,7 @@ def test_every_acknowledged_bid_survives_a_kill_9_and_nothing_is_half_stored(dat
         server.start()
         for bidder in cut_off:
             answer = _submit(server, box_id, bidder)
-            receipt = _acknowledged(answer, bidder)
+            receipt = _acknowledged(answer, bidder, platform_key_id)
             assert receipt is not None, (
                 f"{bidder.party.account.username} was refused after the restart: "
                 f"{answer and answer.status} {answer and answer.body[:300]!r} {why}"
@@ -366,7 +370,7 @@ def test_every_acknowledged_bid_survives_a_kill_9_and_nothing_is_half_stored(dat
     # the orphan sweep (as the clock runs it, past the grace period) leaves no blob without a row, and keeps
     # every blob a row needs
     later = datetime.now(UTC) + timedelta(days=2)
-    sweep.sweep_everything(later, store=store)
+    swept = sweep.sweep_everything(later, store=store)
     left = set(store.iter_digests())
     referenced = set(DocumentVersion.objects.values_list("sha256", flat=True))
     assert set(versions) <= left, f"the sweep removed a stored bid's blob {why}"
@@ -387,3 +391,9 @@ def test_every_acknowledged_bid_survives_a_kill_9_and_nothing_is_half_stored(dat
             row.refresh_from_db()
             assert row.plaintext_sm3 == bidder.plaintext_sm3, why
     assert len(first_wave) >= kill_after, why
+    unacknowledged = len(rows) - len(set(receipts.values()) | set(first_wave.values()))
+    log.info(
+        f"kill -9 {why}: {len(first_wave)} acknowledged before the kill, {len(cut_off)} cut off and resubmitted "
+        f"after the restart, {unacknowledged} stored but never acknowledged (superseded by the retry), "
+        f"{swept} orphan blobs swept"
+    )

@@ -291,6 +291,63 @@ def indicators_for(
     )
 
 
+# -- the trades behind a number -----------------------------------------------------------------------------------
+
+TRADE_KINDS = {
+    "all": "全部交易",
+    "deals": "成交",
+    "in_progress": "在途交易",
+    "single_bid": "只有一家投标",
+    "failed": "流标/未成交",
+}
+
+
+@dataclass(frozen=True)
+class TradeList:
+    filters: Filters
+    kind: str
+    kind_label: str
+    procedure: str | None
+    rows: list[ind.Trade]
+    total: int
+
+
+def list_trades_for(
+    actor: Actor,
+    *,
+    period: str | None = None,
+    region: str | None = None,
+    category: str | None = None,
+    procedure: str | None = None,
+    kind: str = "all",
+    limit: int = 200,
+) -> TradeList:
+    """The trades behind a dashboard number (in ``period``; ``in_progress``: any period), newest first."""
+    filters = filters_for(actor, period=period, region=region, category=category)
+    if kind not in TRADE_KINDS:
+        raise InvalidInput(
+            "stats.kind_invalid",
+            "交易范围应为 all、deals、in_progress、single_bid 或 failed",
+            "kind must be all, deals, in_progress, single_bid or failed",
+            {"kind": str(kind)[:20], "field": "kind"},
+        )
+    everything = trades_for(actor, region=filters.region, category=filters.category)
+    rows = everything if kind == "in_progress" else in_period(everything, filters.period)
+    if procedure:
+        rows = [t for t in rows if t.procedure == procedure]
+    match kind:
+        case "deals":
+            rows = [t for t in rows if t.is_deal]
+        case "in_progress":
+            rows = [t for t in rows if not t.is_deal and not t.failed]
+        case "single_bid":
+            rows = [t for t in rows if t.bidders == 1]
+        case "failed":
+            rows = [t for t in rows if t.failed]
+    rows = sorted(rows, key=lambda t: (day_of(t) or date.min, t.ref), reverse=True)
+    return TradeList(filters, kind, TRADE_KINDS[kind], procedure, rows[: max(1, min(limit, 500))], len(rows))
+
+
 # -- trends --------------------------------------------------------------------------------------------------------
 
 

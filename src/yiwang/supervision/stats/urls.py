@@ -9,5 +9,6 @@ urlpatterns = [
     path("alerts/<int:alert_id>/", views.alert_drill, name="alert"),
     path("report/", views.report, name="report"),
     path("report.pdf", views.report_pdf, name="report_pdf"),
+    path("trades/", views.trades, name="trades"),
     path("projects/<int:project_id>/", views.project, name="project"),
 ]

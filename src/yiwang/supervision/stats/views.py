@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
@@ -15,6 +16,8 @@ from django.shortcuts import render
 
 from yiwang.kernel.actors import Role
 from yiwang.kernel.errors import NotFound, PermissionDenied, YiwangError
+from yiwang.kernel.periods import SHANGHAI
+from yiwang.platform.clock import now
 from yiwang.supervision.stats import queries
 from yiwang.supervision.stats import report as reports
 
@@ -103,7 +106,13 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "volume": [g.volume for g in s.by_category],
         },
     }
+    base = {"period": s.filters.period.key, "region": s.filters.region, "category": s.filters.category}
     context = {
+        "qs": urlencode({k: v for k, v in base.items() if v}),
+        "qs_region": urlencode({k: v for k, v in base.items() if v and k != "region"}),
+        "qs_category": urlencode({k: v for k, v in base.items() if v and k != "category"}),
+        "today_key": now().astimezone(SHANGHAI).date().isoformat(),
+        "year_key": str(now().astimezone(SHANGHAI).year),
         "s": s,
         "totals": totals,
         "tiles": queries.district_tiles_for(actor, s),
@@ -202,6 +211,24 @@ def _short(value: Any) -> str:
     if isinstance(value, dict | list):
         return json.dumps(value, ensure_ascii=False)[:300]
     return "—" if value is None else str(value)
+
+
+@_reader
+def trades(request: HttpRequest) -> HttpResponse:
+    """The trades behind a number of the dashboard, each linked to its full timeline."""
+    params = _params(request)
+    try:
+        found = queries.list_trades_for(
+            request.actor,
+            **params,
+            procedure=(request.GET.get("procedure") or "").strip() or None,
+            kind=(request.GET.get("kind") or "all").strip(),
+        )
+    except PermissionDenied:
+        raise
+    except YiwangError as exc:
+        raise Http404(exc.message_zh) from None
+    return render(request, "stats/trades.html", {"t": found, "categories": queries.category_names()})
 
 
 @_reader

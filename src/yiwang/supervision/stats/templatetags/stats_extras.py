@@ -59,3 +59,9 @@ def short_result(result: Any) -> str:
 def indicator(indicator_set: Any, code: str) -> str:
     """``s|indicator:"savings_rate"``: one indicator of a set, as text."""
     return result_text(indicator_set.get(code))
+
+
+@register.filter
+def get_item(mapping: Any, key: str) -> Any:
+    """``names|get_item:code``: a dictionary lookup in a template (the key itself when absent)."""
+    return mapping.get(key, key) if hasattr(mapping, "get") else key

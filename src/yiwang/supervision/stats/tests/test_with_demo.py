@@ -102,6 +102,21 @@ def test_indicators_pages_report_and_drill_down_over_the_demo_trades(demo, api, 
     assert 'data-testid="witness"' in html
     assert client.get(f"/supervision/projects/{project_id}/", headers={"X-Test-Actor": "xh"}).status_code == 404
 
+    # from a number to the trades behind it, and from there to the project
+    page = client.get(f"/supervision/?period={year}", headers={"X-Test-Actor": "mh"}).content.decode()
+    assert f"/supervision/trades/?period={year}&kind=deals" in page
+    deals = client.get(f"/supervision/trades/?period={year}&kind=deals", headers={"X-Test-Actor": "mh"})
+    html = deals.content.decode()
+    assert 'data-testid="trade-total">2<' in html
+    assert all(f"/supervision/projects/{f.project_id}/" in html for f in facts)
+    single = client.get(f"/supervision/trades/?period={year}&kind=single_bid", headers={"X-Test-Actor": "mh"})
+    assert f'data-testid="trade-total">{sum(1 for f in facts if f.bidders == 1)}<' in single.content.decode()
+    assert client.get("/supervision/trades/?kind=nonsense", headers={"X-Test-Actor": "mh"}).status_code == 404
+    assert client.get("/supervision/trades/?region=310104", headers={"X-Test-Actor": "mh"}).status_code == 403
+    assert client.get("/supervision/trades/", headers={"X-Test-Actor": "bidder"}).status_code == 403
+    xh = client.get(f"/supervision/trades/?period={year}&kind=deals", headers={"X-Test-Actor": "xh"})
+    assert 'data-testid="trade-total">0<' in xh.content.decode()
+
     # the periodic evaluation report: numbers in the HTML, the period in the PDF
     html = client.get(f"/supervision/report/?period={year}", headers={"X-Test-Actor": "mh"}).content.decode()
     assert f"公共资源交易监管评估报告（{year}年）" in html

@@ -123,3 +123,20 @@ def test_the_alert_drill_down_explains_and_is_scoped(client, people, clock):
     report = client.get("/supervision/report/?period=2026-03", headers={"X-Test-Actor": "mh"}).content.decode()
     assert "本期生成预警 <strong>1</strong> 条" in report
     assert "CN-40-1" in report
+
+
+def test_the_dashboard_opens_the_regulators_private_alert_channel(client, people, clock, settings):
+    from yiwang.platform.live import config as live_config
+
+    settings.YIWANG_LIVE = {"BROADCASTER": "memory", "KINDS": {"redflags.region": {"private": True, "mode": "log"}}}
+    live_config.reset()
+    try:
+        html = client.get("/supervision/", headers={"X-Test-Actor": "mh"}).content.decode()
+        assert "/live/redflags.region:310112?token=v1." in html
+        assert "redflags.region:310000" not in html  # a district regulator gets his district's channel only
+        city = client.get("/supervision/", headers={"X-Test-Actor": "city"}).content.decode()
+        assert "/live/redflags.region:310000?token=v1." in city
+        audit = client.get("/supervision/", headers={"X-Test-Actor": "audit"}).content.decode()
+        assert 'data-live-urls=""' in audit  # auditors read the list, which polls
+    finally:
+        live_config.reset()

@@ -26,6 +26,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 
 from yiwang.exchange.federation.domain import messages as rules
+from yiwang.exchange.federation.domain import xmlwire
 from yiwang.exchange.federation.domain.messages import Batch, Message
 from yiwang.exchange.federation.models import (
     FeedCursor,
@@ -34,6 +35,7 @@ from yiwang.exchange.federation.models import (
     Peer,
     RemoteNotice,
     SeenNonce,
+    UplinkRecord,
 )
 from yiwang.exchange.federation.search import KIND, indexed, notice_document
 from yiwang.exchange.subplatform import queries as subplatform
@@ -153,10 +155,29 @@ def _load_key(public_key: str) -> Any:
     return key
 
 
-def do_register_peer(*, actor: Actor, code: str, name: str, base_url: str, public_key: str) -> Peer:
-    """Register another hub (its PLATFORM_CODE, name, address and platform public key). Staff administrators."""
+PEER_KINDS = ("hub", "national")
+WIRE_FORMATS = ("json", "xml")
+
+
+def do_register_peer(
+    *,
+    actor: Actor,
+    code: str,
+    name: str,
+    base_url: str,
+    public_key: str,
+    kind: str = "hub",
+    wire_format: str = "json",
+) -> Peer:
+    """Register another hub (its PLATFORM_CODE, name, address and platform public key). Staff administrators.
+    ``kind="national"`` makes it the national uplink: it gets the national-spec dataset records instead of
+    notices; ``wire_format="xml"`` sends it SOAP-style XML instead of JSON."""
     if not may_manage(actor):
         raise _forbidden()
+    if kind not in PEER_KINDS:
+        raise _bad("federation.bad_kind", "类型须为 hub 或 national", "kind is hub or national", "kind")
+    if wire_format not in WIRE_FORMATS:
+        raise _bad("federation.bad_format", "报文格式须为 json 或 xml", "wire_format is json or xml", "wire_format")
     code = validate_uscc(code)
     if code == own_code():
         raise _bad("federation.self_peer", "不能把本平台登记为互联平台", "this hub cannot be its own peer", "code")
@@ -179,11 +200,16 @@ def do_register_peer(*, actor: Actor, code: str, name: str, base_url: str, publi
             base_url=url,
             public_key_pem=key.to_pem().decode("ascii"),
             key_id=key.key_id,
+            kind=kind,
+            wire_format=wire_format,
             registered_at=act.now,
             registered_by=actor.ref,
         )
-        act.witness(peer, {"code": code, "name": name, "base_url": url, "key_id": key.key_id})
-        act.emit("federation.peer_registered.v1", peer, {"code": code, "name": name})
+        act.witness(
+            peer,
+            {"code": code, "name": name, "base_url": url, "key_id": key.key_id, "kind": kind, "format": wire_format},
+        )
+        act.emit("federation.peer_registered.v1", peer, {"code": code, "name": name, "kind": kind})
         return peer
 
 
@@ -223,16 +249,22 @@ def do_replace_peer_key(*, actor: Actor, code: str, public_key: str) -> Peer:
 
 # -- the sending side: feed → outbox per peer -------------------------------------------------------------------------
 def _record_datasets() -> dict[str, Any]:
-    return {info.feed_type: info for info in subplatform.list_dataset_infos() if info.notice and not info.personal_data}
+    """The feed types of the national datasets that leave the hub (never those with personal data)."""
+    return {info.feed_type: info for info in subplatform.list_dataset_infos() if not info.personal_data}
 
 
-def _message_of(event: Any, datasets: dict[str, Any], home_url: str) -> tuple[str, dict] | None:
+def _message_of(event: Any, datasets: dict[str, Any], home_url: str, kind: str) -> tuple[str, dict] | None:
+    """What an event becomes for a peer of ``kind``: notices for hubs, dataset records for the national uplink."""
     if event.event_type in rules.NOTICE_EVENTS:
-        if event.visibility != "public":
+        if event.visibility != "public" or kind != "hub":
             return None
         return rules.message_of_notice_event(event.event_type, event.data, home_url=home_url)
     info = datasets.get(event.event_type)
-    if info is None:
+    if info is None or event.visibility != "public":
+        return None
+    if kind == "national":
+        return rules.message_of_dataset_event(event.data)
+    if not info.notice:
         return None
     return rules.message_of_record_event(
         event.data,
@@ -254,9 +286,12 @@ def collect_feed(moment: datetime | None = None) -> int:
     for _page in range(20):  # bounded: at most 20 pages per run
         start = FeedCursor.objects.filter(pk=1).values_list("after", flat=True).first() or 0
         page = feed.read(start, FEED_PAGE, types)
-        found = [(e, m) for e in page.events if (m := _message_of(e, datasets, home_url)) is not None]
-        peers = list(Peer.objects.filter(is_active=True).order_by("pk").values_list("pk", flat=True))
-        if not found or not peers:
+        peers = list(Peer.objects.filter(is_active=True).order_by("pk").values_list("pk", "kind"))
+        found = {
+            kind: [(e, m) for e in page.events if (m := _message_of(e, datasets, home_url, kind)) is not None]
+            for kind in {k for _, k in peers}
+        }
+        if not any(found.values()):
             with transaction.atomic():
                 cursor = locked_singleton(FeedCursor)
                 if cursor.after == start:
@@ -273,16 +308,18 @@ class _Moved(Exception):
     """Another collector moved the cursor meanwhile: this run's work is rolled back."""
 
 
-def _queue(start: int, next_after: int, found: list[tuple[Any, tuple[str, dict]]], peer_ids: list[int]) -> int:
+def _queue(
+    start: int, next_after: int, found: dict[str, list[tuple[Any, tuple[str, dict]]]], peers: list[tuple[int, str]]
+) -> int:
     count = 0
     try:
         with action(SYSTEM, "federation.queue_messages") as act:
             cursor = locked_singleton(FeedCursor)
             if cursor.after != start:
                 raise _Moved
-            for peer in Peer.objects.select_for_update().filter(pk__in=peer_ids).order_by("pk"):
+            for peer in Peer.objects.select_for_update().filter(pk__in=[pk for pk, _ in peers]).order_by("pk"):
                 rows = []
-                for event, (message_type, body) in found:
+                for event, (message_type, body) in found.get(peer.kind, []):
                     peer.last_queued += 1
                     rows.append(
                         OutboundMessage(
@@ -303,7 +340,7 @@ def _queue(start: int, next_after: int, found: list[tuple[Any, tuple[str, dict]]
                             "peer": peer.code,
                             "seq": row.seq,
                             "type": row.message_type,
-                            "chain": row.body.get("chain"),
+                            "chain": row.body.get("chain") or f"{row.body.get('dataset')}:{row.body.get('key')}",
                             "notice_id": row.body.get("notice_id"),
                             "source_event": row.source_event,
                         },
@@ -342,7 +379,7 @@ def signed_headers(payload: Any, *, timestamp: str | None = None, nonce: str | N
 
 def _post(url: str, body: bytes, headers: dict[str, str]) -> tuple[int, Any]:
     request = urllib.request.Request(  # noqa: S310 (the peer's address is checked to be http(s) on registration)
-        url, data=body, method="POST", headers={**headers, "Content-Type": "application/json"}
+        url, data=body, method="POST", headers={"Content-Type": "application/json", **headers}
     )
     try:
         with urllib.request.urlopen(request, timeout=_timeout()) as answer:  # noqa: S310 (http(s) only)
@@ -366,11 +403,14 @@ def deliver_to(code: str, *, moment: datetime | None = None) -> Delivery:
         return Delivery(code, 0, peer.acknowledged)
     batch = [Message(m.seq, m.message_type, m.body) for m in pending]
     payload = rules.batch_payload(own_code(), peer.code, batch)
-    body = canonical_json(payload)
+    if peer.wire_format == "xml":
+        url, body, content_type = peer.base_url + INBOX_PATH + ".xml", xmlwire.to_xml(payload), "application/xml"
+    else:
+        url, body, content_type = peer.base_url + INBOX_PATH, canonical_json(payload), "application/json"
     error = ""
     acknowledged = None
     try:
-        status, answer = _post(peer.base_url + INBOX_PATH, body, signed_headers(payload))
+        status, answer = _post(url, body, {**signed_headers(payload), "Content-Type": content_type})
         if status == 200 and isinstance(answer, dict) and isinstance(answer.get("acknowledged"), int):
             acknowledged = max(0, min(answer["acknowledged"], peer.last_queued))
         else:
@@ -581,6 +621,61 @@ def _apply_notice(act: Any, peer: Peer, message: Message, body: dict[str, Any]) 
     return notice
 
 
+def _apply_record(act: Any, peer: Peer, inbound: InboundMessage, message: Message, body: dict[str, Any]) -> None:
+    """The national side: keep the newest version of each record a hub uplinked (an older one changes nothing)."""
+    values = {
+        "platform_code": body["platform_code"],
+        "version": body["version"],
+        "data_timestamp": body["data_timestamp"],
+        "digest": body["digest"],
+        "deleted": body["operation"] == "delete",
+        "record": body.get("record"),
+        "received_at": act.now,
+        "message_seq": message.seq,
+    }
+    row = (
+        UplinkRecord.objects.select_for_update()
+        .filter(peer=peer, dataset=body["dataset"], record_key=body["key"])
+        .first()
+    )
+    outcome = "stored"
+    if row is None:
+        row = UplinkRecord.objects.create(peer=peer, dataset=body["dataset"], record_key=body["key"], **values)
+    elif row.version < body["version"]:
+        for name, value in values.items():
+            setattr(row, name, value)
+        row.save()
+    else:
+        outcome = "stale"
+    act.witness(
+        inbound,
+        {
+            "peer": peer.code,
+            "seq": message.seq,
+            "type": message.type,
+            "dataset": body["dataset"],
+            "key": body["key"],
+            "version": body["version"],
+            "digest": body["digest"],
+            "outcome": outcome,
+        },
+    )
+    if outcome == "stored":
+        act.emit(
+            "federation.record_received.v1",
+            row,
+            {
+                "peer": peer.code,
+                "dataset": row.dataset,
+                "key": row.record_key,
+                "platform_code": row.platform_code,
+                "operation": body["operation"],
+                "version": row.version,
+                "digest": row.digest,
+            },
+        )
+
+
 def do_receive_batch(*, peer: Peer, batch: Batch, nonce: str) -> Receipt:
     """Apply the messages of an authenticated batch that this hub does not hold yet, in order (one action:
     each applied message is stored and witnessed, its notice indexed). Messages at or below the number already
@@ -598,7 +693,7 @@ def do_receive_batch(*, peer: Peer, batch: Batch, nonce: str) -> Receipt:
                 if message.seq != row.received + 1:
                     expected = row.received + 1
                     break
-                body = rules.check_notice_body(message)
+                body = rules.check_body(message)
                 inbound = InboundMessage.objects.create(
                     peer=row,
                     seq=message.seq,
@@ -607,9 +702,12 @@ def do_receive_batch(*, peer: Peer, batch: Batch, nonce: str) -> Receipt:
                     received_at=act.now,
                     nonce=nonce,
                 )
-                notice = _apply_notice(act, row, message, body)
                 row.received = message.seq
                 applied += 1
+                if message.type == rules.DATASET_RECORD:
+                    _apply_record(act, row, inbound, message, body)
+                    continue
+                notice = _apply_notice(act, row, message, body)
                 act.witness(
                     inbound,
                     {

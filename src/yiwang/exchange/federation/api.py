@@ -11,6 +11,7 @@ from django.http import HttpRequest
 from ninja import Query, Router, Schema, Status
 
 from yiwang.exchange.federation import actions, queries
+from yiwang.exchange.federation.domain import xmlwire
 from yiwang.exchange.federation.schemas import (
     IdentityOut,
     PeerActiveIn,
@@ -18,6 +19,7 @@ from yiwang.exchange.federation.schemas import (
     PeerOut,
     ReceiptOut,
     RemoteNoticeOut,
+    UplinkRecordOut,
 )
 from yiwang.kernel.errors import InvalidInput
 from yiwang.platform.api.auth import ActorAuth, actor_of
@@ -54,6 +56,15 @@ def _json_body(request: HttpRequest) -> Any:
         ) from None
 
 
+def _xml_body(request: HttpRequest) -> Any:
+    try:
+        return xmlwire.from_xml(request.body)
+    except RequestDataTooBig:
+        raise InvalidInput(
+            "federation.body_too_large", "请求体过大", "the request body is too large", {"field": "body"}
+        ) from None
+
+
 def _signed(request: HttpRequest) -> actions.SignedBatch | None:
     values = [request.headers.get(f"X-Yiwang-{n}", "") for n in ("Timestamp", "Nonce", "Key-Id", "Signature")]
     return actions.SignedBatch(*values) if any(values) else None
@@ -83,7 +94,13 @@ def register_peer(request: HttpRequest, data: PeerIn):
     codes (422), ``federation.forbidden`` (403)."""
     actor = actor_of(request)
     peer = actions.do_register_peer(
-        actor=actor, code=data.code, name=data.name, base_url=data.base_url, public_key=data.public_key
+        actor=actor,
+        code=data.code,
+        name=data.name,
+        base_url=data.base_url,
+        public_key=data.public_key,
+        kind=data.kind,
+        wire_format=data.wire_format,
     )
     return Status(201, _peer_out(queries.get_peer_for(actor, peer.code)))
 
@@ -116,6 +133,50 @@ def inbox(request: HttpRequest):
     return dict(receipt.__dict__)
 
 
+@router.post(
+    "/inbox.xml",
+    auth=PUBLIC,
+    response={200: ReceiptOut, **CREATE_ERRORS},
+    openapi_extra={
+        "requestBody": {"required": True, "content": {"application/xml": {"schema": {"type": "string"}}}},
+        "parameters": SIGNATURE_HEADERS,
+    },
+)
+def inbox_xml(request: HttpRequest):
+    """The XML adapter for legacy SOAP-style uplinks: the same batch as ``/inbox`` in a SOAP envelope (typed XML,
+    docs/federation.md), signed over the batch's canonical JSON with the same headers. Also
+    ``federation.malformed_xml`` (422; DOCTYPE and entity declarations are refused)."""
+    receipt = actions.receive(payload=_xml_body(request), signed=_signed(request))
+    return dict(receipt.__dict__)
+
+
+class RecordQuery(Schema):
+    dataset: str = ""
+    limit: int = 100
+
+
+@router.get("/records", response={200: list[UplinkRecordOut], **ERRORS})
+def list_records(request: HttpRequest, filters: Query[RecordQuery]):
+    """National-spec records received through the national uplink (on the hub that plays the national
+    platform). Staff, regulators and auditors."""
+    rows = queries.list_uplink_records_for(actor_of(request), dataset=filters.dataset, limit=filters.limit)
+    return [
+        {
+            "hub_code": r.peer.code,
+            "dataset": r.dataset,
+            "key": r.record_key,
+            "platform_code": r.platform_code,
+            "version": r.version,
+            "data_timestamp": r.data_timestamp,
+            "digest": r.digest,
+            "deleted": r.deleted,
+            "record": r.record,
+            "received_at": r.received_at,
+        }
+        for r in rows
+    ]
+
+
 class NoticeQuery(Schema):
     peer: str = ""
     limit: int = 50
@@ -139,6 +200,7 @@ def list_notices(request: HttpRequest, filters: Query[NoticeQuery]):
             "region_code": n.region_code,
             "url": n.url,
             "published_at": n.published_at,
+            "received_at": n.received_at,
             "withdrawn": n.withdrawn,
         }
         for n in rows

@@ -11,6 +11,8 @@ class Peer(models.Model):
     code = models.CharField(max_length=18, unique=True)  # its PLATFORM_CODE (the operator's USCC)
     name = models.CharField(max_length=200)
     base_url = models.CharField(max_length=300)
+    kind = models.CharField(max_length=12, default="hub")  # hub: a peer hub · national: the national uplink
+    wire_format = models.CharField(max_length=8, default="json")  # json · xml (legacy SOAP-style uplinks)
     public_key_pem = models.TextField()
     key_id = models.CharField(max_length=80)  # sm3:<hex> of the pinned public key
     is_active = models.BooleanField(default=True)
@@ -113,6 +115,33 @@ class RemoteNotice(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class UplinkRecord(models.Model):
+    """A national-spec dataset record received through the national uplink (its current version), on the
+    hub that plays the national platform."""
+
+    peer = models.ForeignKey(Peer, on_delete=models.PROTECT, related_name="uplink_records")
+    dataset = models.CharField(max_length=64)
+    record_key = models.CharField(max_length=300)
+    platform_code = models.CharField(max_length=18)
+    version = models.PositiveIntegerField()
+    data_timestamp = models.CharField(max_length=14)
+    digest = models.CharField(max_length=64)
+    deleted = models.BooleanField(default=False)
+    record = models.JSONField(null=True, blank=True)
+    received_at = models.DateTimeField()
+    message_seq = models.BigIntegerField()
+
+    class Meta:
+        ordering = ["dataset", "record_key"]
+        constraints = [
+            models.UniqueConstraint(fields=["peer", "dataset", "record_key"], name="federation_uplink_record_key")
+        ]
+        verbose_name = "上传数据"
+
+    def __str__(self) -> str:
+        return f"{self.dataset} {self.record_key}"
 
 
 class FeedCursor(models.Model):

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from yiwang.exchange.federation.models import Peer, RemoteNotice
+from yiwang.exchange.federation.models import Peer, RemoteNotice, UplinkRecord
 from yiwang.kernel.actors import Actor, Role
 from yiwang.kernel.errors import NotFound, PermissionDenied
 
@@ -26,6 +26,8 @@ def _require_reader(actor: Actor) -> None:
 class PeerView:
     code: str
     name: str
+    kind: str
+    wire_format: str
     base_url: str
     key_id: str
     active: bool
@@ -45,6 +47,8 @@ def _view(peer: Peer, notices: int) -> PeerView:
     return PeerView(
         code=peer.code,
         name=peer.name,
+        kind=peer.kind,
+        wire_format=peer.wire_format,
         base_url=peer.base_url,
         key_id=peer.key_id,
         active=peer.is_active,
@@ -94,3 +98,12 @@ def get_remote_notice_for(actor: Actor, notice_id: int) -> RemoteNotice:
     if notice is None:
         raise NotFound("federation.notice_not_found", "没有这条区域公告", "no such regional notice", {"id": notice_id})
     return notice
+
+
+def list_uplink_records_for(actor: Actor, *, dataset: str = "", limit: int = 100) -> list[UplinkRecord]:
+    """Records received through the national uplink, newest first (staff, regulators, auditors)."""
+    _require_reader(actor)
+    rows = UplinkRecord.objects.select_related("peer")
+    if dataset:
+        rows = rows.filter(dataset=dataset)
+    return list(rows.order_by("-received_at", "-pk")[: max(1, min(limit, 1000))])

@@ -21,6 +21,8 @@ class PeerIn(Schema):
     name: str = Field(max_length=200)
     base_url: str = Field(max_length=300, description="对方平台地址，如 http://127.0.0.1:8100")
     public_key: str = Field(max_length=4000, description="对方平台签名公钥（PEM）/ the peer's platform public key")
+    kind: str = Field("hub", description="hub 互联平台 | national 国家平台（上传数据集）")
+    wire_format: str = Field("json", description="json | xml（SOAP 风格的旧接口）")
 
 
 class PeerActiveIn(Schema):
@@ -30,6 +32,8 @@ class PeerActiveIn(Schema):
 class PeerOut(Schema):
     code: str
     name: str
+    kind: str
+    wire_format: str
     base_url: str
     key_id: str
     active: bool
@@ -65,4 +69,18 @@ class RemoteNoticeOut(Schema):
     region_code: str
     url: str
     published_at: datetime
+    received_at: datetime
     withdrawn: bool
+
+
+class UplinkRecordOut(Schema):
+    hub_code: str
+    dataset: str
+    key: str
+    platform_code: str
+    version: int
+    data_timestamp: str
+    digest: str
+    deleted: bool
+    record: dict | None
+    received_at: datetime

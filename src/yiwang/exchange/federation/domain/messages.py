@@ -25,7 +25,9 @@ NONCE = re.compile(r"^[A-Za-z0-9_-]{16,128}$")
 MAX_BATCH = 200  # messages per request
 NOTICE_PUBLISHED = "notice.published"
 NOTICE_WITHDRAWN = "notice.withdrawn"
-MESSAGE_TYPES = (NOTICE_PUBLISHED, NOTICE_WITHDRAWN)
+DATASET_RECORD = "dataset.record"  # the national uplink: one record version of a national-spec dataset
+MESSAGE_TYPES = (NOTICE_PUBLISHED, NOTICE_WITHDRAWN, DATASET_RECORD)
+OPERATIONS = ("add", "update", "delete")
 BACKOFF_BASE_SECONDS = 2
 BACKOFF_CAP_SECONDS = 600
 
@@ -212,3 +214,53 @@ def check_notice_body(message: Message) -> dict[str, Any]:
         if not isinstance(version, int) or isinstance(version, bool) or version < 1:
             raise bad("version")
     return dict(body)
+
+
+def message_of_dataset_event(data: Mapping[str, Any]) -> tuple[str, dict]:
+    """The uplink message of a sub-platform record event: the version as the feed published it (public fields)."""
+    return DATASET_RECORD, {
+        "dataset": str(data.get("dataset") or ""),
+        "key": str(data.get("key") or ""),
+        "platform_code": str(data.get("platform_code") or ""),
+        "operation": str(data.get("operation") or ""),
+        "data_timestamp": str(data.get("data_timestamp") or ""),
+        "version": data.get("version") or 1,
+        "digest": str(data.get("digest") or ""),
+        "record": data.get("record"),
+    }
+
+
+def check_record_body(message: Message) -> dict[str, Any]:
+    """The fields of an uplink record message, checked (``federation.malformed_message``)."""
+    body = message.body
+
+    def bad(field: str) -> InvalidInput:
+        return InvalidInput(
+            "federation.malformed_message",
+            f"第 {message.seq} 号消息的 {field} 不合法",
+            f"message {message.seq}: {field} is not valid",
+            {"seq": message.seq, "field": field},
+        )
+
+    for name, limit in (("dataset", 64), ("key", 300), ("platform_code", 18), ("digest", 64)):
+        value = body.get(name)
+        if not isinstance(value, str) or not value or len(value) > limit:
+            raise bad(name)
+    if body.get("operation") not in OPERATIONS:
+        raise bad("operation")
+    stamp = body.get("data_timestamp")
+    if not isinstance(stamp, str) or len(stamp) != 14 or not stamp.isdigit():
+        raise bad("data_timestamp")
+    version = body.get("version")
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        raise bad("version")
+    record = body.get("record")
+    if body["operation"] == "delete" and record is not None:
+        raise bad("record")
+    if body["operation"] != "delete" and not isinstance(record, dict):
+        raise bad("record")
+    return dict(body)
+
+
+def check_body(message: Message) -> dict[str, Any]:
+    return check_record_body(message) if message.type == DATASET_RECORD else check_notice_body(message)

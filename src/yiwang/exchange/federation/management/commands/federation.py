@@ -27,6 +27,8 @@ class Command(BaseCommand):
         add = sub.add_parser("add-peer", help="register a peer from its identity file (witnessed)")
         add.add_argument("identity_file", nargs="+", help="identity JSON written by `yiwang federation identity`")
         add.add_argument("--url", help="the peer's address, when it differs from the one in the file (one file only)")
+        add.add_argument("--kind", choices=("hub", "national"), default="hub", help="national: the national uplink")
+        add.add_argument("--format", choices=("json", "xml"), default="json", help="xml: SOAP-style uplink")
         sub.add_parser("status", help="the peers and their delivery state (JSON)")
         sub.add_parser("relay", help="queue what is new in the feed and deliver what is due, once")
 
@@ -43,7 +45,9 @@ class Command(BaseCommand):
         else:
             self.stdout.write(text)
 
-    def _add_peer(self, *, identity_file: list[str], url: str | None = None, **options) -> None:
+    def _add_peer(
+        self, *, identity_file: list[str], url: str | None = None, kind: str = "hub", format: str = "json", **options
+    ) -> None:
         if url and len(identity_file) > 1:
             raise CommandError("--url goes with one identity file only")
         for name in identity_file:
@@ -53,7 +57,13 @@ class Command(BaseCommand):
             except (OSError, ValueError, KeyError, TypeError) as exc:
                 raise CommandError(f"{name}: not an identity file ({exc})") from None
             peer = actions.do_register_peer(
-                actor=OPERATOR, code=code, name=title, base_url=url or data.get("base_url", ""), public_key=key
+                actor=OPERATOR,
+                code=code,
+                name=title,
+                base_url=url or data.get("base_url", ""),
+                public_key=key,
+                kind=kind,
+                wire_format=format,
             )
             self.stdout.write(f"registered {peer.code} {peer.name} at {peer.base_url} (key {peer.key_id})")
 

@@ -21,7 +21,7 @@ Three parts, all in this one process (the database part in a child process with 
     .venv/bin/python bench/orderbook_bench.py engine --commands 200000
     tools/pg-test-server run -- .venv/bin/python bench/orderbook_bench.py db   # SQLite and PostgreSQL
 
-Results go to docs/benchmarks.md and docs/carbon.md by hand.
+Results go to docs/benchmarks.md and docs/orderbook.md by hand.
 """
 
 from __future__ import annotations

@@ -120,10 +120,13 @@ def public_state(lot: Lot, state: EngineLot | None = None) -> dict[str, Any]:
             for code, (amount, _t) in sorted(state.amounts.items(), key=lambda kv: (kv[1][0], kv[1][1], kv[0]))
         ]
     if lot.kind in SEALED_KINDS and state is not None and state.phase == CLOSED:
-        # the opened sealed bids are public once the lot is decided (the bid box's record names the bidders)
+        # the opened sealed bids are public once the lot is decided (the bid box's record names the bidders);
+        # highest price first, equal prices in the order they were sealed
         data["opened"] = [
             {"code": code, "amount": amount, "score": score, "sealed_at": from_us(state.sealed[code][0]).isoformat()}
-            for code, (amount, score) in sorted(state.revealed.items(), key=lambda kv: (-kv[1][0], kv[0]))
+            for code, (amount, score) in sorted(
+                state.revealed.items(), key=lambda kv: (-kv[1][0], state.sealed[kv[0]][0], kv[0])
+            )
         ]
     if state is not None:
         data["recent"] = [

@@ -535,3 +535,27 @@ def test_reverse_auction_with_sealed_opening_bids_and_turns(clock, people):
     assert lot.winner_entity_id == c.entity_id
     assert lot.deal_price_fen == 880_000
     assert queries.check_lot_for(staff(), lot.pk).ok
+
+
+def test_overtaken_bids_are_refused_without_the_stream_lock(clock, people):
+    """A bid below the committed price is refused from the read model: the engine's code, nothing written, and the
+    writer's cached state is kept (the next bid does not reload the lot from its snapshot)."""
+    lot = _open_lot(clock, people)
+    _bid(people[0], lot, 70_000_000)
+    _bid(people[1], lot, 71_000_000)
+    cached = dict(commands._cache)
+    before = footprint()
+    assert _code(lambda: _bid(people[0], lot, 70_500_000)) == "auction.below_increment"
+    assert _code(lambda: _bid(people[0], lot, 72_000_000, expected_price_fen=70_000_000)) == "auction.stale_price"
+    assert footprint() == before
+    assert dict(commands._cache) == cached
+    # at the bid above, the engine decides as before
+    assert _code(lambda: _bid(people[1], lot, 72_000_000)) == "auction.already_leading"
+    assert _bid(people[0], lot, 72_000_000).amount_fen == 72_000_000
+    # after the end in force the engine is asked (it logs the close), then the closed lot refuses at once
+    lot.refresh_from_db()
+    clock.set(lot.end_at)
+    assert _code(lambda: _bid(people[1], lot, 60_000_000)) == "auction.closed"
+    lot.refresh_from_db()
+    assert lot.phase == "closed"
+    assert _code(lambda: _bid(people[1], lot, 90_000_000)) == "auction.closed"

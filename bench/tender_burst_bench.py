@@ -20,6 +20,10 @@ half just after). The client threads share the machine's CPUs with the server.
 Checks: every acknowledged bid (a redirect to its receipt) is in the database; no row was received at or after
 the deadline; no upload sent after the deadline was acknowledged; every bidder's current submission is its
 last acknowledged one. Exit status 1 when a check fails.
+
+CPU: the server's CPU time (the gunicorn master and workers, from /proc) over the burst and over the bare-view
+run, per upload and per MB — on a shared machine the wall-clock rates move with the other jobs, the CPU per bid
+much less. The sealed envelopes are written to files in the run's temporary directory (removed at the end).
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ import argparse
 import http.client
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -212,6 +217,23 @@ def run_pool(clients: int, jobs: list[Callable[[], Result]]) -> tuple[list[Resul
     return results, time.perf_counter() - started
 
 
+def server_cpu(group: int) -> float:
+    """CPU seconds (user + system) used so far by every live process of the server's process group (the
+    gunicorn master and its workers), from /proc; 0 where /proc is not there."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for entry in Path("/proc").iterdir() if Path("/proc").is_dir() else ():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == group:  # pgrp
+            total += (int(fields[11]) + int(fields[12])) / tick  # utime, stime
+    return total
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -372,6 +394,7 @@ def main() -> int:
 
         # -- the ceiling: the same uploads to a view that only parses them ---------------------------------------
         filler = os.urandom(size)
+        cpu0 = server_cpu(server.pid)
         bare, bare_s = run_pool(
             args.clients,
             [
@@ -381,6 +404,7 @@ def main() -> int:
         )
         bare_ok = [r for r in bare if r.accepted]
         bare_rate = len(bare_ok) / bare_s
+        bare_cpu = (server_cpu(server.pid) - cpu0) / max(len(bare_ok), 1)
         print(
             f"bare view: {len(bare_ok)}/{len(bare)} in {bare_s:.2f} s = {bare_rate:.1f} req/s, "
             f"p50 {pct([r.latency for r in bare_ok], 0.5) * 1000:.0f} ms, "
@@ -388,9 +412,12 @@ def main() -> int:
             flush=True,
         )
 
-        def seal_all(section, parties) -> dict[str, bytes]:
+        def seal_all(section, parties) -> dict[str, Path]:
+            """Each bidder's envelope, sealed to a file (2,000 × 5 MB do not belong in memory)."""
             view = bidbox_queries.get_box_of_owner(("tender.section", str(section.pk)))
             opening = load_public_key(view.opening_key_pem.encode())
+            folder = tmp / f"sealed-{section.pk}"
+            folder.mkdir(exist_ok=True)
             out = {}
             for party in parties:
                 plaintext = make_bid_document(
@@ -400,15 +427,24 @@ def main() -> int:
                     bidder_name=party.name,
                     padding=max(size - 600, 0),
                 )
-                out[party.account.username] = envelope.seal(
-                    plaintext,
-                    meta=BidMeta(
-                        view.project_code, view.section_code, party.uscc, view.deadline, "投标文件.json", len(plaintext)
-                    ),
-                    bidder_signer=signer_for(party.issued.key),
-                    recipients=[Recipient("bidder", party.issued.key.public_key), Recipient("opening", opening)],
-                    bidder_certificate=party.issued.cert.der,
+                sealed_file = folder / f"{party.account.username}.ywenv"
+                sealed_file.write_bytes(
+                    envelope.seal(
+                        plaintext,
+                        meta=BidMeta(
+                            view.project_code,
+                            view.section_code,
+                            party.uscc,
+                            view.deadline,
+                            "投标文件.json",
+                            len(plaintext),
+                        ),
+                        bidder_signer=signer_for(party.issued.key),
+                        recipients=[Recipient("bidder", party.issued.key.public_key), Recipient("opening", opening)],
+                        bidder_certificate=party.issued.cert.der,
+                    )
                 )
+                out[party.account.username] = sealed_file
             return out
 
         # -- calibration: a short burst on another project decides how far away the deadline is set ------------
@@ -429,7 +465,9 @@ def main() -> int:
         cal, cal_s = run_pool(
             args.clients,
             [
-                lambda s=s: post_file(client, s, cal_path, {"entity_id": str(s.entity_id)}, cal_sealed[s.username])
+                lambda s=s: post_file(
+                    client, s, cal_path, {"entity_id": str(s.entity_id)}, cal_sealed[s.username].read_bytes()
+                )
                 for s in sessions[: len(cal_parties)]
             ],
         )
@@ -459,14 +497,18 @@ def main() -> int:
         print(
             f"deadline {deadline.isoformat()} (in {(deadline - datetime.now(UTC)).total_seconds():.1f} s)", flush=True
         )
+        cpu0 = server_cpu(server.pid)
         burst, burst_s = run_pool(
             args.clients,
             [
-                lambda s=s: post_file(client, s, bid_path, {"entity_id": str(s.entity_id)}, sealed[s.username])
+                lambda s=s: post_file(
+                    client, s, bid_path, {"entity_id": str(s.entity_id)}, sealed[s.username].read_bytes()
+                )
                 for s in sessions
             ],
         )
         accepted = [r for r in burst if r.accepted]
+        burst_cpu = (server_cpu(server.pid) - cpu0) / max(len(accepted), 1)
         in_time = [r for r in burst if r.sent < deadline.timestamp()]
         rate = len(accepted) / burst_s
         lat = [r.latency for r in accepted]
@@ -474,6 +516,12 @@ def main() -> int:
             f"burst: {len(accepted)}/{len(burst)} accepted in {burst_s:.2f} s = {rate:.1f} bids/s "
             f"({rate * args.mb:.1f} MB/s), p50 {pct(lat, 0.5) * 1000:.0f} ms, p99 {pct(lat, 0.99) * 1000:.0f} ms, "
             f"max {max(lat, default=0) * 1000:.0f} ms; ceiling ratio {rate / bare_rate:.2f} of the bare view",
+            flush=True,
+        )
+        print(
+            f"server CPU: {burst_cpu * 1000:.0f} ms per bid ({burst_cpu * 1000 / args.mb:.0f} ms per MB), "
+            f"bare view {bare_cpu * 1000:.0f} ms per upload; the bids' own share "
+            f"{(burst_cpu - bare_cpu) * 1000 / args.mb:.0f} ms per MB",
             flush=True,
         )
         if len(accepted) != len(in_time):
@@ -487,7 +535,7 @@ def main() -> int:
 
         def late_job(i: int, s: Session) -> Result:
             time.sleep(max(start_at + i * step - time.time(), 0))
-            return post_file(client, s, bid_path, {"entity_id": str(s.entity_id)}, sealed[s.username])
+            return post_file(client, s, bid_path, {"entity_id": str(s.entity_id)}, sealed[s.username].read_bytes())
 
         late, _ = run_pool(
             max(len(late_sessions), 1), [lambda i=i, s=s: late_job(i, s) for i, s in enumerate(late_sessions)]
@@ -541,7 +589,8 @@ def main() -> int:
         print(
             f"RESULT engine={engine} bidders={args.bidders} mb={args.mb:g} clients={args.clients} "
             f"bids_per_s={rate:.1f} p50_ms={pct(lat, 0.5) * 1000:.0f} p99_ms={pct(lat, 0.99) * 1000:.0f} "
-            f"bare_per_s={bare_rate:.1f} ratio={rate / bare_rate:.2f} lost={len(lost)} after_deadline={len(after)}",
+            f"bare_per_s={bare_rate:.1f} ratio={rate / bare_rate:.2f} lost={len(lost)} after_deadline={len(after)} "
+            f"server_cpu_ms_per_bid={burst_cpu * 1000:.0f} bare_cpu_ms={bare_cpu * 1000:.0f}",
             flush=True,
         )
     finally:
@@ -551,6 +600,7 @@ def main() -> int:
         except subprocess.TimeoutExpired:
             os.killpg(server.pid, signal.SIGKILL)
             server.wait(timeout=15)
+        shutil.rmtree(tmp, ignore_errors=True)  # the sealed files (GBs at the issue's size) and the settings
     for failure in failures:
         print(f"FAILED: {failure}", flush=True)
     return 1 if failures else 0

@@ -47,8 +47,6 @@ def _group(g: ind.Group) -> dict[str, Any]:
 
 
 def indicator_set_json(actor: Any, s: queries.IndicatorSet) -> dict[str, Any]:
-    from yiwang.supervision.redflags import queries as redflags
-
     d = s.disclosure
     return {
         "filters": s.filters.as_json(),
@@ -63,8 +61,22 @@ def indicator_set_json(actor: Any, s: queries.IndicatorSet) -> dict[str, Any]:
             "pending": d.pending,
             "required": d.required,
         },
-        "alerts": redflags.count_open_alerts_for(actor),
+        "alerts": _open_alerts(actor, s.filters.region),
     }
+
+
+def _open_alerts(actor: Any, region: str | None) -> dict[str, int]:
+    """Open alerts per status in the actor's regions, or in ``region``."""
+    from yiwang.supervision.redflags import queries as redflags
+
+    if region is None:
+        return redflags.count_open_alerts_for(actor)
+    counts: dict[str, int] = {}
+    for status in ("new", "assigned", "investigating", "confirmed", "dismissed"):
+        n = redflags.list_alerts_for(actor, status=status, region=region, limit=1).total
+        if n:
+            counts[status] = n
+    return counts
 
 
 @router.get("/indicators", response={200: IndicatorSetOut, **READ_ERRORS})

@@ -119,6 +119,10 @@ def test_the_alert_drill_down_explains_and_is_scoped(client, people, clock):
     assert "预警 1" in dashboard
     assert client.get("/api/v1/stats/totals", headers={"Authorization": "Bearer mh"}).json()["open_alerts"] == 1
     assert client.get("/api/v1/stats/totals", headers={"Authorization": "Bearer xh"}).json()["open_alerts"] == 0
+    city = {"Authorization": "Bearer city"}
+    assert client.get("/api/v1/stats/indicators", headers=city).json()["alerts"] == {"new": 1}
+    assert client.get("/api/v1/stats/indicators", {"region": "310112"}, headers=city).json()["alerts"] == {"new": 1}
+    assert client.get("/api/v1/stats/indicators", {"region": "310104"}, headers=city).json()["alerts"] == {}
     # the report counts the alerts raised in the period
     report = client.get("/supervision/report/?period=2026-03", headers={"X-Test-Actor": "mh"}).content.decode()
     assert "本期生成预警 <strong>1</strong> 条" in report

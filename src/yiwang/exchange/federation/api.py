@@ -113,7 +113,8 @@ def set_peer_active(request: HttpRequest, code: str, data: PeerActiveIn):
     return _peer_out(queries.get_peer_for(actor, code))
 
 
-@router.post(
+@acts(
+    router,
     "/inbox",
     auth=PUBLIC,
     response={200: ReceiptOut, **CREATE_ERRORS},
@@ -133,7 +134,8 @@ def inbox(request: HttpRequest):
     return dict(receipt.__dict__)
 
 
-@router.post(
+@acts(
+    router,
     "/inbox.xml",
     auth=PUBLIC,
     response={200: ReceiptOut, **CREATE_ERRORS},

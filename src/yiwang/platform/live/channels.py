@@ -60,6 +60,8 @@ DEFAULT_KINDS: dict[str, Kind] = {
         Kind("notify.account", private=True, mode="log"),
         # a bid box's opening hall (开标大厅): its state and how many envelopes are decided — never a name
         Kind("bidbox.box", mode="state", coalesce_ms=500),
+        # a region's red-flag alerts for its regulators (一屏管交易) — private, every event matters
+        Kind("redflags.region", private=True, mode="log"),
     )
 }
 

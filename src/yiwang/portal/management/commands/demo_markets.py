@@ -20,6 +20,7 @@ MARKETS = (
     ("招标投标与政府采购", "demo_tender", ()),
     ("碳排放权交易", "demo_carbon", ("--days", "2")),
     ("网络竞价", "demo_auction", ()),
+    ("串通投标预警（闵行）", "redflags", ("demo",)),
 )
 
 
@@ -28,7 +29,10 @@ def marker() -> Path:
 
 
 class Command(BaseCommand):
-    help = "演示交易：一次工程招标与一次政府采购、两个碳交易日、一场司法拍卖与一宗土地挂牌（每个数据目录仅首次运行）"
+    help = (
+        "演示交易：一次工程招标与一次政府采购、两个碳交易日、一场司法拍卖与一宗土地挂牌、"
+        "一条串通投标预警（每个数据目录仅首次运行）"
+    )
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("--again", action="store_true", help="已运行过也再运行一次")

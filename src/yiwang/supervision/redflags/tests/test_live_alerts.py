@@ -7,8 +7,8 @@ import json
 
 import pytest
 
+from yiwang.platform.live import channels, links
 from yiwang.platform.live import config as live_config
-from yiwang.platform.live import links
 from yiwang.platform.live.publish import last_event_id
 from yiwang.supervision.redflags import actions
 from yiwang.supervision.redflags.demo import SECTION, seed_collusion_scenario
@@ -114,7 +114,10 @@ def test_only_regulators_over_the_region_may_watch(live, people, api):
     assert api.with_token("mh").get("/live/token", {"channel": CITY}).status_code == 403
 
 
-def test_without_the_kind_declared_nothing_is_published_and_nothing_fails(people, clock, settings):
+def test_without_the_kind_declared_nothing_is_published_and_nothing_fails(people, clock, settings, monkeypatch):
+    """A deployment whose live configuration lacks the kind still raises its alerts."""
+    kinds = {name: kind for name, kind in channels.DEFAULT_KINDS.items() if name != "redflags.region"}
+    monkeypatch.setattr(channels, "DEFAULT_KINDS", kinds)
     settings.YIWANG_LIVE = {"BROADCASTER": "memory"}
     live_config.reset()
     try:

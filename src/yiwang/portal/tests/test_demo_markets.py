@@ -8,6 +8,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from yiwang.kernel.actors import Actor
+from yiwang.supervision.redflags import queries as redflags
 from yiwang.trading.auction import queries as auction
 from yiwang.trading.orderbook import queries as carbon
 from yiwang.trading.tender import queries as tender
@@ -31,7 +32,12 @@ def test_every_market_trades_once_then_the_command_does_nothing(tmp_path, settin
     out = io.StringIO()
     call_command("demo_markets", stdout=out)
     text = out.getvalue()
-    for label in ("招标投标与政府采购 演示完成", "碳排放权交易 演示完成", "网络竞价 演示完成"):
+    for label in (
+        "招标投标与政府采购 演示完成",
+        "碳排放权交易 演示完成",
+        "网络竞价 演示完成",
+        "串通投标预警（闵行） 演示完成",
+    ):
         assert label in text
     assert contracts() == 2  # the works tender and the procurement reached their contracts
     days = [d for market in carbon.list_markets() for d in carbon.trading_days(market.code)]
@@ -39,6 +45,8 @@ def test_every_market_trades_once_then_the_command_does_nothing(tmp_path, settin
     lots = auction.list_lots_for(Actor.anonymous())
     assert len(lots) == 2
     assert {lot.phase for lot in lots} == {"closed"}
+    alerts = redflags.list_alerts_for(Actor.system("test"), region="310112").rows
+    assert [a.subject_id for a in alerts] == ["tender.section:demo-collusion-1"]  # the seeded collusion, explained
     again = io.StringIO()
     call_command("demo_markets", stdout=again)
     assert "已生成" in again.getvalue()

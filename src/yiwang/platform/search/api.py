@@ -47,9 +47,12 @@ class FacetsOut(Schema):
 
 
 class SearchPageOut(Schema):
-    total: int = Field(description="number of matches; a lower bound when total_exact is false")
+    total: int = Field(
+        description="number of matches; when total_exact is false, an estimate (total_estimated) or a lower bound"
+    )
     total_exact: bool
-    total_display: str = Field(description='"123", or "10000+" past the counting cap')
+    total_estimated: bool = Field(description="total is estimated from the index's statistics (far above the cap)")
+    total_display: str = Field(description='"123", "10000+" past the counting cap, or "约 88 万" when estimated')
     page: int
     size: int
     max_page: int = Field(description="the deepest page this query can be paged to")
@@ -80,6 +83,7 @@ def page_out(page: SearchPage) -> dict[str, Any]:
     return {
         "total": page.total,
         "total_exact": page.total_exact,
+        "total_estimated": page.total_estimated,
         "total_display": page.total_display,
         "page": page.page,
         "size": page.size,

@@ -57,7 +57,7 @@ class Limits:
     facet_cap: int = 10_000  # facet counts only when the exact total is at most this
     batch: int = 200  # documents per statement when indexing many
     # the total is estimated instead of counted when the statistics expect this many times the count cap
-    estimate_margin: float = 3.0
+    estimate_margin: float = 2.0
 
     @classmethod
     def from_settings(cls) -> Limits:

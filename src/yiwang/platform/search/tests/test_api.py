@@ -17,6 +17,7 @@ def test_search_returns_highlighted_hits(api, loaded, test_resolver):
     assert response.status_code == 200, response.content
     body = response.json()
     assert body["total_exact"] is True
+    assert body["total_estimated"] is False
     assert set(body["terms"]) == {"闵行", "施工"}
     first = body["hits"][0]
     assert {"kind", "key", "title", "title_html", "snippet_html", "url", "published_at", "score", "tier"} <= set(first)

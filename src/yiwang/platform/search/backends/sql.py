@@ -85,18 +85,19 @@ class SqlSearchIndex(BaseSearchIndex):
 
     # -- writes -----------------------------------------------------------------------------------------
     def index_many(self, docs: Iterable[SearchDocument]) -> int:
-        docs = dedupe(docs)
-        with transaction.atomic():
-            for start in range(0, len(docs), self.limits.batch):
-                self._upsert(docs[start : start + self.limits.batch])
-        return len(docs)
+        return len(self._write_batch(list(docs)))
 
     def _write_batch(self, docs: list[SearchDocument]) -> list[int]:
         docs = dedupe(docs)
         ids: list[int] = []
+        # the statistics of every statement are applied once, at the end, in one sorted pass: two writers
+        # then take the counters' row locks in the same order, whatever their batches hold (no deadlock)
+        deltas: Counter[tuple[str, str]] = Counter()
         with transaction.atomic():
             for start in range(0, len(docs), self.limits.batch):
-                ids.extend(self._upsert(docs[start : start + self.limits.batch]))
+                ids.extend(self._upsert(docs[start : start + self.limits.batch], deltas))
+            with connection.cursor() as cursor:
+                self._apply_stats(cursor, deltas)
         return ids
 
     def _engine_values(self, title_tokens: list[str], body_tokens: list[str]) -> list[Any]:
@@ -105,7 +106,8 @@ class SqlSearchIndex(BaseSearchIndex):
     def _after_upsert(self, cursor: Any, written: list[tuple[int, list[str], list[str]]]) -> None:
         pass
 
-    def _upsert(self, docs: list[SearchDocument]) -> list[int]:
+    def _upsert(self, docs: list[SearchDocument], deltas: Counter) -> list[int]:
+        """Write one statement's worth of documents; their statistics go to ``deltas`` (applied by the caller)."""
         if not docs:
             return []
         ops = connection.ops
@@ -148,7 +150,6 @@ class SqlSearchIndex(BaseSearchIndex):
         )
         text_row = "(" + ", ".join(["%s"] * len(_TEXT_COLUMNS)) + ")"
         text_updates = ", ".join(f"{c} = excluded.{c}" for c in _TEXT_COLUMNS[1:])
-        deltas: Counter[tuple[str, str]] = Counter()
         for doc in docs:
             title_tokens, body_tokens = tokens[(doc.kind, doc.key)]
             values = (doc.public, doc.kind, doc.category, doc.region, doc.stage)
@@ -168,7 +169,6 @@ class SqlSearchIndex(BaseSearchIndex):
             )
             written = [(row_id, *tokens[(kind, key)]) for row_id, kind, key in returned]
             self._after_upsert(cursor, written)
-            self._apply_stats(cursor, deltas)
         return [w[0] for w in written]
 
     # -- statistics (domain/estimate.py): kept with the index, in the writer's transaction ---------------

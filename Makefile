@@ -14,12 +14,13 @@ STAMP := $(VENV)/.synced
 PYTEST_WORKERS ?= auto
 PYTEST := $(BIN)/pytest -n $(PYTEST_WORKERS)
 
-.PHONY: help run test test-fast test-pg scaleout-demo lint deps browser fonts lock seed clean
+.PHONY: help run test test-fast test-pg test-reliability scaleout-demo lint deps browser fonts lock seed clean
 
 help:
 	@echo "make run      install, migrate, load demo data, start web + worker + clock on http://127.0.0.1:8000"
 	@echo "make test     install, lint (ruff, import-linter), check migrations, run the whole test suite"
 	@echo "make test-pg  the same suite against a throwaway PostgreSQL 15 on loopback"
+	@echo "make test-reliability  the reliability suite on PostgreSQL: the whole API fuzzed, anonymous writes, probes"
 	@echo "make scaleout-demo  PostgreSQL primary + replica, Redis, two app nodes behind nginx (loopback); bursts through it"
 	@echo "make lock     recompile requirements/*.lock (with hashes) after editing requirements/*.in"
 
@@ -68,14 +69,19 @@ lint: deps
 	YIWANG_DATA_DIR=$$(mktemp -d) $(BIN)/yiwang makemigrations --check --dry-run
 
 test: lint browser
-	$(PYTEST)
+	$(PYTEST) --ignore=tests/reliability
 
 # The suite without the browser journeys (quick local loop).
 test-fast: lint
-	$(PYTEST) -m "not e2e"
+	$(PYTEST) -m "not e2e" --ignore=tests/reliability
 
 test-pg: deps browser
-	tools/pg-test-server run -- $(PYTEST)
+	tools/pg-test-server run -- $(PYTEST) --ignore=tests/reliability
+
+# The reliability suite (tests/reliability): schemathesis over the whole OpenAPI document, every write refused to
+# an anonymous caller, CSRF/XSS/IDOR probes — on PostgreSQL, as .ci/run runs it.
+test-reliability: deps
+	tools/pg-test-server run -- $(PYTEST) -m reliability tests/reliability
 
 # The scale-out topology on this machine (docs/deploy/scaling.md); installs PostgreSQL, Redis and nginx from Debian.
 scaleout-demo: deps fonts

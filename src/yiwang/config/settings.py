@@ -205,6 +205,7 @@ YIWANG_REGISTRY_ROLE_GATE = "yiwang.supervision.credit.gates.RegistryRoleGate"
 # 失信联合惩戒: the tender context refuses bidders that supervision's credit records restrict.
 YIWANG_TENDER = {"CREDIT_GATE": "yiwang.supervision.credit.gates.TenderCreditGate"}
 YIWANG_AUCTION_CREDIT_GATE = "yiwang.supervision.credit.gates.AuctionCreditGate"
+YIWANG_EXPERTS_CREDIT_GATE = "yiwang.supervision.credit.gates.ExpertCreditGate"
 # 投诉处理期间责令暂停: a complaint's suspension reaches the tender section through the tender context's actions
 YIWANG_COMPLAINTS = {"PROCEDURE_PORT": "yiwang.supervision.complaints.ports.TenderSections"}
 # OCDS publication (exchange/ocds): the ocid prefix registered with the Open Contracting Partnership, the publisher.

@@ -342,6 +342,13 @@ def find_entity_by_uscc(code: str) -> EntityRef | None:
     return _ref(entity) if entity else None
 
 
+def natural_person_id_numbers(entity_ids: list[int]) -> dict[int, str]:
+    """The identity numbers of the natural persons among ``entity_ids`` (for sanctions that follow a person
+    wherever they act, e.g. as an evaluation expert). Not for display: callers match, they do not show."""
+    rows = Entity.objects.filter(pk__in=entity_ids, kind="natural_person", id_number__isnull=False)
+    return dict(rows.values_list("pk", "id_number"))
+
+
 def registrant_of(entity_id: int) -> str | None:
     """The actor ref (``account:12``) that registered the entity, or ``None`` for an unknown entity."""
     return Entity.objects.filter(pk=entity_id).values_list("registered_by", flat=True).first()

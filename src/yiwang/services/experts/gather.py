@@ -32,6 +32,7 @@ from yiwang.services.experts.models import (
 )
 from yiwang.services.experts.models import Tie as TieRow
 from yiwang.services.experts.pools import LOCAL
+from yiwang.services.experts.ports import credit_gate
 
 # Seats that count as having sat (or been about to sit) on a committee, for the same-project rule.
 SAT_STATUSES = (SeatStatus.NOTIFIED, SeatStatus.CONFIRMED, SeatStatus.CHECKED_IN, SeatStatus.ABSENT)
@@ -84,7 +85,7 @@ def gather_facts(
     if not held:
         return []
     experts = Expert.objects.filter(pk__in=spec_qs.values("expert_id")).values_list(
-        "id", "status", "region_code", "birth_date", "kinds", "employer_entity_id", "employer_uscc"
+        "id", "status", "region_code", "birth_date", "kinds", "employer_entity_id", "employer_uscc", "id_number"
     )
     first, last = criteria.first_day, criteria.last_day
 
@@ -116,6 +117,8 @@ def gather_facts(
         .values_list("expert_id", "start_date", "end_date")
     ):
         sanctions[e].append(Period(s, t))
+    # 失信联合惩戒: credit bars on serving as an expert count as sanctions (ports.CreditGate)
+    barred = credit_gate().barred_people(first, last)
 
     recent: set[int] = set()
     if criteria.check_recent_project and criteria.recent_gap_days is not None:
@@ -128,7 +131,9 @@ def gather_facts(
 
     project = frozenset({criteria.project_ref})
     out = []
-    for pk, status, region, birth, kinds, employer_id, employer_uscc in _raw_rows(experts):
+    for pk, status, region, birth, kinds, employer_id, employer_uscc, id_number in _raw_rows(experts):
+        if id_number in barred:
+            sanctions[pk].extend(Period(s, t) for s, t in barred[id_number])
         out.append(
             ExpertFacts(
                 id=pk,

@@ -12,11 +12,12 @@ Shanghai day of the instant asked about.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
+from yiwang.registry import queries as registry
 from yiwang.registry.ports import RoleDecision
 from yiwang.supervision.credit.domain.records import ConfinedAction, Kind
-from yiwang.supervision.credit.queries import Reason, is_restricted
+from yiwang.supervision.credit.queries import Reason, is_restricted, restricted_entities
 from yiwang.trading.auction.ports import CreditDecision
 from yiwang.trading.tender.ports import Sanction
 
@@ -73,3 +74,15 @@ class RegistryRoleGate:
             reason_en=f"restricted from taking on new trading roles: {en}",
             refs=tuple(r.ref for r in found.reasons),
         )
+
+
+class ExpertCreditGate:
+    """``CreditGate`` for the experts service (``YIWANG_EXPERTS_CREDIT_GATE``): natural persons whose records bar
+    them from serving as evaluation experts (限制担任评标评审专家), by identity number, with the periods."""
+
+    def barred_people(self, first: date, last: date) -> dict[str, list[tuple[date, date | None]]]:
+        entities = restricted_entities(ConfinedAction.EXPERT, first, last)
+        if not entities:
+            return {}
+        numbers = registry.natural_person_id_numbers(sorted(entities))
+        return {numbers[e]: periods for e, periods in entities.items() if e in numbers}

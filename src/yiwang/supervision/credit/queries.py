@@ -126,6 +126,22 @@ def is_restricted(entity_id: int, *, on: date | datetime | None = None, action: 
     return Restriction(entity_id=entity_id, action=action, on=day, reasons=reasons)
 
 
+def restricted_entities(action: str, first: date, last: date) -> dict[int, list[tuple[date, date | None]]]:
+    """Every entity barred from ``action`` on some day of ``first``…``last``, with the periods of the records
+    behind it (for gates that screen many at once, such as the expert draw)."""
+    if action not in set(ConfinedAction):
+        raise ValueError(f"unknown restricted action {action!r}")
+    found: dict[int, list[tuple[date, date | None]]] = {}
+    rows = CreditRecord.objects.filter(
+        kind__in=[k.value for k in rules.NEGATIVE], status__in=["active", "repaired"], starts_on__lte=last
+    ).filter(Q(ends_on__isnull=True) | Q(ends_on__gte=first))
+    for r in rows.order_by("pk"):
+        facts = facts_of(r)
+        if rules.restriction_touches(facts, action, first, last):
+            found.setdefault(r.entity_id, []).append((facts.starts_on, facts.ends_on))
+    return found
+
+
 def get_restriction_for(
     actor: Actor, entity_id: int, *, on: date | datetime | None = None, action: str = "bidding"
 ) -> Restriction:

@@ -91,6 +91,7 @@ class ConfinedAction(StrEnum):
     AUCTION = "auction"  # 参加拍卖、挂牌、网络竞价等竞买
     REGISTRATION = "registration"  # 办理主体登记或新增交易角色
     AGENCY = "agency"  # 从事招标（采购）代理业务
+    EXPERT = "expert"  # 担任评标（评审）专家 (natural persons)
 
 
 CONFINED_LABELS: dict[str, str] = {
@@ -98,6 +99,7 @@ CONFINED_LABELS: dict[str, str] = {
     ConfinedAction.AUCTION: "参加拍卖、挂牌、网络竞价等竞买",
     ConfinedAction.REGISTRATION: "办理主体登记或新增交易角色",
     ConfinedAction.AGENCY: "从事招标（采购）代理业务",
+    ConfinedAction.EXPERT: "担任评标（评审）专家",
 }
 
 
@@ -184,6 +186,15 @@ def restriction_in_force(facts: RecordFacts, action: str, day: date) -> bool:
     if facts.status in (Status.REVOKED, Status.REMOVED):
         return False
     return in_period(facts, day)
+
+
+def restriction_touches(facts: RecordFacts, action: str, first: date, last: date) -> bool:
+    """Does this record bar ``action`` on some day of ``first``…``last``?"""
+    if facts.kind not in NEGATIVE or action not in facts.confined:
+        return False
+    if facts.status in (Status.REVOKED, Status.REMOVED):
+        return False
+    return facts.starts_on <= last and (facts.ends_on is None or first <= facts.ends_on)
 
 
 def is_public(facts: RecordFacts, day: date) -> bool:

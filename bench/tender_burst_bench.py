@@ -265,10 +265,6 @@ def main() -> int:
 
     call_command("migrate", verbosity=0)
     from yiwang.catalog.reference import ensure_reference_data
-    from yiwang.identity import actions as identity
-    from yiwang.identity.ca import actions as ca
-    from yiwang.identity.ca.tests.support import Pki
-    from yiwang.kernel.actors import Actor, Role
     from yiwang.kernel.crypto import envelope, signer_for
     from yiwang.kernel.crypto.envelope import BidMeta, Recipient
     from yiwang.kernel.crypto.keys import load_public_key
@@ -290,34 +286,17 @@ def main() -> int:
 
     # -- the people ----------------------------------------------------------------------------------------------
     t0 = time.perf_counter()
-    system = Actor.system("bench")
-    moment = datetime.now(UTC)
-    staff = support.make_account("burst-staff", "交易中心工作人员")
-    identity.do_grant_role(actor=system, role=Role.STAFF, account=staff, region="310000", admin=True)
-    staff_actor = support.actor_for_account(staff)
-    pki = Pki("sm2", label="压测", start=moment - timedelta(days=30))
-    ca.do_register_ca(actor=staff_actor, certificate=pki.root.cert.der, mapping="demo", crl_policy="fail")
-    ca.do_register_ca(actor=staff_actor, certificate=pki.sub.cert.der, crl_policy="fail")
-    for of in ("root", "sub"):
-        ca.do_import_crl(
-            actor=staff_actor,
-            crl=pki.crl(of, this_update=moment - timedelta(hours=1), next_update=moment + timedelta(days=30)),
-        )
-    tenderer = support.make_party("burst-tenderer", support.XUHUI, ["tenderer"], None)
-    agency = support.make_party("burst-agency", support.SHENCHENG, ["tender_agency"], None)
-    bidders = []
-    for i in range(args.bidders):
-        uscc = make_uscc("9", "1", "310112", f"B{i:07d}")
-        party = support.make_party(
+    live = support.live_world("burst", "压测")
+    staff, staff_actor, pki = live.staff, live.staff_actor, live.pki
+    tenderer, agency = live.tenderer, live.agency
+    bidders = [
+        live.certified_bidder(
             f"burst-b{i}",
-            uscc,
-            ["bidder"],
-            None,
+            make_uscc("9", "1", "310112", f"B{i:07d}"),
             extra={"name": f"上海压测建设工程有限公司{i}", "region_code": "310112", "legal_rep_name": "王强"},
         )
-        party.issued = pki.issue(entity=uscc, name=party.name, not_before=moment - timedelta(days=1))
-        ca.do_bind_certificate(actor=party.actor, certificate=party.issued.cert.der)
-        bidders.append(party)
+        for i in range(args.bidders)
+    ]
     key_id = bidbox.do_run_key_ceremony(
         actor=staff_actor, threshold=2, custodians=["甲", "乙", "丙"], label="压测开标密钥"
     ).key.pk

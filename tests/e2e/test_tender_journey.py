@@ -25,7 +25,6 @@ import pytest
 
 from yiwang.identity import actions as identity
 from yiwang.identity.ca import actions as ca
-from yiwang.identity.ca.tests.support import Pki
 from yiwang.kernel.actors import Actor, Role
 from yiwang.kernel.crypto import envelope
 from yiwang.kernel.ids import make_resident_id
@@ -58,20 +57,9 @@ def tender_settings(settings) -> None:
 def _world() -> dict:
     """People, entities with certificates valid now, basic accounts, an opening key (test-side setup)."""
     system = Actor.system("test")
-    moment = datetime.now(UTC)
-    staff = support.make_account("tn-staff", "交易中心工作人员")
-    identity.do_grant_role(actor=system, role=Role.STAFF, account=staff, region="310000", admin=True)
-    staff_actor = support.actor_for_account(staff)
-    pki = Pki("sm2", label="浏览器测试", start=moment - timedelta(days=30))
-    ca.do_register_ca(actor=staff_actor, certificate=pki.root.cert.der, mapping="demo", crl_policy="fail")
-    ca.do_register_ca(actor=staff_actor, certificate=pki.sub.cert.der, crl_policy="fail")
-    for of in ("root", "sub"):
-        ca.do_import_crl(
-            actor=staff_actor,
-            crl=pki.crl(of, this_update=moment - timedelta(hours=1), next_update=moment + timedelta(days=30)),
-        )
-    tenderer = support.make_party("tn-tenderer", support.XUHUI, ["tenderer"], None)
-    agency = support.make_party("tn-agency", support.SHENCHENG, ["tender_agency"], None)
+    live = support.live_world("tn", "浏览器测试")
+    moment, staff_actor, pki = live.moment, live.staff_actor, live.pki
+    tenderer, agency = live.tenderer, live.agency
     identity.do_grant_role(
         actor=system, role=Role.AGENCY, account=agency.account, entity_id=agency.entity_id, admin=True
     )
@@ -81,10 +69,7 @@ def _world() -> dict:
         ("tn-b", support.MINHANG, "6222020200112345689"),
         ("tn-c", support.SONGJIANG, "6222020200112345697"),
     ):
-        party = support.make_party(username, uscc, ["bidder"], None, number)
-        party.issued = pki.issue(entity=uscc, name=party.name, not_before=moment - timedelta(days=1))
-        ca.do_bind_certificate(actor=party.actor, certificate=party.issued.cert.der)
-        bidders[username] = party
+        bidders[username] = live.certified_bidder(username, uscc, number)
     ceremony = bidbox.do_run_key_ceremony(
         actor=staff_actor, threshold=2, custodians=["保管人甲", "保管人乙", "保管人丙"], label="浏览器测试开标密钥"
     )

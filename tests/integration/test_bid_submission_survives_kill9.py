@@ -42,9 +42,6 @@ import pytest
 from django.db import connection
 
 from yiwang.identity import actions as identity
-from yiwang.identity.ca import actions as ca
-from yiwang.identity.ca.tests.support import Pki
-from yiwang.kernel.actors import Actor, Role
 from yiwang.kernel.clock import ManualClock
 from yiwang.kernel.crypto import envelope, sm3
 from yiwang.kernel.ids import make_uscc
@@ -211,34 +208,17 @@ def _acknowledged(answer: Answer | None, bidder: Bidder, platform_key_id: str) -
 
 
 def _world(tmp_path: Path) -> tuple[support.World, Section, list[Bidder]]:
-    system = Actor.system("test")
-    moment = datetime.now(UTC)
-    staff = support.make_account("k9-staff", "交易中心工作人员")
-    identity.do_grant_role(actor=system, role=Role.STAFF, account=staff, region="310000", admin=True)
-    staff_actor = support.actor_for_account(staff)
-    pki = Pki("sm2", label="断电测试", start=moment - timedelta(days=30))
-    ca.do_register_ca(actor=staff_actor, certificate=pki.root.cert.der, mapping="demo", crl_policy="fail")
-    ca.do_register_ca(actor=staff_actor, certificate=pki.sub.cert.der, crl_policy="fail")
-    for of in ("root", "sub"):
-        ca.do_import_crl(
-            actor=staff_actor,
-            crl=pki.crl(of, this_update=moment - timedelta(hours=1), next_update=moment + timedelta(days=30)),
-        )
-    tenderer = support.make_party("k9-tenderer", support.XUHUI, ["tenderer"], None)
-    agency = support.make_party("k9-agency", support.SHENCHENG, ["tender_agency"], None)
-    parties = []
-    for i in range(BIDDERS):
-        uscc = make_uscc("9", "1", "310112", f"K{i:07d}")
-        party = support.make_party(
+    live = support.live_world("k9", "断电测试")
+    moment, staff, staff_actor, pki = live.moment, live.staff, live.staff_actor, live.pki
+    tenderer, agency = live.tenderer, live.agency
+    parties = [
+        live.certified_bidder(
             f"k9-b{i}",
-            uscc,
-            ["bidder"],
-            None,
+            make_uscc("9", "1", "310112", f"K{i:07d}"),
             extra={"name": f"上海断电测试建设工程有限公司{i}", "region_code": "310112", "legal_rep_name": "王强"},
         )
-        party.issued = pki.issue(entity=uscc, name=party.name, not_before=moment - timedelta(days=1))
-        ca.do_bind_certificate(actor=party.actor, certificate=party.issued.cert.der)
-        parties.append(party)
+        for i in range(BIDDERS)
+    ]
     key_id = bidbox.do_run_key_ceremony(
         actor=staff_actor, threshold=2, custodians=["甲", "乙", "丙"], label="断电测试开标密钥"
     ).key.pk

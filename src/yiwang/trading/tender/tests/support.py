@@ -126,6 +126,47 @@ def make_party(
     return party
 
 
+@dataclass
+class LiveWorld:
+    """The trust set-up for work against a real server on the wall clock (browser journeys, the kill -9 test, the
+    burst benchmark): a staff administrator, a CA whose certificates and revocation lists are valid now, a tenderer
+    and an agency."""
+
+    moment: datetime
+    staff: Any
+    staff_actor: Actor
+    pki: Pki
+    tenderer: Party
+    agency: Party
+
+    def certified_bidder(self, username: str, uscc: str, account_number: str = "", extra: dict | None = None) -> Party:
+        """A registered bidder holding a certificate valid now, bound to its account."""
+        party = make_party(username, uscc, ["bidder"], None, account_number, extra=extra)
+        party.issued = self.pki.issue(entity=uscc, name=party.name, not_before=self.moment - timedelta(days=1))
+        ca.do_bind_certificate(actor=party.actor, certificate=party.issued.cert.der)
+        return party
+
+
+def live_world(prefix: str, label: str) -> LiveWorld:
+    """:class:`LiveWorld` with usernames starting ``prefix`` and a CA named after ``label``."""
+    system = Actor.system("test")
+    moment = datetime.now(UTC)
+    staff = make_account(f"{prefix}-staff", "交易中心工作人员")
+    identity.do_grant_role(actor=system, role=Role.STAFF, account=staff, region="310000", admin=True)
+    staff_actor = actor_for_account(staff)
+    pki = Pki("sm2", label=label, start=moment - timedelta(days=30))
+    ca.do_register_ca(actor=staff_actor, certificate=pki.root.cert.der, mapping="demo", crl_policy="fail")
+    ca.do_register_ca(actor=staff_actor, certificate=pki.sub.cert.der, crl_policy="fail")
+    for of in ("root", "sub"):
+        ca.do_import_crl(
+            actor=staff_actor,
+            crl=pki.crl(of, this_update=moment - timedelta(hours=1), next_update=moment + timedelta(days=30)),
+        )
+    tenderer = make_party(f"{prefix}-tenderer", XUHUI, ["tenderer"], None)
+    agency = make_party(f"{prefix}-agency", SHENCHENG, ["tender_agency"], None)
+    return LiveWorld(moment, staff, staff_actor, pki, tenderer, agency)
+
+
 def make_world(system: Actor) -> World:
     staff = make_account("tn-staff", "交易中心工作人员")
     identity.do_grant_role(actor=system, role=Role.STAFF, account=staff, region="310000", admin=True)

@@ -5,6 +5,8 @@ bare-view throughput (the same uploads to a view that only parses them) as the c
     tools/pg-test-server run -- .venv/bin/python bench/tender_burst_bench.py             # 200 × 1 MB
     tools/pg-test-server run -- .venv/bin/python bench/tender_burst_bench.py --bidders 2000 --mb 5 --window 120
     YIWANG_DATA_DIR=$(mktemp -d) .venv/bin/python bench/tender_burst_bench.py --bidders 50   # SQLite, fresh dir
+    <the site's environment> .venv/bin/python bench/tender_burst_bench.py --target http://127.0.0.1:58000
+                                          # a running site (make scaleout-demo): data in its database, bids to it
 
 What runs: a fresh database (migrated here), the bidders (accounts, registry entities, SM2 certificates bound
 through identity.ca), a works tender (test data, acceleration ×10,000,000 so the legal bid period passes in a
@@ -45,6 +47,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 SETTINGS = """from yiwang.config.settings import *  # noqa: F403
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -249,13 +252,22 @@ def main() -> int:
     parser.add_argument("--late", type=int, default=20, help="uploads straddling the deadline")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument(
+        "--target",
+        default="",
+        help="a running site (http://127.0.0.1:PORT, e.g. nginx of make scaleout-demo) instead of starting gunicorn: "
+        "the data is prepared in the database the environment names, the bids go to the target; no bare view",
+    )
     args = parser.parse_args()
 
     tmp = Path(tempfile.mkdtemp(prefix="tender-burst-"))
-    (tmp / "tender_burst_settings.py").write_text(SETTINGS)
-    (tmp / "tender_burst_urls.py").write_text(URLS)
-    sys.path.insert(0, str(tmp))
-    os.environ["DJANGO_SETTINGS_MODULE"] = "tender_burst_settings"
+    if args.target:  # the site's own settings, as the target runs them (its password hashers, no bench view)
+        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "yiwang.config.settings")
+    else:
+        (tmp / "tender_burst_settings.py").write_text(SETTINGS)
+        (tmp / "tender_burst_urls.py").write_text(URLS)
+        sys.path.insert(0, str(tmp))
+        os.environ["DJANGO_SETTINGS_MODULE"] = "tender_burst_settings"
     import django
 
     django.setup()
@@ -330,29 +342,37 @@ def main() -> int:
     print(f"setup: {args.bidders} bidders with bound certificates in {time.perf_counter() - t0:.1f} s", flush=True)
 
     # -- the server ------------------------------------------------------------------------------------------------
-    port = free_port()
+    port = urlsplit(args.target).port if args.target else free_port()
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp), os.environ.get("PYTHONPATH", "")])}
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "yiwang.config.wsgi:application",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            str(args.workers),
-            "--threads",
-            str(args.threads),
-            "--no-control-socket",
-            "--log-level",
-            "warning",
-            "--timeout",
-            "300",
-        ],
-        env=env,
-        start_new_session=True,
+    server = (
+        None
+        if args.target
+        else subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "yiwang.config.wsgi:application",
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--workers",
+                str(args.workers),
+                "--threads",
+                str(args.threads),
+                "--no-control-socket",
+                "--log-level",
+                "warning",
+                "--timeout",
+                "300",
+            ],
+            env=env,
+            start_new_session=True,
+        )
     )
+
+    def cpu() -> float:
+        return server_cpu(server.pid) if server is not None else 0.0
+
     failures: list[str] = []
     try:
         client = Client(port)
@@ -372,24 +392,28 @@ def main() -> int:
             list(pool.map(lambda s: login(client, s), sessions))
 
         # -- the ceiling: the same uploads to a view that only parses them ---------------------------------------
-        filler = os.urandom(size)
-        cpu0 = server_cpu(server.pid)
-        bare, bare_s = run_pool(
-            args.clients,
-            [
-                lambda s=s: post_file(client, s, "/bench/bare/", {"entity_id": str(s.entity_id)}, filler)
-                for s in sessions
-            ],
-        )
-        bare_ok = [r for r in bare if r.accepted]
-        bare_rate = len(bare_ok) / bare_s
-        bare_cpu = (server_cpu(server.pid) - cpu0) / max(len(bare_ok), 1)
-        print(
-            f"bare view: {len(bare_ok)}/{len(bare)} in {bare_s:.2f} s = {bare_rate:.1f} req/s, "
-            f"p50 {pct([r.latency for r in bare_ok], 0.5) * 1000:.0f} ms, "
-            f"p99 {pct([r.latency for r in bare_ok], 0.99) * 1000:.0f} ms",
-            flush=True,
-        )
+        bare_rate, bare_cpu = float("nan"), 0.0
+        if server is not None:
+            filler = os.urandom(size)
+            cpu0 = cpu()
+            bare, bare_s = run_pool(
+                args.clients,
+                [
+                    lambda s=s: post_file(client, s, "/bench/bare/", {"entity_id": str(s.entity_id)}, filler)
+                    for s in sessions
+                ],
+            )
+            bare_ok = [r for r in bare if r.accepted]
+            bare_rate = len(bare_ok) / bare_s
+            bare_cpu = (cpu() - cpu0) / max(len(bare_ok), 1)
+            print(
+                f"bare view: {len(bare_ok)}/{len(bare)} in {bare_s:.2f} s = {bare_rate:.1f} req/s, "
+                f"p50 {pct([r.latency for r in bare_ok], 0.5) * 1000:.0f} ms, "
+                f"p99 {pct([r.latency for r in bare_ok], 0.99) * 1000:.0f} ms",
+                flush=True,
+            )
+        else:
+            print(f"target {args.target}: no bare view, no server CPU (the server is not ours)", flush=True)
 
         def seal_all(section, parties) -> dict[str, Path]:
             """Each bidder's envelope, sealed to a file (2,000 × 5 MB do not belong in memory)."""
@@ -476,7 +500,7 @@ def main() -> int:
         print(
             f"deadline {deadline.isoformat()} (in {(deadline - datetime.now(UTC)).total_seconds():.1f} s)", flush=True
         )
-        cpu0 = server_cpu(server.pid)
+        cpu0 = cpu()
         burst, burst_s = run_pool(
             args.clients,
             [
@@ -487,7 +511,7 @@ def main() -> int:
             ],
         )
         accepted = [r for r in burst if r.accepted]
-        burst_cpu = (server_cpu(server.pid) - cpu0) / max(len(accepted), 1)
+        burst_cpu = (cpu() - cpu0) / max(len(accepted), 1)
         in_time = [r for r in burst if r.sent < deadline.timestamp()]
         rate = len(accepted) / burst_s
         lat = [r.latency for r in accepted]
@@ -573,12 +597,13 @@ def main() -> int:
             flush=True,
         )
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        try:
-            server.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
-            server.wait(timeout=15)
+        if server is not None:
+            os.killpg(server.pid, signal.SIGTERM)
+            try:
+                server.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(server.pid, signal.SIGKILL)
+                server.wait(timeout=15)
         shutil.rmtree(tmp, ignore_errors=True)  # the sealed files (GBs at the issue's size) and the settings
     for failure in failures:
         print(f"FAILED: {failure}", flush=True)

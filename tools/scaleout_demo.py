@@ -13,9 +13,10 @@ Then, through nginx only:
 
 1. public reads (search and the public feed, anonymous): served by both nodes, and read from the replica
    (``platform/web/replica.py``) — proved by the replica's own transaction counter;
-2. the deadline burst (``bench/tender_burst_bench.py --target``) and the auction burst
-   (``bench/auction_bench.py http --target``): the bench prepares its data in the primary, the bids go through
-   nginx to both nodes, and the bench checks that nothing acknowledged was lost and nothing late was accepted.
+2. the deadline burst (``bench/tender_burst_bench.py --target``): the bench prepares its data in the primary, the
+   sealed bids go through nginx to both nodes, and the bench checks that nothing acknowledged was lost and nothing
+   late was accepted. (The auction burst is not run here yet: its bench signs bidders in through a test resolver
+   that a real site does not have.)
 
 Exit status 0 only when every check held. ``--keep`` leaves the cluster running until Ctrl-C (to click around:
 the address is printed). ``--skip-bursts`` runs only the topology and the read check (quick).
@@ -426,7 +427,6 @@ def main() -> int:
     parser.add_argument("--skip-bursts", action="store_true", help="only the topology and the read check")
     parser.add_argument("--tender-bidders", type=int, default=200)
     parser.add_argument("--tender-mb", type=float, default=1.0)
-    parser.add_argument("--auction-bidders", type=int, default=500)
     parser.add_argument("--keep", action="store_true", help="leave it running until Ctrl-C")
     args = parser.parse_args()
 
@@ -469,14 +469,8 @@ def main() -> int:
                     str(args.tender_mb),
                 ],
             )
-            auction = burst(
-                cluster,
-                env,
-                "auction-burst",
-                ["bench/auction_bench.py", "http", "--bidders", str(args.auction_bidders)],
-            )
-            report["bursts"] = {"tender": tender, "auction": auction}
-            checks += [tender["exit"] == 0, auction["exit"] == 0]
+            report["bursts"] = {"tender": tender}
+            checks.append(tender["exit"] == 0)
         ok = all(checks)
         report["ok"] = ok
         print(json.dumps(report, ensure_ascii=False, indent=2), flush=True)

@@ -20,7 +20,7 @@ help:
 	@echo "make run      install, migrate, load demo data, start web + worker + clock on http://127.0.0.1:8000"
 	@echo "make test     install, lint (ruff, import-linter), check migrations, run the whole test suite"
 	@echo "make test-pg  the same suite against a throwaway PostgreSQL 15 on loopback"
-	@echo "make test-reliability  the reliability suite on PostgreSQL: the whole API fuzzed, anonymous writes, probes"
+	@echo "make test-reliability  the reliability suite on PostgreSQL: kill -9, the whole API fuzzed, probes"
 	@echo "make scaleout-demo  PostgreSQL primary + replica, Redis, two app nodes behind nginx (loopback); bursts through it"
 	@echo "make lock     recompile requirements/*.lock (with hashes) after editing requirements/*.in"
 
@@ -78,8 +78,9 @@ test-fast: lint
 test-pg: deps browser
 	tools/pg-test-server run -- $(PYTEST) --ignore=tests/reliability
 
-# The reliability suite (tests/reliability): schemathesis over the whole OpenAPI document, every write refused to
-# an anonymous caller, CSRF/XSS/IDOR probes — on PostgreSQL, as .ci/run runs it.
+# The reliability suite (tests/reliability): kill -9 of the server during bid uploads and of a federation hub,
+# schemathesis over the whole OpenAPI document, every write refused to an anonymous caller, CSRF/XSS/IDOR probes —
+# on PostgreSQL, as .ci/run runs it.
 test-reliability: deps
 	tools/pg-test-server run -- $(PYTEST) -m reliability tests/reliability
 

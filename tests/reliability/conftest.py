@@ -1,5 +1,6 @@
-"""The reliability suite (``make test-reliability``; ``.ci/run`` runs it on PostgreSQL): the whole API fuzzed from
-its OpenAPI document, every write refused to an anonymous caller, and CSRF/XSS/IDOR probes against the pages. The
+"""The reliability suite (``make test-reliability``; ``.ci/run`` runs it on PostgreSQL): processes killed on purpose
+(the server during bid uploads, a federation hub mid-transfer), the whole API fuzzed from its OpenAPI document,
+every write refused to an anonymous caller, and CSRF/XSS/IDOR probes against the pages. The
 default tier (``make test``) leaves this folder out (``--ignore``: generating the fuzz tests costs time even when
 they are deselected); every test here also carries the ``reliability`` marker."""
 

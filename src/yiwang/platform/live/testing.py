@@ -1,9 +1,12 @@
-"""Clients for tests and benchmarks: an in-process ASGI driver and a raw-socket SSE client (no httpx needed)."""
+"""Clients for tests and benchmarks: an in-process ASGI driver and a raw-socket SSE client (no httpx needed), and
+:func:`in_thread` for database work from async tests."""
 
 from __future__ import annotations
 
 import asyncio
 import json
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -187,3 +190,27 @@ class TcpSseClient:
     def close(self) -> None:
         if self.writer is not None:
             self.writer.close()
+
+
+def in_thread(fn: Callable[[], Any]) -> Any:
+    """Run ``fn`` in a fresh thread with its own database connection (closed after): code under test that
+    touches the database from async tests, where Django refuses synchronous database calls."""
+    from django.db import connection  # here: the SSE clients above are used by benchmarks without Django
+
+    result: list[Any] = []
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            result.append(fn())
+        except BaseException as exc:  # re-raised below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join(60)
+    if errors:
+        raise errors[0]
+    return result[0] if result else None

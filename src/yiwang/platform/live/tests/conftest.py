@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import os
-import threading
-from collections.abc import Callable
-from typing import Any
 
 import pytest
-from django.db import connection
 
 from yiwang.platform.live import broadcast, config
+from yiwang.platform.live.testing import in_thread as in_thread  # re-exported for the tests here
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -34,28 +31,6 @@ def memory_broadcaster(settings) -> broadcast.MemoryBroadcaster:
     chosen = broadcast.get_broadcaster()
     assert isinstance(chosen, broadcast.MemoryBroadcaster)
     return chosen
-
-
-def in_thread(fn: Callable[[], Any]) -> Any:
-    """Run ``fn`` in a fresh thread with its own database connection (closed after): code under test that
-    touches the database from async tests, where Django refuses synchronous database calls."""
-    result: list[Any] = []
-    errors: list[BaseException] = []
-
-    def run() -> None:
-        try:
-            result.append(fn())
-        except BaseException as exc:  # re-raised below
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    thread = threading.Thread(target=run)
-    thread.start()
-    thread.join(30)
-    if errors:
-        raise errors[0]
-    return result[0] if result else None
 
 
 @pytest.fixture

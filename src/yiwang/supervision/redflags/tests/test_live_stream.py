@@ -13,7 +13,7 @@ from yiwang.platform.live import broadcast, links, tokens
 from yiwang.platform.live import config as live_config
 from yiwang.platform.live.asgi import LiveApp
 from yiwang.platform.live.store import Store
-from yiwang.platform.live.testing import AsgiStream
+from yiwang.platform.live.testing import AsgiStream, in_thread
 from yiwang.supervision.redflags import actions
 from yiwang.supervision.redflags.demo import SECTION, seed_collusion_scenario
 from yiwang.supervision.redflags.tests import support
@@ -47,30 +47,6 @@ def _path(url: str) -> str:
     return f"{parts.path}?{parts.query}" if parts.query else parts.path
 
 
-def _in_thread(fn):
-    import threading
-
-    from django.db import connection
-
-    out: list = []
-    errors: list = []
-
-    def run() -> None:
-        try:
-            out.append(fn())
-        except BaseException as exc:  # re-raised below
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    t = threading.Thread(target=run)
-    t.start()
-    t.join(60)
-    if errors:
-        raise errors[0]
-    return out[0] if out else None
-
-
 @pytest.mark.anyio
 async def test_only_the_regulators_stream_receives_the_alert(live, settings):
     mh, bidder = support.regulator("310112", 301), support.bidder()
@@ -83,22 +59,22 @@ async def test_only_the_regulators_stream_receives_the_alert(live, settings):
     await app_.startup()
     app = app_.starlette()
     try:
-        url = _in_thread(lambda: links.checked_url(mh, MH))
+        url = in_thread(lambda: links.checked_url(mh, MH))
         stream = await AsgiStream(app, _path(url)).open()
         assert stream.status == 200
 
         # the market participant: the Django side refuses him a token, the live server a stream
         with pytest.raises(PermissionDenied):
-            _in_thread(lambda: links.checked_url(bidder, MH))
+            in_thread(lambda: links.checked_url(bidder, MH))
         bare = await AsgiStream(app, f"/live/{MH}").open()
         assert bare.status == 401
         forged = await AsgiStream(app, f"/live/{MH}?token=v1.e30.AAAA").open()
         assert forged.status == 401
-        own = _in_thread(lambda: links.live_url(bidder, "notify.account:601"))
+        own = in_thread(lambda: links.live_url(bidder, "notify.account:601"))
         borrowed = await AsgiStream(app, f"/live/{MH}?{urlsplit(own).query}").open()
         assert borrowed.status == 403
 
-        _in_thread(lambda: seed_collusion_scenario(mh))
+        in_thread(lambda: seed_collusion_scenario(mh))
         event = await stream.next(timeout=20)
         assert event.json()["d"]["subject_id"] == SECTION
         assert event.json()["d"]["verb"] == "raised"

@@ -24,6 +24,7 @@ from yiwang.kernel.errors import (
     NotFound,
     PermissionDenied,
 )
+from yiwang.kernel.ids import validate_region_code_format, validate_uscc
 from yiwang.kernel.periods import local_date
 from yiwang.kernel.versioning import check_version
 from yiwang.platform.actions import ActionRecorder, action
@@ -54,6 +55,7 @@ from yiwang.registry.models import (
     Qualification,
 )
 from yiwang.registry.ports import registration_hook, role_gate
+from yiwang.registry.queries import COPY_FIELDS, COPY_SOURCE_PREFIX
 from yiwang.registry.sources import authoritative_source
 from yiwang.registry.validation import (
     KEY_FIELDS,
@@ -100,6 +102,7 @@ def _lock_entity(actor: Actor, entity_id: int, *, allow_cancelled: bool = False)
         raise _not_found(entity_id)
     if not can_manage(actor, entity):
         raise _forbidden()
+    _refuse_copy(entity)
     if entity.status == EntityStatus.CANCELLED and not allow_cancelled:
         raise Conflict(
             "registry.entity_cancelled",
@@ -477,6 +480,7 @@ def do_change_entity_status(
                 "只有所在区域的交易中心工作人员可以暂停、恢复或注销主体",
                 "Only staff over the entity's region may suspend, reinstate or cancel it",
             )
+        _refuse_copy(entity)
         check_version(entity.version, expected_version)
         current = EntityStatus(entity.status)
         if target not in _STATUS_TRANSITIONS[current]:
@@ -957,3 +961,122 @@ def do_close_basic_account(*, actor: Actor, entity_id: int, expected_version: in
             visibility=Visibility.RESTRICTED,
         )
         return current
+
+
+# -- registrations of other hubs (一地注册、区域通用; docs/federation.md) ---------------------------------------------
+
+
+def _refuse_copy(entity: Entity) -> None:
+    """A peer hub's registration held here is changed only by its home hub's messages."""
+    if entity.verified_source.startswith(COPY_SOURCE_PREFIX):
+        raise Conflict(
+            "registry.entity_is_copy",
+            "该主体在其他交易平台登记（一地注册、区域通用），登记信息只能在登记地平台变更",
+            "This entity is registered on another hub; its registration changes only there",
+            {"entity_id": entity.pk, "home_hub": entity.verified_source[len(COPY_SOURCE_PREFIX) :]},
+        )
+
+
+def _copy_invalid(field: str, zh: str, en: str) -> InvalidInput:
+    return InvalidInput(
+        "registry.copy_invalid", f"登记副本的{zh}不合法", f"the copy's {en} is not valid", {"field": field}
+    )
+
+
+def _check_copy(data: Mapping[str, Any]) -> dict[str, Any]:
+    """The fields of a peer hub's registration, checked as a registration here would be (the region only by
+    its format: the home hub's catalogue decided it)."""
+    try:
+        kind = EntityKind(data.get("kind"))
+    except ValueError:
+        raise _copy_invalid("kind", "主体类型", "kind") from None
+    if kind == EntityKind.NATURAL_PERSON:
+        raise _copy_invalid("kind", "主体类型（自然人不跨平台传送）", "kind (natural persons are not shared)")
+    try:
+        uscc = validate_uscc(str(data.get("uscc") or ""))
+        region_code = validate_region_code_format(str(data.get("region_code") or ""))
+        status = EntityStatus(data.get("status"))
+    except (InvalidInput, ValueError):
+        raise _copy_invalid("uscc", "统一社会信用代码、行政区划或状态", "USCC, region or status") from None
+    if not isinstance(data.get("roles"), list):
+        raise _copy_invalid("roles", "交易角色", "roles")
+    errors = FieldErrors()
+    only = {name for name in COPY_FIELDS if name != "region_code"}
+    clean = check_profile({name: data.get(name) for name in only}, errors, _today(), kind=kind, only=only)
+    errors.raise_if_any()
+    return {**clean, "kind": kind, "uscc": uscc, "region_code": region_code, "status": status}
+
+
+@_unchanged_is_fine
+def do_store_entity_copy(*, actor: Actor, home_hub: str, data: Mapping[str, Any]) -> Entity:
+    """Hold a peer hub's registration of an organisation here, read-only (一地注册、区域通用): created the first
+    time, its fields, roles and status replaced by each newer version the home hub sends. Only the platform
+    (the federation receiving a signed message) does this. The copy can act here like any entity (bidders
+    register it) but nothing here changes it (:func:`_refuse_copy`).
+
+    ``data``: ``kind`` (an organisation), ``uscc``, ``status`` and :data:`COPY_FIELDS`. Returns the entity;
+    an organisation registered here, or held for another hub, is returned unchanged (the first registration
+    stands; the caller compares :func:`queries.home_hub_of`). Refusals: ``registry.forbidden`` (not the
+    platform), ``registry.copy_invalid`` and the profile fields' codes (422)."""
+    if not actor.is_system:
+        raise _forbidden()
+    hub = validate_uscc(home_hub)
+    clean = _check_copy(data)
+    source = (COPY_SOURCE_PREFIX + hub)[:100]
+    with action(actor, "registry.store_entity_copy") as act:
+        entity = Entity.objects.select_for_update().filter(uscc=clean["uscc"]).first()
+        if entity is not None and entity.verified_source != source:
+            raise _NoChange(entity)
+        values = {name: clean[name] for name in COPY_FIELDS if name != "roles"}
+        values["status"] = clean["status"].value
+        if entity is None:
+            entity = Entity(
+                kind=clean["kind"].value,
+                uscc=clean["uscc"],
+                name_key=normalise_name(clean["name"]),
+                verified_source=source,
+                verified_at=act.now,
+                version=1,
+                registered_at=act.now,
+                registered_by=actor.ref,
+                updated_at=act.now,
+                **values,
+            )
+            entity.save()
+            EntityRole.objects.bulk_create(EntityRole(entity=entity, role=role) for role in clean["roles"])
+            EntityChange.objects.create(
+                entity=entity,
+                version=1,
+                action=act.code,
+                field="registration",
+                old_value=None,
+                new_value={"name": entity.name, "uscc": entity.uscc, "kind": entity.kind, "home_hub": hub},
+                note="登记地平台的登记副本（一地注册、区域通用）",
+                actor_ref=actor.ref,
+                actor_label=actor.label[:200],
+                changed_at=act.now,
+            )
+            changed: dict[str, Any] = {"registration": {"old": None, "new": entity.uscc}}
+        else:
+            rows = [(name, _current(entity, name), value) for name, value in values.items()]
+            rows.append(("roles", _roles_of(entity), sorted(clean["roles"])))
+            rows = [(name, old, new) for name, old, new in rows if old != new]
+            if not rows:
+                raise _NoChange(entity)
+            for name, _old, new in rows:
+                if name == "roles":
+                    EntityRole.objects.filter(entity=entity).exclude(role__in=new).delete()
+                    EntityRole.objects.bulk_create(
+                        [EntityRole(entity=entity, role=r) for r in new], ignore_conflicts=True
+                    )
+                else:
+                    setattr(entity, name, new)
+            entity.name_key = normalise_name(entity.name)
+            entity.verified_at = act.now
+            entity.save()
+            _bump(act, entity, rows, note="登记地平台变更")
+            changed = {name: {"old": _shown(name, old), "new": _shown(name, new)} for name, old, new in rows}
+        payload = {"uscc": entity.uscc, "home_hub": hub, "version": entity.version, "status": entity.status}
+        act.witness(entity, {**payload, "changes": changed})
+        act.emit("registry.entity_copy_stored.v1", entity, {**payload, "name": entity.name})
+        return entity

@@ -621,3 +621,49 @@ def region_choices(on: date | None = None) -> list[tuple[str, str]]:
         out.append((province.code, province.name))
         out.extend((child.code, f"　{child.name}") for child in catalog.list_regions(parent=province.code, on=on))
     return out
+
+
+# -- registrations recognised across hubs (一地注册、区域通用; docs/federation.md) -----------------------------------
+
+COPY_SOURCE_PREFIX = "hub:"  # verified_source of a peer hub's registration held here as a read-only copy
+COPY_FIELDS = (
+    "name",
+    "legal_rep_name",
+    "region_code",
+    "address",
+    "registered_capital_fen",
+    "established_on",
+    "enterprise_nature",
+    "business_scope",
+    "roles",
+)
+
+
+def home_hub_of(entity_id: int) -> str | None:
+    """The PLATFORM_CODE of the hub an entity is registered on when this hub holds only a copy of it, or None
+    (registered here, or unknown)."""
+    source = Entity.objects.filter(pk=entity_id).values_list("verified_source", flat=True).first() or ""
+    return source[len(COPY_SOURCE_PREFIX) :] if source.startswith(COPY_SOURCE_PREFIX) else None
+
+
+def entity_registration_snapshot(entity_id: int) -> dict[str, Any] | None:
+    """The public registration of an organisation registered on this hub, as peer hubs receive it: its key,
+    the public licence fields, roles, status and version. None for natural persons (personal data never leaves
+    the hub), for copies of other hubs' registrations (they are not passed on) and for unknown ids."""
+    entity = Entity.objects.filter(pk=entity_id).prefetch_related("roles").first()
+    if entity is None or entity.kind == EntityKind.NATURAL_PERSON or not entity.uscc:
+        return None
+    if entity.verified_source.startswith(COPY_SOURCE_PREFIX):
+        return None
+    snapshot: dict[str, Any] = {
+        "home_entity_id": entity.pk,
+        "version": entity.version,
+        "kind": entity.kind,
+        "uscc": entity.uscc,
+        "status": entity.status,
+        "verified_source": entity.verified_source,
+    }
+    for name in COPY_FIELDS:
+        value = sorted(r.role for r in entity.roles.all()) if name == "roles" else getattr(entity, name)
+        snapshot[name] = value.isoformat() if isinstance(value, date) else value
+    return snapshot

@@ -489,14 +489,13 @@ class MarketEngine:
         bids, asks, bq, aq, bm, am = self.bids, self.asks, self.bq, self.aq, self.bm, self.am
         best_bid, best_ask, next_oid = self.best_bid, self.best_ask, self.next_oid
         for c in batch:
-            op = c[0]
-            if op == 1:  # cancel ------------------------------------------------------------------------------
-                oid = c[2]
+            if c[0] == 1:  # cancel --------------------------------------------------------------------------
+                _, owner, oid = c
                 o = pop_order(oid, None)
                 if o is None:
                     append((order_unknown, oid))
                     continue
-                if o[1] != c[1]:
+                if o[1] != owner:
                     orders[oid] = o  # not the owner's: put back untouched
                     append((E.not_your_order, oid))
                     continue
@@ -528,7 +527,7 @@ class MarketEngine:
                                 best_ask = n
                 append(q)
                 continue
-            if op == 0:  # place -------------------------------------------------------------------------------
+            if c[0] == 0:  # place -----------------------------------------------------------------------------
                 _, owner, side, price, qty, otype, client_id = c
                 acct = accounts.get(owner)
                 if (

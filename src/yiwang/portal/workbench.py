@@ -1,7 +1,7 @@
 """The workbench: one page per person, with a panel for every role they hold.
 
-Each panel is built from the queries of the context that owns the data; the portal only composes them. Later
-contexts (tendering, auctions, finance, supervision) add panels here with their own to-do items.
+Each panel is built from the queries of the context that owns the data; the portal only composes them. The
+to-do items (待办) of tendering, evaluation, finance, complaints and red flags come from :mod:`yiwang.portal.todos`.
 """
 
 from __future__ import annotations
@@ -15,6 +15,8 @@ from yiwang.catalog import queries as catalog
 from yiwang.kernel.actors import ROLE_LABELS_ZH, Actor, Role
 from yiwang.platform.audit import queries as witness
 from yiwang.platform.notify import queries as inbox
+from yiwang.portal import todos
+from yiwang.portal.todos import Todo
 from yiwang.registry import queries as registry
 from yiwang.services.experts import queries as experts
 
@@ -23,13 +25,6 @@ from yiwang.services.experts import queries as experts
 class Link:
     label: str
     url: str
-
-
-@dataclass(frozen=True)
-class Todo:
-    label: str
-    url: str
-    due: str = ""
 
 
 @dataclass
@@ -62,6 +57,8 @@ def _market_entity_panel(actor: Actor, role: Role) -> Panel:
             panel.rows.append((ref.name, f"{ref.uscc or ''} · {ref.status_label}", f"/registry/{ref.id}/"))
             if not ref.is_active:
                 panel.todos.append(Todo(f"{ref.name}：主体状态为{ref.status_label}", f"/registry/{ref.id}/"))
+    if role is Role.MARKET_ENTITY_USER or not actor.has_role(Role.MARKET_ENTITY_USER):  # once, not per panel
+        panel.todos.extend(todos.market_entity(actor))
     panel.empty_note = "尚未关联市场主体。"
     return panel
 
@@ -95,6 +92,7 @@ def _staff_panel(actor: Actor, role: Role) -> Panel:
     provisional = sorted(catalog.provisional_years())
     for year in provisional:
         panel.todos.append(Todo(f"{year} 年节假日安排为暂定数据，请核对国务院通知后确认", f"/catalog/holidays/{year}/"))
+    panel.todos.extend(todos.staff(actor))
     return panel
 
 
@@ -115,6 +113,7 @@ def _regulator_panel(actor: Actor, role: Role) -> Panel:
             Link("变更流", "/api/v1/feed"),
         ],
     )
+    panel.todos.extend(todos.regulator(actor))
     for entry in reversed(witness.entries(after=max(witness.head_seq() - 10, 0), limit=10)):
         panel.rows.append((entry.action, f"{entry.actor_label} · {entry.occurred_at:%Y-%m-%d %H:%M}", ""))
     return panel
@@ -142,6 +141,7 @@ def _expert_panel(actor: Actor, role: Role) -> Panel:
         links=[Link("我的评审任务", "/experts/tasks/"), Link("评标", "/evaluation/")],
         empty_note="暂无评审任务。",
     )
+    panel.todos.extend(todos.expert(actor))
     for task in experts.list_my_tasks(actor):
         when = f"{timezone.localtime(task.meeting_start):%Y-%m-%d %H:%M} · {task.venue or '地点待定'}"
         if task.may_answer:

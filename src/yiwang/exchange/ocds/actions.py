@@ -18,8 +18,11 @@ from yiwang.exchange.ocds import conf, search
 from yiwang.exchange.ocds.auction_facts import lot_facts
 from yiwang.exchange.ocds.domain import reader
 from yiwang.exchange.ocds.domain.build import build_lot_release, build_release
+from yiwang.exchange.ocds.domain.spec import build_spec_releases
 from yiwang.exchange.ocds.lock_objects import cursor_for_update
 from yiwang.exchange.ocds.models import ImportBatch, Release, Source
+from yiwang.exchange.ocds.spec_facts import EVENT_TYPES as SPEC_EVENTS
+from yiwang.exchange.ocds.spec_facts import spec_facts
 from yiwang.exchange.ocds.tender_facts import project_facts, section_facts
 from yiwang.kernel.actors import Actor, Role
 from yiwang.kernel.canonical import canonical_json, iso_utc, sha256_hex
@@ -54,7 +57,8 @@ LOT_EVENTS: dict[str, str] = {
     "auction.deal_confirmed.v1": "deal_confirmed",
     "auction.sale_reneged.v1": "reneged",
 }
-EVENT_TYPES = (*PROJECT_EVENTS, *SECTION_EVENTS, *LOT_EVENTS)
+# sub-platform records (national data-spec datasets): exchange.<dataset>.received.v1, see domain/spec.py
+EVENT_TYPES = (*PROJECT_EVENTS, *SECTION_EVENTS, *LOT_EVENTS, *SPEC_EVENTS)
 
 
 @dataclass
@@ -93,7 +97,12 @@ def _row(release: Mapping[str, Any], *, source: str, moment: datetime, **extra: 
 def _releases_of_event(event: Any, prefix: str) -> Iterable[tuple[dict[str, Any], int]]:
     data = event.data or {}
     date = iso_utc(event.occurred_at)
-    if event.event_type in LOT_EVENTS:
+    if event.event_type in SPEC_EVENTS:
+        facts = spec_facts(data)
+        if facts is not None:
+            for release in build_spec_releases(facts, prefix=prefix, seq=event.seq, date=date):
+                yield release, event.seq
+    elif event.event_type in LOT_EVENTS:
         lot = lot_facts(event.object_id) if event.object_type == "auction.lot" else None
         if lot is not None:
             release = build_lot_release(lot, LOT_EVENTS[event.event_type], prefix=prefix, seq=event.seq, date=date)

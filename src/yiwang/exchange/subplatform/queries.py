@@ -290,3 +290,94 @@ def list_dataset_infos() -> list[DatasetInfo]:
         )
         for d in all_datasets()
     ]
+
+
+# -- public versions as of a moment (for the OCDS publication) -----------------------------------------------------
+@dataclass(frozen=True)
+class PublicVersion:
+    """One accepted version of a record, with the public fields of its dataset only (what anyone may read)."""
+
+    dataset: str
+    key: str
+    platform_code: str
+    number: int
+    data_type: str
+    data_timestamp: str
+    deleted: bool
+    content: dict[str, Any]  # public fields; for a delete: the public fields of the version it deleted
+    received_at: datetime
+    position: int  # its place in the exchange's log of accepted versions (increasing)
+
+
+def _public_dataset(dataset: str) -> Dataset | None:
+    ds = get_dataset(dataset)
+    return ds if ds is not None and not ds.personal_data else None
+
+
+def _public_version(ds: Dataset, version: RecordVersion) -> PublicVersion:
+    deleted = version.data_type == "3"
+    content = version.content
+    if deleted:
+        before = (
+            RecordVersion.objects.filter(record_id=version.record_id, number__lt=version.number)
+            .order_by("-number")
+            .values_list("content", flat=True)
+            .first()
+        )
+        content = before or content
+    public = set(ds.public_fields)
+    return PublicVersion(
+        dataset=ds.table,
+        key=version.record.record_key,
+        platform_code=version.record.platform.platform_code,
+        number=version.number,
+        data_type=version.data_type,
+        data_timestamp=version.data_timestamp,
+        deleted=deleted,
+        content={k: v for k, v in content.items() if k in public},
+        received_at=version.received_at,
+        position=version.pk,
+    )
+
+
+def public_version(dataset: str, key: str, number: int) -> PublicVersion | None:
+    """Version ``number`` of a record of a dataset without personal data (None when there is no such version)."""
+    ds = _public_dataset(dataset)
+    if ds is None:
+        return None
+    version = (
+        RecordVersion.objects.select_related("record__platform")
+        .filter(record__dataset=dataset, record__record_key=key, number=number)
+        .first()
+    )
+    return _public_version(ds, version) if version else None
+
+
+def public_version_as_of(dataset: str, key: str, position: int) -> PublicVersion | None:
+    """The newest version of a record accepted at or before ``position`` of the version log (a delete included:
+    see ``deleted``). Records pushed in one batch share their time of receipt, not their position."""
+    ds = _public_dataset(dataset)
+    if ds is None:
+        return None
+    version = (
+        RecordVersion.objects.select_related("record__platform")
+        .filter(record__dataset=dataset, record__record_key=key, pk__lte=position)
+        .order_by("-number")
+        .first()
+    )
+    return _public_version(ds, version) if version else None
+
+
+def live_versions_as_of(dataset: str, parent_key: str, position: int) -> list[PublicVersion]:
+    """The records of ``dataset`` under the parent record ``parent_key`` that were live at ``position`` of the
+    version log (their newest version then was not a delete), by key."""
+    ds = _public_dataset(dataset)
+    if ds is None:
+        return []
+    out = []
+    keys = Record.objects.filter(dataset=dataset, parent_key=parent_key, history__pk__lte=position).distinct()
+    for key in keys.order_by("record_key").values_list("record_key", flat=True):
+        version = public_version_as_of(dataset, key, position)
+        if version is not None and not version.deleted:
+            out.append(version)
+    return out

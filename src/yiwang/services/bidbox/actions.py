@@ -20,6 +20,7 @@ records every bidder signature with the identity context.
 
 from __future__ import annotations
 
+import ipaddress
 import secrets
 import tempfile
 from collections.abc import Callable, Iterable, Sequence
@@ -51,7 +52,7 @@ from yiwang.platform.storage import queries as storage_queries
 from yiwang.registry import queries as registry
 from yiwang.services.bidbox import hooks
 from yiwang.services.bidbox.conf import bidbox_settings
-from yiwang.services.bidbox.domain import errors, rules
+from yiwang.services.bidbox.domain import errors, fingerprints, rules
 from yiwang.services.bidbox.domain.container import signed_parts
 from yiwang.services.bidbox.domain.rules import (
     BoxState,
@@ -497,6 +498,21 @@ def _check_meta(box: Box, info: EnvelopeInfo, bidder_id: str) -> None:
         raise errors.wrong_bidder(bidder_id, meta.bidder_id)
 
 
+def _upload_ip(value: str, source: str) -> tuple[str, str]:
+    if not value:
+        return "", ""
+    try:
+        address = ipaddress.ip_address(value.strip())
+    except ValueError:
+        raise errors.invalid("upload_ip", "上传地址不是有效的 IP 地址", "upload_ip is not an IP address") from None
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    source = source or "remote_addr"
+    if source not in ("remote_addr", "x_forwarded_for"):
+        raise errors.invalid("upload_ip_source", "上传地址来源无效", "unknown upload_ip_source", source=source[:20])
+    return address.compressed, source
+
+
 def _check_recipients(box: Box, info: EnvelopeInfo) -> None:
     opening = [entry.key_id for entry in info.recipient("opening")]
     if opening != [box.opening_key.key_id]:
@@ -513,6 +529,8 @@ def do_submit_envelope(
     entity_id: int,
     stream: BinaryIO,
     confirmation: Any = None,
+    upload_ip: str = "",
+    upload_ip_source: str = "",
 ) -> Submission:
     """递交投标文件: receive a sealed envelope for ``entity_id`` (which ``actor`` acts for) and return the new
     submission with its signed receipt (``submission.receipt``, to append to the envelope).
@@ -528,7 +546,11 @@ def do_submit_envelope(
 
     The deadline is checked again when the upload is complete, under the box's row lock, with the server clock:
     an upload that started before the deadline but completes at or after it is refused (counts as not
-    submitted). A second envelope of the same bidder replaces the first, which stays stored, marked superseded."""
+    submitted). A second envelope of the same bidder replaces the first, which stays stored, marked superseded.
+
+    The bid tool's authoring fingerprints in the envelope's signed ``meta.extra`` (``domain/fingerprints.py``) and
+    ``upload_ip`` (the caller reads it from the request: ``web.upload_address_of``) are kept, confidential, for
+    supervision after the opening; a malformed fingerprint is dropped with a note, never a reason to refuse."""
     box = _box(box_id)
     if not actor.acts_for(entity_id):
         raise errors.forbidden("代表该单位递交投标文件", "submit for this entity")
@@ -562,6 +584,8 @@ def do_submit_envelope(
     check.raise_for_failure()
     if box.require_confirmed_session and confirmation is None:
         raise errors.session_not_confirmed()
+    ip, ip_source = _upload_ip(upload_ip, upload_ip_source)
+    tool = fingerprints.normalise(info.meta.extra)
     receipt_id = "YWR-" + secrets.token_hex(8).upper()
     stream.seek(0)
     with action(SEALED, "bidbox.submit_envelope") as act:
@@ -612,6 +636,9 @@ def do_submit_envelope(
             signed_digest=check.digest,
             digest_algorithm=check.digest_algorithm,
             bidder_signature=parts.signature,
+            tool_fingerprints=tool.to_json(),
+            upload_ip=ip,
+            upload_ip_source=ip_source,
         )
         for old in previous:
             old.superseded_by = submission
@@ -626,6 +653,10 @@ def do_submit_envelope(
             "plaintext_sm3": info.plaintext_sm3,
             "receipt_key_id": receipt.key_id,
             "receipt_sm3": sm3(receipt.data).hex(),
+            # which fingerprints were kept, never their values (they are confidential)
+            "fingerprint_keys": sorted(tool.values),
+            "fingerprint_notes": [n.code for n in tool.notes],
+            "upload_ip_recorded": bool(ip),
         }
         if previous:
             facts["supersedes"] = [old.receipt_id for old in previous]

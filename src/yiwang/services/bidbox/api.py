@@ -49,6 +49,7 @@ from yiwang.services.bidbox.schemas import (
     ShareIn,
     ShareOut,
 )
+from yiwang.services.bidbox.web import upload_address_of
 
 router = Router(tags=["bidbox 电子投标箱"])
 PUBLIC = ActorAuth(required=False)
@@ -212,7 +213,12 @@ def submit(
     entity = _entity_for(actor, entity_id)
     confirmation = ca_queries.session_confirmation(request, entity_id=entity)
     submission = actions.do_submit_envelope(
-        actor=actor, box_id=box_id, entity_id=entity, stream=file, confirmation=confirmation
+        actor=actor,
+        box_id=box_id,
+        entity_id=entity,
+        stream=file,
+        confirmation=confirmation,
+        **upload_address_of(request),
     )
     response["Location"] = f"{BASE}/submissions/{submission.pk}/receipt"
     return Status(201, _receipt_out(queries.get_receipt_for(actor, submission.pk)))

@@ -7,6 +7,9 @@
                                            # "attachment" — and, for a type or size that kind refuses, the
                                            # envelope kind (opaque octet streams up to its limit)
         "OWNER_CONTEXT": "services.bidbox",
+        "TRUSTED_PROXIES": [],             # addresses/networks of reverse proxies whose X-Forwarded-For is
+                                           # believed (e.g. ["127.0.0.1", "::1"] behind nginx on loopback);
+                                           # empty: the upload address is REMOTE_ADDR
     }
 
 The decryption window is an operating choice of the trading centre (the law says only that bidders decrypt
@@ -22,6 +25,7 @@ from datetime import timedelta
 from django.conf import settings
 
 from yiwang.platform.storage.conf import storage_settings
+from yiwang.services.bidbox.domain.fingerprints import Network, parse_networks
 
 
 @dataclass(frozen=True)
@@ -31,6 +35,7 @@ class BidboxSettings:
     plaintext_kind: str
     plaintext_kind_configured: bool  # set in settings: no fallback to other kinds
     owner_context: str
+    trusted_proxies: tuple[Network, ...] = ()
 
     @property
     def envelope_limit(self) -> int:
@@ -50,4 +55,5 @@ def bidbox_settings() -> BidboxSettings:
         plaintext_kind=str(plaintext),
         plaintext_kind_configured=configured,
         owner_context=str(raw.get("OWNER_CONTEXT", "services.bidbox")),
+        trusted_proxies=parse_networks(raw.get("TRUSTED_PROXIES") or ()),
     )

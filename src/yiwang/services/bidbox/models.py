@@ -146,6 +146,12 @@ class Submission(models.Model):
     signed_digest = models.CharField(max_length=128)  # digest of what the bidder signed (for the signature record)
     digest_algorithm = models.CharField(max_length=16)
     bidder_signature = models.BinaryField()  # the envelope's BSIG, recorded with identity.ca at the close
+    # Confidential (docs/trust/bidbox.md §4a): the bid tool's authoring fingerprints kept from the envelope's signed
+    # meta.extra ({"values": {key: [value, …]}, "notes": [{key, code, reason}]}) and the uploader's address.
+    # Read only through queries.list_submission_fingerprints (supervision, after the opening record).
+    tool_fingerprints = models.JSONField(default=dict)
+    upload_ip = models.CharField(max_length=45, blank=True, default="")
+    upload_ip_source = models.CharField(max_length=20, blank=True, default="")  # remote_addr | x_forwarded_for
     status = models.CharField(
         max_length=12,
         choices=_choices(SubmissionStatus, SUBMISSION_STATUS_LABELS),

@@ -21,7 +21,7 @@ from uuid import UUID
 
 from django.core.exceptions import ValidationError
 
-from yiwang.kernel.actors import Actor
+from yiwang.kernel.actors import Actor, Role
 from yiwang.kernel.crypto import envelope
 from yiwang.kernel.crypto.envelope import Receipt
 from yiwang.platform.clock import now
@@ -61,6 +61,7 @@ __all__ = [
     "list_hall_for",
     "list_my_submissions_for",
     "list_notices_for",
+    "list_submission_fingerprints",
     "open_decrypted_bid",
     "verify_receipt_of",
 ]
@@ -459,3 +460,57 @@ def open_decrypted_bid(bid: DecryptedBid) -> BinaryIO:
     box = Box.objects.get(pk=bid.box_id)
     document = storage_queries.get_owned_document(owner_of_opened(box), bid.document_id)
     return storage_queries.open_version(storage_queries.get_version(document))
+
+
+# -- fingerprints (supervision only) ---------------------------------------------------------------------------------
+
+FINGERPRINT_READER = "system:redflags"  # the red-flag snapshot adapter's actor (supervision.redflags)
+
+
+@dataclass(frozen=True)
+class SubmissionFingerprints:
+    receipt_id: str
+    entity_id: int
+    received_at: datetime
+    extra: dict[str, list[str]]  # kept fingerprints per meta.extra key (domain/fingerprints.py), normalised
+    notes: list[dict[str, str]]  # dropped values: {key, code, reason}
+    upload_ip: str  # "" when not recorded
+    upload_ip_source: str  # remote_addr | x_forwarded_for | ""
+
+
+def may_read_fingerprints(actor: Actor, box_region: str) -> bool:
+    """Supervision only: the red-flag adapter's system actor, or a regulator over the box's region."""
+    if actor.is_system:
+        return actor.ref == FINGERPRINT_READER
+    return actor.covers_region(box_region, Role.REGULATOR) if box_region else actor.has_role(Role.REGULATOR)
+
+
+def list_submission_fingerprints(owner: Owner | tuple[str, str], *, actor: Actor) -> list[SubmissionFingerprints]:
+    """The bid tool's fingerprints and upload address of every current envelope of the owner's box, in arrival
+    order — for supervision (串通投标 screens), after the opening record is published. Anyone else is refused
+    (``bidbox.fingerprints_forbidden``: bidders, tenderers, agencies, trading-centre staff and other system
+    components alike); before the close ``bidbox.fingerprints_sealed``; no box: ``bidbox.box_not_found``."""
+    context, ref = (owner.context, owner.ref) if isinstance(owner, Owner) else owner
+    box = Box.objects.filter(owner_context=context, owner_ref=ref).first()
+    if box is None:
+        raise errors.box_not_found(f"{context}/{ref}")
+    if not may_read_fingerprints(actor, box.region):
+        raise errors.fingerprints_forbidden()
+    if box.status != BoxState.CLOSED or box.record is None:
+        raise errors.fingerprints_sealed()
+    rows = Submission.objects.filter(box=box, status=SubmissionStatus.SUBMITTED).order_by("received_at", "pk")
+    out = []
+    for s in rows:
+        kept = s.tool_fingerprints or {}
+        out.append(
+            SubmissionFingerprints(
+                receipt_id=s.receipt_id,
+                entity_id=s.entity_id,
+                received_at=s.received_at,
+                extra={str(k): [str(v) for v in vs] for k, vs in (kept.get("values") or {}).items()},
+                notes=[dict(n) for n in kept.get("notes") or []],
+                upload_ip=s.upload_ip,
+                upload_ip_source=s.upload_ip_source,
+            )
+        )
+    return out

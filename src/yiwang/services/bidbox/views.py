@@ -25,6 +25,7 @@ from yiwang.services.bidbox import actions, queries
 from yiwang.services.bidbox.domain.rules import BoxState
 from yiwang.services.bidbox.forms import ContentKeyForm, FallbackForm, PostponeForm, ShareForm, SubmitForm
 from yiwang.services.bidbox.models import Box, Submission
+from yiwang.services.bidbox.web import upload_address_of
 
 
 def _signed_in(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -97,6 +98,7 @@ def submit(request: HttpRequest, box_id: int) -> HttpResponse:
                 entity_id=entity,
                 stream=form.cleaned_data["file"],
                 confirmation=ca_queries.session_confirmation(request, entity_id=entity),
+                **upload_address_of(request),
             )
         except YiwangError as exc:
             add_action_error(form, exc)

@@ -7,8 +7,8 @@ knows about. The list is the setting ``YIWANG_REDFLAGS_SOURCES`` (dotted paths),
 - :class:`BidboxOpenings` — closed bid boxes' opening records: one process per box (``<owner context>:<owner ref>``,
   e.g. ``tender.section:12``, the same reference finance uses for the lot), its deadline and region, one bid per
   envelope (receipt id, bidder, time received, read-out price ``price_fen``);
-- :class:`BidboxFingerprints` — the bid tool's machine codes and the upload address, once the bid box records
-  them (see docs/redflags.md §4: not recorded yet, so this adds nothing and says so);
+- :class:`BidboxFingerprints` — the bid tool's machine codes, file-creation id and dongle serial kept from the
+  envelope's signed metadata, and the upload address (supervision only, after the opening; docs/redflags.md §4);
 - :class:`FinanceDepositPayers` — finance's "shared payer" findings (two bidders' deposits paid from one
   account in one lot);
 - :class:`RegistryContacts` — the bidders' contact phone and e-mail and their registered personnel (identity
@@ -22,7 +22,6 @@ will fill ``awards``, ``panels`` and ``scores`` the same way. Until then tests a
 from __future__ import annotations
 
 import hashlib
-import importlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -160,12 +159,11 @@ class BidboxOpenings:
 
 
 class BidboxFingerprints:
-    """The bid tool's fingerprints (machine codes, file-creation id, dongle) and the upload address of each envelope.
-
-    The bid box does not record them yet: the envelope's ``meta.extra`` is checked but not kept, and the uploader's
-    address is not stored. When ``services.bidbox.queries`` offers ``list_submission_fingerprints(owner)``
-    (rows: ``receipt_id, entity_id, extra: dict, upload_ip``; after the opening's close), this adapter reads it;
-    until then it adds nothing and notes why."""
+    """The bid tool's fingerprints (machine codes, file-creation id, dongle) and the upload address of each current
+    envelope of the closed boxes found by :class:`BidboxOpenings`, from
+    ``services.bidbox.queries.list_submission_fingerprints`` (readable by supervision only, after the opening
+    record). The values come normalised by the bid box (docs/trust/bidbox.md §4a): a MAC as ``3C-7C-3F-1A-2B-4D``,
+    serials upper case; a machine may give several MAC addresses, each one row."""
 
     name = "bidbox.fingerprints"
     EXTRA_KEYS = {
@@ -178,38 +176,51 @@ class BidboxFingerprints:
     }
 
     def contribute(self, parts: Parts, *, region: str) -> None:
-        queries = importlib.import_module("yiwang.services.bidbox.queries")
-        reader = getattr(queries, "list_submission_fingerprints", None)
-        if reader is None:
-            parts.notes.append(
-                "投标工具特征码（机器码、文件创建标识码、加密锁）与上传 IP 尚未由电子投标箱记录，CN-40-1/1F/IP 无数据"
-            )
-            return
+        from yiwang.services.bidbox import queries as bidbox
+
+        envelopes = with_tool = with_ip = dropped = 0
         for ocid in parts.processes():
             context, _, ref = ocid.partition(":")
-            for row in reader((context, ref)):
+            if not ref:
+                continue
+            try:
+                rows = bidbox.list_submission_fingerprints((context, ref), actor=SYSTEM)
+            except YiwangError as exc:
+                if exc.code != "bidbox.box_not_found":
+                    parts.notes.append(f"{ocid}：{exc.message_zh}")
+                continue
+            for row in rows:
+                envelopes += 1
+                dropped += len(row.notes)
+                kept = False
                 for key, kind in self.EXTRA_KEYS.items():
-                    value = (row.get("extra") or {}).get(key)
-                    if value:
+                    for value in row.extra.get(key, []):
+                        kept = True
                         parts.add(
                             "fingerprints",
                             ocid=ocid,
-                            tenderer_id=str(row["entity_id"]),
-                            bid_id=row["receipt_id"],
+                            tenderer_id=str(row.entity_id),
+                            bid_id=row.receipt_id,
                             kind=kind,
-                            value=str(value),
+                            value=value,
                             source="bidbox.envelope",
                         )
-                if row.get("upload_ip"):
+                with_tool += kept
+                if row.upload_ip:
+                    with_ip += 1
                     parts.add(
                         "fingerprints",
                         ocid=ocid,
-                        tenderer_id=str(row["entity_id"]),
-                        bid_id=row["receipt_id"],
+                        tenderer_id=str(row.entity_id),
+                        bid_id=row.receipt_id,
                         kind="upload_ip",
-                        value=str(row["upload_ip"]),
-                        source="bidbox.upload",
+                        value=row.upload_ip,
+                        source=f"bidbox.upload:{row.upload_ip_source or 'remote_addr'}",
                     )
+        parts.notes.append(
+            f"投标工具特征码：{envelopes} 份投标文件，{with_tool} 份带机器码或文件标识，{with_ip} 份有上传 IP"
+            + (f"，{dropped} 个格式不符的特征值未采用" if dropped else "")
+        )
 
 
 class FinanceDepositPayers:

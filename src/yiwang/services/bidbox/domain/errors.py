@@ -146,6 +146,24 @@ def sealed() -> PermissionDenied:
     )
 
 
+def fingerprints_forbidden() -> PermissionDenied:
+    return PermissionDenied(
+        "bidbox.fingerprints_forbidden",
+        "投标文件制作特征码与上传地址仅供监管部门核查，不向投标人、招标人或代理机构公开",
+        "Bid-authoring fingerprints and upload addresses are for supervision only",
+        {"source": "《招标投标法实施条例》第40条"},
+    )
+
+
+def fingerprints_sealed() -> Conflict:
+    return Conflict(
+        "bidbox.fingerprints_sealed",
+        "开标记录公布前不得查看投标文件制作特征码与上传地址",
+        "Fingerprints are readable only after the opening record is published",
+        {"source": SOURCE_1_5},
+    )
+
+
 def record_not_published() -> Conflict:
     return Conflict(
         "bidbox.record_not_published",

@@ -149,6 +149,7 @@ def seal_for(
     bidder_key: PublicKey | None = None,
     with_certificate: bool = True,
     file_name: str = "投标文件.json",
+    extra: dict[str, str] | None = None,
 ) -> bytes:
     """Seal as the bidder's tool does: meta from the box, signed with the bidder's certificate key, wrapped to
     the bidder's own key and to the box's opening key (each can be overridden to make a bad envelope)."""
@@ -161,6 +162,7 @@ def seal_for(
         deadline=deadline or box.deadline,
         file_name=file_name,
         file_size=len(plaintext),
+        extra=extra or {},
     )
     opening = opening_key or actions.opening_key_of(box.opening_key)
     return envelope.seal(

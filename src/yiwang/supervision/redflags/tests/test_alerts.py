@@ -337,7 +337,7 @@ def test_the_platform_screen_runs_on_what_the_platform_records(clock):
     run = actions.do_run_platform(actor=Actor.system("clock"), region_code="310000")
     assert run.source == "platform"
     assert run.findings_count == 0
-    assert any("尚未由电子投标箱记录" in n for n in run.notes)
+    assert any(n.startswith("投标工具特征码：0 份投标文件") for n in run.notes)
     assert run.summary["CN-40-1"]["not_computable"]["code"] == "redflags.data_missing"
 
 

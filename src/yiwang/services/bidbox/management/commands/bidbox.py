@@ -4,13 +4,16 @@ whole flow runs without a browser plug-in).
     yiwang bidbox ceremony --k 3 --n 5 --custodian 张三 … [--label TEXT] [--alg sm2|ec-p256]
     yiwang bidbox pubkey   --box ID [--out box.pub]
     yiwang bidbox seal     --box ID --file bid.json --key bidder.pem --cert bidder-cert.pem
-                           [--opening-key box.pub] [--bidder USCC] --out bid.ywenv
+                           [--opening-key box.pub] [--bidder USCC] [--machine] [--extra KEY=VALUE …]
+                           --out bid.ywenv
     yiwang bidbox unwrap   --envelope bid.ywenv --key bidder.pem          # prints the content key (hex)
     yiwang bidbox verify-receipt --envelope bid-with-receipt.ywenv        # checks the platform's receipt
 
 ``ceremony`` prints each custodian's share once; nothing but the public key is stored. ``seal`` reads the box's
 codes and deadline (and, without ``--opening-key``, its published opening key) and wraps the content key to the
-opening key and to the bidder's own certificate key.
+opening key and to the bidder's own certificate key. ``--machine`` writes this machine's codes into the envelope's
+signed ``meta.extra`` as a bid tool does (``tool.machine.*``, docs/trust/bidbox.md §4a); ``--extra`` adds or
+overrides entries (``--extra tool.file_creation_id=…``).
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from yiwang.kernel.crypto import envelope, load_private_key, load_public_key, si
 from yiwang.kernel.crypto.envelope import BidMeta, Recipient
 from yiwang.kernel.errors import YiwangError
 from yiwang.services.bidbox import actions, queries
+from yiwang.services.bidbox.tool import machine_fingerprints
 
 
 def _read(path: str) -> bytes:
@@ -67,6 +71,8 @@ class Command(BaseCommand):
         seal.add_argument("--opening-key", default=None, help="the box's opening public key (default: published)")
         seal.add_argument("--bidder", default=None, help="bidder id in the envelope (default: the certificate's USCC)")
         seal.add_argument("--name", default=None, help="file name recorded in the envelope")
+        seal.add_argument("--machine", action="store_true", help="record this machine's codes (tool.machine.*)")
+        seal.add_argument("--extra", action="append", default=[], help="a meta.extra entry KEY=VALUE (repeatable)")
         seal.add_argument("--out", required=True)
 
         unwrap = sub.add_parser("unwrap", help="unwrap the content key with the bidder's key (at the opening)")
@@ -125,6 +131,12 @@ class Command(BaseCommand):
                 raise CommandError(f"no USCC found in the certificate ({check.reason}); pass --bidder")
             bidder = check.uscc
         plaintext = _read(options["file"])
+        extra = machine_fingerprints() if options["machine"] else {}
+        for item in options["extra"]:
+            key, sep, value = item.partition("=")
+            if not sep or not key:
+                raise CommandError(f"--extra wants KEY=VALUE (got {item!r})")
+            extra[key] = value
         meta = BidMeta(
             project_code=box.project_code,
             section_code=box.section_code,
@@ -132,6 +144,7 @@ class Command(BaseCommand):
             deadline=box.deadline,
             file_name=options["name"] or Path(options["file"]).name,
             file_size=len(plaintext),
+            extra=extra,
         )
         sealed = envelope.seal(
             plaintext,

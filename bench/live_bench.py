@@ -158,6 +158,22 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+def _loadavg() -> str:
+    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+
+
+def _tree_cpu(pid: int) -> float:
+    """CPU seconds of a process and its live children (the --workers processes of the live server)."""
+    total = 0.0
+    try:
+        total = _cpu_seconds(pid)
+        for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split():
+            total += _tree_cpu(int(child))
+    except (FileNotFoundError, ProcessLookupError, ValueError):
+        pass
+    return total
+
+
 def _health(port: int) -> dict:
     try:
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/live/_health", timeout=10) as r:
@@ -166,141 +182,282 @@ def _health(port: int) -> dict:
         return {"subscribed": False, "watchers": 0, "deliveries": -1}
 
 
+def _raise_fd_limit(needed: int) -> str:
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft < hard:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    note = f"fd limit {hard}"
+    if hard < needed:
+        note += f" (too low for {needed}: raise the hard limit, e.g. ulimit -Hn, or use more client processes)"
+    return note
+
+
+class _Watcher(asyncio.Protocol):
+    """One SSE connection, as cheap as Python allows: no task, no SSE parser, no JSON — only the frame's ``id``
+    and the publisher's ``"sent"`` time are picked out of the bytes."""
+
+    __slots__ = ("buffer", "head", "last", "latencies", "request", "transport", "updates")
+
+    def __init__(self, request: bytes, latencies: list[float]):
+        self.request, self.latencies = request, latencies
+        self.buffer, self.head, self.last, self.updates = b"", True, 0, 0
+        self.transport = None
+
+    def connection_made(self, transport) -> None:
+        self.transport = transport
+        transport.write(self.request)
+
+    def data_received(self, data: bytes) -> None:
+        now = time.time()
+        buffer = self.buffer + data
+        if self.head:
+            end = buffer.find(b"\r\n\r\n")
+            if end < 0:
+                self.buffer = buffer
+                return
+            if not buffer.startswith(b"HTTP/1.1 200"):
+                self.transport.close()
+                return
+            self.head, buffer = False, buffer[end + 4 :]
+        start = 0
+        while True:
+            end = buffer.find(b"\n\n", start)
+            if end < 0:
+                break
+            at = buffer.find(b"id: ", start, end)  # (under uvicorn a chunk-size line comes first)
+            if at >= 0:
+                line = buffer.find(b"\n", at)
+                self.last = int(buffer[at + 4 : line])
+                sent = buffer.find(b'"sent":', line, end) + 7
+                self.latencies.append((self.last, now - float(buffer[sent : buffer.find(b",", sent, end)])))
+                self.updates += 1
+            start = end + 2
+        self.buffer = buffer[start:]
+
+
+def _by_event(latencies: list[tuple[int, float]]) -> dict[int, list[float]]:
+    """Per event id: the first and the last watcher's latency in ms (where the time goes: the spread is fan-out)."""
+    spans: dict[int, list[float]] = {}
+    for event_id, x in latencies:
+        span = spans.setdefault(event_id, [x, x])
+        span[0], span[1] = min(span[0], x), max(span[1], x)
+    return {k: [round(v[0] * 1000, 1), round(v[1] * 1000, 1)] for k, v in sorted(spans.items())}
+
+
 async def _watch(port: int, count: int, seconds: float, channel: str) -> dict:
-    sys.path.insert(0, str(ROOT / "src"))
-    from yiwang.platform.live.testing import TcpSseClient
-
+    loop = asyncio.get_running_loop()
     latencies: list[float] = []
-    received = [0]
-    connected = 0
-
-    async def one() -> None:
-        nonlocal connected
-        client = await TcpSseClient("127.0.0.1", port, f"/live/{channel}").connect()
-        connected += 1
-        try:
-            while True:
-                events = await client.read_events()
-                if not events:
-                    return
-                now = time.time()
-                for event in events:
-                    if event.event == "update":
-                        received[0] += 1
-                        latencies.append(now - event.json()["d"]["sent"])
-        finally:
-            client.close()
-
-    tasks = []
+    request = f"GET /live/{channel} HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n".encode()
+    watchers: list[_Watcher] = []
+    failed = 0
     for i in range(count):
-        tasks.append(asyncio.create_task(one()))
-        if i % 200 == 199:
-            await asyncio.sleep(0.05)  # do not flood the listen backlog
-    print(json.dumps({"connected": count}), flush=True)
-    await asyncio.sleep(seconds)
-    for t in tasks:
-        t.cancel()
-    await asyncio.gather(*tasks, return_exceptions=True)
+        try:
+            _, w = await loop.create_connection(lambda: _Watcher(request, latencies), "127.0.0.1", port)
+            watchers.append(w)
+        except OSError:
+            failed += 1
+        if i % 500 == 499:
+            await asyncio.sleep(0.01)  # do not flood the listen backlog
+    print(json.dumps({"connected": len(watchers), "failed": failed}), flush=True)
+    # wait for the "go" line (the publisher is done), at most ``seconds``
+    reader = asyncio.StreamReader()
+    await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
+    try:
+        line = await asyncio.wait_for(reader.readline(), seconds)
+    except TimeoutError:
+        line = b""
+    final = int(line or 0)
+    deadline = loop.time() + 5
+    while final and loop.time() < deadline and any(w.last < final for w in watchers):
+        await asyncio.sleep(0.05)
+    for w in watchers:
+        w.transport.close()
     return {
-        "watchers": count,
-        "updates": received[0],
-        "p50_ms": round(_pct(latencies, 0.5) * 1000, 1),
-        "p99_ms": round(_pct(latencies, 0.99) * 1000, 1),
-        "max_ms": round(max(latencies, default=float("nan")) * 1000, 1),
+        "watchers": len(watchers),
+        "failed": failed,
+        "updates": sum(w.updates for w in watchers),
+        "at_last_event": sum(1 for w in watchers if w.last == final),
+        "latencies_ms": [round(x * 1000, 2) for _, x in latencies],
+        "by_event": _by_event(latencies),
     }
 
 
 def watchers(args) -> None:
-    _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    print(json.dumps({"fd": _raise_fd_limit(args.count + 50)}), flush=True)
     result = asyncio.run(_watch(args.port, args.count, args.seconds, args.channel))
     print(json.dumps(result), flush=True)
 
 
-def fanout(args) -> None:
-    _setup()
+class _Redis:
+    """A throwaway redis-server on a free loopback port (no persistence), stopped by ``close``."""
+
+    def __init__(self) -> None:
+        self.port = _free_port()
+        self.process = subprocess.Popen(
+            ["redis-server", "--bind", "127.0.0.1", "--port", str(self.port), "--save", "", "--appendonly", "no"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            with socket.socket() as s:
+                if s.connect_ex(("127.0.0.1", self.port)) == 0:
+                    return
+            time.sleep(0.05)
+        self.close()
+        raise RuntimeError("redis-server did not start")
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def close(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+def _fanout_run(args, count: int, env: dict) -> dict:
     from django.db import transaction
 
     from yiwang.platform.live import config
     from yiwang.platform.live.publish import publish
 
-    print(_machine(), "broadcaster:", config.get().broadcaster)
-    for count in args.watchers:
-        port = _free_port()
-        env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), os.environ.get("PYTHONPATH", "")])}
-        server = subprocess.Popen(
-            [sys.executable, "-m", "yiwang.platform.live.serve", "--bind", f"127.0.0.1:{port}"],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_NOFILE, resource.getrlimit(resource.RLIMIT_NOFILE)),
-        )
-        client = None
-        try:
-            deadline = time.monotonic() + 30
-            while time.monotonic() < deadline:
-                if _health(port)["subscribed"]:
-                    break
-                time.sleep(0.2)
-            channel = f"auction.lot:{port}"
-            seconds = args.seconds
-            client = subprocess.Popen(
-                [
-                    sys.executable,
-                    __file__,
-                    "watchers",
-                    "--port",
-                    str(port),
-                    "--count",
-                    str(count),
-                    "--seconds",
-                    str(seconds + 15),
-                    "--channel",
-                    channel,
-                ],
-                stdout=subprocess.PIPE,
-                text=True,
-                env=env,
+    port = _free_port()
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "yiwang.platform.live.serve",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--engine",
+            args.engine,
+            "--workers",
+            str(args.workers),
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    clients: list[subprocess.Popen] = []
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and not _health(port)["subscribed"]:
+            time.sleep(0.2)
+        time.sleep(0.5 * args.workers)  # every worker subscribed (health answers from one of them)
+        channel = f"auction.lot:{port}"
+        shares = [count // args.clients + (1 if i < count % args.clients else 0) for i in range(args.clients)]
+        for share in shares:
+            clients.append(
+                subprocess.Popen(
+                    [
+                        *(sys.executable, __file__, "watchers", "--port", str(port), "--count", str(share)),
+                        *("--seconds", str(args.seconds + 120), "--channel", channel),
+                    ],
+                    stdin=subprocess.PIPE,
+                    stdout=subprocess.PIPE,
+                    text=True,
+                    env=env,
+                )
             )
-            deadline = time.monotonic() + 60
-            while time.monotonic() < deadline and _health(port)["watchers"] < count:
-                time.sleep(0.2)
-            connected = _health(port)["watchers"]
-            time.sleep(1)
-            interval = 1 / args.rate
-            cpu = (_cpu_seconds(server.pid), _cpu_seconds(client.pid))
-            sent = 0
-            start = time.monotonic()
-            while time.monotonic() - start < seconds:
-                sent += 1
-                with transaction.atomic():
-                    publish(channel, sent, {"sent": time.time(), "price": 1_000_000 + sent * 1000, "pad": "x" * 200})
-                time.sleep(max(0.0, start + sent * interval - time.monotonic()))
-            time.sleep(3)
-            cpu = (_cpu_seconds(server.pid) - cpu[0], _cpu_seconds(client.pid) - cpu[1])
-            out, _ = client.communicate(timeout=seconds + 60)
-            result = json.loads(out.strip().splitlines()[-1])
-            result.update(
-                connected=connected,
-                published=sent,
-                rate_per_s=args.rate,
-                coalesce_ms=config.get().kinds["auction.lot"].coalesce_ms,
-                deliveries=_health(port)["deliveries"],
-                server_cpu_s=round(cpu[0], 1),
-                watcher_cpu_s=round(cpu[1], 1),
-                window_s=seconds + 3,
-            )
-            print(json.dumps(result), flush=True)
-        finally:
-            if client is not None and client.poll() is None:
+        connected = failed = 0
+        fd_note = ""
+        for client in clients:
+            fd_note = json.loads(client.stdout.readline())["fd"]
+            line = json.loads(client.stdout.readline())  # once all its connections are open
+            connected += line["connected"]
+            failed += line["failed"]
+        time.sleep(1 + count / 5000)  # let the server finish its joins
+        load_before = _loadavg()
+        cpu0 = (_tree_cpu(server.pid), sum(_cpu_seconds(c.pid) for c in clients))
+        wall0, sent = time.monotonic(), 0
+        interval = 1 / args.rate
+        while time.monotonic() - wall0 < args.seconds:
+            sent += 1
+            with transaction.atomic():
+                publish(channel, sent, {"sent": time.time(), "price": 1_000_000 + sent * 1000, "pad": "x" * 200})
+            time.sleep(max(0.0, wall0 + sent * interval - time.monotonic()))
+        time.sleep(1)  # the last deliveries
+        wall = time.monotonic() - wall0
+        cpu = (_tree_cpu(server.pid) - cpu0[0], sum(_cpu_seconds(c.pid) for c in clients) - cpu0[1])
+        results = []
+        for client in clients:
+            client.stdin.write(f"{sent}\n")
+            client.stdin.flush()
+        for client in clients:
+            results.append(json.loads(client.stdout.readlines()[-1]))
+            client.wait(30)
+    finally:
+        for client in clients:
+            if client.poll() is None:
                 client.kill()
                 client.wait()
-            server.terminate()
-            try:
-                server.wait(10)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait()
+        server.terminate()
+        try:
+            server.wait(15)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+    latencies = sorted(x for r in results for x in r["latencies_ms"])
+    spans: dict[str, list[float]] = {}
+    for r in results:
+        for k, (low, high) in r["by_event"].items():
+            span = spans.setdefault(k, [low, high])
+            span[0], span[1] = min(span[0], low), max(span[1], high)
+    if args.spans:
+        print(json.dumps({"first_and_last_ms_by_event": spans}), flush=True)
+    updates = sum(r["updates"] for r in results)
+    coalesce = config.get().kinds["auction.lot"].coalesce_ms
+    every_event_alone = interval * 1000 >= coalesce
+    return {
+        "broadcaster": config.get().broadcaster,
+        "engine": args.engine,
+        "workers": args.workers,
+        "clients": args.clients,
+        "watchers": count,
+        "connected": connected,
+        "failed": failed,
+        "rate_per_s": args.rate,
+        "coalesce_ms": coalesce,
+        "published": sent,
+        "updates": updates,
+        # each event alone in its coalescing window: every watcher must get every event
+        "expected": count * sent if every_event_alone else None,
+        "at_last_event": sum(r["at_last_event"] for r in results),
+        "p50_ms": round(_pct(latencies, 0.5), 1),
+        "p99_ms": round(_pct(latencies, 0.99), 1),
+        "max_ms": round(max(latencies, default=float("nan")), 1),
+        "server_cpu_s": round(cpu[0], 2),
+        "watchers_cpu_s": round(cpu[1], 2),
+        "server_us_per_update": round(cpu[0] / max(updates, 1) * 1e6, 1),
+        "wall_s": round(wall, 1),
+        "load_before": load_before,
+        "load_after": _loadavg(),
+        "fd": fd_note,
+    }
+
+
+def fanout(args) -> None:
+    redis = None
+    if args.redis:
+        redis = _Redis()
+        os.environ.update(YIWANG_LIVE_BROADCASTER="redis", YIWANG_REDIS_URL=redis.url)
+    try:
+        _setup()
+        from yiwang.platform.live import config
+
+        print(_machine(), "broadcaster:", config.get().broadcaster, "|", _raise_fd_limit(20_000), flush=True)
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), os.environ.get("PYTHONPATH", "")])}
+        for count in args.watchers:
+            for _ in range(args.repeat):
+                print(json.dumps(_fanout_run(args, count, env)), flush=True)
+    finally:
+        if redis is not None:
+            redis.close()
 
 
 def main() -> None:
@@ -313,6 +470,12 @@ def main() -> None:
     f.add_argument("--watchers", type=int, nargs="+", default=[1000])
     f.add_argument("--seconds", type=float, default=10)
     f.add_argument("--rate", type=float, default=20, help="events published per second")
+    f.add_argument("--engine", choices=("direct", "uvicorn"), default="direct", help="the live server's engine")
+    f.add_argument("--workers", type=int, default=1, help="live server processes on the port (SO_REUSEPORT)")
+    f.add_argument("--clients", type=int, default=2, help="watcher processes")
+    f.add_argument("--spans", action="store_true", help="print each event's first and last delivery latency")
+    f.add_argument("--repeat", type=int, default=1, help="runs per watcher count")
+    f.add_argument("--redis", action="store_true", help="start a throwaway redis-server and use the redis broadcaster")
     w = sub.add_parser("watchers")
     w.add_argument("--port", type=int, required=True)
     w.add_argument("--count", type=int, required=True)

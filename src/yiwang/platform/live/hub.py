@@ -34,6 +34,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 from yiwang.platform.live.broadcast import Broadcaster, Message
 from yiwang.platform.live.channels import Kind
@@ -72,21 +73,52 @@ def control_frame(event: str, now_ms: int, retry_ms: int = RETRY_MS) -> bytes:
     return f'retry: {retry_ms}\nevent: {event}\ndata: {{"t":{now_ms}}}\n\n'.encode()
 
 
+class Sink(Protocol):
+    """A connection the hub writes to directly (the direct server's streams): no task per watcher."""
+
+    def ready(self) -> bool:
+        """True when the connection takes more bytes now (its transport is not paused by backpressure)."""
+        ...
+
+    def write(self, data: bytes) -> None: ...
+
+    def end(self) -> None:
+        """Close once what was written has been sent."""
+        ...
+
+    def abort(self) -> None:
+        """Close now, dropping what is unsent (a reader that stopped reading)."""
+        ...
+
+
 class Watcher:
-    """One SSE connection's mailbox. ``frames`` are ``(last event id, bytes)``; id 0 marks ticks and controls."""
+    """One SSE connection's mailbox. ``frames`` are ``(last event id, bytes)``; id 0 marks ticks and controls.
 
-    __slots__ = ("closed", "frames", "overflow", "replace", "sent", "wake")
+    Two ways out: an ASGI stream's task waits on ``wake`` and writes ``take()``; a direct stream has a ``sink``
+    and the frame is written to it at once — the same bytes object for every watcher of a channel — unless the
+    connection is paused by backpressure, in which case the mailbox keeps it (newest state only, or up to
+    ``MAX_PENDING`` log frames, then ``reset``) until the sink calls :meth:`drain`.
+    """
 
-    def __init__(self, *, replace: bool, sent: int = 0):
+    __slots__ = ("closed", "frames", "overflow", "replace", "sent", "sink", "wake")
+
+    def __init__(self, *, replace: bool, sent: int = 0, sink: Sink | None = None):
         self.frames: list[tuple[int, bytes]] = []
         self.wake = asyncio.Event()
         self.closed = False
         self.overflow = False
         self.replace = replace  # state channel: only the newest state matters
         self.sent = sent  # the last event id written to this connection
+        self.sink = sink
 
     def offer(self, event_id: int, frame: bytes) -> None:
         if self.closed:
+            return
+        sink = self.sink
+        if sink is not None and not self.frames and sink.ready():
+            if event_id > self.sent:  # the fast path: one write of the shared bytes, nothing queued
+                self.sent = event_id
+                sink.write(frame)
             return
         if self.replace:
             self.frames = [(event_id, frame)]
@@ -94,18 +126,47 @@ class Watcher:
             self.frames.append((event_id, frame))
             if len(self.frames) > MAX_PENDING:
                 self.overflow = True
-        self.wake.set()
+                if sink is not None and not sink.ready():
+                    # blocked with a full buffer: a ``reset`` could not get through, so the connection is cut
+                    # (the browser reconnects with Last-Event-ID and catches up from the store)
+                    self.frames = []
+                    self.closed = True
+                    sink.abort()
+                    return
+        self._kick()
 
     def offer_tick(self, frame: bytes) -> None:
         if not self.closed and not self.frames:
             self.frames.append((0, frame))
-            self.wake.set()
+            self._kick()
 
     def close(self, frame: bytes | None = None) -> None:
         if frame is not None and not self.closed:
             self.frames.append((0, frame))
         self.closed = True
-        self.wake.set()
+        self._kick()
+
+    def _kick(self) -> None:
+        if self.sink is None:
+            self.wake.set()
+        elif self.closed or self.sink.ready():
+            self.drain()
+
+    def drain(self) -> None:
+        """Direct streams: write what is pending (the sink calls this when its transport resumes)."""
+        sink = self.sink
+        if sink is None:
+            self.wake.set()
+            return
+        if self.overflow and not self.closed:
+            # this client reads too slowly for a log channel: it reconnects and catches up from the store
+            self.frames = [(0, control_frame("reset", wall_ms()))]
+            self.closed = True
+        body = self.take()
+        if body:
+            sink.write(body)
+        if self.closed:
+            sink.end()
 
     def take(self) -> bytes:
         """The bytes to write now (skipping events this connection already has)."""
@@ -331,10 +392,13 @@ class Hub:
             channel = self.channels[name] = ChannelHub(self, name, kind)
         return channel
 
-    async def join(self, name: str, kind: Kind, last_event_id: int | None) -> tuple[ChannelHub, Watcher]:
-        """Add a watcher; what it missed (or, on a state channel, the current state) is already in its mailbox."""
+    async def join(
+        self, name: str, kind: Kind, last_event_id: int | None, *, sink: Sink | None = None
+    ) -> tuple[ChannelHub, Watcher]:
+        """Add a watcher; what it missed (or, on a state channel, the current state) is already in its mailbox.
+        A ``sink`` must not be ``ready()`` before this returns (catch-up frames go first)."""
         channel = self.channel(name, kind)
-        watcher = Watcher(replace=channel.state_mode, sent=last_event_id or 0)
+        watcher = Watcher(replace=channel.state_mode, sent=last_event_id or 0, sink=sink)
         channel.watchers.add(watcher)  # first, so nothing published while catching up is lost
         self.watchers += 1
         try:

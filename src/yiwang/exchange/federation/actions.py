@@ -33,6 +33,7 @@ from yiwang.exchange.federation.models import (
     InboundMessage,
     OutboundMessage,
     Peer,
+    RecognisedEntity,
     RemoteNotice,
     SeenNonce,
     UplinkRecord,
@@ -44,7 +45,7 @@ from yiwang.kernel.actors import Actor, Role
 from yiwang.kernel.canonical import canonical_json, iso_utc
 from yiwang.kernel.crypto import load_public_key, verify_signature
 from yiwang.kernel.crypto.errors import CryptoError
-from yiwang.kernel.errors import Conflict, InvalidInput, NotAuthenticated, NotFound, PermissionDenied
+from yiwang.kernel.errors import Conflict, InvalidInput, NotAuthenticated, NotFound, PermissionDenied, YiwangError
 from yiwang.kernel.ids import region_covers, validate_uscc
 from yiwang.platform import keys
 from yiwang.platform.actions import action
@@ -52,6 +53,8 @@ from yiwang.platform.clock import now
 from yiwang.platform.db import locked_singleton
 from yiwang.platform.outbox import feed
 from yiwang.platform.search.index import index_document, remove_document
+from yiwang.registry import actions as registry_actions
+from yiwang.registry import queries as registry
 
 log = logging.getLogger(__name__)
 
@@ -253,8 +256,29 @@ def _record_datasets() -> dict[str, Any]:
     return {info.feed_type: info for info in subplatform.list_dataset_infos() if not info.personal_data}
 
 
+def _entity_message(entity_id: int) -> tuple[str, dict] | None:
+    """The registration of an organisation registered here, signed with this hub's platform key (peers keep
+    the signed snapshot as their copy). The snapshot is read when the message is queued: it carries the
+    entity's version then, so a peer drops an older one arriving after a newer one."""
+    snapshot = registry.entity_registration_snapshot(entity_id)
+    if snapshot is None:
+        return None
+    signer = keys.platform_signer()
+    signature = signer.sign(rules.entity_signed_bytes(snapshot))
+    return rules.ENTITY_REGISTRATION, {
+        "entity": snapshot,
+        "key_id": signer.public_key.key_id,
+        "signature": base64.b64encode(signature).decode("ascii"),
+    }
+
+
 def _message_of(event: Any, datasets: dict[str, Any], home_url: str, kind: str) -> tuple[str, dict] | None:
-    """What an event becomes for a peer of ``kind``: notices for hubs, dataset records for the national uplink."""
+    """What an event becomes for a peer of ``kind``: notices and registrations for hubs, dataset records for
+    the national uplink."""
+    if event.event_type in rules.ENTITY_EVENTS:
+        if event.visibility != "public" or kind != "hub" or not str(event.object_id).isdigit():
+            return None
+        return _entity_message(int(event.object_id))
     if event.event_type in rules.NOTICE_EVENTS:
         if event.visibility != "public" or kind != "hub":
             return None
@@ -280,7 +304,7 @@ def collect_feed(moment: datetime | None = None) -> int:
     """Due job: turn new local feed events (published, corrected and withdrawn notices; notices pushed by
     sub-platforms) into messages for every active peer. Returns the number of messages queued."""
     datasets = _record_datasets()
-    types = [*rules.NOTICE_EVENTS, *datasets]
+    types = [*rules.NOTICE_EVENTS, *rules.ENTITY_EVENTS, *datasets]
     home_url = str(getattr(settings, "YIWANG_PUBLIC_URL", ""))
     queued = 0
     for _page in range(20):  # bounded: at most 20 pages per run
@@ -340,7 +364,7 @@ def _queue(
                             "peer": peer.code,
                             "seq": row.seq,
                             "type": row.message_type,
-                            "chain": row.body.get("chain") or f"{row.body.get('dataset')}:{row.body.get('key')}",
+                            "chain": rules.chain_of(row.message_type, row.body),
                             "notice_id": row.body.get("notice_id"),
                             "source_event": row.source_event,
                         },
@@ -676,6 +700,103 @@ def _apply_record(act: Any, peer: Peer, inbound: InboundMessage, message: Messag
         )
 
 
+def _entity_signature_verified(peer: Peer, message: Message, body: dict[str, Any]) -> bool:
+    """Check the home hub's signature over the snapshot with the key pinned for it. A snapshot signed with
+    another key (queued before the peer rotated its key) is kept unverified: the batch signature vouches for
+    it; one that fails with the pinned key refuses the batch (``federation.malformed_message``)."""
+    if body["key_id"] != peer.key_id:
+        return False
+    key = load_public_key(peer.public_key_pem.encode("ascii"))
+    try:
+        verify_signature(
+            key,
+            _algorithm_of(key),
+            rules.entity_signed_bytes(body["entity"]),
+            base64.b64decode(body["signature"], validate=True),
+        )
+    except CryptoError:
+        raise InvalidInput(
+            "federation.malformed_message",
+            f"第 {message.seq} 号消息的主体登记签名验证失败",
+            f"message {message.seq}: the registration's signature does not verify",
+            {"seq": message.seq, "field": "signature"},
+        ) from None
+    return True
+
+
+def _apply_entity(act: Any, peer: Peer, inbound: InboundMessage, message: Message, body: dict[str, Any]) -> None:
+    """A peer's registration of an organisation (一地注册、区域通用): the registry holds it read-only, replaced by
+    each newer version (an older one arriving late changes nothing). An organisation registered here first, or
+    held for another hub, stays as it is; a snapshot the registry refuses is recorded with its code and does
+    not stop the peer's stream."""
+    snapshot = body["entity"]
+    verified = _entity_signature_verified(peer, message, body)
+    uscc = snapshot["uscc"].upper()
+    row = RecognisedEntity.objects.select_for_update().filter(peer=peer, uscc=uscc).first()
+    if row is not None and row.home_version >= snapshot["version"]:
+        outcome = "stale"
+    else:
+        refusal, entity_id = "", None
+        try:
+            with transaction.atomic():  # a refusal rolls back the registry's part only
+                entity = registry_actions.do_store_entity_copy(actor=SYSTEM, home_hub=peer.code, data=snapshot)
+            entity_id = entity.pk
+            home = registry.home_hub_of(entity.pk)
+            outcome = "recognised" if home == peer.code else ("local" if home is None else "other_home")
+        except YiwangError as exc:
+            outcome, refusal = "refused", exc.code[:80]
+        values = {
+            "home_entity_id": snapshot["home_entity_id"],
+            "home_version": snapshot["version"],
+            "name": str(snapshot.get("name") or "")[:200],
+            "region_code": str(snapshot.get("region_code") or "")[:6],
+            "status": str(snapshot.get("status") or "")[:12],
+            "state": outcome,
+            "refusal": refusal,
+            "entity_id": entity_id,
+            "snapshot": snapshot,
+            "key_id": body["key_id"],
+            "signature": body["signature"],
+            "signature_verified": verified,
+            "received_at": act.now,
+            "message_seq": message.seq,
+        }
+        if row is None:
+            row = RecognisedEntity.objects.create(peer=peer, uscc=uscc, **values)
+        else:
+            for name, value in values.items():
+                setattr(row, name, value)
+            row.save()
+    act.witness(
+        inbound,
+        {
+            "peer": peer.code,
+            "seq": message.seq,
+            "type": message.type,
+            "uscc": uscc,
+            "home_version": snapshot["version"],
+            "key_id": body["key_id"],
+            "signature_verified": verified,
+            "outcome": outcome,
+        },
+    )
+    if outcome != "stale":
+        act.emit(
+            "federation.entity_recognised.v1",
+            row,
+            {
+                "peer": peer.code,
+                "hub_name": peer.name,
+                "uscc": uscc,
+                "name": row.name,
+                "status": row.status,
+                "home_version": row.home_version,
+                "state": outcome,
+                "entity_id": row.entity_id,
+            },
+        )
+
+
 def do_receive_batch(*, peer: Peer, batch: Batch, nonce: str) -> Receipt:
     """Apply the messages of an authenticated batch that this hub does not hold yet, in order (one action:
     each applied message is stored and witnessed, its notice indexed). Messages at or below the number already
@@ -706,6 +827,9 @@ def do_receive_batch(*, peer: Peer, batch: Batch, nonce: str) -> Receipt:
                 applied += 1
                 if message.type == rules.DATASET_RECORD:
                     _apply_record(act, row, inbound, message, body)
+                    continue
+                if message.type == rules.ENTITY_REGISTRATION:
+                    _apply_entity(act, row, inbound, message, body)
                     continue
                 notice = _apply_notice(act, row, message, body)
                 act.witness(

@@ -18,6 +18,7 @@ from yiwang.exchange.federation.schemas import (
     PeerIn,
     PeerOut,
     ReceiptOut,
+    RecognisedEntityOut,
     RemoteNoticeOut,
     UplinkRecordOut,
 )
@@ -207,3 +208,18 @@ def list_notices(request: HttpRequest, filters: Query[NoticeQuery]):
         }
         for n in rows
     ]
+
+
+class EntityQuery(Schema):
+    peer: str = ""
+    uscc: str = ""
+    limit: int = 50
+
+
+@router.get("/entities", auth=PUBLIC, response={200: list[RecognisedEntityOut], **ERRORS})
+def list_entities(request: HttpRequest, filters: Query[EntityQuery]):
+    """Organisations registered on peer hubs and recognised here (一地注册、区域通用), newest first (public)."""
+    rows = queries.list_recognised_entities_for(
+        actor_of(request), peer_code=filters.peer, uscc=filters.uscc, limit=filters.limit
+    )
+    return [dict(v.__dict__) for v in rows]

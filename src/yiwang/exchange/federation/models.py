@@ -144,6 +144,38 @@ class UplinkRecord(models.Model):
         return f"{self.dataset} {self.record_key}"
 
 
+class RecognisedEntity(models.Model):
+    """An organisation registered on a peer hub (its home hub, the source of truth) and recognised here
+    (一地注册、区域通用): the newest signed registration snapshot the home hub sent, and the local registry entity
+    that holds it read-only (``state`` recognised), or why it is not held: an organisation registered here first
+    (``local``), one held for another hub (``other_home``), or a snapshot the registry refused (``refused``)."""
+
+    peer = models.ForeignKey(Peer, on_delete=models.PROTECT, related_name="entities")
+    uscc = models.CharField(max_length=18)
+    home_entity_id = models.BigIntegerField()
+    home_version = models.PositiveIntegerField()
+    name = models.CharField(max_length=200)
+    region_code = models.CharField(max_length=6, blank=True, default="")
+    status = models.CharField(max_length=12)
+    state = models.CharField(max_length=12)  # recognised · local · other_home · refused
+    refusal = models.CharField(max_length=80, blank=True, default="")  # the registry's error code (refused)
+    entity_id = models.BigIntegerField(null=True, blank=True)  # the local registry entity with this USCC
+    snapshot = models.JSONField()  # the registration as the home hub signed it
+    key_id = models.CharField(max_length=80)
+    signature = models.TextField()  # base64, by the home hub's platform key over the snapshot
+    signature_verified = models.BooleanField(default=False)  # checked against the key pinned when it arrived
+    received_at = models.DateTimeField()
+    message_seq = models.BigIntegerField()
+
+    class Meta:
+        ordering = ["name", "pk"]
+        constraints = [models.UniqueConstraint(fields=["peer", "uscc"], name="federation_recognised_entity")]
+        verbose_name = "互认主体"
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.uscc})"
+
+
 class FeedCursor(models.Model):
     """One row (pk 1): the last local feed event looked at for the peers."""
 

@@ -1,12 +1,13 @@
 """Reads of the federation, restricted by the caller: the peers and their delivery state (staff, regulators,
-auditors), and the regional notices received from peers (everyone: they are public notices)."""
+auditors), the regional notices received from peers (everyone: they are public notices) and the organisations
+registered on peer hubs and recognised here (everyone: public registration fields)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
 
-from yiwang.exchange.federation.models import Peer, RemoteNotice, UplinkRecord
+from yiwang.exchange.federation.models import Peer, RecognisedEntity, RemoteNotice, UplinkRecord
 from yiwang.kernel.actors import Actor, Role
 from yiwang.kernel.errors import NotFound, PermissionDenied
 
@@ -107,3 +108,74 @@ def list_uplink_records_for(actor: Actor, *, dataset: str = "", limit: int = 100
     if dataset:
         rows = rows.filter(dataset=dataset)
     return list(rows.order_by("-received_at", "-pk")[: max(1, min(limit, 1000))])
+
+
+# -- registrations recognised across hubs (一地注册、区域通用) -------------------------------------------------------
+STATE_LABELS = {
+    "recognised": "已互认（只读副本）",
+    "local": "本平台已有登记",
+    "other_home": "已按其他平台登记互认",
+    "refused": "未能互认",
+}
+
+
+@dataclass(frozen=True)
+class RecognisedEntityView:
+    uscc: str
+    name: str
+    region_code: str
+    status: str
+    hub_code: str  # its home hub
+    hub_name: str
+    home_entity_id: int
+    home_version: int
+    state: str  # recognised · local · other_home · refused
+    state_label: str
+    refusal: str
+    entity_id: int | None  # the registry entity here with this USCC
+    signature_verified: bool
+    received_at: datetime
+
+
+def _entity_view(row: RecognisedEntity) -> RecognisedEntityView:
+    return RecognisedEntityView(
+        uscc=row.uscc,
+        name=row.name,
+        region_code=row.region_code,
+        status=row.status,
+        hub_code=row.peer.code,
+        hub_name=row.peer.name,
+        home_entity_id=row.home_entity_id,
+        home_version=row.home_version,
+        state=row.state,
+        state_label=STATE_LABELS.get(row.state, row.state),
+        refusal=row.refusal,
+        entity_id=row.entity_id,
+        signature_verified=row.signature_verified,
+        received_at=row.received_at,
+    )
+
+
+def list_recognised_entities_for(
+    actor: Actor, *, peer_code: str = "", uscc: str = "", limit: int = 50
+) -> list[RecognisedEntityView]:
+    """Organisations registered on peer hubs, as recognised here, newest first (public: an organisation's
+    registration fields that travel between hubs are public ones)."""
+    rows = RecognisedEntity.objects.select_related("peer")
+    if peer_code:
+        rows = rows.filter(peer__code=peer_code.strip().upper())
+    if uscc:
+        rows = rows.filter(uscc=uscc.strip().upper())
+    return [_entity_view(r) for r in rows.order_by("-received_at", "-pk")[: max(1, min(limit, 500))]]
+
+
+def home_hub_of_entity(entity_id: int) -> RecognisedEntityView | None:
+    """For another context's pages: when the registry entity ``entity_id`` is a peer hub's registration held
+    here, where it is registered (hub code and name) and which version is held; otherwise None."""
+    row = (
+        RecognisedEntity.objects.select_related("peer")
+        .filter(entity_id=entity_id, state="recognised")
+        .order_by("-received_at")
+        .first()
+    )
+    return _entity_view(row) if row else None

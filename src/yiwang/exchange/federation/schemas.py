@@ -84,3 +84,20 @@ class UplinkRecordOut(Schema):
     deleted: bool
     record: dict | None
     received_at: datetime
+
+
+class RecognisedEntityOut(Schema):
+    uscc: str
+    name: str
+    region_code: str
+    status: str = Field(description="登记地平台的主体状态 active | suspended | cancelled")
+    hub_code: str = Field(description="登记地平台标识码 / the home hub's PLATFORM_CODE")
+    hub_name: str
+    home_entity_id: int
+    home_version: int
+    state: str = Field(description="recognised 已互认 | local 本平台已有登记 | other_home | refused 未能互认")
+    state_label: str
+    refusal: str
+    entity_id: int | None = Field(description="本平台主体库中的主体编号 / the registry entity here")
+    signature_verified: bool
+    received_at: datetime

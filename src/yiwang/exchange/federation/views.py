@@ -1,4 +1,5 @@
-"""Pages of the federation: the regional notices received from peer hubs (everyone), and for staff,
+"""Pages of the federation: the regional notices and the organisations registered on peer hubs and recognised
+here (everyone), and for staff,
 regulators and auditors the peer hubs with their delivery state; staff administrators register peers."""
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ def _context(request: HttpRequest, **extra) -> dict:
     reader = actor is not None and queries.may_read_peers(actor)
     return {
         "notices": queries.list_remote_notices_for(actor, limit=50) if actor is not None else [],
+        "entities": queries.list_recognised_entities_for(actor, limit=50) if actor is not None else [],
         "peers": queries.list_peers_for(actor) if reader else None,
         "may_manage": actor is not None and actions.may_manage(actor),
         "identity": actions.own_identity() if reader else None,

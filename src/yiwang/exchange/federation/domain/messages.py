@@ -12,12 +12,15 @@ context label, as the platform key demands of everything it signs.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from yiwang.kernel.canonical import canonical_json
 from yiwang.kernel.errors import InvalidInput
 
 SIGNING_LABEL = b"yiwang.federation.batch.v1\x00"
@@ -26,7 +29,9 @@ MAX_BATCH = 200  # messages per request
 NOTICE_PUBLISHED = "notice.published"
 NOTICE_WITHDRAWN = "notice.withdrawn"
 DATASET_RECORD = "dataset.record"  # the national uplink: one record version of a national-spec dataset
-MESSAGE_TYPES = (NOTICE_PUBLISHED, NOTICE_WITHDRAWN, DATASET_RECORD)
+ENTITY_REGISTRATION = "entity.registration"  # an organisation's registration on its home hub (一地注册、区域通用)
+MESSAGE_TYPES = (NOTICE_PUBLISHED, NOTICE_WITHDRAWN, DATASET_RECORD, ENTITY_REGISTRATION)
+ENTITY_SIGNING_LABEL = b"yiwang.federation.entity.v1\x00"
 OPERATIONS = ("add", "update", "delete")
 BACKOFF_BASE_SECONDS = 2
 BACKOFF_CAP_SECONDS = 600
@@ -262,5 +267,72 @@ def check_record_body(message: Message) -> dict[str, Any]:
     return dict(body)
 
 
+# -- entity registrations (一地注册、区域通用) ------------------------------------------------------------------------
+ENTITY_EVENTS = (
+    "registry.entity_registered.v1",
+    "registry.entity_updated.v1",
+    "registry.entity_status_changed.v1",
+)
+
+
+def entity_signed_bytes(entity: Mapping[str, Any]) -> bytes:
+    """What the home hub's platform key signs for one registration snapshot: the copy a peer keeps is signed
+    on its own, independently of the batch that carried it."""
+    return ENTITY_SIGNING_LABEL + canonical_json(dict(entity))
+
+
+def check_entity_body(message: Message) -> dict[str, Any]:
+    """The fields of an entity registration message the receiver relies on (``federation.malformed_message``):
+    ``{"entity": {home_entity_id, version, uscc, kind, status, name, …}, "key_id": "sm3:…", "signature": b64}``.
+    The registration's own fields are checked by the registry when it stores the copy."""
+    body = message.body
+
+    def bad(field: str) -> InvalidInput:
+        return InvalidInput(
+            "federation.malformed_message",
+            f"第 {message.seq} 号消息的 {field} 不合法",
+            f"message {message.seq}: {field} is not valid",
+            {"seq": message.seq, "field": field},
+        )
+
+    if set(body) != {"entity", "key_id", "signature"}:
+        raise bad("body")
+    entity = body["entity"]
+    if not isinstance(entity, dict):
+        raise bad("entity")
+    for name in ("home_entity_id", "version"):
+        value = entity.get(name)
+        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+            raise bad(f"entity.{name}")
+    for name, limit in (("uscc", 18), ("kind", 24), ("status", 12), ("name", 200)):
+        value = entity.get(name)
+        if not isinstance(value, str) or not value or len(value) > limit:
+            raise bad(f"entity.{name}")
+    key_id, signature = body["key_id"], body["signature"]
+    if not isinstance(key_id, str) or not key_id or len(key_id) > 80:
+        raise bad("key_id")
+    if not isinstance(signature, str) or len(signature) > 1024:
+        raise bad("signature")
+    try:
+        if not base64.b64decode(signature, validate=True):
+            raise bad("signature")
+    except (binascii.Error, ValueError):
+        raise bad("signature") from None
+    return dict(body)
+
+
+def chain_of(message_type: str, body: Mapping[str, Any]) -> str:
+    """What a message is about, for the witness log: a notice chain, ``entity:<USCC>`` or ``<dataset>:<key>``."""
+    if message_type == ENTITY_REGISTRATION:
+        return f"entity:{(body.get('entity') or {}).get('uscc')}"
+    if message_type == DATASET_RECORD:
+        return f"{body.get('dataset')}:{body.get('key')}"
+    return str(body.get("chain") or "")
+
+
 def check_body(message: Message) -> dict[str, Any]:
-    return check_record_body(message) if message.type == DATASET_RECORD else check_notice_body(message)
+    if message.type == DATASET_RECORD:
+        return check_record_body(message)
+    if message.type == ENTITY_REGISTRATION:
+        return check_entity_body(message)
+    return check_notice_body(message)

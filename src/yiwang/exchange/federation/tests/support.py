@@ -11,7 +11,7 @@ from typing import Any
 from django.apps import apps
 
 from yiwang.exchange.federation import actions
-from yiwang.exchange.federation.domain.messages import SIGNING_LABEL
+from yiwang.exchange.federation.domain.messages import SIGNING_LABEL, entity_signed_bytes
 from yiwang.identity.ca import queries as ca
 from yiwang.kernel.actors import Actor
 from yiwang.kernel.canonical import iso_utc
@@ -27,6 +27,8 @@ def counts() -> dict[str, int]:
     names = {
         "inbound": ("federation", "InboundMessage"),
         "notices": ("federation", "RemoteNotice"),
+        "recognised": ("federation", "RecognisedEntity"),
+        "entities": ("registry", "Entity"),
         "outbound": ("federation", "OutboundMessage"),
         "peers": ("federation", "Peer"),
         "witness": ("audit", "WitnessEntry"),
@@ -83,6 +85,33 @@ class RemoteHub:
             "region_code": "320500",
             "published_at": "2026-03-02T00:30:00+00:00",
             "url": f"{self.base_url}/notices/{n}/",
+        }
+
+    def entity(self, *, version: int = 1, key=None, **fields: Any) -> dict:
+        """An ``entity.registration`` body: a registration on this hub, signed with its key (or ``key``)."""
+        snapshot = {
+            "home_entity_id": 7,
+            "version": version,
+            "kind": "legal_person",
+            "uscc": "91320505MA1ABC1232",
+            "status": "active",
+            "verified_source": "",
+            "name": "苏州示范路桥建设有限公司",
+            "legal_rep_name": "周强",
+            "region_code": "320505",
+            "address": "苏州市虎丘区示范路 8 号",
+            "registered_capital_fen": 500_000_000,
+            "established_on": "2015-04-01",
+            "enterprise_nature": "",
+            "business_scope": "市政公用工程施工。",
+            "roles": ["bidder"],
+            **fields,
+        }
+        signer = signer_for(key or self.key)
+        return {
+            "entity": snapshot,
+            "key_id": self.key.public_key.key_id,
+            "signature": base64.b64encode(signer.sign(entity_signed_bytes(snapshot))).decode("ascii"),
         }
 
     def batch(self, *messages: tuple[str, dict], start: int | None = None, to: str | None = None) -> dict:

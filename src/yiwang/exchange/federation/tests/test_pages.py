@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from yiwang.exchange.federation.models import Peer
+from yiwang.exchange.federation.models import Peer, RecognisedEntity
 from yiwang.exchange.federation.tests.support import ANHUI, RemoteHub
 from yiwang.kernel.actors import Actor, ActorKind, Role, RoleGrant
 from yiwang.platform.api import auth
@@ -60,3 +60,14 @@ def test_staff_see_the_peers_and_administrators_register_one(client, jiangsu, as
     assert "federation.identity_malformed" in again.content.decode()
     refused = client.post(f"{PAGE}peers/", {"identity": json.dumps(identity)}, headers=reader)
     assert refused.status_code == 403
+
+
+def test_everyone_sees_the_recognised_organisations_with_their_home_hub(client, api, jiangsu):
+    jiangsu.send(api, jiangsu.batch(("entity.registration", jiangsu.entity())))
+    text = client.get(PAGE).content.decode()
+    assert 'data-testid="recognised-entities"' in text
+    assert "苏州示范路桥建设有限公司" in text
+    assert "91320505MA1ABC1232" in text
+    assert "已互认（只读副本）" in text
+    entity_id = RecognisedEntity.objects.get().entity_id
+    assert f'href="/registry/{entity_id}/"' in text

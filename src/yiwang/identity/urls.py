@@ -9,4 +9,5 @@ urlpatterns = [
     path("signup/", views.signup, name="signup"),
     path("profile/", views.profile, name="profile"),
     path("tokens/", views.tokens, name="tokens"),
+    path("history/", views.history, name="history"),
 ]

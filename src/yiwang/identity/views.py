@@ -15,6 +15,7 @@ from yiwang.identity import actions, queries
 from yiwang.identity.forms import LoginForm, PasswordForm, ProfileForm, SignupForm, _client_ip
 from yiwang.kernel.actors import ROLE_LABELS_ZH, Actor
 from yiwang.kernel.errors import YiwangError
+from yiwang.platform.audit import queries as witness
 from yiwang.platform.web.forms import add_action_error
 
 
@@ -122,6 +123,25 @@ def profile(request: HttpRequest) -> HttpResponse:
         request,
         "identity/profile.html",
         {"profile_form": profile_form, "password_form": password_form, "grants": grants},
+    )
+
+
+HISTORY_PAGE = 50
+
+
+@login_required
+@require_http_methods(["GET"])
+def history(request: HttpRequest) -> HttpResponse:
+    """我的操作记录: every action this person took, from the witness log (newest first, a page at a time)."""
+    raw = request.GET.get("before", "")
+    before = int(raw) if raw.isdigit() else None
+    rows = witness.entries_by(request.actor.ref, before=before, limit=HISTORY_PAGE + 1)
+    more = len(rows) > HISTORY_PAGE
+    rows = rows[:HISTORY_PAGE]
+    return render(
+        request,
+        "identity/history.html",
+        {"rows": rows, "next_before": rows[-1].seq if more and rows else None, "paged": before is not None},
     )
 
 

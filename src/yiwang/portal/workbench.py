@@ -176,4 +176,5 @@ def personal_links(actor: Actor) -> list[Link]:
         Link("我的订阅", "/notices/subscriptions/"),
         Link("个人信息", "/accounts/profile/"),
         Link("访问令牌", "/accounts/tokens/"),
+        Link("我的操作记录", "/accounts/history/"),
     ]

@@ -70,6 +70,15 @@ def entries(
     return [WitnessView(**row) for row in qs.order_by("seq").values(*_FIELDS)[:limit]]
 
 
+def entries_by(actor_ref: str, *, before: int | None = None, limit: int = 50) -> list[WitnessView]:
+    """What one actor did (``account:12``), newest first; ``before``: only entries older than that sequence."""
+    qs = WitnessEntry.objects.filter(actor_ref=actor_ref)
+    if before is not None:
+        qs = qs.filter(seq__lt=before)
+    limit = max(1, min(int(limit), 200))
+    return [WitnessView(**row) for row in qs.order_by("-seq").values(*_FIELDS)[:limit]]
+
+
 def head_seq() -> int:
     """The number of entries in the log (the sequence number of the newest)."""
     return WitnessHead.objects.filter(pk=1).values_list("seq", flat=True).first() or 0

@@ -57,7 +57,12 @@ class Engine(Protocol[S]):
         """The state after ``entry`` — or raise a :class:`YiwangError` to refuse it, leaving ``state`` unchanged.
 
         Must be deterministic: time is ``entry.accepted_at``, never the clock. May return ``state`` mutated in
-        place (the caller never reuses the old state)."""
+        place (the caller never reuses the old state after an acceptance).
+
+        An engine may declare ``refusal_keeps_state = True``: then a refusal must leave ``state`` exactly as it
+        was (its :func:`state_bytes` equal), and :func:`submit` keeps the cached state across the refusal
+        instead of reloading snapshot + commands under the lock for the next writer. Without the declaration a
+        refusal drops the cached state (safe for engines that mutate before they refuse)."""
         ...
 
     def dump(self, state: S) -> Any:
@@ -96,6 +101,9 @@ class Refused:
 # (engine name, stream) -> (epoch, seq, state). A writer takes the entry out while it works and puts the new
 # state back only when its transaction commits, so a rolled-back (or in-place mutated) state is never reused;
 # the seq and epoch are checked under the stream lock, so a command appended by another process is noticed.
+# A refusal puts the untouched state back at once (still under the lock) when nothing in it changed: the
+# engine declares ``refusal_keeps_state`` (or refused before the engine ran: a reused key) and this transaction
+# wrote nothing to the stream before, so the state is the committed head's.
 _cache: dict[tuple[str, str], tuple[str, int, Any]] = {}
 _cache_lock = threading.Lock()
 CACHE_MAX = 10_000
@@ -107,6 +115,18 @@ def _cache_take(engine: Engine[Any], head: Head) -> Any | None:
     if hit is not None and hit[0] == head.epoch and hit[1] == head.seq:
         return hit[2]
     return None
+
+
+def _cache_put_now(engine: Engine[Any], head: Head, state: Any) -> None:
+    with _cache_lock:
+        if len(_cache) >= CACHE_MAX:
+            _cache.clear()
+        _cache[(engine.name, head.stream)] = (head.epoch, head.seq, state)
+
+
+def keeps_state_on_refusal(engine: Engine[Any]) -> bool:
+    """Whether ``engine`` declares that a refusal leaves its state unchanged (``refusal_keeps_state``)."""
+    return getattr(engine, "refusal_keeps_state", False) is True
 
 
 def _cache_put_on_commit(engine: Engine[Any], head: Head, seq: int, state: Any) -> None:
@@ -221,6 +241,14 @@ def submit(
     return result
 
 
+_stats = {"refusals_kept": 0}  # how many refusals kept the cached state (for tests and benchmarks)
+
+
+def refusals_kept() -> int:
+    """How many refusals in this process kept the writer's cached state (for tests and benchmarks)."""
+    return _stats["refusals_kept"]
+
+
 def submit_many(
     stream: str,
     engine: Engine[S],
@@ -256,7 +284,9 @@ def _submit(
     results: list[Applied[S] | Refused] = []
     pending: list[tuple[dict[str, Any], str, str | None, Any]] = []
     seen: dict[str, Applied[S]] = {}
+    clean = refuse and not log.written_here(stream)  # the state is the committed head's
     for command, actor_ref, key in commands:
+        engine_ran = False
         try:
             earlier = None
             if key is not None:
@@ -274,9 +304,13 @@ def _submit(
             now = clock_now()
             at = max(now, last_at) if last_at is not None else now
             entry = Entry(stream, seq + 1, at, actor_ref, command, key)
+            engine_ran = True
             state = engine.apply(state, entry)
         except YiwangError as error:
             if refuse:
+                if clean and (not engine_ran or keeps_state_on_refusal(engine)):
+                    _stats["refusals_kept"] += 1
+                    _cache_put_now(engine, head, state)
                 raise
             results.append(Refused(command, error))
             continue

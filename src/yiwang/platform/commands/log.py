@@ -181,7 +181,31 @@ def write(head: Head, commands: list[tuple[dict[str, Any], str, str | None, date
         return []
     Command.objects.bulk_create(rows)
     CommandStream.objects.filter(pk=head.stream).update(seq=seq, last_at=rows[-1].accepted_at)
+    transaction.on_commit(_Written(head.stream))
     return [_entry(r) for r in rows]
+
+
+class _Written:
+    """A do-nothing commit hook that marks "this transaction wrote to ``stream``" (see :func:`written_here`).
+    Django drops the hooks of a transaction (or savepoint) that rolls back, so the mark goes with the write."""
+
+    __slots__ = ("stream",)
+
+    def __init__(self, stream: str):
+        self.stream = stream
+
+    def __call__(self) -> None:
+        pass
+
+
+def written_here(stream: str) -> bool:
+    """Whether the current transaction holds uncommitted commands of ``stream`` (written by :func:`write`).
+
+    Under the stream lock and when this is false, the head is committed: nobody else can move it before this
+    transaction ends, and a rollback of this transaction leaves it as it is."""
+    # ``run_on_commit`` is Django's list of (savepoint ids, hook, robust) for the open transaction; the commit
+    # hooks of a rolled-back savepoint are removed from it (test_log.py checks both cases)
+    return any(isinstance(hook, _Written) and hook.stream == stream for _, hook, _ in connection.run_on_commit)
 
 
 def append(stream: str, command: dict[str, Any], *, actor_ref: str, idempotency_key: str | None = None) -> Accepted:

@@ -31,6 +31,7 @@ class ToyLot:
 
 class ToyLotEngine:
     name = "test.toy_lot"
+    refusal_keeps_state = True  # apply never changes the state it is given (it returns a new one)
 
     def __init__(self, *, start: int = 100_000, step: int = 1_000, end: datetime, extend_s: int = 300, keep: int = 5):
         self.start, self.step, self.end, self.extend_s, self.keep = start, step, end, extend_s, keep

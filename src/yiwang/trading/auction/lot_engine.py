@@ -5,6 +5,12 @@ replays on its own. The time a command counts at is the entry's ``accepted_at`` 
 the stream lock) in integer microseconds. A refusal is raised as the engine's coded YiwangError, so nothing is
 logged. A ``tick`` with nothing due is refused too (``auction.nothing_due``): the clock's due job may run on
 several processes at once and only the first tick of a deadline is logged.
+
+**A refused command leaves the state as it was** (``refusal_keeps_state``): the command log then keeps its cached
+state across the refusal instead of reloading it under the lock. The pure :class:`Lot` moves time before it
+judges a command (a bid after the end first closes the lot, then is refused); so a command that finds a deadline
+passed is applied to a copy, which replaces the state only when the command is accepted. Every other refusal is
+decided before the lot changes (``test_refusal.py`` proves both for every rule set on random command sequences).
 """
 
 from __future__ import annotations
@@ -33,6 +39,7 @@ def from_us(value: int) -> datetime:
 
 class LotEngine:
     name = "auction.lot"
+    refusal_keeps_state = True
 
     def initial(self, stream: str) -> Lot | None:
         return None
@@ -50,10 +57,13 @@ class LotEngine:
             raise Conflict(NOTHING_DUE, "当前没有到期的竞价阶段", "Nothing is due on this lot")
         cmd = dict(command)
         cmd["t"] = t
-        code = state.apply(cmd)
+        # a deadline has passed (rare: once per phase): judge the command on a copy, so that a refusal leaves
+        # the state untouched; a tick is only ever accepted here
+        lot = state if t < state.deadline or command.get("type") == "tick" else state.copy()
+        code = lot.apply(cmd)
         if code is not None:
             raise codes.error_for(code, {"seq_head": entry.seq - 1})
-        return state
+        return lot
 
     def dump(self, state: Lot | None) -> Any:
         return None if state is None else state.to_json()

@@ -793,6 +793,10 @@ class Lot:
     def canonical(self) -> bytes:
         return canonical_json(self.to_json())
 
+    def copy(self) -> Lot:
+        """An independent lot with the same state (byte for byte)."""
+        return Lot.from_json(self.to_json())
+
     def state_hash(self) -> str:
         return sha256_hex(self.canonical())
 

@@ -14,9 +14,9 @@ knows about. The list is the setting ``YIWANG_REDFLAGS_SOURCES`` (dotted paths),
 - :class:`RegistryContacts` — the bidders' contact phone and e-mail and their registered personnel (identity
   numbers) from the registry.
 
-The tendering context (evaluation results, awards, expert panels and scores) is being written; its adapter
-will fill ``awards``, ``panels`` and ``scores`` the same way. Until then tests and the demo give frames directly
-(:class:`GivenFrames`).
+- :class:`TenderOutcomes` — the tendering context's awards, expert panels and each expert's scores.
+
+Tests and the fallback demo can also give frames directly (:class:`GivenFrames`).
 """
 
 from __future__ import annotations
@@ -293,6 +293,101 @@ class RegistryContacts:
                     )
 
 
+def procurement_method_of(procedure: str) -> str:
+    """The OCDS procurement method of a tendering procedure code (``tender.open`` → ``open`` …)."""
+    tail = procedure.partition(".")[2]
+    if "open" in tail:
+        return "open"
+    if "invit" in tail or "selective" in tail:
+        return "selective"
+    if "single" in tail or "direct" in tail:
+        return "direct"
+    return "limited"
+
+
+class TenderOutcomes:
+    """Awards, expert panels and each member's scores from the tendering context
+    (``trading.tender.queries.list_section_outcomes_for``), so the expert screens (EXP-AFFINITY, EXP-DEVIATION,
+    EXP-PIVOT), the network screens (NET-ROTATE, NET-COBID) and the award-based Cardinal indicators run on the
+    platform's own evaluations. A section already found by :class:`BidboxOpenings` gets its procurement method
+    and ``has_awards``; an evaluated section without a closed box in the run (bids recorded outside the box)
+    is added as a process of its own. An expert is the experts pool's id (``expert:<id>``) when the
+    evaluation's member is matched to the draw; other members are local to their evaluation."""
+
+    name = "tender.outcomes"
+    AWARD_STATUS = {"issued": "active", "contracted": "active", "declined": "cancelled"}
+
+    def __init__(self, limit: int = 2000):
+        self.limit = limit
+
+    def contribute(self, parts: Parts, *, region: str) -> None:
+        from yiwang.trading.tender import queries as tender
+
+        processes = parts.processes()
+        awards = panels = scores = 0
+        for outcome in tender.list_section_outcomes_for(SYSTEM, region=region, limit=self.limit):
+            if not (outcome.region_code and _covers(region, outcome.region_code)):
+                continue
+            ocid = outcome.ref
+            method = procurement_method_of(outcome.procedure)
+            row = processes.get(ocid)
+            if row is None:
+                row = {
+                    "ocid": ocid,
+                    "title": outcome.title,
+                    "status": "active",
+                    "procurement_method": method,
+                    "procurement_method_details": outcome.procedure,
+                    "number_of_tenderers": None,
+                    "tender_start": None,
+                    "tender_end": outcome.bid_deadline,
+                    "region": outcome.region_code,
+                    "value_currency": "CNY",
+                    "has_bids": False,
+                    "has_awards": False,
+                }
+                parts.add("tenders", **row)
+                processes = parts.processes()
+                row = processes[ocid]
+            else:
+                row["procurement_method"] = method
+                row["procurement_method_details"] = outcome.procedure
+            for award in outcome.awards:
+                row["has_awards"] = True
+                awards += 1
+                parts.add(
+                    "awards",
+                    ocid=ocid,
+                    award_id=award.award_id,
+                    status=self.AWARD_STATUS.get(award.status, "pending"),
+                    amount=award.price_fen / 100,
+                    currency="CNY",
+                    date=award.issued_at,
+                    supplier_ids=[str(award.entity_id)],
+                )
+            for seat in outcome.panel:
+                if seat.kind != "expert":
+                    continue  # the tenderer's representatives are not screened as experts
+                panels += 1
+                parts.add("panels", ocid=ocid, expert_id=seat.expert_key, drawn=seat.drawn)
+            experts = {seat.expert_key for seat in outcome.panel if seat.kind == "expert"}
+            for score in outcome.scores:
+                if score.expert_key not in experts:
+                    continue
+                scores += 1
+                parts.add(
+                    "scores",
+                    ocid=ocid,
+                    expert_id=score.expert_key,
+                    tenderer_id=str(score.entity_id),
+                    criterion_id=score.item,
+                    score=float(score.score),
+                    max_points=float(score.max_points) if score.max_points is not None else None,
+                    subjective=not score.objective,
+                )
+        parts.notes.append(f"评标结果：{awards} 条中标记录，{panels} 个评标专家席位，{scores} 条专家评分")
+
+
 class GivenFrames:
     """Frames given directly (tests, the demo scenario, an adapter under development)."""
 
@@ -310,6 +405,7 @@ class GivenFrames:
 DEFAULT_SOURCES = (
     "yiwang.supervision.redflags.snapshots.BidboxOpenings",
     "yiwang.supervision.redflags.snapshots.BidboxFingerprints",
+    "yiwang.supervision.redflags.snapshots.TenderOutcomes",
     "yiwang.supervision.redflags.snapshots.FinanceDepositPayers",
     "yiwang.supervision.redflags.snapshots.RegistryContacts",
 )

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from django.db.models import Count, Q
@@ -752,3 +753,162 @@ def list_section_facts_for(actor: Actor, *, region: str | None = None, include_t
             )
         )
     return out
+
+
+# -- outcomes for the red-flag screens (supervision.redflags) --------------------------------------------------
+@dataclass(frozen=True)
+class AwardFact:
+    award_id: str  # tender.award:<id>
+    entity_id: int
+    price_fen: int
+    status: str  # issued | contracted | declined
+    issued_at: datetime
+
+
+@dataclass(frozen=True)
+class PanelSeatFact:
+    expert_key: str  # expert:<pool id> when the member is matched to the draw's seat, else member:<evaluation>:<n>
+    label: str  # 评委N
+    kind: str  # expert | representative (the evaluation's member kinds)
+    drawn: bool  # drawn from the experts' pool
+
+
+@dataclass(frozen=True)
+class ScoreFact:
+    expert_key: str
+    entity_id: int
+    item: str
+    score: Decimal
+    max_points: Decimal | None
+    objective: bool
+
+
+@dataclass(frozen=True)
+class SectionOutcome:
+    """One evaluated round of a section: its awards, and — when the platform's evaluation app evaluated it — the
+    committee and each member's scores. ``ref`` is the process reference the bid box and finance use."""
+
+    ref: str  # tender.section:<id> (round 1) | tender.section:<id>-r<n>
+    section_id: int
+    round: int
+    title: str
+    region_code: str
+    procedure: str
+    bid_deadline: datetime | None
+    gateway: str  # app | recorded | "" (no evaluation record)
+    awards: tuple[AwardFact, ...] = ()
+    panel: tuple[PanelSeatFact, ...] = ()
+    scores: tuple[ScoreFact, ...] = ()
+
+
+def _round_ref(section_id: int, n: int) -> str:
+    return f"tender.section:{section_id}" if n == 1 else f"tender.section:{section_id}-r{n}"
+
+
+def _expert_keys(system: Actor, view: Any) -> dict[str, str]:
+    """Member label → expert key: a member whose name belongs to exactly one expert among the draw's seats is that
+    expert (the pool's id links the same person across evaluations); other members stay local to the evaluation."""
+    seats_by_name: dict[str, set[int]] = {}
+    if view.draw_id:
+        from yiwang.services.experts import queries as experts_queries
+
+        try:
+            for seat in experts_queries.get_draw_for(system, view.draw_id).seats:
+                if seat.expert_id is not None and seat.name:
+                    seats_by_name.setdefault(seat.name, set()).add(seat.expert_id)
+        except NotFound:
+            seats_by_name = {}
+    keys = {}
+    for m in view.members:
+        found = seats_by_name.get(m.name, set()) if m.kind == "expert" and m.name else set()
+        keys[m.label] = f"expert:{next(iter(found))}" if len(found) == 1 else f"member:{view.id}:{m.ordinal}"
+    return keys
+
+
+def _app_panel_and_scores(ref: str) -> tuple[tuple[PanelSeatFact, ...], tuple[ScoreFact, ...]]:
+    from django.apps import apps
+
+    if not apps.is_installed("yiwang.trading.tender.evaluation"):
+        return (), ()
+    from yiwang.trading.tender.evaluation import queries as evaluation_queries
+
+    system = Actor.system("tender")
+    try:
+        view = evaluation_queries.get_evaluation_for(system, ref)
+    except NotFound:
+        return (), ()
+    keys = _expert_keys(system, view)
+    panel = tuple(
+        PanelSeatFact(expert_key=keys[m.label], label=m.label, kind=m.kind, drawn=m.kind == "expert")
+        for m in view.members
+    )
+    items = {i.code: i for i in view.items}
+    scores = []
+    for bid in view.bids:
+        for item, by_member in ((bid.scores or {}).get("by_member") or {}).items():
+            spec = items.get(item)
+            for label, value in by_member.items():
+                if label not in keys:
+                    continue
+                scores.append(
+                    ScoreFact(
+                        expert_key=keys[label],
+                        entity_id=bid.entity_id,
+                        item=item,
+                        score=Decimal(str(value)),
+                        max_points=spec.max_points if spec else None,
+                        objective=spec.objective if spec else False,
+                    )
+                )
+    return panel, tuple(scores)
+
+
+def list_section_outcomes_for(actor: Actor, *, region: str | None = None, limit: int = 2000) -> list[SectionOutcome]:
+    """Evaluated rounds of published sections (awards, committees, per-member scores) over the regions the actor
+    supervises — regulators and auditors, and the platform's system components; anyone else gets nothing. For
+    the red-flag screens; never shown to market participants (per-member scores name the experts' pool ids)."""
+    if not actor.is_system and not actor.region_scopes(Role.REGULATOR, Role.AUDITOR):
+        return []
+    rows = Section.objects.select_related("project").filter(project__published_at__isnull=False)
+    if not actor.is_system:
+        visible = Q(pk__in=[])
+        for scope in actor.region_scopes(Role.REGULATOR, Role.AUDITOR):
+            visible |= Q(project__region_code__startswith=_scope_prefix(scope))
+        rows = rows.filter(visible)
+    if region:
+        rows = rows.filter(project__region_code__startswith=_scope_prefix(region))
+    sections = {s.pk: s for s in rows.order_by("-pk")[: max(1, min(int(limit), 10_000))]}
+    ids = list(sections)
+    records = {(r.section_id, r.round): r for r in EvaluationRecord.objects.filter(section_id__in=ids).order_by("pk")}
+    awards: dict[tuple[int, int], list[Award]] = {}
+    for award in Award.objects.filter(section_id__in=ids).order_by("issued_at", "pk"):
+        awards.setdefault((award.section_id, award.round), []).append(award)
+    out = []
+    for key in sorted(set(records) | set(awards)):
+        section = sections[key[0]]
+        record = records.get(key)
+        ref = record.ref if record is not None else _round_ref(section.pk, key[1])
+        panel, scores = _app_panel_and_scores(ref) if record is not None and record.gateway == "app" else ((), ())
+        out.append(
+            SectionOutcome(
+                ref=ref,
+                section_id=section.pk,
+                round=key[1],
+                title=f"{section.project.name} {section.name}".strip(),
+                region_code=section.project.region_code,
+                procedure=section.project.procedure,
+                bid_deadline=section.bid_deadline,
+                gateway=record.gateway if record is not None else "",
+                awards=tuple(
+                    AwardFact(f"tender.award:{a.pk}", a.entity_id, a.price_fen, a.status, a.issued_at)
+                    for a in awards.get(key, [])
+                ),
+                panel=panel,
+                scores=scores,
+            )
+        )
+    return out
+
+
+def _scope_prefix(scope: str) -> str:
+    return scope[:2] if scope.endswith("0000") else scope[:4] if scope.endswith("00") else scope

@@ -26,6 +26,7 @@ from yiwang.trading.auction.models import Lot
 from yiwang.trading.auction.presets import PRESETS
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
+SEALED_KINDS = frozenset({"equity_sealed", "equity_weighted"})
 
 
 def _lot_or_404(request: HttpRequest, lot_id: int) -> Lot:
@@ -98,6 +99,7 @@ def lot(request: HttpRequest, lot_id: int) -> HttpResponse:
             "rules": queries.public_rules(row),
             "entities": _entities(request.actor),
             "staff": queries.is_staff(request.actor, row.region_code),
+            "sealing": _sealing_of(row, context["me"]),
             "can_continue": (
                 context["me"].registered
                 and not context["me"].continuing
@@ -107,6 +109,14 @@ def lot(request: HttpRequest, lot_id: int) -> HttpResponse:
         }
     )
     return render(request, "auction/lot.html", context)
+
+
+def _sealing_of(row: Lot, me: queries.MyStatus) -> dict[str, Any] | None:
+    """一次报价 / 权重报价 while sealed bids are taken: whether the viewer (a registered bidder) sealed already."""
+    if row.kind not in SEALED_KINDS or row.phase != "sealing" or not me.registered:
+        return None
+    state = queries.engine_state(row)
+    return {"sealed": bool(state is not None and me.code in state.sealed), "deadline": row.end_at}
 
 
 def panel(request: HttpRequest, lot_id: int) -> HttpResponse:
@@ -141,6 +151,20 @@ def _lot_post(request: HttpRequest, row: Lot) -> HttpResponse:
             messages.success(
                 request, f"出价成功：{receipt.amount_fen / 100:,.2f} 元（服务器时间 {at}，序号 {receipt.seq}）"
             )
+        elif what == "seal":
+            upload = request.FILES.get("file")
+            if upload is None or not upload.size:
+                raise InvalidInput(
+                    "auction.file_required", "请选择加密报价文件", "Choose the sealed bid file", {"field": "file"}
+                )
+            sealed = actions.do_submit_sealed_bid(actor=actor, lot_id=row.pk, stream=upload)
+            at = sealed.received_at.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M:%S")
+            messages.success(
+                request,
+                f"密封报价已递交，回执编号 {sealed.receipt_id}，递交时间 {at}"
+                "（平台签名回执；开启前任何人无法查看报价）",
+            )
+            return redirect("bidbox:receipt", submission_id=sealed.submission_id)
         elif what == "exercise":
             receipt = actions.do_exercise_preemption(actor=actor, lot_id=row.pk)
             messages.success(request, f"已行使优先购买权：{receipt.amount_fen / 100:,.2f} 元")

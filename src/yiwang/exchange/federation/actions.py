@@ -33,6 +33,7 @@ from yiwang.exchange.federation.models import (
     InboundMessage,
     OutboundMessage,
     Peer,
+    PeerCaProposal,
     RecognisedEntity,
     RemoteNotice,
     SeenNonce,
@@ -40,6 +41,7 @@ from yiwang.exchange.federation.models import (
 )
 from yiwang.exchange.federation.search import KIND, indexed, notice_document
 from yiwang.exchange.subplatform import queries as subplatform
+from yiwang.identity.ca import actions as ca_actions
 from yiwang.identity.ca import queries as ca
 from yiwang.kernel.actors import Actor, Role
 from yiwang.kernel.canonical import canonical_json, iso_utc
@@ -272,9 +274,32 @@ def _entity_message(entity_id: int) -> tuple[str, dict] | None:
     }
 
 
+def _ca_message(ca_id: int) -> tuple[str, dict] | None:
+    """A CA of this hub's trust list as it stands when the message is queued (its version orders the peer's
+    copies)."""
+    try:
+        view = ca.get_ca(ca_id)
+    except YiwangError:
+        return None
+    return rules.CA_TRUST, {
+        "fingerprint_sha256": view.fingerprint_sha256,
+        "name": view.name[:200],
+        "kind": view.kind,
+        "status": view.status,
+        "version": view.version,
+        "certificate_pem": view.certificate_pem,
+        "mapping": dict(view.mapping or {}),
+        "crl_policy": view.crl_policy,
+    }
+
+
 def _message_of(event: Any, datasets: dict[str, Any], home_url: str, kind: str) -> tuple[str, dict] | None:
-    """What an event becomes for a peer of ``kind``: notices and registrations for hubs, dataset records for
-    the national uplink."""
+    """What an event becomes for a peer of ``kind``: notices, registrations and trust-list changes for hubs,
+    dataset records for the national uplink."""
+    if event.event_type in rules.CA_EVENTS:
+        if kind != "hub" or not str(event.object_id).isdigit():
+            return None
+        return _ca_message(int(event.object_id))
     if event.event_type in rules.ENTITY_EVENTS:
         if event.visibility != "public" or kind != "hub" or not str(event.object_id).isdigit():
             return None
@@ -304,7 +329,7 @@ def collect_feed(moment: datetime | None = None) -> int:
     """Due job: turn new local feed events (published, corrected and withdrawn notices; notices pushed by
     sub-platforms) into messages for every active peer. Returns the number of messages queued."""
     datasets = _record_datasets()
-    types = [*rules.NOTICE_EVENTS, *rules.ENTITY_EVENTS, *datasets]
+    types = [*rules.NOTICE_EVENTS, *rules.ENTITY_EVENTS, *rules.CA_EVENTS, *datasets]
     home_url = str(getattr(settings, "YIWANG_PUBLIC_URL", ""))
     queued = 0
     for _page in range(20):  # bounded: at most 20 pages per run
@@ -797,6 +822,125 @@ def _apply_entity(act: Any, peer: Peer, inbound: InboundMessage, message: Messag
         )
 
 
+def _local_ca_id(fingerprint: str) -> int | None:
+    for view in ca.list_trusted_cas(include_removed=True):
+        if view.fingerprint_sha256 == fingerprint:
+            return view.id
+    return None
+
+
+def _apply_ca(act: Any, peer: Peer, inbound: InboundMessage, message: Message, body: dict[str, Any]) -> None:
+    """A CA on the peer's trust list: proposed to this hub's administrators, never trusted automatically. A
+    newer version records the peer's status; an adopted CA the peer suspended or removed is flagged."""
+    fingerprint = body["fingerprint_sha256"]
+    row = PeerCaProposal.objects.select_for_update().filter(peer=peer, fingerprint_sha256=fingerprint).first()
+    if row is not None and row.home_version >= body["version"]:
+        outcome = "stale"
+    else:
+        values = {
+            "name": body["name"],
+            "kind": body["kind"],
+            "certificate_pem": body["certificate_pem"],
+            "mapping": body["mapping"],
+            "crl_policy": body["crl_policy"],
+            "home_status": body["status"],
+            "home_version": body["version"],
+            "received_at": act.now,
+            "message_seq": message.seq,
+        }
+        if row is None:
+            local = _local_ca_id(fingerprint)
+            state = "trusted_already" if local is not None else "pending"
+            row = PeerCaProposal.objects.create(
+                peer=peer, fingerprint_sha256=fingerprint, state=state, ca_id=local, **values
+            )
+        else:
+            for name, value in values.items():
+                setattr(row, name, value)
+            row.attention = row.state == "adopted" and body["status"] != "active"
+            row.save()
+        outcome = row.state
+    act.witness(
+        inbound,
+        {
+            "peer": peer.code,
+            "seq": message.seq,
+            "type": message.type,
+            "fingerprint_sha256": fingerprint,
+            "home_status": body["status"],
+            "home_version": body["version"],
+            "outcome": outcome,
+        },
+    )
+    if outcome != "stale":
+        act.emit(
+            "federation.ca_proposed.v1",
+            row,
+            {
+                "peer": peer.code,
+                "fingerprint_sha256": fingerprint,
+                "name": row.name,
+                "home_status": row.home_status,
+                "state": row.state,
+                "attention": row.attention,
+            },
+        )
+
+
+def do_decide_ca_proposal(*, actor: Actor, proposal_id: int, adopt: bool, note: str = "") -> PeerCaProposal:
+    """A trust administrator adopts (the CA goes on this hub's trust list through the CA context, its origin in
+    the note; the CA context checks the certificate and its chain) or declines a CA a peer hub proposed.
+    Refusals: ``federation.forbidden`` (403), ``federation.ca_proposal_not_found`` (404),
+    ``federation.ca_proposal_decided`` (409, only pending proposals), ``federation.ca_not_active_at_home``
+    (409, the peer no longer trusts it), and the CA context's codes (``ca.*``) — each leaves nothing."""
+    if not ca_actions.is_trust_admin(actor):
+        raise _forbidden()
+    note = (note or "").strip()[:500]
+    with action(actor, "federation.decide_ca_proposal") as act:
+        row = PeerCaProposal.objects.select_for_update().select_related("peer").filter(pk=proposal_id).first()
+        if row is None:
+            raise NotFound(
+                "federation.ca_proposal_not_found", "没有这条CA推荐", "no such CA proposal", {"id": proposal_id}
+            )
+        if row.state != "pending":
+            raise Conflict(
+                "federation.ca_proposal_decided",
+                "该CA推荐已处理",
+                "this CA proposal has been decided",
+                {"id": proposal_id, "state": row.state},
+            )
+        if adopt:
+            if row.home_status != "active":
+                raise Conflict(
+                    "federation.ca_not_active_at_home",
+                    "推荐平台已暂停或移出该CA，不能采纳",
+                    "the proposing hub no longer trusts this CA",
+                    {"id": proposal_id, "home_status": row.home_status},
+                )
+            authority = ca_actions.do_register_ca(
+                actor=actor,
+                certificate=row.certificate_pem,
+                name=row.name,
+                mapping=row.mapping or None,
+                crl_policy=row.crl_policy,
+                note=(f"互联平台推荐：{row.peer.name}（{row.peer.code}）" + (f"；{note}" if note else ""))[:500],
+            )
+            row.ca_id = authority.pk
+        row.state = "adopted" if adopt else "declined"
+        row.decided_by, row.decided_at, row.decision_note = actor.ref, act.now, note
+        row.save(update_fields=["state", "ca_id", "decided_by", "decided_at", "decision_note"])
+        payload = {
+            "peer": row.peer.code,
+            "fingerprint_sha256": row.fingerprint_sha256,
+            "state": row.state,
+            "ca_id": row.ca_id,
+            "note": note,
+        }
+        act.witness(row, payload)
+        act.emit("federation.ca_decided.v1", row, payload)
+        return row
+
+
 def do_receive_batch(*, peer: Peer, batch: Batch, nonce: str) -> Receipt:
     """Apply the messages of an authenticated batch that this hub does not hold yet, in order (one action:
     each applied message is stored and witnessed, its notice indexed). Messages at or below the number already
@@ -830,6 +974,9 @@ def do_receive_batch(*, peer: Peer, batch: Batch, nonce: str) -> Receipt:
                     continue
                 if message.type == rules.ENTITY_REGISTRATION:
                     _apply_entity(act, row, inbound, message, body)
+                    continue
+                if message.type == rules.CA_TRUST:
+                    _apply_ca(act, row, inbound, message, body)
                     continue
                 notice = _apply_notice(act, row, message, body)
                 act.witness(
@@ -884,6 +1031,7 @@ __all__ = [
     "collect_feed",
     "deliver_due",
     "deliver_to",
+    "do_decide_ca_proposal",
     "do_receive_batch",
     "do_register_peer",
     "do_replace_peer_key",

@@ -13,6 +13,8 @@ from ninja import Query, Router, Schema, Status
 from yiwang.exchange.federation import actions, queries
 from yiwang.exchange.federation.domain import xmlwire
 from yiwang.exchange.federation.schemas import (
+    CaDecisionIn,
+    CaProposalOut,
     IdentityOut,
     PeerActiveIn,
     PeerIn,
@@ -223,3 +225,48 @@ def list_entities(request: HttpRequest, filters: Query[EntityQuery]):
         actor_of(request), peer_code=filters.peer, uscc=filters.uscc, limit=filters.limit
     )
     return [dict(v.__dict__) for v in rows]
+
+
+def _proposal_out(row) -> dict[str, Any]:
+    return {
+        "id": row.pk,
+        "hub_code": row.peer.code,
+        "hub_name": row.peer.name,
+        "fingerprint_sha256": row.fingerprint_sha256,
+        "name": row.name,
+        "kind": row.kind,
+        "home_status": row.home_status,
+        "home_version": row.home_version,
+        "state": row.state,
+        "state_label": queries.CA_STATE_LABELS.get(row.state, row.state),
+        "attention": row.attention,
+        "ca_id": row.ca_id,
+        "decided_at": row.decided_at,
+        "decision_note": row.decision_note,
+        "received_at": row.received_at,
+    }
+
+
+class ProposalQuery(Schema):
+    state: str = ""
+    limit: int = 100
+
+
+@router.get("/ca-proposals", response={200: list[CaProposalOut], **ERRORS})
+def list_ca_proposals(request: HttpRequest, filters: Query[ProposalQuery]):
+    """CAs that peer hubs put on their trust lists, proposed to this hub's CA互认名单 (never trusted before a
+    trust administrator adopts them). Staff, regulators and auditors."""
+    rows = queries.list_ca_proposals_for(actor_of(request), state=filters.state, limit=filters.limit)
+    return [_proposal_out(r) for r in rows]
+
+
+@acts(router, "/ca-proposals/{proposal_id}/decision", response={200: CaProposalOut, **CREATE_ERRORS})
+def decide_ca_proposal(request: HttpRequest, proposal_id: int, data: CaDecisionIn):
+    """Adopt (the CA goes on this hub's trust list, its origin noted) or decline a proposed CA. Trust
+    administrators. Refusals: ``federation.forbidden`` (403), ``federation.ca_proposal_not_found`` (404),
+    ``federation.ca_proposal_decided``, ``federation.ca_not_active_at_home``, ``ca.duplicate`` (409), the CA
+    context's certificate codes (422)."""
+    row = actions.do_decide_ca_proposal(
+        actor=actor_of(request), proposal_id=proposal_id, adopt=data.adopt, note=data.note
+    )
+    return _proposal_out(row)

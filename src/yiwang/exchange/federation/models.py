@@ -176,6 +176,41 @@ class RecognisedEntity(models.Model):
         return f"{self.name} ({self.uscc})"
 
 
+class PeerCaProposal(models.Model):
+    """A CA on a peer hub's trust list, proposed to this hub's trust list (CA互认名单 shared between hubs). It
+    is trusted here only once a trust administrator adopts it (``state`` pending → adopted, the CA then on the
+    local list with its origin in the note) or declines it; the peer's later status changes are recorded and,
+    for an adopted CA that the peer suspended or removed, flagged for the administrator (``attention``)."""
+
+    peer = models.ForeignKey(Peer, on_delete=models.PROTECT, related_name="ca_proposals")
+    fingerprint_sha256 = models.CharField(max_length=64)
+    name = models.CharField(max_length=200)
+    kind = models.CharField(max_length=12)
+    certificate_pem = models.TextField()
+    mapping = models.JSONField(default=dict, blank=True)
+    crl_policy = models.CharField(max_length=8)
+    home_status = models.CharField(max_length=12)  # its status on the peer's list
+    home_version = models.PositiveIntegerField()
+    state = models.CharField(max_length=16)  # pending · adopted · declined · trusted_already
+    attention = models.BooleanField(default=False)
+    ca_id = models.BigIntegerField(null=True, blank=True)  # the CA on this hub's list (adopted or already there)
+    decided_by = models.CharField(max_length=120, blank=True, default="")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.CharField(max_length=500, blank=True, default="")
+    received_at = models.DateTimeField()
+    message_seq = models.BigIntegerField()
+
+    class Meta:
+        ordering = ["-received_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["peer", "fingerprint_sha256"], name="federation_ca_proposal_once")
+        ]
+        verbose_name = "互联平台推荐的CA"
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.fingerprint_sha256[:12]}…)"
+
+
 class FeedCursor(models.Model):
     """One row (pk 1): the last local feed event looked at for the peers."""
 

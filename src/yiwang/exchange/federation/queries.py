@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from yiwang.exchange.federation.models import Peer, RecognisedEntity, RemoteNotice, UplinkRecord
+from yiwang.exchange.federation.models import Peer, PeerCaProposal, RecognisedEntity, RemoteNotice, UplinkRecord
 from yiwang.kernel.actors import Actor, Role
 from yiwang.kernel.errors import NotFound, PermissionDenied
 
@@ -179,3 +179,22 @@ def home_hub_of_entity(entity_id: int) -> RecognisedEntityView | None:
         .first()
     )
     return _entity_view(row) if row else None
+
+
+# -- CA trust lists shared between hubs -----------------------------------------------------------------------------
+CA_STATE_LABELS = {
+    "pending": "待本平台决定",
+    "adopted": "已采纳（列入本平台互认名单）",
+    "declined": "未采纳",
+    "trusted_already": "本平台已互认",
+}
+
+
+def list_ca_proposals_for(actor: Actor, *, state: str = "", limit: int = 100) -> list[PeerCaProposal]:
+    """CAs peer hubs put on their trust lists, proposed to this hub's list, newest first; ``attention`` marks an
+    adopted CA the peer has since suspended or removed. Staff, regulators and auditors."""
+    _require_reader(actor)
+    rows = PeerCaProposal.objects.select_related("peer")
+    if state:
+        rows = rows.filter(state=state)
+    return list(rows.order_by("-attention", "-received_at", "-pk")[: max(1, min(limit, 500))])

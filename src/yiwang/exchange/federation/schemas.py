@@ -101,3 +101,28 @@ class RecognisedEntityOut(Schema):
     entity_id: int | None = Field(description="本平台主体库中的主体编号 / the registry entity here")
     signature_verified: bool
     received_at: datetime
+
+
+class CaProposalOut(Schema):
+    id: int
+    hub_code: str
+    hub_name: str
+    fingerprint_sha256: str
+    name: str
+    kind: str
+    home_status: str = Field(description="该CA在推荐平台的状态 active | suspended | removed")
+    home_version: int
+    state: str = Field(description="pending 待决定 | adopted 已采纳 | declined 未采纳 | trusted_already 本平台已互认")
+    state_label: str
+    attention: bool = Field(
+        description="已采纳的CA被推荐平台暂停或移出 / adopted here, since suspended or removed there"
+    )
+    ca_id: int | None
+    decided_at: datetime | None
+    decision_note: str
+    received_at: datetime
+
+
+class CaDecisionIn(Schema):
+    adopt: bool = Field(description="true 采纳（列入本平台CA互认名单）| false 不采纳")
+    note: str = Field("", max_length=500)

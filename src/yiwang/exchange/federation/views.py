@@ -11,6 +11,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_POST
 
 from yiwang.exchange.federation import actions, queries
+from yiwang.identity.ca import actions as ca_actions
 from yiwang.kernel.errors import InvalidInput, YiwangError
 from yiwang.platform.web.decorators import allowed
 
@@ -24,6 +25,9 @@ def _context(request: HttpRequest, **extra) -> dict:
         "notices": queries.list_remote_notices_for(actor, limit=50) if actor is not None else [],
         "entities": queries.list_recognised_entities_for(actor, limit=50) if actor is not None else [],
         "peers": queries.list_peers_for(actor) if reader else None,
+        "ca_proposals": queries.list_ca_proposals_for(actor, limit=50) if reader else None,
+        "ca_state_labels": queries.CA_STATE_LABELS,
+        "may_decide_ca": actor is not None and ca_actions.is_trust_admin(actor),
         "may_manage": actor is not None and actions.may_manage(actor),
         "identity": actions.own_identity() if reader else None,
         **extra,
@@ -64,3 +68,16 @@ def register(request: HttpRequest) -> HttpResponse:
     except YiwangError as exc:
         return render(request, "federation/index.html", _context(request, error=exc), status=exc.status)
     return render(request, "federation/index.html", _context(request, created=peer))
+
+
+@require_POST
+@allowed(ca_actions.is_trust_admin, "deciding on proposed CAs is for trust administrators")
+def decide_ca(request: HttpRequest, proposal_id: int) -> HttpResponse:
+    adopt = request.POST.get("decision") == "adopt"
+    try:
+        row = actions.do_decide_ca_proposal(
+            actor=request.actor, proposal_id=proposal_id, adopt=adopt, note=request.POST.get("note", "")
+        )
+    except YiwangError as exc:
+        return render(request, "federation/index.html", _context(request, error=exc), status=exc.status)
+    return render(request, "federation/index.html", _context(request, decided=row))

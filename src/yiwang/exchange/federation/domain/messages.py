@@ -30,7 +30,8 @@ NOTICE_PUBLISHED = "notice.published"
 NOTICE_WITHDRAWN = "notice.withdrawn"
 DATASET_RECORD = "dataset.record"  # the national uplink: one record version of a national-spec dataset
 ENTITY_REGISTRATION = "entity.registration"  # an organisation's registration on its home hub (一地注册、区域通用)
-MESSAGE_TYPES = (NOTICE_PUBLISHED, NOTICE_WITHDRAWN, DATASET_RECORD, ENTITY_REGISTRATION)
+CA_TRUST = "ca.trust"  # a CA on the sender's trust list (CA互认名单), added or its status changed
+MESSAGE_TYPES = (NOTICE_PUBLISHED, NOTICE_WITHDRAWN, DATASET_RECORD, ENTITY_REGISTRATION, CA_TRUST)
 ENTITY_SIGNING_LABEL = b"yiwang.federation.entity.v1\x00"
 OPERATIONS = ("add", "update", "delete")
 BACKOFF_BASE_SECONDS = 2
@@ -321,8 +322,49 @@ def check_entity_body(message: Message) -> dict[str, Any]:
     return dict(body)
 
 
+# -- CA trust lists (CA互认名单) --------------------------------------------------------------------------------------
+CA_EVENTS = ("ca.authority_registered.v1", "ca.authority_status_changed.v1")
+CA_STATUSES = ("active", "suspended", "removed")
+_HEX64 = re.compile(r"^[0-9a-f]{64}$")
+
+
+def check_ca_body(message: Message) -> dict[str, Any]:
+    """A CA of the sender's trust list (``federation.malformed_message`` otherwise): ``{fingerprint_sha256,
+    name, kind, status, version, certificate_pem, mapping, crl_policy}``. The certificate itself is checked
+    when an operator adopts it (the CA context validates it then)."""
+    body = message.body
+
+    def bad(field: str) -> InvalidInput:
+        return InvalidInput(
+            "federation.malformed_message",
+            f"第 {message.seq} 号消息的 {field} 不合法",
+            f"message {message.seq}: {field} is not valid",
+            {"seq": message.seq, "field": field},
+        )
+
+    if not isinstance(body.get("fingerprint_sha256"), str) or not _HEX64.match(body["fingerprint_sha256"]):
+        raise bad("fingerprint_sha256")
+    for name, limit in (("name", 200), ("kind", 12), ("crl_policy", 8)):
+        if not isinstance(body.get(name), str) or not body[name] or len(body[name]) > limit:
+            raise bad(name)
+    if body.get("status") not in CA_STATUSES:
+        raise bad("status")
+    version = body.get("version")
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        raise bad("version")
+    pem = body.get("certificate_pem")
+    if not isinstance(pem, str) or len(pem) > 20_000 or not pem.startswith("-----BEGIN CERTIFICATE-----"):
+        raise bad("certificate_pem")
+    if not isinstance(body.get("mapping"), dict):
+        raise bad("mapping")
+    return dict(body)
+
+
 def chain_of(message_type: str, body: Mapping[str, Any]) -> str:
-    """What a message is about, for the witness log: a notice chain, ``entity:<USCC>`` or ``<dataset>:<key>``."""
+    """What a message is about, for the witness log: a notice chain, ``entity:<USCC>``, ``ca:<fingerprint>`` or
+    ``<dataset>:<key>``."""
+    if message_type == CA_TRUST:
+        return f"ca:{body.get('fingerprint_sha256')}"
     if message_type == ENTITY_REGISTRATION:
         return f"entity:{(body.get('entity') or {}).get('uscc')}"
     if message_type == DATASET_RECORD:
@@ -335,4 +377,6 @@ def check_body(message: Message) -> dict[str, Any]:
         return check_record_body(message)
     if message.type == ENTITY_REGISTRATION:
         return check_entity_body(message)
+    if message.type == CA_TRUST:
+        return check_ca_body(message)
     return check_notice_body(message)

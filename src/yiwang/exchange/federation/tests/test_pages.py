@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from yiwang.exchange.federation.models import Peer, RecognisedEntity
+from yiwang.exchange.federation.models import Peer, PeerCaProposal, RecognisedEntity
 from yiwang.exchange.federation.tests.support import ANHUI, RemoteHub
 from yiwang.kernel.actors import Actor, ActorKind, Role, RoleGrant
 from yiwang.platform.api import auth
@@ -71,3 +71,38 @@ def test_everyone_sees_the_recognised_organisations_with_their_home_hub(client, 
     assert "已互认（只读副本）" in text
     entity_id = RecognisedEntity.objects.get().entity_id
     assert f'href="/registry/{entity_id}/"' in text
+
+
+def test_trust_administrators_adopt_a_proposed_ca_on_the_page(client, api, jiangsu, as_actor):
+    from yiwang.identity.ca import queries as ca_queries
+    from yiwang.identity.ca.tests.support import Pki
+
+    root = Pki("sm2", label="江苏").root
+    body = {
+        "fingerprint_sha256": root.cert.fingerprint_sha256,
+        "name": "江苏测试根CA",
+        "kind": "root",
+        "status": "active",
+        "version": 1,
+        "certificate_pem": root.pem,
+        "mapping": {},
+        "crl_policy": "warn",
+    }
+    jiangsu.send(api, jiangsu.batch(("ca.trust", body)))
+    proposal = PeerCaProposal.objects.get()
+    reader = as_actor("监管", RoleGrant(Role.REGULATOR, region="310000"))
+    text = client.get(PAGE, headers=reader).content.decode()
+    assert 'data-testid="ca-proposals"' in text
+    assert "江苏测试根CA" in text
+    assert "采纳</button>" not in text
+    refused = client.post(f"{PAGE}ca-proposals/{proposal.pk}/", {"decision": "adopt"}, headers=reader)
+    assert refused.status_code == 403
+    admin = as_actor("管理员", RoleGrant(Role.STAFF, region="310000", admin=True))
+    assert "采纳</button>" in client.get(PAGE, headers=admin).content.decode()
+    answer = client.post(f"{PAGE}ca-proposals/{proposal.pk}/", {"decision": "adopt", "note": "已核验"}, headers=admin)
+    assert answer.status_code == 200
+    assert "已采纳，列入本平台CA互认名单" in answer.content.decode()
+    assert [c.fingerprint_sha256 for c in ca_queries.list_trusted_cas()] == [root.cert.fingerprint_sha256]
+    again = client.post(f"{PAGE}ca-proposals/{proposal.pk}/", {"decision": "adopt"}, headers=admin)
+    assert again.status_code == 409
+    assert "federation.ca_proposal_decided" in again.content.decode()

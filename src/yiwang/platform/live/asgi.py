@@ -224,6 +224,7 @@ class LiveApp:
                     "deliveries": stats.deliveries if stats else 0,
                     "subscribed": bool(self.hub and self.hub.subscribed.is_set()),
                     "t": self.now_ms(),
+                    "fanout": stats.fanout if stats else {"n": 0},
                 },
                 headers={"access-control-allow-origin": "*", "cache-control": "no-store"},
             )

@@ -27,6 +27,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import os
 import socket
 from urllib.parse import parse_qs, unquote
 
@@ -267,6 +268,8 @@ class DirectServer:
             "deliveries": stats.deliveries if stats else 0,
             "subscribed": bool(hub and hub.subscribed.is_set()),
             "t": self.live.now_ms(),
+            "pid": os.getpid(),  # with --workers N: which worker answered
+            "fanout": stats.fanout if stats else {"n": 0},
         }
 
     async def start(self, host: str | None = None, port: int | None = None, *, reuse_port: bool = False, sock=None):

@@ -32,6 +32,7 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
@@ -42,6 +43,7 @@ from yiwang.platform.live.channels import Kind
 log = logging.getLogger("yiwang.live")
 
 MAX_PENDING = 256
+FANOUTS_KEPT = 1000  # recent fan-outs kept for ``/live/_health``
 RETRY_MS = 2000
 
 
@@ -247,9 +249,11 @@ class ChannelHub:
         now = self.hub.now_ms()
         frame = b"".join(update_frame(m, now) for m in messages)
         last = messages[-1].event_id
+        wall, cpu = time.perf_counter(), time.thread_time()
         for watcher in self.watchers:
             watcher.offer(last, frame)
         self.hub.deliveries += len(self.watchers)
+        self.hub.fanouts.append((len(self.watchers), time.perf_counter() - wall, time.thread_time() - cpu))
 
     def tick(self, now_ms: int) -> None:
         frame = tick_frame(now_ms)
@@ -268,6 +272,31 @@ class Stats:
     channels: int
     watchers: int
     deliveries: int
+    fanout: dict[str, float]
+
+
+def fanout_summary(fanouts) -> dict[str, float]:
+    """The recent fan-outs (one per coalesced message of a channel): how many, the largest watcher count, and
+    p50/p99/max of the wall time and of the event loop thread's CPU time of the loop over the watchers, in ms.
+    Wall ≫ CPU means the process waited for a core (a loaded machine), not that the work grew."""
+    if not fanouts:
+        return {"n": 0}
+    walls = sorted(f[1] for f in fanouts)
+    cpus = sorted(f[2] for f in fanouts)
+
+    def pct(values, q):
+        return round(values[min(len(values) - 1, int(q * len(values)))] * 1000, 2)
+
+    return {
+        "n": len(fanouts),
+        "watchers_max": max(f[0] for f in fanouts),
+        "wall_ms_p50": pct(walls, 0.5),
+        "wall_ms_p99": pct(walls, 0.99),
+        "wall_ms_max": round(walls[-1] * 1000, 2),
+        "cpu_ms_p50": pct(cpus, 0.5),
+        "cpu_ms_p99": pct(cpus, 0.99),
+        "cpu_ms_max": round(cpus[-1] * 1000, 2),
+    }
 
 
 class Hub:
@@ -290,6 +319,7 @@ class Hub:
         self.now_ms = now_ms
         self.max_watchers = max_watchers
         self.channels: dict[str, ChannelHub] = {}
+        self.fanouts: deque[tuple[int, float, float]] = deque(maxlen=FANOUTS_KEPT)  # (watchers, wall s, cpu s)
         self.watchers = 0
         self.deliveries = 0
         self.closing = False
@@ -432,4 +462,4 @@ class Hub:
             del self.channels[channel.name]
 
     def stats(self) -> Stats:
-        return Stats(len(self.channels), self.watchers, self.deliveries)
+        return Stats(len(self.channels), self.watchers, self.deliveries, fanout_summary(self.fanouts))

@@ -16,6 +16,21 @@ from yiwang.platform.live.broadcast import Message
 PREFIX = "yiwang:live:"
 
 
+def parse(channel: str, raw: bytes | str) -> Message | None:
+    """The message published by :meth:`RedisBroadcaster.publish`, without decoding and re-encoding its data: the
+    text is ``{"i":<id>,"d":<compact JSON>}`` and the data is cut out as it is. Anything else is decoded (and a
+    body without an id is skipped)."""
+    text = raw.decode() if isinstance(raw, bytes) else raw
+    cut = text.find(',"d":')
+    if text.startswith('{"i":') and text.endswith("}") and cut > 5 and text[5:cut].isdigit():
+        return Message(channel, int(text[5:cut]), text[cut + 5 : -1])
+    try:
+        body = json.loads(text)
+        return Message(channel, int(body["i"]), json.dumps(body.get("d"), ensure_ascii=False, separators=(",", ":")))
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
 class RedisBroadcaster:
     def __init__(self, url: str | None = None):
         self._url = url
@@ -57,9 +72,9 @@ class RedisBroadcaster:
                 if item["type"] not in ("message", "pmessage"):
                     continue
                 name = item["channel"].decode() if isinstance(item["channel"], bytes) else item["channel"]
-                body = json.loads(item["data"])
-                data = json.dumps(body["d"], ensure_ascii=False, separators=(",", ":"))
-                yield Message(name[len(PREFIX) :], int(body["i"]), data)
+                message = parse(name[len(PREFIX) :], item["data"])
+                if message is not None:
+                    yield message
         finally:
             await pubsub.aclose()
             await client.aclose()

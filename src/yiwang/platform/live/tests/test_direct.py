@@ -95,6 +95,9 @@ async def test_many_watchers_get_the_same_frames_and_a_graceful_bye():
         broadcaster.publish("t.state:1", i, json.dumps({"price": i * 100}))
         got = await asyncio.gather(*(events_of(c, 1) for c in clients))
         assert all(g[0].event == "update" and g[0].id == str(i) and g[0].json()["d"] == {"price": i * 100} for g in got)
+    fanout = server.health()["fanout"]  # the server's own account of each fan-out
+    assert (fanout["n"], fanout["watchers_max"]) == (3, 50)
+    assert 0 <= fanout["cpu_ms_p99"] <= fanout["cpu_ms_max"]
     loop = asyncio.get_running_loop()
     started = loop.time()
     await server.stop(graceful=5)
@@ -275,3 +278,14 @@ async def test_a_stalled_reader_does_not_hold_up_the_others(monkeypatch):
     state_ok.close()
     log_ok.close()
     await server.stop()
+
+
+def test_redis_messages_are_cut_not_re_encoded():
+    from yiwang.platform.live.backends.redis import parse
+
+    data = '{"price":1050000,"名":"甲","end_at":"2026-03-02T09:05:00+08:00"}'
+    assert parse("auction.lot:1", f'{{"i":42,"d":{data}}}'.encode()) == Message("auction.lot:1", 42, data)
+    spaced = parse("auction.lot:1", '{"d": {"a": 1}, "i": 7}')  # another publisher's spelling: decoded
+    assert spaced == Message("auction.lot:1", 7, '{"a":1}')
+    assert parse("auction.lot:1", b"not json") is None
+    assert parse("auction.lot:1", b'{"d":1}') is None

@@ -468,7 +468,9 @@ def db_child(args) -> None:
     system = Actor.system("bench")
     out: dict = {"vendor": connection.vendor}
     with use_clock(ManualClock(datetime(2026, 3, 2, 1, 30, tzinfo=UTC))):
-        actions.do_create_market(actor=system, code="BENCH", name="基准", mode="continuous", reference_fen=6000)
+        # a fresh market per run: a PostgreSQL test server keeps its database between runs
+        code = f"BENCH{os.getpid()}"
+        market = actions.do_create_market(actor=system, code=code, name="基准", mode="continuous", reference_fen=6000)
         people = []
         for uscc in ("91310115MA1FL2X37F", "91310112MA1G8K4P1Q"):
             entity = registry_actions.do_register_entity(
@@ -481,12 +483,12 @@ def db_child(args) -> None:
                     "roles": ["transferee"],
                 },
             )
-            actions.do_open_account(actor=system, market_code="BENCH", entity_id=entity.pk)
-            actions.do_deposit_cash(actor=system, market_code="BENCH", entity_id=entity.pk, amount_fen=10**15)
-            actions.do_deposit_allowances(actor=system, market_code="BENCH", entity_id=entity.pk, quantity_t=10**9)
+            actions.do_open_account(actor=system, market_code=code, entity_id=entity.pk)
+            actions.do_deposit_cash(actor=system, market_code=code, entity_id=entity.pk, amount_fen=10**15)
+            actions.do_deposit_allowances(actor=system, market_code=code, entity_id=entity.pk, quantity_t=10**9)
             people.append(entity.pk)
-        actions.do_open_trading_day(actor=system, market_code="BENCH")
-        stream = "orderbook.instrument:BENCH"
+        actions.do_open_trading_day(actor=system, market_code=code)
+        stream = market.stream
         rnd = random.Random(1)
 
         def command(i: int) -> dict:
@@ -519,14 +521,14 @@ def db_child(args) -> None:
         t = time.perf_counter()
         n = args.db_commands // 8
         for i in range(n):
-            actions.do_place_order(actor=actor, market_code="BENCH", side="buy", price_fen=5900 + i % 50, quantity_t=1)
+            actions.do_place_order(actor=actor, market_code=code, side="buy", price_fen=5900 + i % 50, quantity_t=1)
         out["action: do_place_order, 1 per transaction"] = n / (time.perf_counter() - t)
         t = time.perf_counter()
         n = 0
         for _ in range(max(1, args.db_commands // 200)):
             actions.do_submit_orders(
                 actor=actor,
-                market_code="BENCH",
+                market_code=code,
                 orders=[{"side": "buy", "price_fen": 5900 + k % 50, "quantity_t": 1} for k in range(100)],
             )
             n += 100
@@ -546,7 +548,7 @@ def db_part(args) -> dict:
                 env = {k: v for k, v in env.items() if k not in ("YIWANG_PROFILE", "YIWANG_DATABASE_URL")}
             env["YIWANG_DATA_DIR"] = data_dir
             env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT / "src"), env.get("PYTHONPATH", "")]))
-            env.setdefault("DJANGO_SETTINGS_MODULE", "yiwang.trading.orderbook.tests.settings")
+            env.setdefault("DJANGO_SETTINGS_MODULE", "yiwang.config.settings")
             done = subprocess.run(
                 [sys.executable, __file__, "db-child", "--db-commands", str(args.db_commands)],
                 env=env,

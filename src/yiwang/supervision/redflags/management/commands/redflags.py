@@ -3,7 +3,8 @@
     yiwang redflags run --ocds FILE [--region 310000] [--currency CNY] [--codes R024,R058]
                         [--param R024.threshold=0.05] [--param '*.currency=USD'] [--cardinal-json OUT] [--workers N]
     yiwang redflags run --platform [--region 310000] [--codes …]
-    yiwang redflags demo            the seeded collusion scenario (闵行)
+    yiwang redflags demo [--given]  the seeded collusion scenario (闵行): through tendering, finance and the bid
+                                    box after ``yiwang seed-demo``; given as frames with --given or without seed
     yiwang redflags indicators      the indicator catalogue
 
 Runs as the platform itself (the operator at the console); alerts go to the regulators of the region.
@@ -20,7 +21,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from yiwang.kernel.actors import Actor
 from yiwang.kernel.errors import YiwangError
 from yiwang.supervision.redflags import actions, queries
-from yiwang.supervision.redflags.demo import seed_collusion_scenario
+from yiwang.supervision.redflags.demo import DemoUnavailable, seed_collusion_on_platform, seed_collusion_scenario
 
 
 def parse_params(items: list[str]) -> dict[str, dict[str, Any]]:
@@ -66,7 +67,10 @@ class Command(BaseCommand):
         run.add_argument(
             "--workers", type=int, default=None, help="parser processes for an OCDS file (default: one per core)"
         )
-        sub.add_parser("demo", help="seed the collusion scenario")
+        demo = sub.add_parser("demo", help="seed the collusion scenario (through the platform after seed-demo)")
+        demo.add_argument(
+            "--given", action="store_true", help="give the scenario's records as frames (no tender, no bid box)"
+        )
         sub.add_parser("indicators", help="list the indicator catalogue")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -81,7 +85,7 @@ class Command(BaseCommand):
                 return
             actor = Actor.system("cli")
             if options["what"] == "demo":
-                run = seed_collusion_scenario(actor)
+                run = self._demo(actor, given=options["given"])
             else:
                 region = options["region"] or settings.YIWANG_PLATFORM_REGION
                 codes = [c.strip() for c in options["codes"].split(",") if c.strip()] if options["codes"] else None
@@ -115,6 +119,18 @@ class Command(BaseCommand):
             with open(options["cardinal_json"], "w", encoding="utf-8") as out:
                 json.dump(queries.cardinal_output_for(actor, run.pk), out, ensure_ascii=False, indent=1)
             self.stdout.write(f"Cardinal JSON: {options['cardinal_json']}")
+
+    def _demo(self, actor: Actor, *, given: bool) -> Any:
+        from yiwang.trading.tender.demo import DemoFailed
+
+        if not given:
+            try:
+                return seed_collusion_on_platform(out=self.stdout.write, actor=actor)
+            except DemoUnavailable as exc:
+                self.stdout.write(f"{exc}：以给定数据表演示")
+            except DemoFailed as exc:
+                raise CommandError(str(exc)) from None
+        return seed_collusion_scenario(actor)
 
     def _report(self, view: queries.RunView) -> None:
         self.stdout.write(f"批次 #{view.id} {view.source_label} {view.label}（{view.region_code}）")

@@ -30,12 +30,14 @@ from yiwang.exchange.federation.domain import xmlwire
 from yiwang.exchange.federation.domain.messages import Batch, Message
 from yiwang.exchange.federation.models import (
     FeedCursor,
+    HostedBooking,
     InboundMessage,
     OutboundMessage,
     Peer,
     PeerCaProposal,
     RecognisedEntity,
     RemoteNotice,
+    RemoteSiteRequest,
     SeenNonce,
     UplinkRecord,
 )
@@ -43,7 +45,7 @@ from yiwang.exchange.federation.search import KIND, indexed, notice_document
 from yiwang.exchange.subplatform import queries as subplatform
 from yiwang.identity.ca import actions as ca_actions
 from yiwang.identity.ca import queries as ca
-from yiwang.kernel.actors import Actor, Role
+from yiwang.kernel.actors import Actor, ActorKind, Role, RoleGrant
 from yiwang.kernel.canonical import canonical_json, iso_utc
 from yiwang.kernel.crypto import load_public_key, verify_signature
 from yiwang.kernel.crypto.errors import CryptoError
@@ -54,9 +56,11 @@ from yiwang.platform.actions import action
 from yiwang.platform.clock import now
 from yiwang.platform.db import locked_singleton
 from yiwang.platform.outbox import feed
+from yiwang.platform.outbox.feed import Visibility
 from yiwang.platform.search.index import index_document, remove_document
 from yiwang.registry import actions as registry_actions
 from yiwang.registry import queries as registry
+from yiwang.services.venues import actions as venues
 
 log = logging.getLogger(__name__)
 
@@ -325,20 +329,65 @@ def _message_of(event: Any, datasets: dict[str, Any], home_url: str, kind: str) 
     )
 
 
+# -- messages for one peer only (remote-evaluation bookings) --------------------------------------------------------
+SITE_REQUESTED = "federation.remote_site_requested.v1"  # here: a secondary site asked of a peer
+SITE_HOSTED = "federation.remote_site_hosted.v1"  # here: a peer's secondary site booked (or refused)
+VENUE_DECISIONS = ("venues.booking_approved.v1", "venues.booking_rejected.v1", "venues.booking_cancelled.v1")
+TARGETED_EVENTS = (SITE_REQUESTED, SITE_HOSTED, *VENUE_DECISIONS)
+HOSTED_OWNER_PREFIX = "hub:"  # owner_ref of a booking made here for a peer: hub:<its code>:<request id>
+
+
+def _targeted_message(event: Any) -> tuple[str, str, dict] | None:
+    """``(peer code, type, body)`` of an event meant for one peer: a secondary-site request to the hub asked, and
+    the answers about a booking made here for a peer (booked or refused, then approved, rejected, cancelled)."""
+    data = event.data or {}
+    if event.event_type == SITE_REQUESTED:
+        return data["peer"], rules.VENUE_REQUEST, {k: data[k] for k in rules.VENUE_REQUEST_FIELDS}
+    if event.event_type == SITE_HOSTED:
+        return data["peer"], rules.VENUE_ANSWER, {k: data[k] for k in rules.VENUE_ANSWER_FIELDS}
+    if event.event_type in VENUE_DECISIONS and str(data.get("owner_ref", "")).startswith(HOSTED_OWNER_PREFIX):
+        hosted = HostedBooking.objects.select_related("peer").filter(booking_id=data.get("booking_id")).first()
+        if hosted is None:
+            return None
+        status = {"venues.booking_approved.v1": "approved", "venues.booking_rejected.v1": "rejected"}.get(
+            event.event_type, "cancelled"
+        )
+        return (
+            hosted.peer.code,
+            rules.VENUE_ANSWER,
+            {
+                "request_id": hosted.request_id,
+                "status": status,
+                "booking_id": hosted.booking_id,
+                "code": "",
+                "note": "",
+            },
+        )
+    return None
+
+
 def collect_feed(moment: datetime | None = None) -> int:
     """Due job: turn new local feed events (published, corrected and withdrawn notices; notices pushed by
     sub-platforms) into messages for every active peer. Returns the number of messages queued."""
     datasets = _record_datasets()
-    types = [*rules.NOTICE_EVENTS, *rules.ENTITY_EVENTS, *rules.CA_EVENTS, *datasets]
+    types = [*rules.NOTICE_EVENTS, *rules.ENTITY_EVENTS, *rules.CA_EVENTS, *TARGETED_EVENTS, *datasets]
     home_url = str(getattr(settings, "YIWANG_PUBLIC_URL", ""))
     queued = 0
     for _page in range(20):  # bounded: at most 20 pages per run
         start = FeedCursor.objects.filter(pk=1).values_list("after", flat=True).first() or 0
         page = feed.read(start, FEED_PAGE, types)
-        peers = list(Peer.objects.filter(is_active=True).order_by("pk").values_list("pk", "kind"))
-        found = {
+        peers = list(Peer.objects.filter(is_active=True).order_by("pk").values_list("pk", "kind", "code"))
+        by_kind = {
             kind: [(e, m) for e in page.events if (m := _message_of(e, datasets, home_url, kind)) is not None]
-            for kind in {k for _, k in peers}
+            for kind in {k for _, k, _ in peers}
+        }
+        targeted = [(e, t) for e in page.events if (t := _targeted_message(e)) is not None]
+        found = {
+            pk: sorted(
+                by_kind[kind] + [(e, (kind_, body)) for e, (to, kind_, body) in targeted if to == code],
+                key=lambda item: item[0].seq,
+            )
+            for pk, kind, code in peers
         }
         if not any(found.values()):
             with transaction.atomic():
@@ -358,7 +407,10 @@ class _Moved(Exception):
 
 
 def _queue(
-    start: int, next_after: int, found: dict[str, list[tuple[Any, tuple[str, dict]]]], peers: list[tuple[int, str]]
+    start: int,
+    next_after: int,
+    found: dict[int, list[tuple[Any, tuple[str, dict]]]],
+    peers: list[tuple[int, str, str]],
 ) -> int:
     count = 0
     try:
@@ -366,9 +418,9 @@ def _queue(
             cursor = locked_singleton(FeedCursor)
             if cursor.after != start:
                 raise _Moved
-            for peer in Peer.objects.select_for_update().filter(pk__in=[pk for pk, _ in peers]).order_by("pk"):
+            for peer in Peer.objects.select_for_update().filter(pk__in=[pk for pk, _, _ in peers]).order_by("pk"):
                 rows = []
-                for event, (message_type, body) in found.get(peer.kind, []):
+                for event, (message_type, body) in found.get(peer.pk, []):
                     peer.last_queued += 1
                     rows.append(
                         OutboundMessage(
@@ -941,6 +993,176 @@ def do_decide_ca_proposal(*, actor: Actor, proposal_id: int, adopt: bool, note: 
         return row
 
 
+# -- remote-evaluation bookings spanning hubs (远程异地评标) -----------------------------------------------------
+def _may_request_sites(actor: Actor) -> bool:
+    return actor.is_system or actor.has_role(Role.STAFF)
+
+
+def do_request_remote_site(
+    *,
+    actor: Actor,
+    peer_code: str,
+    room_id: int,
+    start: datetime,
+    end: datetime,
+    seats: int,
+    owner_ref: str,
+    title: str = "",
+    session_id: int | None = None,
+) -> RemoteSiteRequest:
+    """Ask a peer hub for a secondary site (副场) of a remote evaluation whose main site is booked here: its room
+    ``room_id`` (an id on the peer, from its public room list) for ``[start, end)`` with ``seats`` seats. Sent as a
+    signed message; the peer books the room in its venues context (pending its own staff's approval, like any
+    secondary site) and answers, then answers again when its staff decide. Trading-centre staff. Refusals:
+    ``federation.forbidden`` (403), ``federation.unknown_peer`` (404, or not an active hub),
+    ``federation.bad_site_request`` (422: window in the past or reversed, seats 1–2000, owner reference, room id,
+    title) — each stores nothing."""
+    if not _may_request_sites(actor):
+        raise PermissionDenied("federation.forbidden", "无权预约异地副场", "You may not book sites on peer hubs")
+
+    def bad(field: str, zh: str, en: str) -> InvalidInput:
+        return InvalidInput("federation.bad_site_request", zh, en, {"field": field})
+
+    if not isinstance(room_id, int) or isinstance(room_id, bool) or room_id < 1:
+        raise bad("room_id", "对方场所编号不正确", "room_id is the room's id on the peer")
+    if not isinstance(seats, int) or isinstance(seats, bool) or not 1 <= seats <= 2000:
+        raise bad("seats", "席位数须为 1–2000", "seats is 1-2000")
+    if start.tzinfo is None or end.tzinfo is None or end <= start:
+        raise bad("end", "结束时间须晚于开始时间", "the window ends before it starts")
+    if start <= now():
+        raise bad("start", "开始时间须晚于当前时间", "the window must be in the future")
+    owner_ref = (owner_ref or "").strip()
+    if not owner_ref or len(owner_ref) > 120 or not owner_ref.isascii() or not owner_ref.isprintable():
+        raise bad("owner_ref", "业务对象引用不正确", "owner_ref is 1-120 printable ASCII characters")
+    title = (title or "").strip()
+    if len(title) > 200:
+        raise bad("title", "标题不超过 200 字", "the title is at most 200 characters")
+    with action(actor, "federation.request_remote_site") as act:
+        peer = Peer.objects.filter(code=(peer_code or "").strip().upper(), is_active=True, kind="hub").first()
+        if peer is None:
+            raise NotFound(
+                "federation.unknown_peer", "没有这个在用的互联平台", "no such active peer hub", {"code": peer_code}
+            )
+        row = RemoteSiteRequest.objects.create(
+            peer=peer,
+            request_id=secrets.token_hex(16),
+            session_id=session_id,
+            owner_ref=owner_ref,
+            room_id=room_id,
+            start=start,
+            end=end,
+            seats=seats,
+            title=title,
+            state="requested",
+            requested_by=actor.ref,
+            requested_at=act.now,
+        )
+        body = {
+            "request_id": row.request_id,
+            "room_id": room_id,
+            "start": iso_utc(start),
+            "end": iso_utc(end),
+            "seats": seats,
+            "owner_ref": owner_ref,
+            "title": title,
+        }
+        act.witness(row, {"peer": peer.code, "session_id": session_id, **body})
+        act.emit(SITE_REQUESTED, row, {"peer": peer.code, **body}, visibility=Visibility.RESTRICTED)
+        return row
+
+
+def _hub_actor(peer: Peer) -> Actor:
+    """The peer hub as the booker of its secondary site here: a client holding the staff role over no region, so
+    the booking waits for this hub's own staff (as a secondary site booked by another centre does)."""
+    return Actor(ActorKind.CLIENT, f"hub-{peer.code}", f"互联平台 {peer.name}"[:200], (RoleGrant(Role.STAFF),))
+
+
+def _apply_venue_request(act: Any, peer: Peer, inbound: InboundMessage, message: Message, body: dict) -> None:
+    request_id = body["request_id"]
+    booking_id, refusal, note = None, "", ""
+    if HostedBooking.objects.filter(peer=peer, request_id=request_id).exists():
+        outcome = "repeat"
+    else:
+        try:
+            with transaction.atomic():  # a refusal rolls back the venues part only
+                booking = venues.do_book_room(
+                    actor=_hub_actor(peer),
+                    room_id=body["room_id"],
+                    owner_ref=f"{HOSTED_OWNER_PREFIX}{peer.code}:{request_id}",
+                    purpose="evaluation",
+                    start=rules.parse_timestamp(body["start"]),
+                    end=rules.parse_timestamp(body["end"]),
+                    seats=body["seats"],
+                    title=f"{peer.name} 远程异地评标副场 {body['title']}".strip()[:200],
+                )
+            booking_id, outcome = booking.pk, str(booking.status)
+        except YiwangError as exc:
+            outcome, refusal, note = "refused", exc.code[:80], exc.message_zh[:300]
+        HostedBooking.objects.create(
+            peer=peer,
+            request_id=request_id,
+            booking_id=booking_id,
+            refusal=refusal,
+            received_at=act.now,
+            message_seq=message.seq,
+        )
+    act.witness(
+        inbound,
+        {
+            "peer": peer.code,
+            "seq": message.seq,
+            "type": message.type,
+            "request_id": request_id,
+            "room_id": body["room_id"],
+            "booking_id": booking_id,
+            "outcome": outcome,
+            "refusal": refusal,
+        },
+    )
+    if outcome != "repeat":
+        answer = {"request_id": request_id, "status": outcome, "booking_id": booking_id, "code": refusal, "note": note}
+        act.emit(SITE_HOSTED, inbound, {"peer": peer.code, **answer}, visibility=Visibility.RESTRICTED)
+
+
+def _apply_venue_answer(act: Any, peer: Peer, inbound: InboundMessage, message: Message, body: dict) -> None:
+    row = RemoteSiteRequest.objects.select_for_update().filter(peer=peer, request_id=body["request_id"]).first()
+    outcome = "unknown" if row is None else body["status"]
+    if row is not None:
+        row.state = body["status"]
+        row.booking_id = body.get("booking_id") or row.booking_id
+        row.answer_code = str(body.get("code") or "")[:80]
+        row.answer_note = str(body.get("note") or "")[:300]
+        row.answered_at = act.now
+        row.save()
+    act.witness(
+        inbound,
+        {
+            "peer": peer.code,
+            "seq": message.seq,
+            "type": message.type,
+            "request_id": body["request_id"],
+            "status": body["status"],
+            "booking_id": body.get("booking_id"),
+            "outcome": outcome,
+        },
+    )
+    if row is not None:
+        act.emit(
+            "federation.remote_site_answered.v1",
+            row,
+            {
+                "peer": peer.code,
+                "request_id": row.request_id,
+                "session_id": row.session_id,
+                "owner_ref": row.owner_ref,
+                "state": row.state,
+                "booking_id": row.booking_id,
+                "code": row.answer_code,
+            },
+            visibility=Visibility.RESTRICTED,
+        )
+
+
 def do_receive_batch(*, peer: Peer, batch: Batch, nonce: str) -> Receipt:
     """Apply the messages of an authenticated batch that this hub does not hold yet, in order (one action:
     each applied message is stored and witnessed, its notice indexed). Messages at or below the number already
@@ -977,6 +1199,12 @@ def do_receive_batch(*, peer: Peer, batch: Batch, nonce: str) -> Receipt:
                     continue
                 if message.type == rules.CA_TRUST:
                     _apply_ca(act, row, inbound, message, body)
+                    continue
+                if message.type == rules.VENUE_REQUEST:
+                    _apply_venue_request(act, row, inbound, message, body)
+                    continue
+                if message.type == rules.VENUE_ANSWER:
+                    _apply_venue_answer(act, row, inbound, message, body)
                     continue
                 notice = _apply_notice(act, row, message, body)
                 act.witness(
@@ -1035,6 +1263,7 @@ __all__ = [
     "do_receive_batch",
     "do_register_peer",
     "do_replace_peer_key",
+    "do_request_remote_site",
     "do_set_peer_active",
     "own_identity",
     "purge_nonces",

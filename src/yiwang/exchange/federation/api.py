@@ -22,6 +22,8 @@ from yiwang.exchange.federation.schemas import (
     ReceiptOut,
     RecognisedEntityOut,
     RemoteNoticeOut,
+    SiteRequestIn,
+    SiteRequestOut,
     UplinkRecordOut,
 )
 from yiwang.kernel.errors import InvalidInput
@@ -270,3 +272,55 @@ def decide_ca_proposal(request: HttpRequest, proposal_id: int, data: CaDecisionI
         actor=actor_of(request), proposal_id=proposal_id, adopt=data.adopt, note=data.note
     )
     return _proposal_out(row)
+
+
+def _site_request_out(row) -> dict[str, Any]:
+    return {
+        "request_id": row.request_id,
+        "hub_code": row.peer.code,
+        "hub_name": row.peer.name,
+        "session_id": row.session_id,
+        "owner_ref": row.owner_ref,
+        "room_id": row.room_id,
+        "start": row.start,
+        "end": row.end,
+        "seats": row.seats,
+        "title": row.title,
+        "state": row.state,
+        "booking_id": row.booking_id,
+        "answer_code": row.answer_code,
+        "answer_note": row.answer_note,
+        "requested_at": row.requested_at,
+        "answered_at": row.answered_at,
+    }
+
+
+@creates(router, "/site-requests", response={201: SiteRequestOut, **CREATE_ERRORS})
+def request_remote_site(request: HttpRequest, data: SiteRequestIn):
+    """Ask a peer hub for a secondary site (副场) of a remote evaluation (远程异地评标): the peer books its room
+    (pending its staff's approval) and answers by signed message. Trading-centre staff. Refusals:
+    ``federation.forbidden`` (403), ``federation.unknown_peer`` (404), ``federation.bad_site_request`` (422)."""
+    row = actions.do_request_remote_site(
+        actor=actor_of(request),
+        peer_code=data.peer_code,
+        room_id=data.room_id,
+        start=data.start,
+        end=data.end,
+        seats=data.seats,
+        owner_ref=data.owner_ref,
+        title=data.title,
+        session_id=data.session_id,
+    )
+    return Status(201, _site_request_out(row))
+
+
+class SiteRequestQuery(Schema):
+    session_id: int | None = None
+    limit: int = 100
+
+
+@router.get("/site-requests", response={200: list[SiteRequestOut], **ERRORS})
+def list_site_requests(request: HttpRequest, filters: Query[SiteRequestQuery]):
+    """Secondary sites asked of peer hubs and what they answered. Staff, regulators and auditors."""
+    rows = queries.list_site_requests_for(actor_of(request), session_id=filters.session_id, limit=filters.limit)
+    return [_site_request_out(r) for r in rows]

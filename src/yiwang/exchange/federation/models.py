@@ -211,6 +211,56 @@ class PeerCaProposal(models.Model):
         return f"{self.name} ({self.fingerprint_sha256[:12]}…)"
 
 
+class RemoteSiteRequest(models.Model):
+    """Requesting side of a remote evaluation spanning hubs (远程异地评标): a secondary site (副场) asked of a peer
+    hub — one of its rooms for the window — and what the peer answered (booked and pending its approval,
+    approved, rejected, refused, cancelled)."""
+
+    peer = models.ForeignKey(Peer, on_delete=models.PROTECT, related_name="site_requests")
+    request_id = models.CharField(max_length=32, unique=True)
+    session_id = models.BigIntegerField(null=True, blank=True)  # the local venues RemoteSession (主场), if any
+    owner_ref = models.CharField(max_length=120)
+    room_id = models.BigIntegerField()  # the room's id on the peer
+    start = models.DateTimeField()
+    end = models.DateTimeField()
+    seats = models.PositiveIntegerField()
+    title = models.CharField(max_length=200, blank=True, default="")
+    state = models.CharField(max_length=12)  # requested · pending · approved · rejected · refused · cancelled
+    booking_id = models.BigIntegerField(null=True, blank=True)  # the booking's id on the peer
+    answer_code = models.CharField(max_length=80, blank=True, default="")
+    answer_note = models.CharField(max_length=300, blank=True, default="")
+    requested_by = models.CharField(max_length=120)
+    requested_at = models.DateTimeField()
+    answered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "pk"]
+        verbose_name = "异地副场预约"
+
+    def __str__(self) -> str:
+        return f"{self.peer_id}:{self.request_id} {self.state}"
+
+
+class HostedBooking(models.Model):
+    """Receiving side: the booking made here (in the venues context) for a peer hub's secondary site, or why
+    none was made (``refusal``: the venues context's code)."""
+
+    peer = models.ForeignKey(Peer, on_delete=models.PROTECT, related_name="hosted_bookings")
+    request_id = models.CharField(max_length=32)
+    booking_id = models.BigIntegerField(null=True, blank=True, unique=True)
+    refusal = models.CharField(max_length=80, blank=True, default="")
+    received_at = models.DateTimeField()
+    message_seq = models.BigIntegerField()
+
+    class Meta:
+        ordering = ["-received_at", "pk"]
+        constraints = [models.UniqueConstraint(fields=["peer", "request_id"], name="federation_hosted_once")]
+        verbose_name = "为互联平台预约的副场"
+
+    def __str__(self) -> str:
+        return f"{self.peer_id}:{self.request_id} → {self.booking_id}"
+
+
 class FeedCursor(models.Model):
     """One row (pk 1): the last local feed event looked at for the peers."""
 

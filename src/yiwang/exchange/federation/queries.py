@@ -7,7 +7,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from yiwang.exchange.federation.models import Peer, PeerCaProposal, RecognisedEntity, RemoteNotice, UplinkRecord
+from yiwang.exchange.federation.models import (
+    HostedBooking,
+    Peer,
+    PeerCaProposal,
+    RecognisedEntity,
+    RemoteNotice,
+    RemoteSiteRequest,
+    UplinkRecord,
+)
 from yiwang.kernel.actors import Actor, Role
 from yiwang.kernel.errors import NotFound, PermissionDenied
 
@@ -198,3 +206,18 @@ def list_ca_proposals_for(actor: Actor, *, state: str = "", limit: int = 100) ->
     if state:
         rows = rows.filter(state=state)
     return list(rows.order_by("-attention", "-received_at", "-pk")[: max(1, min(limit, 500))])
+
+
+# -- remote-evaluation bookings spanning hubs -------------------------------------------------------------------------
+def list_site_requests_for(actor: Actor, *, session_id: int | None = None, limit: int = 100) -> list[RemoteSiteRequest]:
+    """Secondary sites asked of peer hubs and their answers, newest first. Staff, regulators and auditors."""
+    _require_reader(actor)
+    rows = RemoteSiteRequest.objects.select_related("peer")
+    if session_id is not None:
+        rows = rows.filter(session_id=session_id)
+    return list(rows.order_by("-requested_at", "-pk")[: max(1, min(limit, 500))])
+
+
+def hosted_booking_of(booking_id: int) -> HostedBooking | None:
+    """When a venues booking here was made for a peer hub's remote evaluation: for which hub and request."""
+    return HostedBooking.objects.select_related("peer").filter(booking_id=booking_id).first()

@@ -126,3 +126,35 @@ class CaProposalOut(Schema):
 class CaDecisionIn(Schema):
     adopt: bool = Field(description="true 采纳（列入本平台CA互认名单）| false 不采纳")
     note: str = Field("", max_length=500)
+
+
+class SiteRequestIn(Schema):
+    peer_code: str = Field(description="对方平台标识码 / the peer hub's PLATFORM_CODE")
+    room_id: int = Field(description="对方平台的场所（评标室/远程评标席位区）编号 / the room's id on the peer")
+    start: datetime
+    end: datetime
+    seats: int = Field(ge=1, le=2000)
+    owner_ref: str = Field(max_length=120, description="本平台业务对象，如 tender.section:12")
+    title: str = Field("", max_length=200)
+    session_id: int | None = Field(None, description="本平台远程异地评标会话（主场）编号")
+
+
+class SiteRequestOut(Schema):
+    request_id: str
+    hub_code: str
+    hub_name: str
+    session_id: int | None
+    owner_ref: str
+    room_id: int
+    start: datetime
+    end: datetime
+    seats: int
+    title: str
+    state: str = Field(
+        description="requested 已发送 | pending 对方待审批 | approved | rejected | refused 未能预约 | cancelled"
+    )
+    booking_id: int | None = Field(description="对方平台的预约编号 / the booking's id on the peer")
+    answer_code: str
+    answer_note: str
+    requested_at: datetime
+    answered_at: datetime | None

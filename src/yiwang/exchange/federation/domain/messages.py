@@ -31,7 +31,17 @@ NOTICE_WITHDRAWN = "notice.withdrawn"
 DATASET_RECORD = "dataset.record"  # the national uplink: one record version of a national-spec dataset
 ENTITY_REGISTRATION = "entity.registration"  # an organisation's registration on its home hub (一地注册、区域通用)
 CA_TRUST = "ca.trust"  # a CA on the sender's trust list (CA互认名单), added or its status changed
-MESSAGE_TYPES = (NOTICE_PUBLISHED, NOTICE_WITHDRAWN, DATASET_RECORD, ENTITY_REGISTRATION, CA_TRUST)
+VENUE_REQUEST = "venue.booking_request"  # book a secondary site (副场) here for a peer's remote evaluation
+VENUE_ANSWER = "venue.booking_answer"  # what became of such a booking on the peer
+MESSAGE_TYPES = (
+    NOTICE_PUBLISHED,
+    NOTICE_WITHDRAWN,
+    DATASET_RECORD,
+    ENTITY_REGISTRATION,
+    CA_TRUST,
+    VENUE_REQUEST,
+    VENUE_ANSWER,
+)
 ENTITY_SIGNING_LABEL = b"yiwang.federation.entity.v1\x00"
 OPERATIONS = ("add", "update", "delete")
 BACKOFF_BASE_SECONDS = 2
@@ -360,11 +370,67 @@ def check_ca_body(message: Message) -> dict[str, Any]:
     return dict(body)
 
 
+# -- remote-evaluation bookings spanning hubs (远程异地评标) -----------------------------------------------------
+REQUEST_ID = re.compile(r"^[0-9a-f]{32}$")
+VENUE_ANSWERS = ("pending", "approved", "rejected", "refused", "cancelled")
+VENUE_REQUEST_FIELDS = ("request_id", "room_id", "start", "end", "seats", "owner_ref", "title")
+VENUE_ANSWER_FIELDS = ("request_id", "status", "booking_id", "code", "note")
+
+
+def _bad_field(message: Message, field: str) -> InvalidInput:
+    return InvalidInput(
+        "federation.malformed_message",
+        f"第 {message.seq} 号消息的 {field} 不合法",
+        f"message {message.seq}: {field} is not valid",
+        {"seq": message.seq, "field": field},
+    )
+
+
+def check_venue_request_body(message: Message) -> dict[str, Any]:
+    """``{request_id, room_id, start, end, seats, owner_ref, title}``: the room (an id on the receiving hub) and
+    window of a secondary site. Whether the room takes it is the venues context's decision."""
+    body = message.body
+    if not isinstance(body.get("request_id"), str) or not REQUEST_ID.match(body["request_id"]):
+        raise _bad_field(message, "request_id")
+    for name, low in (("room_id", 1), ("seats", 1)):
+        value = body.get(name)
+        if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= 2**62:
+            raise _bad_field(message, name)
+    start, end = parse_timestamp(body.get("start")), parse_timestamp(body.get("end"))
+    if start is None:
+        raise _bad_field(message, "start")
+    if end is None or end <= start:
+        raise _bad_field(message, "end")
+    for name, limit in (("owner_ref", 120), ("title", 200)):
+        if not isinstance(body.get(name), str) or len(body[name]) > limit:
+            raise _bad_field(message, name)
+    return dict(body)
+
+
+def check_venue_answer_body(message: Message) -> dict[str, Any]:
+    """``{request_id, status, booking_id, code, note}``: pending (booked, awaiting the site's approval),
+    approved, rejected, refused (not booked: ``code`` says why) or cancelled."""
+    body = message.body
+    if not isinstance(body.get("request_id"), str) or not REQUEST_ID.match(body["request_id"]):
+        raise _bad_field(message, "request_id")
+    if body.get("status") not in VENUE_ANSWERS:
+        raise _bad_field(message, "status")
+    booking = body.get("booking_id")
+    if booking is not None and (not isinstance(booking, int) or isinstance(booking, bool) or booking < 1):
+        raise _bad_field(message, "booking_id")
+    for name, limit in (("code", 80), ("note", 300)):
+        if not isinstance(body.get(name, ""), str) or len(body.get(name, "")) > limit:
+            raise _bad_field(message, name)
+    return dict(body)
+
+
 def chain_of(message_type: str, body: Mapping[str, Any]) -> str:
     """What a message is about, for the witness log: a notice chain, ``entity:<USCC>``, ``ca:<fingerprint>`` or
     ``<dataset>:<key>``."""
     if message_type == CA_TRUST:
         return f"ca:{body.get('fingerprint_sha256')}"
+    if message_type in (VENUE_REQUEST, VENUE_ANSWER):
+        return f"venue:{body.get('request_id')}"
     if message_type == ENTITY_REGISTRATION:
         return f"entity:{(body.get('entity') or {}).get('uscc')}"
     if message_type == DATASET_RECORD:
@@ -379,4 +445,8 @@ def check_body(message: Message) -> dict[str, Any]:
         return check_entity_body(message)
     if message.type == CA_TRUST:
         return check_ca_body(message)
+    if message.type == VENUE_REQUEST:
+        return check_venue_request_body(message)
+    if message.type == VENUE_ANSWER:
+        return check_venue_answer_body(message)
     return check_notice_body(message)

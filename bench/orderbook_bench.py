@@ -468,7 +468,7 @@ def db_child(args) -> None:
     system = Actor.system("bench")
     out: dict = {"vendor": connection.vendor}
     with use_clock(ManualClock(datetime(2026, 3, 2, 1, 30, tzinfo=UTC))):
-        # a fresh market per run: a PostgreSQL test server keeps its database between runs
+        # a market code of its own per run (a PostgreSQL test database may be kept between runs)
         code = f"BENCH{os.getpid()}"
         market = actions.do_create_market(actor=system, code=code, name="基准", mode="continuous", reference_fen=6000)
         people = []

@@ -3,6 +3,7 @@
     .venv/bin/python bench/auction_bench.py engine            # no database: bids/s of Lot.bid and Lot.bid_batch
     YIWANG_DATA_DIR=$(mktemp -d) .venv/bin/python bench/auction_bench.py actions --seconds 10
     tools/pg-test-server run -- .venv/bin/python bench/auction_bench.py actions --seconds 10 --threads 4
+    tools/pg-test-server run -- .venv/bin/python bench/auction_bench.py refusals --seconds 10 --threads 4
     YIWANG_PG_PORT=55417 tools/pg-test-server run -- .venv/bin/python bench/auction_bench.py http --bidders 500
 
 engine: a judicial lot with every rule on (soft close, pre-emption, increment grid), N bidders bidding in turn, a
@@ -10,6 +11,8 @@ share of the bids refused (below the increment); times rise through the last min
 actions: ``do_place_bid`` on one lot (command log + read model + witness + feed + live event, one transaction and
 one commit per bid) from T threads for S seconds; reports accepted bids/s and the p50/p99 latency of a call.
 The app must be installed: set DJANGO_SETTINGS_MODULE to a settings module listing ``yiwang.trading.auction``.
+refusals: bids only the engine can refuse (the leader raising its own bid) racing on one lot, with the lot
+engine's ``refusal_keeps_state`` and without it (the state reloaded under the lock after every refusal).
 http: the last-minute burst over HTTP. A fresh database (migrated here), ``--bidders`` registry entities registered
 on one English lot (through the actions; the lot is suspended meanwhile, so the registrations take none of its
 time), gunicorn serving the site on loopback (gthread, 2 workers × 8 threads, one keep-alive connection per
@@ -217,6 +220,138 @@ def bench_actions(seconds: float, threads: int, bidders: int) -> None:
     print(f"  accepted {outcomes['ok'] / seconds:,.0f} bids/s, refused {outcomes['refused'] / seconds:,.0f}/s")
     print(f"  refusals {codes}")
     print(f"  call latency p50 {_pct(latencies, 0.5) * 1000:.1f} ms, p99 {_pct(latencies, 0.99) * 1000:.1f} ms")
+
+
+# -- refusals under the stream lock: the state kept, or reloaded (before) ---------------------------------------------
+def bench_refusals(seconds: float, threads: int, history: int) -> None:
+    """The hot lot's refusals that only the engine can judge (here: the leader raising its own bid,
+    ``auction.already_leading``, which the read-model check before the lock lets through), from ``threads``
+    threads for ``seconds`` each, twice: with the lot engine's ``refusal_keeps_state`` (the cached state survives a
+    refusal) and without it (every refusal drops the cache, so the next writer reloads the newest snapshot and
+    folds the commands after it under the lock). ``history`` accepted bids come first (snapshots every 100)."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "yiwang.config.settings")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    from django.db import connection
+
+    from yiwang.catalog.reference import ensure_reference_data
+    from yiwang.kernel.actors import Actor, ActorKind, Role, RoleGrant
+    from yiwang.kernel.clock import ManualClock
+    from yiwang.kernel.errors import YiwangError
+    from yiwang.platform.clock import now, use_clock
+    from yiwang.platform.commands import engine as commands_engine
+    from yiwang.platform.reference import ensure_all
+    from yiwang.registry import actions as registry_actions
+    from yiwang.registry import queries as registry_queries
+    from yiwang.trading.auction import actions
+    from yiwang.trading.auction.lot_engine import ENGINE
+
+    ensure_reference_data()
+    ensure_all()
+    system = Actor.system("bench")
+    staff = Actor(ActorKind.ACCOUNT, "bench-staff", "工作人员", (RoleGrant(Role.STAFF, region="310000"),))
+    clock = ManualClock(now())
+    people = []
+    with use_clock(clock):
+        start = clock.now() + timedelta(seconds=1)
+        lot = actions.do_create_lot(
+            actor=staff,
+            spec=actions.LotSpec(
+                preset="english",
+                title=f"基准测试标的 {time.time_ns()}",
+                start_price_fen=1_000_000,
+                step_fen=100,
+                start_at=start,
+                end_at=start + timedelta(days=1),
+            ),
+        )
+        for uscc in ("91310115MA1FL2X37F", "91310112MA1G8K4P1Q"):
+            ref = registry_queries.find_entity_by_uscc(uscc)
+            entity_id = (
+                ref.id
+                if ref
+                else registry_actions.do_register_entity(
+                    actor=system,
+                    data={
+                        "kind": "legal_person",
+                        "uscc": uscc,
+                        "contact_name": "刘敏",
+                        "contact_phone": "13812345678",
+                        "roles": ["bidder"],
+                    },
+                ).pk
+            )
+            actor = Actor(
+                ActorKind.ACCOUNT,
+                f"bench-{entity_id}",
+                "竞买人",
+                (RoleGrant(Role.MARKET_ENTITY_USER, entity_id=entity_id),),
+            )
+            actions.do_register_bidder(actor=actor, lot_id=lot.pk, entity_id=entity_id)
+            people.append(actor)
+        clock.set(start)
+        actions.do_advance_lot(lot_id=lot.pk)
+        price = 1_000_000
+        for i in range(history):
+            actions.do_place_bid(actor=people[i % 2], lot_id=lot.pk, amount_fen=price)
+            price += 100
+        leader = people[(history - 1) % 2]
+    print(
+        f"refusals under the lock on {connection.vendor}, {os.cpu_count()} cores, {threads} threads, "
+        f"{history} commands of history, {seconds:g} s per run",
+        flush=True,
+    )
+
+    def race(call) -> tuple[list[float], dict[str, int]]:
+        latencies: list[float] = []
+        codes: dict[str, int] = {}
+        guard = threading.Lock()
+        stop = time.monotonic() + seconds
+
+        def worker() -> None:
+            try:
+                with use_clock(clock):
+                    while time.monotonic() < stop:
+                        t0 = time.perf_counter()
+                        try:
+                            call()
+                            code = "accepted"
+                        except YiwangError as error:
+                            code = error.code
+                        dt = time.perf_counter() - t0
+                        with guard:
+                            latencies.append(dt)
+                            codes[code] = codes.get(code, 0) + 1
+            finally:
+                connection.close()
+
+        pool = [threading.Thread(target=worker) for _ in range(threads)]
+        for t in pool:
+            t.start()
+        for t in pool:
+            t.join(timeout=seconds + 60)
+        return latencies, codes
+
+    for keep in (True, False):
+        ENGINE.refusal_keeps_state = keep  # this instance's answer (the class declares True)
+        commands_engine.clear_cache()
+        kept0, cpu0, wall0 = commands_engine.refusals_kept(), time.process_time(), time.perf_counter()
+        latencies, codes = race(lambda: actions.do_place_bid(actor=leader, lot_id=lot.pk, amount_fen=price))
+        wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
+        n = len(latencies)
+        p50, p99 = _pct(latencies, 0.5) * 1000, _pct(latencies, 0.99) * 1000
+        print(
+            f"  {'state kept   ' if keep else 'state dropped'}: {n / wall:,.0f} refusals/s, p50 {p50:.1f} ms, "
+            f"p99 {p99:.1f} ms; CPU of this process {cpu / max(n, 1) * 1000:.1f} ms per refusal ({cpu:.1f} s over "
+            f"{wall:.1f} s); kept {commands_engine.refusals_kept() - kept0}; {codes}; "
+            f"load average {os.getloadavg()[0]:.1f}",
+            flush=True,
+        )
+    del ENGINE.refusal_keeps_state
 
 
 # -- over HTTP: the last-minute burst ----------------------------------------------------------------------------------
@@ -520,6 +655,26 @@ def bench_http(args: argparse.Namespace) -> int:
         end_iso = lot.end_at.isoformat()
         ticker = threading.Thread(target=clock_process, daemon=True)
         ticker.start()
+        waits: dict[str, int] = {}  # PostgreSQL: what the server's sessions are doing, sampled every 0.25 s
+
+        def sample_waits() -> None:
+            try:
+                with connection.cursor() as cur:
+                    while not stop_clock.wait(0.25):
+                        cur.execute(
+                            "SELECT state, coalesce(wait_event_type, '-'), coalesce(wait_event, '-') "
+                            "FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() "
+                            "AND backend_type = 'client backend'"
+                        )
+                        for state, kind, event in cur.fetchall():
+                            name = f"{state}/{kind}/{event}"
+                            waits[name] = waits.get(name, 0) + 1
+            finally:
+                connection.close()
+
+        sampler = threading.Thread(target=sample_waits, daemon=True)
+        if vendor == "postgresql":
+            sampler.start()
         print(f"lot {lot.ref}: bidding ends at {end_iso}; connecting {n} bidders", flush=True)
 
         # -- the clients -----------------------------------------------------------------------------------------
@@ -605,6 +760,8 @@ def bench_http(args: argparse.Namespace) -> int:
         wall = time.perf_counter() - wall0
         stop_clock.set()
         ticker.join(timeout=30)
+        if sampler.is_alive():
+            sampler.join(timeout=30)
         deadline = time.monotonic() + 30
         lot.refresh_from_db()
         while lot.phase != "closed" and time.monotonic() < deadline:
@@ -638,6 +795,9 @@ def bench_http(args: argparse.Namespace) -> int:
             flush=True,
         )
         print(f"  refusals {dict(sorted(codes.items(), key=lambda kv: -kv[1]))}; client errors {errors}", flush=True)
+        if waits:
+            top = sorted(waits.items(), key=lambda kv: -kv[1])[:8]
+            print(f"  database sessions sampled (state/wait type/event: samples) {dict(top)}", flush=True)
         print(
             f"  CPU: server {server_cpu:.1f} s, PostgreSQL {db_cpu:.1f} s, this process (clients and clock) "
             f"{client_cpu:.1f} s, "
@@ -708,6 +868,10 @@ def main() -> None:
     a.add_argument("--seconds", type=float, default=10.0)
     a.add_argument("--threads", type=int, default=1)
     a.add_argument("--bidders", type=int, default=2)
+    r = sub.add_parser("refusals")
+    r.add_argument("--seconds", type=float, default=10.0)
+    r.add_argument("--threads", type=int, default=4)
+    r.add_argument("--history", type=int, default=150)
     h = sub.add_parser("http")
     h.add_argument("--bidders", type=int, default=5000)
     h.add_argument("--window", type=float, default=60.0, help="the last seconds of the lot the bidders bid in")
@@ -719,6 +883,8 @@ def main() -> None:
     args = parser.parse_args()
     if args.what == "engine":
         bench_engine(args.bids, args.bidders, args.refused_every)
+    elif args.what == "refusals":
+        bench_refusals(min(args.seconds, 60.0), max(1, min(args.threads, 16)), max(1, min(args.history, 2000)))
     elif args.what == "http":
         args.window = min(max(args.window, 5.0), 120.0)
         args.after = min(max(args.after, 0.0), 30.0)

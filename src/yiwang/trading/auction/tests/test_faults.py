@@ -100,3 +100,40 @@ def test_concurrent_bidders_are_serialised_by_the_stream(clock):
     jobs.run_due_lots(clock.now())
     lot.refresh_from_db()
     assert lot.deal_price_fen == max(accepted)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_refused_bids_keep_the_cached_lot_and_a_late_one_does_not_close_it_in_memory(clock, monkeypatch):
+    """Racing bids the engine refuses under the lock (here the leader raising its own bid) keep the command log's
+    cached state: no reload of snapshot + commands. A bid after the end is refused without closing the cached
+    lot; the tick that follows logs the close, and the log replays to the read model."""
+    lot, (a, b) = _open(clock, 2)
+    s, step = lot.start_price_fen, lot.step_fen
+    actions.do_place_bid(actor=a.actor, lot_id=lot.pk, amount_fen=s)
+    loads = []
+    real = commands.load_state
+    monkeypatch.setattr(commands, "load_state", lambda *a, **k: loads.append(1) or real(*a, **k))
+    kept = commands.refusals_kept()
+    before = footprint()
+    for _ in range(3):
+        with pytest.raises(YiwangError) as info:
+            actions.do_place_bid(actor=a.actor, lot_id=lot.pk, amount_fen=s + step)
+        assert info.value.code == "auction.already_leading"
+    assert footprint() == before
+    assert commands.refusals_kept() == kept + 3
+    actions.do_place_bid(actor=b.actor, lot_id=lot.pk, amount_fen=s + step)
+    assert loads == []  # every writer found the lot in the cache
+
+    lot.refresh_from_db()
+    clock.set(lot.end_at)
+    monkeypatch.setattr(actions, "_after_refusal", lambda lot: None)  # no tick right after the refusal
+    with pytest.raises(YiwangError) as info:
+        actions.do_place_bid(actor=a.actor, lot_id=lot.pk, amount_fen=s + 2 * step)
+    assert info.value.code == "auction.closed"
+    monkeypatch.undo()
+    cached = commands._cache[(ENGINE.name, lot.stream)][2]
+    assert cached.phase == "open"  # the refusal did not close the cached lot: its close is the tick's
+    jobs.run_due_lots(clock.now())
+    lot.refresh_from_db()
+    assert (lot.phase, lot.deal_price_fen) == ("closed", s + step)
+    assert queries.check_lot_for(staff(), lot.pk).ok

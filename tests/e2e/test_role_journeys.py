@@ -1,0 +1,128 @@
+"""Journeys of the roles that had none yet, in the browser, each asserting what the person sees:
+
+- a member of the public searches from the home page and reads the notice found;
+- a regulator of 闵行 handles the seeded collusion alert from the dashboard: assigns it to themself, investigates,
+  confirms it with a reason, and sees the history;
+- a visitor switches the portal to English and back (the default is Chinese).
+
+With ``YIWANG_SCREENSHOTS=1`` each journey saves its key page to ``docs/screenshots/<journey>.png`` (Chinese, the
+viewport only, PNG under 300 KB); normal runs leave the tree alone (docs/portal.md, "Screenshots").
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+
+from yiwang.kernel.actors import Actor
+from yiwang.portal.demo import DEMO_PASSWORD
+from yiwang.services.notices.tests import support as notices
+from yiwang.supervision.redflags.demo import seed_collusion_scenario
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+MAX_BYTES = 300 * 1024
+
+
+def screenshot(page, journey: str) -> None:
+    """The key page of a journey, kept in docs/ when asked for (``YIWANG_SCREENSHOTS=1``)."""
+    if os.environ.get("YIWANG_SCREENSHOTS") != "1":
+        return
+    assert page.locator("html").get_attribute("lang") == "zh-hans"  # every kept screenshot is the Chinese page
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    target = SCREENSHOTS / f"{journey}.png"
+    page.screenshot(path=str(target), full_page=False)
+    assert target.stat().st_size <= MAX_BYTES, f"{target.name}: {target.stat().st_size} bytes"
+
+
+def _sign_in(page, username: str) -> None:
+    page.set_default_timeout(60_000)  # a loaded two-core machine
+    page.goto("/accounts/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", DEMO_PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_url("**/workbench/")
+
+
+def test_a_visitor_searches_from_the_home_page_and_reads_the_notice(page):
+    notice = notices.tender_notice(Actor.system("journey"))
+    page.set_default_timeout(60_000)  # a loaded two-core machine
+    page.goto("/")
+    page.get_by_role("searchbox", name="搜索公告和项目").fill("道路 招标")
+    page.get_by_role("button", name="一网尽览").click()
+    page.wait_for_url("**/search/?q=*")
+    hits = page.get_by_test_id("search-hits")
+    hits.get_by_role("link", name=notice.title).wait_for()
+    assert "共 1 条结果" in page.get_by_test_id("search-total").inner_text()
+    screenshot(page, "visitor-search")
+
+    hits.get_by_role("link", name=notice.title).click()
+    page.wait_for_url(f"**/notices/{notice.pk}/")
+    body = page.locator("main").inner_text()
+    assert notice.title in body
+    assert notice.number in body
+    assert "2026-03-25 09:30" in body  # the bid deadline, in Shanghai time
+    assert notice.data_sha256 in body  # the digest a reader can check
+    screenshot(page, "visitor-notice")
+
+
+@pytest.fixture
+def collusion(live_server):
+    call_command("seed_demo", stdout=io.StringIO())
+    run = seed_collusion_scenario()
+    assert run.alerts_raised == 1
+
+
+def test_a_regulator_handles_the_collusion_alert_from_the_dashboard(page, collusion):
+    _sign_in(page, "regulator-mh")
+    page.goto("/supervision/")
+    assert page.get_by_test_id("open-alerts").inner_text() == "1"
+    page.get_by_test_id("alert-list").get_by_role("link", name="闵行区某道路综合改造工程施工", exact=False).click()
+    page.wait_for_url("**/supervision/alerts/*/")
+    page.get_by_role("link", name="处置此预警 ›").click()
+    page.wait_for_url("**/supervision/redflags/*/")
+
+    page.get_by_role("button", name="分派").click()  # to themself (the assignee left empty)
+    page.get_by_role("button", name="开始核查").click()
+    page.get_by_label("确认问题的理由（必填）").fill(
+        "两家投标人使用同一台机器编制投标文件、同一账户缴纳保证金，移交稽查。"
+    )
+    page.get_by_role("button", name="确认问题").click()
+    page.get_by_text("处理结论理由：两家投标人使用同一台机器").wait_for()
+    history = page.locator("#history").locator("xpath=..").inner_text()
+    for step in ("分派", "开始核查", "确认问题"):
+        assert step in history, step
+    assert "闵行区发改委监管员" in page.locator("main").inner_text()  # the assignee, by name
+    assert page.get_by_role("button", name="办结").is_visible()  # the next step offered
+    screenshot(page, "regulator-alert")
+
+    page.get_by_label("办结的理由（必填）").fill("已移交稽查部门处理。")
+    page.get_by_role("button", name="办结").click()
+    page.get_by_text("办结理由：已移交稽查部门处理。").wait_for()
+    page.goto("/supervision/")
+    assert page.get_by_test_id("open-alerts").inner_text() == "0"  # handled: off the regulator's screen
+
+
+def test_a_visitor_switches_to_english_and_back(page):
+    page.set_default_timeout(60_000)
+    page.goto("/")
+    assert page.locator("html").get_attribute("lang") == "zh-hans"
+    nav = page.get_by_role("navigation", name="主导航")
+    assert nav.get_by_role("link", name="首页").is_visible()
+    nav.get_by_role("button", name="English").click()
+    page.wait_for_load_state()
+    assert page.locator("html").get_attribute("lang") == "en"
+    nav = page.get_by_role("navigation", name="Main navigation")
+    assert nav.get_by_role("link", name="Home").is_visible()
+    assert "Trading categories" in page.get_by_test_id("stats").inner_text()
+    page.goto("/search/")  # remembered on the next page
+    assert page.get_by_role("button", name="Search", exact=True).is_visible()
+    page.get_by_role("button", name="中文").click()
+    page.wait_for_load_state()
+    assert page.locator("html").get_attribute("lang") == "zh-hans"
+    assert page.get_by_role("button", name="搜索", exact=True).is_visible()

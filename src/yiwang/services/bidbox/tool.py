@@ -11,6 +11,7 @@ from __future__ import annotations
 import uuid
 from pathlib import Path
 
+from yiwang.kernel.crypto import sm3
 from yiwang.services.bidbox.domain import fingerprints as fp
 
 _DMI = Path("/sys/class/dmi/id")
@@ -42,3 +43,11 @@ def machine_fingerprints() -> dict[str, str]:
 def new_file_creation_id() -> str:
     """The id a bid tool gives a bid file when it creates it (kept with the file, copied with it)."""
     return str(uuid.uuid4())
+
+
+def simulated_machine(seed: str) -> dict[str, str]:
+    """Machine codes of a simulated bidder's computer (demos, test support, benchmarks): one machine per ``seed``
+    (e.g. the bidder's USCC), a locally administered MAC and a disk serial, the same on every run."""
+    digest = sm3(seed.encode("utf-8")).hex().upper()
+    mac = "-".join(["02", *(digest[i : i + 2] for i in range(0, 10, 2))])
+    return {fp.MAC: mac, fp.DISK: f"SIM-{digest[10:22]}"}

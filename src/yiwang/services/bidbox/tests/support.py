@@ -23,6 +23,7 @@ from yiwang.platform.audit import queries as audit
 from yiwang.registry import actions as registry
 from yiwang.services.bidbox import actions
 from yiwang.services.bidbox.models import Box
+from yiwang.services.bidbox.tool import simulated_machine
 
 PUJIANG = "91310115MA1FL2X37F"
 MINHANG = "91310112MA1G8K4P1Q"
@@ -135,6 +136,11 @@ def bid_document(price_fen: int, *, bidder: str = "") -> bytes:
     return json.dumps(doc, ensure_ascii=False).encode("utf-8")
 
 
+def machine_of(bidder: Bidder) -> dict[str, str]:
+    """The bid tool's record of the machine a test bidder works on (one machine per bidder, from its USCC)."""
+    return simulated_machine(bidder.uscc)
+
+
 def seal_for(
     box: Box,
     bidder: Bidder,
@@ -151,8 +157,9 @@ def seal_for(
     file_name: str = "投标文件.json",
     extra: dict[str, str] | None = None,
 ) -> bytes:
-    """Seal as the bidder's tool does: meta from the box, signed with the bidder's certificate key, wrapped to
-    the bidder's own key and to the box's opening key (each can be overridden to make a bad envelope)."""
+    """Seal as the bidder's tool does: meta from the box (with the tool's machine codes, :func:`machine_of`,
+    unless ``extra`` is given), signed with the bidder's certificate key, wrapped to the bidder's own key and to
+    the box's opening key (each can be overridden to make a bad envelope)."""
     issued = issued or bidder.issued
     box.refresh_from_db()
     meta = BidMeta(
@@ -162,7 +169,7 @@ def seal_for(
         deadline=deadline or box.deadline,
         file_name=file_name,
         file_size=len(plaintext),
-        extra=extra or {},
+        extra=machine_of(bidder) if extra is None else extra,
     )
     opening = opening_key or actions.opening_key_of(box.opening_key)
     return envelope.seal(

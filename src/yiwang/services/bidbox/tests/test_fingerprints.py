@@ -143,7 +143,7 @@ def test_fingerprints_are_kept_confidential_and_read_by_supervision_after_the_op
     sealed = {
         "a": seal_for(box, world.a, bid_document(100_000_00), extra=SAME_MACHINE),
         "b": seal_for(box, world.b, bid_document(102_000_00), extra={"tool.machine.mac": "3C7C3F1A2B4D"}),
-        "c": seal_for(box, world.c, bid_document(104_000_00)),
+        "c": seal_for(box, world.c, bid_document(104_000_00), extra={}),
     }
     # a and b upload through the proxy from one office; c directly (its X-Forwarded-For is not believed)
     via_proxy = {"REMOTE_ADDR": "127.0.0.1", "HTTP_X_FORWARDED_FOR": "198.51.100.23"}
@@ -261,3 +261,23 @@ def test_the_bid_tool_writes_the_machine_codes_into_the_signed_metadata(world, b
     assert sub.tool_fingerprints["values"]["tool.machine.mac"] == ["3C-7C-3F-1A-2B-4D"]
     assert sub.tool_fingerprints["values"]["tool.file_creation_id"] == [creation]
     assert "tool.name" not in sub.tool_fingerprints["values"]
+
+
+@pytest.mark.django_db
+def test_the_submit_page_records_the_address_behind_a_trusted_proxy(world, box, settings):
+    settings.YIWANG_BIDBOX = {"TRUSTED_PROXIES": ["::1", "127.0.0.0/8"]}
+    client = Client()
+    client.force_login(world.a.account)
+    sealed = seal_for(box, world.a, bid_document(5))
+    done = client.post(
+        f"/bidbox/{box.pk}/submit/",
+        {"entity_id": world.a.entity_id, "file": SimpleUploadedFile("b.ywenv", sealed)},
+        REMOTE_ADDR="127.0.0.1",
+        HTTP_X_FORWARDED_FOR="203.0.113.50, 127.0.0.1",
+    )
+    assert done.status_code == 302
+    sub = Submission.objects.get()
+    assert (sub.upload_ip, sub.upload_ip_source) == ("203.0.113.50", "x_forwarded_for")
+    # the bid tool of the test support records its machine by default (one machine per bidder)
+    assert sub.tool_fingerprints["values"]["tool.machine.mac"] == [support.machine_of(world.a)["tool.machine.mac"]]
+    assert "203.0.113.50" not in client.get(f"/bidbox/submissions/{sub.pk}/").content.decode()

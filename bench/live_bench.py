@@ -210,14 +210,14 @@ def _joined(port: int, count: int, workers: int, timeout: float = 120) -> int:
     return sum(seen.values())
 
 
-def _fanouts(port: int, workers: int, timeout: float = 20) -> list[dict]:
-    """Each worker's fan-out summary (``/live/_health`` → ``fanout``), asking until every worker answered."""
+def _worker_health(port: int, workers: int, timeout: float = 60) -> list[dict]:
+    """Each worker's ``/live/_health`` (deliveries, fan-out summary), asking until every worker answered."""
     seen: dict[int, dict] = {}
     deadline = time.monotonic() + timeout
     while len(seen) < workers and time.monotonic() < deadline:
         health = _health(port)
         if "fanout" in health:
-            seen[health.get("pid", 0)] = health["fanout"]
+            seen[health.get("pid", 0)] = health
         time.sleep(0.05)
     return list(seen.values())
 
@@ -303,11 +303,13 @@ def _watch(port: int, count: int, seconds: float, channel: str, nap: float) -> d
         watchers[sock.fileno()] = _Watcher(sock)
         poller.register(sock.fileno(), select.EPOLLIN)
     print(json.dumps({"connected": len(watchers), "failed": failed}), flush=True)
+    cpu0 = time.process_time()
     stdin = sys.stdin.fileno()
     poller.register(stdin, select.EPOLLIN)
     final = 0
     deadline = time.monotonic() + seconds
     drain_until = None
+    checked = 0.0
     while time.monotonic() < (drain_until or deadline):
         events = poller.poll(0.5)
         now = time.time()
@@ -315,7 +317,7 @@ def _watch(port: int, count: int, seconds: float, channel: str, nap: float) -> d
             if fd == stdin:
                 final = int(os.read(stdin, 64).strip() or 0)
                 poller.unregister(stdin)
-                drain_until = time.monotonic() + 5
+                drain_until = time.monotonic() + 60  # until every watcher has the last event (or 60 s)
                 continue
             watcher = watchers[fd]
             try:
@@ -324,13 +326,17 @@ def _watch(port: int, count: int, seconds: float, channel: str, nap: float) -> d
                 continue
             if not data or not watcher.feed(data, now, latencies):
                 poller.unregister(fd)
-        if drain_until is not None and all(w.last >= final for w in watchers.values()):
-            break
+        if drain_until is not None and time.monotonic() > checked + 0.2:
+            checked = time.monotonic()
+            if all(w.last >= final for w in watchers.values()):
+                break
         if events and nap:
             time.sleep(nap)
+    cpu = time.process_time() - cpu0
     for watcher in watchers.values():
         watcher.sock.close()
     return {
+        "cpu_s": cpu,
         "watchers": len(watchers),
         "failed": failed,
         "updates": sum(w.updates for w in watchers.values()),
@@ -435,7 +441,7 @@ def _fanout_run(args, count: int, env: dict) -> dict:
         with transaction.atomic():  # the publisher's first publish opens its connection: not in the figures
             publish(f"auction.lot:warm{port}", 1, {"warm": True})
         load_before = _loadavg()
-        cpu0 = (_tree_cpu(server.pid), sum(_cpu_seconds(c.pid) for c in clients), _softirq_cpu())
+        cpu0 = (_tree_cpu(server.pid), _softirq_cpu())
         wall0, sent = time.monotonic(), 0
         interval = 1 / args.rate
         while time.monotonic() - wall0 < args.seconds:
@@ -443,14 +449,7 @@ def _fanout_run(args, count: int, env: dict) -> dict:
             with transaction.atomic():
                 publish(channel, sent, {"sent": time.time(), "price": 1_000_000 + sent * 1000, "pad": "x" * 200})
             time.sleep(max(0.0, wall0 + sent * interval - time.monotonic()))
-        time.sleep(1)  # the last deliveries
         wall = time.monotonic() - wall0
-        cpu = (
-            _tree_cpu(server.pid) - cpu0[0],
-            sum(_cpu_seconds(c.pid) for c in clients) - cpu0[1],
-            _softirq_cpu() - cpu0[2],
-        )
-        fanouts = _fanouts(port, args.workers)
         results = []
         for client in clients:
             client.stdin.write(f"{sent}\n")
@@ -458,6 +457,12 @@ def _fanout_run(args, count: int, env: dict) -> dict:
         for client in clients:
             results.append(json.loads(client.stdout.readlines()[-1]))
             client.wait(30)
+        healths = _worker_health(port, args.workers)  # after the watchers caught up: every fan-out is done
+        # CPU from "all joined" to "every watcher has the last event": the server (all workers), the watcher
+        # processes (their own account: from "all connected"), the kernel's ksoftirqd threads
+        cpu = (_tree_cpu(server.pid) - cpu0[0], sum(r["cpu_s"] for r in results), _softirq_cpu() - cpu0[1])
+        caught_up = time.monotonic() - wall0
+        fanouts = [h["fanout"] for h in healths]
     finally:
         for client in clients:
             if client.poll() is None:
@@ -497,6 +502,10 @@ def _fanout_run(args, count: int, env: dict) -> dict:
         # each event alone in its coalescing window: every watcher must get every event
         "expected": count * sent if every_event_alone else None,
         "at_last_event": sum(r["at_last_event"] for r in results),
+        # what the server's workers wrote (coalescing merges events the hub got within one window, e.g. when it
+        # got them late on a loaded machine); lost = written − received, 0 when nothing was lost
+        "server_deliveries": sum(h["deliveries"] for h in healths) if len(healths) == args.workers else None,
+        "lost": sum(h["deliveries"] for h in healths) - updates if len(healths) == args.workers else None,
         "p50_ms": round(_pct(latencies, 0.5), 1),
         "p99_ms": round(_pct(latencies, 0.99), 1),
         "max_ms": round(max(latencies, default=float("nan")), 1),
@@ -507,7 +516,8 @@ def _fanout_run(args, count: int, env: dict) -> dict:
         "fanout_cpu_ms_p99": max((f.get("cpu_ms_p99", 0) for f in fanouts), default=None),
         "fanout_wall_ms_p99": max((f.get("wall_ms_p99", 0) for f in fanouts), default=None),
         "server_us_per_update": round(cpu[0] / max(updates, 1) * 1e6, 1),
-        "wall_s": round(wall, 1),
+        "publishing_s": round(wall, 1),
+        "caught_up_s": round(caught_up, 1),
         "load_before": load_before,
         "load_after": _loadavg(),
         "fd": fd_note,

@@ -37,6 +37,7 @@ from yiwang.platform.live.hub import RETRY_MS
 log = logging.getLogger("yiwang.live")
 
 HEAD_MAX = 16 * 1024
+HEAD_TIMEOUT = 10.0  # seconds a connection may take to send its request head (then it is closed)
 HIGH_WATER = 256 * 1024
 REASONS = {
     200: "OK",
@@ -46,6 +47,7 @@ REASONS = {
     403: "Forbidden",
     404: "Not Found",
     405: "Method Not Allowed",
+    408: "Request Timeout",
     431: "Request Header Fields Too Large",
     503: "Service Unavailable",
 }
@@ -115,6 +117,7 @@ class Connection(asyncio.Protocol):
         self.ending = False
         self.channel = None
         self.watcher = None
+        self.timeout: asyncio.TimerHandle | None = None
 
     # -- asyncio.Protocol ------------------------------------------------------------------------------------------
     def connection_made(self, transport) -> None:
@@ -125,6 +128,12 @@ class Connection(asyncio.Protocol):
             with contextlib.suppress(OSError):
                 sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         transport.set_write_buffer_limits(high=HIGH_WATER)
+        self.timeout = asyncio.get_running_loop().call_later(HEAD_TIMEOUT, self._head_timeout)
+
+    def _head_timeout(self) -> None:
+        if not self.requested and not self.lost:
+            self.requested = True
+            self._reply(*_error(408, "live.request_timeout", "请求超时", "The request took too long"))
 
     def data_received(self, data: bytes) -> None:
         if self.requested:
@@ -136,6 +145,7 @@ class Connection(asyncio.Protocol):
                 self._reply(*_error(431, "live.bad_request", "请求头过大", "The request head is too large"))
             return
         self.requested = True
+        self.timeout.cancel()
         request = parse_request(self.buffer[:end])
         self.buffer = b""
         if request is None:
@@ -148,6 +158,8 @@ class Connection(asyncio.Protocol):
 
     def connection_lost(self, exc) -> None:
         self.lost = True
+        if self.timeout is not None:
+            self.timeout.cancel()
         self.server.connections.discard(self)
         if self.watcher is not None:
             self.watcher.closed = True

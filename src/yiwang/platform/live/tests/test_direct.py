@@ -227,6 +227,19 @@ async def test_a_full_server_refuses_with_503():
     await server.stop()
 
 
+async def test_a_connection_that_never_sends_its_request_is_closed(monkeypatch):
+    monkeypatch.setattr(direct, "HEAD_TIMEOUT", 0.1)
+    server, _ = await start()
+    reader, writer = await asyncio.open_connection("127.0.0.1", server.port())
+    writer.write(b"GET /live/t.log:1 HTTP/1.1\r\n")  # and nothing more
+    response = await asyncio.wait_for(reader.read(), 5)
+    assert response.startswith(b"HTTP/1.1 408 ")
+    assert json.loads(response.partition(b"\r\n\r\n")[2])["code"] == "live.request_timeout"
+    writer.close()
+    await until(lambda: not server.connections)
+    await server.stop()
+
+
 def _stalled_reader(port: int, path: str) -> socket.socket:
     """A client that sends its request and then never reads (a tiny receive buffer fills at once)."""
     sock = socket.socket()

@@ -2,19 +2,28 @@
 
     # SQLite (embedded profile, database broadcaster)
     YIWANG_DATA_DIR=$(mktemp -d) .venv/bin/python bench/live_bench.py appends
-    YIWANG_DATA_DIR=$(mktemp -d) .venv/bin/python bench/live_bench.py fanout --watchers 1000 5000 10000
+    YIWANG_DATA_DIR=$(mktemp -d) .venv/bin/python bench/live_bench.py fanout --watchers 1000 5000 10000 --rate 4
     # PostgreSQL (NOTIFY). The throwaway cluster runs with fsync=off on its command line; `--fsync` tries
     # ALTER SYSTEM and prints what is in force (a command-line setting wins: then the numbers are without fsync)
     tools/pg-test-server run -- .venv/bin/python bench/live_bench.py appends --fsync
-    tools/pg-test-server run -- .venv/bin/python bench/live_bench.py fanout --watchers 1000 10000
-    # Redis pub/sub: YIWANG_PROFILE=scaleout YIWANG_REDIS_URL=redis://127.0.0.1:6379/0 under pg-test-server
+    tools/pg-test-server run -- .venv/bin/python bench/live_bench.py fanout --watchers 1000 5000 10000 --rate 4
+    # Redis pub/sub: --redis starts a throwaway redis-server on a free loopback port (Debian's redis-server)
+    YIWANG_DATA_DIR=$(mktemp -d) .venv/bin/python bench/live_bench.py fanout --redis --workers 2 \
+        --watchers 1000 5000 10000 --rate 4 --seconds 5 --repeat 3 [--spans]
 
 appends: threads appending commands (each in its own transaction, so each is durable when it returns) to one
 hot stream, or each to its own stream; and batches of one stream in one transaction (engine.submit_many).
-fanout: a live server (uvicorn, its own process), N watchers of one public lot channel (raw asyncio
-connections in a separate process), events published from this process through the configured broadcaster
-at a steady rate; latency = the watcher's receipt time − the publisher's time before the commit.
-Every loop is bounded in time; every process started here is stopped here.
+
+fanout: a live server (`python -m yiwang.platform.live.serve`, `--engine direct|uvicorn`, `--workers N` on
+one port), N watchers of one public lot channel split over `--clients` processes (raw sockets on one epoll
+each, reading in rounds with a `--nap`, SCHED_BATCH), events published from this process through the
+configured broadcaster at a steady `--rate`. Latency = the watcher's read time − the publisher's clock before
+the commit. Each run prints one JSON line: p50/p99/max, updates received, the workers' own delivery count
+and `lost` (written − received), how many watchers ended on the last event, CPU seconds of the server (all
+workers), the watchers and the kernel's ksoftirqd threads, the server's fan-out timing (CPU and wall of the
+loop over the watchers, from /live/_health), the load average before and after, and the fd limit (raised to
+the hard limit; reported when too low). On a loaded machine read the CPU figures: wall ≫ CPU means waiting.
+Every loop is bounded in time; every process started here (server, watchers, redis-server) is stopped here.
 """
 
 from __future__ import annotations

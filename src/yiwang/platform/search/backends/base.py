@@ -19,6 +19,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
 from abc import ABC, abstractmethod
@@ -260,6 +261,8 @@ class BaseSearchIndex(ABC):
             counted = len(matches)
         else:
             counted = self._count(compiled, query, cap)
+            if hint is not None and counted > (hint.expected or 0):  # words that co-occur: the count knows better
+                hint = dataclasses.replace(hint, expected=counted)
         exact = counted <= cap
         total = min(counted, cap)
         facets = None

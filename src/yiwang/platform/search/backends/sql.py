@@ -6,6 +6,7 @@ import json
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django.db import connection, transaction
@@ -103,8 +104,8 @@ class SqlSearchIndex(BaseSearchIndex):
     def _engine_values(self, title_tokens: list[str], body_tokens: list[str]) -> list[Any]:
         return []
 
-    def _after_upsert(self, cursor: Any, written: list[tuple[int, list[str], list[str]]]) -> None:
-        pass
+    def _after_upsert(self, cursor: Any, written: list[tuple[int, list[str], list[str], datetime]]) -> None:
+        """Engine work for rows just written: ``(id, title tokens, body tokens, published_at)``."""
 
     def _upsert(self, docs: list[SearchDocument], deltas: Counter) -> list[int]:
         """Write one statement's worth of documents; their statistics go to ``deltas`` (applied by the caller)."""
@@ -167,7 +168,8 @@ class SqlSearchIndex(BaseSearchIndex):
                 f"ON CONFLICT (document_id) DO UPDATE SET {text_updates}",
                 text_params,
             )
-            written = [(row_id, *tokens[(kind, key)]) for row_id, kind, key in returned]
+            published = {(doc.kind, doc.key): doc.published_at for doc in docs}
+            written = [(row_id, *tokens[(kind, key)], published[(kind, key)]) for row_id, kind, key in returned]
             self._after_upsert(cursor, written)
         return [w[0] for w in written]
 

@@ -2,22 +2,34 @@
 
 ``search_fts`` is a regular FTS5 table (``tokenize='ascii'``: every non-ASCII character is part of a token
 and only ASCII spaces and punctuation separate tokens, so FTS5 keeps our pre-segmented tokens exactly as
-given) with two columns, ``title`` and ``body``, holding the token streams; its rowid is the document id.
-It stores its own copy of the token streams, so a row can always be deleted or replaced by rowid (a
-contentless table could not delete rows in SQLite 3.40 without being handed the old tokens again). A trigger
-made by the migration deletes the FTS row with the document row. Writes run in the caller's transaction.
+given) with two columns, ``title`` and ``body``, holding the token streams. It stores its own copy of the
+token streams, so a row can always be deleted or replaced by rowid (a contentless table could not delete
+rows in SQLite 3.40 without being handed the old tokens again). A trigger made by the migration deletes the
+FTS row with the document row. Writes run in the caller's transaction.
 
-Plans: when the match set under the filters is small, the query is driven from FTS5 (``search_fts CROSS
-JOIN search_document``: each match looked up in the narrow document table, then sorted); when it is dense
-enough that a walk is cheaper, SQLite walks the ``(published_at, tiebreak, …filters)`` index newest first,
-asks FTS5 about each row (``EXISTS … rowid = d.id``) and stops after the page — so a common word costs no
-more than a rare one. BM25 is computed for the ranking window only (``domain.scoring``).
+Its rowid follows **publication order**: ``fts_rowid(id, published_at)`` = the publication second (clamped)
+in the high bits, the document id in the low ``ID_BITS`` (so the document is ``rowid & ID_MASK``, a primary
+key lookup). FTS5 walks every posting list and every intersection in rowid order, so ``ORDER BY rowid DESC
+LIMIT n`` reads the newest matches first and stops after n, however large the intersection: two
+mid-frequency words together, or an organisation name whose words always co-occur, cost what a common word
+costs. Within one second the rowid follows the id, not the tiebreak: the walk takes the whole second at its
+boundary and the exact ``(published_at, tiebreak)`` order is made in Python (``_ordered_walk``). The
+document row keeps its key (``search_document.fts_rowid``, a column the migration adds); a changed
+publication time re-keys the FTS row in the same write.
+
+Plans: without a selective filter, the newest matches come from that ordered walk. With a district or a
+category filter, when the match set is small the query is driven from FTS5 (``search_fts CROSS JOIN
+search_document``: each match looked up, then sorted); when it is dense enough that a walk is cheaper,
+SQLite walks the ``(region|category, published_at, tiebreak, …filters)`` index newest first, asks FTS5
+about each row (``EXISTS … rowid = d.fts_rowid``) and stops after the page. BM25 is computed for the ranking
+window only (``domain.scoring``).
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 from yiwang.platform.search.backends.base import TITLE_WEIGHT, Candidate, Match
@@ -34,30 +46,57 @@ FTS = "search_fts"
 PROBE_COST = 9.0
 LOOKUP_COST = 1.0
 DF_CAP = 50_000  # document frequencies are counted this far (past it a word is "very common")
-_JOIN = f"{FTS} CROSS JOIN search_document d ON d.id = {FTS}.rowid"
+# the FTS5 rowid: publication second << ID_BITS | document id (docs/search.md "Postings in publication order")
+ID_BITS = 29
+ID_MASK = (1 << ID_BITS) - 1
+SECOND_MIN, SECOND_MAX = -(1 << 33), (1 << 33) - 1  # ~1697 to ~2242; outside, a document keeps the edge second
+_JOIN = f"{FTS} CROSS JOIN search_document d ON d.id = ({FTS}.rowid & {ID_MASK})"
 _NEWEST = "ORDER BY d.published_at DESC, d.tiebreak DESC"
 # published_at as the stored text (it sorts like the time it encodes), without Django's per-row conversion
 _AT = "d.published_at || ''"
+
+
+def fts_rowid(doc_id: int, published_at: datetime) -> int:
+    """The FTS5 rowid of a document: ordered like its publication time (to the second), unique by its id."""
+    if not 0 < doc_id <= ID_MASK:
+        raise ValueError(f"document id {doc_id} does not fit the full-text key ({ID_BITS} bits)")
+    second = min(max(math.floor(published_at.timestamp()), SECOND_MIN), SECOND_MAX)
+    return (second << ID_BITS) | doc_id
+
+
+def second_of(rowid: int) -> int:
+    return rowid >> ID_BITS
 
 
 class Fts5SearchIndex(SqlSearchIndex):
     vendor = "sqlite"
     probe_cost = PROBE_COST
     lookup_cost = LOOKUP_COST
+    ordered_walk = True  # newest matches from the FTS5 rowid order (tests turn it off to check the other plans)
 
     def unindexed(self, column: str) -> str:
         return f"+{column}"
 
-    def _after_upsert(self, cursor: Any, written: list[tuple[int, list[str], list[str]]]) -> None:
+    def _after_upsert(self, cursor: Any, written: list[tuple[int, list[str], list[str], datetime]]) -> None:
+        # the old FTS rows go by their old keys (a new publication time moves the row), then the new ones
         ids = [w[0] for w in written]
-        cursor.execute(f"DELETE FROM {FTS} WHERE rowid IN ({placeholders(len(ids))})", ids)  # noqa: S608
+        cursor.execute(
+            f"SELECT fts_rowid FROM search_document WHERE id IN ({placeholders(len(ids))}) "  # noqa: S608
+            "AND fts_rowid IS NOT NULL",
+            ids,
+        )
+        old = [row[0] for row in cursor.fetchall()]
+        if old:
+            cursor.execute(f"DELETE FROM {FTS} WHERE rowid IN ({placeholders(len(old))})", old)  # noqa: S608
+        keys = [(fts_rowid(row_id, published_at), row_id) for row_id, _, _, published_at in written]
+        cursor.executemany("UPDATE search_document SET fts_rowid = %s WHERE id = %s", keys)
         cursor.executemany(
             f"INSERT INTO {FTS} (rowid, title, body) VALUES (%s, %s, %s)",  # noqa: S608
-            [(row_id, " ".join(title), " ".join(body)) for row_id, title, body in written],
+            [(key, " ".join(w[1]), " ".join(w[2])) for (key, _), w in zip(keys, written, strict=True)],
         )
 
     def _stat_tokens_sql(self) -> tuple[str, str]:
-        return f"LEFT JOIN {FTS} f ON f.rowid = d.id", "f.title, f.body"
+        return f"LEFT JOIN {FTS} f ON f.rowid = d.fts_rowid", "f.title, f.body"
 
     def _recount_terms_sql(self) -> str:
         return f"SELECT term AS value, doc AS n FROM temp.{FTS}_vocab"  # noqa: S608
@@ -70,16 +109,20 @@ class Fts5SearchIndex(SqlSearchIndex):
         finally:
             self._execute(f"DROP TABLE IF EXISTS temp.{FTS}_vocab")
 
+    @staticmethod
+    def _selective(query: SearchQuery) -> bool:
+        """A category or a single district: an index led by that column holds the query's documents."""
+        return bool(query.categories) or (bool(query.region) and len(set(region_range(query.region))) == 1)
+
     def _source(self, compiled: CompiledQuery, query: SearchQuery) -> tuple[str, list[Any]]:
         """``FROM … WHERE …`` of the match set. With a district or a category filter, walk that (covering)
         index and test membership in the FTS5 match set (built once); otherwise drive from the FTS5 matches
         and look each one up."""
         where, params = self._where(query)
-        selective = bool(query.categories) or (bool(query.region) and len(set(region_range(query.region))) == 1)
-        if selective:
+        if self._selective(query):
             return (
                 f"FROM search_document d WHERE {where} "  # noqa: S608
-                f"AND +d.id IN (SELECT rowid FROM {FTS} WHERE {FTS} MATCH %s)",
+                f"AND +d.fts_rowid IN (SELECT rowid FROM {FTS} WHERE {FTS} MATCH %s)",
                 [*params, to_fts5(compiled)],
             )
         return f"FROM {_JOIN} WHERE {FTS} MATCH %s AND {where}", [to_fts5(compiled), *params]
@@ -116,6 +159,8 @@ class Fts5SearchIndex(SqlSearchIndex):
         if compiled is None:
             sql = f"SELECT d.id, d.title_tokens FROM search_document d WHERE {where} {_NEWEST} LIMIT %s OFFSET %s"  # noqa: S608
             args = [*params, limit, offset]
+        elif self.ordered_walk and not self._selective(query):
+            return self._ordered_walk(compiled, query, offset, limit)
         elif not self._walk_is_cheaper(compiled, offset + limit, hint):
             # drive from the match set: look each match up, sort, keep the page
             sql = (
@@ -127,11 +172,33 @@ class Fts5SearchIndex(SqlSearchIndex):
             # walk the date index newest first, asking FTS5 about each row, and stop after the page
             sql = (
                 f"SELECT d.id, d.title_tokens FROM search_document d WHERE {where} "  # noqa: S608
-                f"AND EXISTS (SELECT 1 FROM {FTS} WHERE {FTS} MATCH %s AND {FTS}.rowid = d.id) "
+                f"AND EXISTS (SELECT 1 FROM {FTS} WHERE {FTS} MATCH %s AND {FTS}.rowid = d.fts_rowid) "
                 f"{_NEWEST} LIMIT %s OFFSET %s"
             )
             args = [*params, to_fts5(compiled), limit, offset]
         return [Candidate(row_id, tokens) for row_id, tokens in self._rows(sql, args)]
+
+    def _ordered_walk(self, compiled: CompiledQuery, query: SearchQuery, offset: int, limit: int) -> list[Candidate]:
+        """The newest ``offset + limit`` matches from FTS5 in rowid order (newest second first), each looked
+        up for the filters; then the rest of the last second (its order inside a second is the id's, not the
+        tiebreak's), and the exact ``(published_at, tiebreak)`` order made here. Every match left out is in
+        an older second than every one kept, so the page is exact."""
+        where, params = self._where(query)
+        match = to_fts5(compiled)
+        wanted = offset + limit
+        base = (
+            f"SELECT {FTS}.rowid, d.id, d.title_tokens, {_AT}, d.tiebreak "  # noqa: S608
+            f"FROM {_JOIN} WHERE {FTS} MATCH %s AND {where}"
+        )
+        rows = self._rows(f"{base} ORDER BY {FTS}.rowid DESC LIMIT %s", [match, *params, wanted])
+        if len(rows) == wanted:
+            last = rows[-1][0]
+            rows += self._rows(
+                f"{base} AND {FTS}.rowid >= %s AND {FTS}.rowid < %s",
+                [match, *params, second_of(last) << ID_BITS, last],
+            )
+        rows.sort(key=lambda r: (r[3], r[4]), reverse=True)
+        return [Candidate(row_id, tokens) for _, row_id, tokens, _, _ in rows[offset:wanted]]
 
     def _walk_is_cheaper(self, compiled: CompiledQuery, wanted: int, hint: Estimate | None = None) -> bool:
         """Is walking the date index (≈ wanted / density probes) cheaper than sorting the match set (≈ matches
@@ -164,7 +231,10 @@ class Fts5SearchIndex(SqlSearchIndex):
             for word in words:
                 sql = f"SELECT count(*) FROM (SELECT 1 FROM {FTS} WHERE {FTS} MATCH %s LIMIT %s)"  # noqa: S608
                 df[word] = self._rows(sql, [f'"{word}"', DF_CAP])[0][0]
-        sql = f"SELECT rowid, title, body FROM {FTS} WHERE rowid IN ({placeholders(len(ids))})"  # noqa: S608
+        sql = (
+            f"SELECT d.id, f.title, f.body FROM search_document d JOIN {FTS} f ON f.rowid = d.fts_rowid "  # noqa: S608
+            f"WHERE d.id IN ({placeholders(len(ids))})"
+        )
         return {
             row_id: bm25(compiled, title, body, corpus, df, TITLE_WEIGHT)
             for row_id, title, body in self._rows(sql, list(ids))
@@ -188,11 +258,16 @@ class Fts5SearchIndex(SqlSearchIndex):
         if documents != indexed:
             problems.append(f"{documents} documents but {indexed} full-text rows")
         orphans = self._rows(
-            f"SELECT count(*) FROM {FTS} WHERE rowid NOT IN (SELECT id FROM search_document)",  # noqa: S608
+            f"SELECT count(*) FROM {FTS} WHERE rowid NOT IN "  # noqa: S608
+            "(SELECT fts_rowid FROM search_document WHERE fts_rowid IS NOT NULL)",
             [],
         )[0][0]
         if orphans:
             problems.append(f"{orphans} full-text rows without a document")
+        rows = self._rows(f"SELECT d.id, {_AT}, d.fts_rowid FROM search_document d", [])  # noqa: S608
+        misplaced = sum(1 for row_id, at, key in rows if key != fts_rowid(row_id, _parse_utc(at)))
+        if misplaced:
+            problems.append(f"{misplaced} documents whose full-text key does not follow their publication time")
         problems += self._stats_problems(documents)
         try:
             self._execute(f"INSERT INTO {FTS} ({FTS}, rank) VALUES ('integrity-check', 1)")  # noqa: S608
@@ -204,6 +279,11 @@ class Fts5SearchIndex(SqlSearchIndex):
         # merge the index's segments into one b-tree: fewer pages to read per query
         self._execute(f"INSERT INTO {FTS} ({FTS}) VALUES ('optimize')")  # noqa: S608
         self.recount_stats()
+
+
+def _parse_utc(stored: str) -> datetime:
+    """A ``published_at`` as SQLite stores it (UTC, no offset)."""
+    return datetime.fromisoformat(stored).replace(tzinfo=UTC)
 
 
 def _varints(data: bytes) -> list[int]:

@@ -232,7 +232,14 @@ class Connection(asyncio.Protocol):
 
     async def _join(self, name, kind, last) -> None:
         hub = self.live.hub
-        channel, watcher = await hub.join(name, kind, last, sink=self)
+        try:
+            channel, watcher = await hub.join(name, kind, last, sink=self)
+        except Exception:
+            # e.g. the database is unreachable while catching up: end the stream (the browser retries) rather
+            # than leave it open and silent
+            log.exception("live: a watcher of %s could not join", name)
+            self.end()
+            return
         if self.lost:  # the client left while it was catching up
             hub.leave(channel, watcher)
             return

@@ -302,3 +302,62 @@ def test_redis_messages_are_cut_not_re_encoded():
     assert spaced == Message("auction.lot:1", 7, '{"a":1}')
     assert parse("auction.lot:1", b"not json") is None
     assert parse("auction.lot:1", b'{"d":1}') is None
+
+
+async def test_a_stream_whose_catch_up_fails_is_ended_not_left_silent():
+    class BrokenStore(FakeStore):
+        async def latest(self, channel):
+            raise OSError("database unreachable")
+
+    server, _ = await start(BrokenStore())
+    (client,) = await watch(server, "/live/t.state:1")
+    assert client.status == 200
+    assert await asyncio.wait_for(client.read_events(), 5) == []  # closed: EventSource retries
+    await until(lambda: server.live.hub.watchers == 0)
+    client.close()
+    await server.stop()
+
+
+def test_workers_share_one_port_and_stop_together(tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import urllib.request
+
+    port = _free_port()
+    env = {
+        **os.environ,
+        "YIWANG_DATA_DIR": str(tmp_path),
+        "YIWANG_LIVE_BROADCASTER": "memory",
+        "DJANGO_SETTINGS_MODULE": "yiwang.config.settings",
+    }
+    server = subprocess.Popen(
+        [sys.executable, "-m", "yiwang.platform.live.serve", "--bind", f"127.0.0.1:{port}", "--workers", "2"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        pids: set[int] = set()
+        deadline = time.monotonic() + 40
+        while len(pids) < 2 and time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/live/_health", timeout=2) as answer:
+                    pids.add(json.loads(answer.read())["pid"])
+            except OSError:
+                time.sleep(0.1)
+        assert len(pids) == 2  # two processes answer on the one port
+        assert server.pid not in pids
+        server.send_signal(signal.SIGTERM)
+        assert server.wait(20) == 0  # passed on to both workers, which stopped
+    finally:
+        if server.poll() is None:
+            server.kill()
+            server.wait()
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]

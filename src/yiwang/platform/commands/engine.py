@@ -284,7 +284,6 @@ def _submit(
     results: list[Applied[S] | Refused] = []
     pending: list[tuple[dict[str, Any], str, str | None, Any]] = []
     seen: dict[str, Applied[S]] = {}
-    clean = refuse and not log.written_here(stream)  # the state is the committed head's
     for command, actor_ref, key in commands:
         engine_ran = False
         try:
@@ -308,7 +307,9 @@ def _submit(
             state = engine.apply(state, entry)
         except YiwangError as error:
             if refuse:
-                if clean and (not engine_ran or keeps_state_on_refusal(engine)):
+                # nothing of this call is written yet: the state is the committed head's unless an earlier
+                # command of this transaction wrote to the stream
+                if (not engine_ran or keeps_state_on_refusal(engine)) and not log.written_here(stream):
                     _stats["refusals_kept"] += 1
                     _cache_put_now(engine, head, state)
                 raise

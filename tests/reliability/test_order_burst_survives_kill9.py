@@ -2,7 +2,8 @@
 must-have 5): the site runs as a separate process (gunicorn, workers × threads, the bid-submission test's
 ``Server``) on the test database; several participants send orders concurrently through the real order-entry API
 (``POST /api/v1/orderbook/markets/{code}/orders`` with an ``Idempotency-Key`` and a client order id each); the
-orders cross, so they trade, freeze and release while the burst runs. At a seeded point the whole server is
+orders cross, so they trade, freeze and release while the burst runs, and every fifth order is cancelled as soon
+as it is acknowledged (``POST …/orders/{id}/cancel``, with its own key). At a seeded point the whole server is
 killed with SIGKILL. It is started again on the same database; every participant then sends *every* one of its
 requests again with the same key — the acknowledged ones and the cut-off ones alike.
 
@@ -11,6 +12,9 @@ What must hold afterwards:
 * every acknowledged order (a 201 with its order id) is in the read model exactly once, under the same id, and a
   retry of it answers with that id (no duplicate from a retry, no ``duplicate_client_order_id`` refusal);
 * each idempotency key gave exactly one order and one ``place`` command in the log; nothing else was added;
+* every acknowledged cancel (200, before or after the kill) left its order cancelled, with exactly one ``cancel``
+  command in the log; a cancel refused as ``order_unknown`` found its order no longer open; a cancel
+  acknowledged before the kill answers the same after it;
 * holdings and cash are conserved and reconcile with zero difference (engine replayed from the command log,
   ledger, custody accounts, the read model's open orders and trades);
 * the engine state a restart recovers (newest snapshot + the commands after it) equals a fresh replay of the
@@ -74,6 +78,7 @@ class Trader:
     entity_id: int
     token: str
     requests: list[tuple[str, dict]] = field(default_factory=list)  # (idempotency key, body), in sending order
+    cancels: set[str] = field(default_factory=set)  # keys of the orders cancelled once acknowledged
 
 
 def _world(rng: random.Random) -> list[Trader]:
@@ -100,17 +105,19 @@ def _world(rng: random.Random) -> list[Trader]:
             price = REFERENCE + rng.randint(-6, 6)
             body = {"side": side, "price_fen": price, "quantity_t": rng.randint(1, 50), "client_order_id": key}
             trader.requests.append((key, body))
+            if k % 5 == 4:
+                trader.cancels.add(key)
         traders.append(trader)
     actions.do_open_trading_day(actor=system, market_code=CODE, day=DAY)
     return traders
 
 
-def _place(server: Server, trader: Trader, key: str, body: dict) -> tuple[int, dict] | None:
-    """One order; ``None`` when the connection broke (the server died): no acknowledgement."""
+def _post(server: Server, trader: Trader, path: str, key: str, body: dict) -> tuple[int, dict] | None:
+    """One request; ``None`` when the connection broke (the server died): no acknowledgement."""
     try:
         answer = server.request(
             "POST",
-            f"/api/v1/orderbook/markets/{CODE}/orders",
+            f"/api/v1/orderbook/markets/{CODE}/{path}",
             json.dumps(body).encode(),
             {
                 "Authorization": f"Bearer {trader.token}",
@@ -122,6 +129,16 @@ def _place(server: Server, trader: Trader, key: str, body: dict) -> tuple[int, d
     except (OSError, http.client.HTTPException):
         return None
     return answer.status, answer.json
+
+
+def _place(server: Server, trader: Trader, key: str, body: dict) -> tuple[int, dict] | None:
+    return _post(server, trader, "orders", key, body)
+
+
+def _cancel(server: Server, trader: Trader, key: str, order_id: int) -> tuple[int, dict] | None:
+    """Cancel the order placed under ``key``, with a key of its own. 200, or 404 ``order_unknown`` when the order
+    had traded away (or was cancelled by self-trade prevention) before the cancel came."""
+    return _post(server, trader, f"orders/{order_id}/cancel", f"{key}-x", {})
 
 
 @pytest.fixture
@@ -145,6 +162,8 @@ def test_every_acknowledged_order_survives_a_kill_9_exactly_once_and_the_books_r
     traders = _world(rng)
     server = Server(server_settings, tmp_path / "server.log")
     acknowledged: dict[str, int] = {}  # idempotency key → order id
+    cancels_before: dict[str, int] = {}  # order key → status of its cancel before the kill (200 or 404)
+    cancels_after: dict[str, int] = {}  # order key → status of its cancel sent again after the restart
     other: list[tuple[str, int, dict]] = []  # answers that are neither an acknowledgement nor a broken connection
     lock = threading.Lock()
     enough = threading.Event()
@@ -166,6 +185,16 @@ def test_every_acknowledged_order_survives_a_kill_9_exactly_once_and_the_books_r
                             enough.set()
                     else:
                         other.append((key, status, data))
+                if status == 201 and key in trader.cancels:
+                    answer = _cancel(server, trader, key, data["order_id"])
+                    if answer is None:
+                        return
+                    status, data = answer
+                    with lock:
+                        if status == 200 or (status == 404 and data.get("code") == "orderbook.order_unknown"):
+                            cancels_before[key] = status
+                        else:
+                            other.append((f"{key}-x", status, data))
 
         with ThreadPoolExecutor(PARTICIPANTS) as pool:
             futures = [pool.submit(burst, t) for t in traders]
@@ -192,6 +221,15 @@ def test_every_acknowledged_order_survives_a_kill_9_exactly_once_and_the_books_r
                 assert status == 201, f"{key} was refused after the restart: {status} {data} {why}"
                 with lock:
                     retried[key] = data["order_id"]
+                if key in trader.cancels:
+                    answer = _cancel(server, trader, key, data["order_id"])
+                    assert answer is not None, f"the restarted server broke the connection for {key}-x {why}"
+                    status, data = answer
+                    assert status == 200 or (status == 404 and data.get("code") == "orderbook.order_unknown"), (
+                        f"the cancel {key}-x after the restart: {status} {data} {why}"
+                    )
+                    with lock:
+                        cancels_after[key] = status
 
         with ThreadPoolExecutor(PARTICIPANTS) as pool:
             for f in [pool.submit(retry, t) for t in traders]:
@@ -218,6 +256,22 @@ def test_every_acknowledged_order_survives_a_kill_9_exactly_once_and_the_books_r
         assert by_key[key][0].oid == retried[key], why
     places = [e.command for e in command_log.iter_entries(market.stream) if e.command.get("op") == "place"]
     assert sorted(c["client_order_id"] for c in places) == sorted(keys), f"the log holds other place commands {why}"
+    # cancels: an acknowledged one answers the same when sent again, left its order cancelled, and is logged once
+    for key, status in cancels_before.items():
+        if status == 200:
+            assert cancels_after[key] == 200, f"the cancel of {key} was acknowledged, its retry answered 404 {why}"
+    cancelled_ack = {retried[key] for key, status in cancels_after.items() if status == 200}
+    cancel_cmds = [
+        e.command["order_id"] for e in command_log.iter_entries(market.stream) if e.command.get("op") == "cancel"
+    ]
+    assert sorted(cancel_cmds) == sorted(cancelled_ack), f"cancel commands do not match the acknowledged cancels {why}"
+    for key, status in cancels_after.items():
+        row = by_key[key][0]
+        if status == 200:
+            assert (row.status, row.reason, row.open_t) == ("cancelled", "cancelled", 0), f"{key}: {row.status} {why}"
+        else:
+            assert row.status != "open", f"{key}: the cancel found no order, but the order is open {why}"
+    assert cancelled_ack, f"no cancel was acknowledged: nothing was tested about releasing freezes {why}"
     tids = list(Trade.objects.filter(market=market).values_list("tid", flat=True))
     assert len(tids) == len(set(tids)), f"a trade recorded twice {why}"
     assert tids, f"the burst traded nothing: nothing was tested about trades {why}"
@@ -246,7 +300,7 @@ def test_every_acknowledged_order_survives_a_kill_9_exactly_once_and_the_books_r
         assert got == [tuple(lv) for lv in expected_depth[side]], f"{side}: server {got} {why}"
     log.info(
         f"order burst kill -9 {why}: {len(first_wave)} of {total} orders acknowledged before the kill, "
-        f"{total - len(first_wave)} cut off and sent again, {len(tids)} trades, "
+        f"{total - len(first_wave)} cut off and sent again, {len(tids)} trades, {len(cancelled_ack)} cancels, "
         f"{verified.snapshots_checked} snapshots checked, {time.monotonic() - started:.1f} s "
         f"({', '.join(f'{k} {v:.1f}' for k, v in marks.items())})"
     )

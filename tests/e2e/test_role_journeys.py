@@ -3,6 +3,8 @@
 - a member of the public searches from the home page and reads the notice found;
 - a regulator of 闵行 handles the seeded collusion alert from the dashboard: assigns it to themself, investigates,
   confirms it with a reason, and sees the history;
+- trading-centre staff of 闵行 book an evaluation room for tomorrow afternoon (the form says the time is free
+  before they submit) and see the booking with its check-in code;
 - a visitor switches the portal to English and back (the default is Chinese).
 
 With ``YIWANG_SCREENSHOTS=1`` each journey saves its key page to ``docs/screenshots/<journey>.png`` (Chinese, the
@@ -13,18 +15,25 @@ from __future__ import annotations
 
 import io
 import os
+from datetime import timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.management import call_command
 
+from yiwang.identity import queries as identity_queries
+from yiwang.identity.auth import actor_for_account
 from yiwang.kernel.actors import Actor
+from yiwang.platform.clock import now
 from yiwang.portal.demo import DEMO_PASSWORD
 from yiwang.services.notices.tests import support as notices
+from yiwang.services.venues import actions as venues
 from yiwang.supervision.redflags.demo import seed_collusion_scenario
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 MAX_BYTES = 300 * 1024
 
@@ -106,6 +115,50 @@ def test_a_regulator_handles_the_collusion_alert_from_the_dashboard(page, collus
     page.get_by_text("办结理由：已移交稽查部门处理。").wait_for()
     page.goto("/supervision/")
     assert page.get_by_test_id("open-alerts").inner_text() == "0"  # handled: off the regulator's screen
+
+
+@pytest.fixture
+def demo(live_server):
+    call_command("seed_demo", stdout=io.StringIO())
+
+
+def test_staff_book_an_evaluation_room(page, demo):
+    account = identity_queries.find_account("staff-mh")
+    staff = actor_for_account(account)
+    (organisation_id,) = {g.organisation_id for g in staff.grants if g.organisation_id}
+    site = venues.do_create_site(
+        actor=staff, organisation_id=organisation_id, name="闵行交易大厅", region_code="310112", address="沪闵路 1 号"
+    )
+    room = venues.do_create_room(
+        actor=staff,
+        site_id=site.pk,
+        data={"code": "P1", "name": "评标室1", "kind": "evaluation_room", "capacity": 9, "recording": True},
+    )
+    venues.do_add_seats(
+        actor=staff, room_id=room.pk, seats=[{"number": f"E{i:02d}", "camera_id": f"cam-E{i:02d}"} for i in range(1, 8)]
+    )
+    tomorrow = (now() + timedelta(days=1)).astimezone(SHANGHAI).date()
+
+    _sign_in(page, "staff-mh")
+    page.goto("/venues/bookings/new/")
+    page.get_by_label("房间").select_option(str(room.pk))
+    page.get_by_label("用途").select_option("evaluation")
+    page.get_by_label("开始时间（北京时间）").fill(f"{tomorrow:%Y-%m-%d}T14:00")
+    page.get_by_label("结束时间（北京时间）").fill(f"{tomorrow:%Y-%m-%d}T17:00")
+    page.get_by_label("席位/座位数").fill("5")
+    page.get_by_label("席位/座位数").dispatch_event("change")
+    assert "该时段可以预约" in page.get_by_test_id("free").inner_text()  # checked before submitting
+    page.get_by_label("业务对象引用").fill("tender.section:demo-1")
+    page.get_by_label("项目名称", exact=True).fill("闵行区某道路综合改造工程施工（一标段）评标")
+    page.get_by_role("button", name="提交").click()
+    page.wait_for_url("**/venues/bookings/*/")
+    body = page.locator("main").inner_text()
+    assert "场地申请已预约。" in body
+    assert page.get_by_test_id("status").inner_text() == "审核通过"  # its own centre's room: approved at once
+    assert "闵行区某道路综合改造工程施工（一标段）评标" in body
+    assert "评标室1" in body
+    assert page.get_by_test_id("code").inner_text().strip()  # the on-site check-in code
+    screenshot(page, "staff-booking")
 
 
 def test_a_visitor_switches_to_english_and_back(page):

@@ -31,10 +31,12 @@ from yiwang.exchange.federation.domain.messages import Batch, Message
 from yiwang.exchange.federation.models import (
     FeedCursor,
     HostedBooking,
+    HostedDraw,
     InboundMessage,
     OutboundMessage,
     Peer,
     PeerCaProposal,
+    PeerDrawRequest,
     RecognisedEntity,
     RemoteNotice,
     RemoteSiteRequest,
@@ -60,6 +62,8 @@ from yiwang.platform.outbox.feed import Visibility
 from yiwang.platform.search.index import index_document, remove_document
 from yiwang.registry import actions as registry_actions
 from yiwang.registry import queries as registry
+from yiwang.services.experts import actions as experts
+from yiwang.services.experts import queries as experts_queries
 from yiwang.services.venues import actions as venues
 
 log = logging.getLogger(__name__)
@@ -333,7 +337,10 @@ def _message_of(event: Any, datasets: dict[str, Any], home_url: str, kind: str) 
 SITE_REQUESTED = "federation.remote_site_requested.v1"  # here: a secondary site asked of a peer
 SITE_HOSTED = "federation.remote_site_hosted.v1"  # here: a peer's secondary site booked (or refused)
 VENUE_DECISIONS = ("venues.booking_approved.v1", "venues.booking_rejected.v1", "venues.booking_cancelled.v1")
-TARGETED_EVENTS = (SITE_REQUESTED, SITE_HOSTED, *VENUE_DECISIONS)
+DRAW_REQUESTED = "federation.peer_draw_requested.v1"  # here: a draw asked of a peer's pool
+DRAW_HOSTED = "federation.peer_draw_hosted.v1"  # here: a draw made (or refused) for a peer
+DRAW_LATER = ("experts.draw_unsealed.v1", "experts.draw_cancelled.v1")
+TARGETED_EVENTS = (SITE_REQUESTED, SITE_HOSTED, *VENUE_DECISIONS, DRAW_REQUESTED, DRAW_HOSTED, *DRAW_LATER)
 HOSTED_OWNER_PREFIX = "hub:"  # owner_ref of a booking made here for a peer: hub:<its code>:<request id>
 
 
@@ -345,6 +352,16 @@ def _targeted_message(event: Any) -> tuple[str, str, dict] | None:
         return data["peer"], rules.VENUE_REQUEST, {k: data[k] for k in rules.VENUE_REQUEST_FIELDS}
     if event.event_type == SITE_HOSTED:
         return data["peer"], rules.VENUE_ANSWER, {k: data[k] for k in rules.VENUE_ANSWER_FIELDS}
+    if event.event_type == DRAW_REQUESTED:
+        return data["peer"], rules.DRAW_REQUEST, {"request_id": data["request_id"], "request": data["request"]}
+    if event.event_type == DRAW_HOSTED:
+        return data["peer"], rules.DRAW_ANSWER, {k: data[k] for k in rules.DRAW_ANSWER_FIELDS}
+    if event.event_type in DRAW_LATER:
+        hosted_draw = HostedDraw.objects.select_related("peer").filter(draw_id=data.get("draw_id")).first()
+        if hosted_draw is None:
+            return None
+        status = "unsealed" if event.event_type == "experts.draw_unsealed.v1" else "cancelled"
+        return hosted_draw.peer.code, rules.DRAW_ANSWER, _draw_answer(hosted_draw, status)
     if event.event_type in VENUE_DECISIONS and str(data.get("owner_ref", "")).startswith(HOSTED_OWNER_PREFIX):
         hosted = HostedBooking.objects.select_related("peer").filter(booking_id=data.get("booking_id")).first()
         if hosted is None:
@@ -1163,6 +1180,203 @@ def _apply_venue_answer(act: Any, peer: Peer, inbound: InboundMessage, message: 
         )
 
 
+# -- cross-region expert draws (跨区域抽取专家) ----------------------------------------------------------------------
+def do_request_peer_draw(*, actor: Actor, peer_code: str, data: dict[str, Any]) -> PeerDrawRequest:
+    """Ask a peer hub to draw experts from its pool for a project here (跨区域抽取): ``data`` is a draw request
+    of the experts context (``project_ref``, ``kind``, ``region_code`` of the project, ``region_scope`` — the
+    peer's regions —, ``meeting_start``/``meeting_end``, ``lines`` of specialties and counts,
+    ``avoided_firms`` by USCC with reason and name, ``representatives`` …). The peer draws with its own rules
+    and seed (witnessed there) and answers sealed: the seats without names and the sealed digest; the names follow
+    when the draw is unsealed there at the meeting. Trading-centre staff over the project's region. Refusals:
+    ``federation.forbidden`` (403), ``federation.unknown_peer`` (404), ``federation.bad_draw_request`` (422: not
+    an object, no project reference, or an avoided firm named by this hub's entity id instead of its USCC)."""
+    if not isinstance(data, dict) or not str(data.get("project_ref") or "").strip():
+        raise InvalidInput(
+            "federation.bad_draw_request",
+            "抽取请求须为含项目编号的对象",
+            "the draw request is an object with a project_ref",
+            {"field": "project_ref"},
+        )
+    region = str(data.get("region_code") or "")
+    if not (actor.is_system or actor.covers_region(region, Role.STAFF)):
+        raise PermissionDenied("federation.forbidden", "无权为该区域的项目跨区域抽取专家", "You may not draw for it")
+    firms = data.get("avoided_firms") or []
+    if not isinstance(firms, list) or any(
+        not isinstance(f, dict) or f.get("entity_id") not in (None, "") for f in firms
+    ):
+        raise InvalidInput(
+            "federation.bad_draw_request",
+            "回避单位须以统一社会信用代码列明（本平台的主体编号对方平台不认识）",
+            "avoided firms are named by USCC (this hub's entity ids mean nothing on the peer)",
+            {"field": "avoided_firms"},
+        )
+    request = {k: v for k, v in data.items() if k != "hub"}
+    try:
+        canonical_json(request)
+    except (TypeError, ValueError):
+        raise InvalidInput(
+            "federation.bad_draw_request", "抽取请求须为 JSON 值", "the draw request is JSON", {"field": "data"}
+        ) from None
+    with action(actor, "federation.request_peer_draw") as act:
+        peer = Peer.objects.filter(code=(peer_code or "").strip().upper(), is_active=True, kind="hub").first()
+        if peer is None:
+            raise NotFound(
+                "federation.unknown_peer", "没有这个在用的互联平台", "no such active peer hub", {"code": peer_code}
+            )
+        row = PeerDrawRequest.objects.create(
+            peer=peer,
+            request_id=secrets.token_hex(16),
+            project_ref=str(request["project_ref"])[:100],
+            request=request,
+            state="requested",
+            requested_by=actor.ref,
+            requested_at=act.now,
+        )
+        act.witness(row, {"peer": peer.code, "request_id": row.request_id, "request": request})
+        act.emit(
+            DRAW_REQUESTED,
+            row,
+            {"peer": peer.code, "request_id": row.request_id, "request": request},
+            visibility=Visibility.RESTRICTED,
+        )
+        return row
+
+
+def _draw_answer(hosted: HostedDraw, status: str) -> dict[str, Any]:
+    """What the peer is told about a draw made here for it: sealed, the seats without names; unsealed, with the
+    names and employers (never phone or identity numbers)."""
+    if hosted.draw_id is None:
+        return {
+            "request_id": hosted.request_id,
+            "status": "refused",
+            "draw_id": None,
+            "sealed_digest": "",
+            "seats": [],
+            "code": hosted.refusal,
+            "note": "",
+        }
+    view = experts_queries.get_draw_for(SYSTEM, hosted.draw_id)
+    names = not view.sealed
+    seats = [
+        {
+            "line": seat.line,
+            "specialty": seat.specialty,
+            "role": seat.role,
+            "rank": seat.rank,
+            "status": seat.status,
+            **({"name": seat.name, "employer": seat.employer_name} if names else {}),
+        }
+        for seat in view.seats
+    ]
+    digest = str((view.digests.get(hosted.draw_id) or {}).get("sealed_digest") or "")
+    return {
+        "request_id": hosted.request_id,
+        "status": status,
+        "draw_id": hosted.draw_id,
+        "sealed_digest": digest,
+        "seats": seats,
+        "code": "",
+        "note": "",
+    }
+
+
+def _hub_drawer(peer: Peer, region: str) -> Actor:
+    """The peer hub as the requester of a draw here: a client holding the staff role over this hub's region, for
+    this call only (the draw is made over this hub's region, so its own staff oversee it)."""
+    return Actor(
+        ActorKind.CLIENT, f"hub-{peer.code}", f"互联平台 {peer.name}"[:200], (RoleGrant(Role.STAFF, region=region),)
+    )
+
+
+def _apply_draw_request(act: Any, peer: Peer, inbound: InboundMessage, message: Message, body: dict) -> None:
+    request_id, request = body["request_id"], dict(body["request"])
+    draw_id, refusal = None, ""
+    if HostedDraw.objects.filter(peer=peer, request_id=request_id).exists():
+        outcome = "repeat"
+    else:
+        try:
+            # The draw is this hub's: made over its own region (its staff oversee it, its clock unseals it), the
+            # peer's project named in the title.
+            region = str(getattr(settings, "YIWANG_PLATFORM_REGION", "310000"))
+            title = f"{peer.name}项目 {request.get('project_ref', '')} {request.get('title', '')}".strip()[:200]
+            with transaction.atomic():  # a refusal rolls back the experts part only
+                draw = experts.do_request_draw(
+                    actor=_hub_drawer(peer, region),
+                    data={**request, "hub": "local", "region_code": region, "title": title},
+                )
+            draw_id, outcome = draw.pk, "drawn"
+        except YiwangError as exc:
+            outcome, refusal = "refused", exc.code[:80]
+        hosted = HostedDraw.objects.create(
+            peer=peer,
+            request_id=request_id,
+            draw_id=draw_id,
+            refusal=refusal,
+            received_at=act.now,
+            message_seq=message.seq,
+        )
+    act.witness(
+        inbound,
+        {
+            "peer": peer.code,
+            "seq": message.seq,
+            "type": message.type,
+            "request_id": request_id,
+            "draw_id": draw_id,
+            "outcome": outcome,
+            "refusal": refusal,
+        },
+    )
+    if outcome != "repeat":
+        act.emit(
+            DRAW_HOSTED,
+            inbound,
+            {"peer": peer.code, **_draw_answer(hosted, outcome)},
+            visibility=Visibility.RESTRICTED,
+        )
+
+
+def _apply_draw_answer(act: Any, peer: Peer, inbound: InboundMessage, message: Message, body: dict) -> None:
+    row = PeerDrawRequest.objects.select_for_update().filter(peer=peer, request_id=body["request_id"]).first()
+    if row is not None:
+        row.state = body["status"]
+        row.draw_id = body.get("draw_id") or row.draw_id
+        row.sealed_digest = str(body.get("sealed_digest") or row.sealed_digest)[:64]
+        row.seats = body["seats"]
+        row.answer_code = str(body.get("code") or "")[:80]
+        row.answer_note = str(body.get("note") or "")[:300]
+        row.answered_at = act.now
+        row.save()
+    act.witness(
+        inbound,
+        {
+            "peer": peer.code,
+            "seq": message.seq,
+            "type": message.type,
+            "request_id": body["request_id"],
+            "status": body["status"],
+            "draw_id": body.get("draw_id"),
+            "sealed_digest": body.get("sealed_digest", ""),
+            "outcome": "unknown" if row is None else body["status"],
+        },
+    )
+    if row is not None:
+        act.emit(
+            "federation.peer_draw_answered.v1",
+            row,
+            {
+                "peer": peer.code,
+                "request_id": row.request_id,
+                "project_ref": row.project_ref,
+                "state": row.state,
+                "draw_id": row.draw_id,
+                "seats": len(row.seats),
+                "code": row.answer_code,
+            },
+            visibility=Visibility.RESTRICTED,
+        )
+
+
 def do_receive_batch(*, peer: Peer, batch: Batch, nonce: str) -> Receipt:
     """Apply the messages of an authenticated batch that this hub does not hold yet, in order (one action:
     each applied message is stored and witnessed, its notice indexed). Messages at or below the number already
@@ -1205,6 +1419,12 @@ def do_receive_batch(*, peer: Peer, batch: Batch, nonce: str) -> Receipt:
                     continue
                 if message.type == rules.VENUE_ANSWER:
                     _apply_venue_answer(act, row, inbound, message, body)
+                    continue
+                if message.type == rules.DRAW_REQUEST:
+                    _apply_draw_request(act, row, inbound, message, body)
+                    continue
+                if message.type == rules.DRAW_ANSWER:
+                    _apply_draw_answer(act, row, inbound, message, body)
                     continue
                 notice = _apply_notice(act, row, message, body)
                 act.witness(
@@ -1263,6 +1483,7 @@ __all__ = [
     "do_receive_batch",
     "do_register_peer",
     "do_replace_peer_key",
+    "do_request_peer_draw",
     "do_request_remote_site",
     "do_set_peer_active",
     "own_identity",

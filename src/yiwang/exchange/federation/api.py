@@ -15,6 +15,8 @@ from yiwang.exchange.federation.domain import xmlwire
 from yiwang.exchange.federation.schemas import (
     CaDecisionIn,
     CaProposalOut,
+    DrawRequestIn,
+    DrawRequestOut,
     IdentityOut,
     PeerActiveIn,
     PeerIn,
@@ -324,3 +326,40 @@ def list_site_requests(request: HttpRequest, filters: Query[SiteRequestQuery]):
     """Secondary sites asked of peer hubs and what they answered. Staff, regulators and auditors."""
     rows = queries.list_site_requests_for(actor_of(request), session_id=filters.session_id, limit=filters.limit)
     return [_site_request_out(r) for r in rows]
+
+
+def _draw_request_out(row) -> dict[str, Any]:
+    return {
+        "request_id": row.request_id,
+        "hub_code": row.peer.code,
+        "hub_name": row.peer.name,
+        "project_ref": row.project_ref,
+        "state": row.state,
+        "draw_id": row.draw_id,
+        "sealed_digest": row.sealed_digest,
+        "seats": row.seats,
+        "answer_code": row.answer_code,
+        "requested_at": row.requested_at,
+        "answered_at": row.answered_at,
+    }
+
+
+@creates(router, "/draw-requests", response={201: DrawRequestOut, **CREATE_ERRORS})
+def request_peer_draw(request: HttpRequest, data: DrawRequestIn):
+    """Ask a peer hub to draw experts from its pool (跨区域抽取): it draws with its own rules and seed and answers
+    sealed; names follow at the meeting. Staff over the project's region. Refusals: ``federation.forbidden`` (403),
+    ``federation.unknown_peer`` (404), ``federation.bad_draw_request`` (422)."""
+    row = actions.do_request_peer_draw(actor=actor_of(request), peer_code=data.peer_code, data=data.request)
+    return Status(201, _draw_request_out(row))
+
+
+class DrawRequestQuery(Schema):
+    project_ref: str = ""
+    limit: int = 100
+
+
+@router.get("/draw-requests", response={200: list[DrawRequestOut], **ERRORS})
+def list_draw_requests(request: HttpRequest, filters: Query[DrawRequestQuery]):
+    """Draws asked of peer hubs and their (sealed) answers. Staff, regulators and auditors."""
+    rows = queries.list_draw_requests_for(actor_of(request), project_ref=filters.project_ref, limit=filters.limit)
+    return [_draw_request_out(r) for r in rows]

@@ -261,6 +261,52 @@ class HostedBooking(models.Model):
         return f"{self.peer_id}:{self.request_id} → {self.booking_id}"
 
 
+class PeerDrawRequest(models.Model):
+    """Requesting side of a cross-region expert draw (跨区域抽取专家): a draw asked of a peer hub's pool — the
+    peer draws with its own rules and seed — and what it answered: sealed (the seats without names and the sealed
+    digest), then the names once the draw is unsealed there (at the meeting), or refused with the code."""
+
+    peer = models.ForeignKey(Peer, on_delete=models.PROTECT, related_name="draw_requests")
+    request_id = models.CharField(max_length=32, unique=True)
+    project_ref = models.CharField(max_length=100)
+    request = models.JSONField()  # what was sent (the experts context's draw request fields)
+    state = models.CharField(max_length=12)  # requested · drawn · unsealed · refused · cancelled
+    draw_id = models.BigIntegerField(null=True, blank=True)  # the draw's id on the peer
+    sealed_digest = models.CharField(max_length=64, blank=True, default="")
+    seats = models.JSONField(default=list, blank=True)  # [{line, specialty, role, rank, name?, employer?}]
+    answer_code = models.CharField(max_length=80, blank=True, default="")
+    answer_note = models.CharField(max_length=300, blank=True, default="")
+    requested_by = models.CharField(max_length=120)
+    requested_at = models.DateTimeField()
+    answered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "pk"]
+        verbose_name = "跨区域抽取请求"
+
+    def __str__(self) -> str:
+        return f"{self.peer_id}:{self.request_id} {self.state}"
+
+
+class HostedDraw(models.Model):
+    """Receiving side: the draw made here (in the experts context) for a peer hub, or why none was made."""
+
+    peer = models.ForeignKey(Peer, on_delete=models.PROTECT, related_name="hosted_draws")
+    request_id = models.CharField(max_length=32)
+    draw_id = models.BigIntegerField(null=True, blank=True, unique=True)
+    refusal = models.CharField(max_length=80, blank=True, default="")
+    received_at = models.DateTimeField()
+    message_seq = models.BigIntegerField()
+
+    class Meta:
+        ordering = ["-received_at", "pk"]
+        constraints = [models.UniqueConstraint(fields=["peer", "request_id"], name="federation_hosted_draw_once")]
+        verbose_name = "为互联平台抽取"
+
+    def __str__(self) -> str:
+        return f"{self.peer_id}:{self.request_id} → {self.draw_id}"
+
+
 class FeedCursor(models.Model):
     """One row (pk 1): the last local feed event looked at for the peers."""
 

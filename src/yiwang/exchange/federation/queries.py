@@ -9,8 +9,10 @@ from datetime import datetime
 
 from yiwang.exchange.federation.models import (
     HostedBooking,
+    HostedDraw,
     Peer,
     PeerCaProposal,
+    PeerDrawRequest,
     RecognisedEntity,
     RemoteNotice,
     RemoteSiteRequest,
@@ -221,3 +223,19 @@ def list_site_requests_for(actor: Actor, *, session_id: int | None = None, limit
 def hosted_booking_of(booking_id: int) -> HostedBooking | None:
     """When a venues booking here was made for a peer hub's remote evaluation: for which hub and request."""
     return HostedBooking.objects.select_related("peer").filter(booking_id=booking_id).first()
+
+
+# -- cross-region expert draws ------------------------------------------------------------------------------------
+def list_draw_requests_for(actor: Actor, *, project_ref: str = "", limit: int = 100) -> list[PeerDrawRequest]:
+    """Draws asked of peer hubs' pools and their answers (sealed until the peer unseals), newest first. Staff,
+    regulators and auditors."""
+    _require_reader(actor)
+    rows = PeerDrawRequest.objects.select_related("peer")
+    if project_ref:
+        rows = rows.filter(project_ref=project_ref)
+    return list(rows.order_by("-requested_at", "-pk")[: max(1, min(limit, 500))])
+
+
+def hosted_draw_of(draw_id: int) -> HostedDraw | None:
+    """When an experts draw here was made for a peer hub: for which hub and request."""
+    return HostedDraw.objects.select_related("peer").filter(draw_id=draw_id).first()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from ninja import Field, Schema
 
@@ -156,5 +157,29 @@ class SiteRequestOut(Schema):
     booking_id: int | None = Field(description="对方平台的预约编号 / the booking's id on the peer")
     answer_code: str
     answer_note: str
+    requested_at: datetime
+    answered_at: datetime | None
+
+
+class DrawRequestIn(Schema):
+    peer_code: str = Field(description="对方平台标识码 / the peer hub whose pool is drawn")
+    request: dict[str, Any] = Field(
+        description="专家抽取请求（experts 上下文的字段：project_ref、kind、region_code、region_scope、meeting_start、"
+        "meeting_end、lines、avoided_firms（以统一社会信用代码列明）、representatives …）"
+    )
+
+
+class DrawRequestOut(Schema):
+    request_id: str
+    hub_code: str
+    hub_name: str
+    project_ref: str
+    state: str = Field(
+        description="requested 已发送 | drawn 已抽取（密封）| unsealed 已启封 | refused 未能抽取 | cancelled"
+    )
+    draw_id: int | None = Field(description="对方平台的抽取编号 / the draw's id on the peer")
+    sealed_digest: str
+    seats: list[dict[str, Any]] = Field(description="席位（密封时不含姓名）/ seats (no names while sealed)")
+    answer_code: str
     requested_at: datetime
     answered_at: datetime | None

@@ -41,7 +41,12 @@ MESSAGE_TYPES = (
     CA_TRUST,
     VENUE_REQUEST,
     VENUE_ANSWER,
+    "experts.draw_request",
+    "experts.draw_answer",
 )
+DRAW_REQUEST, DRAW_ANSWER = "experts.draw_request", "experts.draw_answer"
+DRAW_ANSWERS = ("drawn", "unsealed", "refused", "cancelled")
+DRAW_ANSWER_FIELDS = ("request_id", "status", "draw_id", "sealed_digest", "seats", "code", "note")
 ENTITY_SIGNING_LABEL = b"yiwang.federation.entity.v1\x00"
 OPERATIONS = ("add", "update", "delete")
 BACKOFF_BASE_SECONDS = 2
@@ -424,6 +429,36 @@ def check_venue_answer_body(message: Message) -> dict[str, Any]:
     return dict(body)
 
 
+def check_draw_request_body(message: Message) -> dict[str, Any]:
+    """``{request_id, request: {…}}``: the experts context's draw request fields; the drawing hub checks them."""
+    body = message.body
+    if set(body) != {"request_id", "request"}:
+        raise _bad_field(message, "body")
+    if not isinstance(body["request_id"], str) or not REQUEST_ID.match(body["request_id"]):
+        raise _bad_field(message, "request_id")
+    if not isinstance(body["request"], dict):
+        raise _bad_field(message, "request")
+    return dict(body)
+
+
+def check_draw_answer_body(message: Message) -> dict[str, Any]:
+    """``{request_id, status, draw_id, sealed_digest, seats, code, note}`` of a draw made on the peer."""
+    body = message.body
+    if not isinstance(body.get("request_id"), str) or not REQUEST_ID.match(body["request_id"]):
+        raise _bad_field(message, "request_id")
+    if body.get("status") not in DRAW_ANSWERS:
+        raise _bad_field(message, "status")
+    draw = body.get("draw_id")
+    if draw is not None and (not isinstance(draw, int) or isinstance(draw, bool) or draw < 1):
+        raise _bad_field(message, "draw_id")
+    if not isinstance(body.get("seats"), list) or not all(isinstance(s, dict) for s in body["seats"]):
+        raise _bad_field(message, "seats")
+    for name, limit in (("sealed_digest", 64), ("code", 80), ("note", 300)):
+        if not isinstance(body.get(name, ""), str) or len(body.get(name, "")) > limit:
+            raise _bad_field(message, name)
+    return dict(body)
+
+
 def chain_of(message_type: str, body: Mapping[str, Any]) -> str:
     """What a message is about, for the witness log: a notice chain, ``entity:<USCC>``, ``ca:<fingerprint>`` or
     ``<dataset>:<key>``."""
@@ -431,6 +466,8 @@ def chain_of(message_type: str, body: Mapping[str, Any]) -> str:
         return f"ca:{body.get('fingerprint_sha256')}"
     if message_type in (VENUE_REQUEST, VENUE_ANSWER):
         return f"venue:{body.get('request_id')}"
+    if message_type in (DRAW_REQUEST, DRAW_ANSWER):
+        return f"draw:{body.get('request_id')}"
     if message_type == ENTITY_REGISTRATION:
         return f"entity:{(body.get('entity') or {}).get('uscc')}"
     if message_type == DATASET_RECORD:
@@ -449,4 +486,8 @@ def check_body(message: Message) -> dict[str, Any]:
         return check_venue_request_body(message)
     if message.type == VENUE_ANSWER:
         return check_venue_answer_body(message)
+    if message.type == DRAW_REQUEST:
+        return check_draw_request_body(message)
+    if message.type == DRAW_ANSWER:
+        return check_draw_answer_body(message)
     return check_notice_body(message)

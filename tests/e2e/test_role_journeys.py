@@ -5,6 +5,8 @@
   confirms it with a reason, and sees the history;
 - trading-centre staff of 闵行 book an evaluation room for tomorrow afternoon (the form says the time is free
   before they submit) and see the booking with its check-in code;
+- a bidder pays the deposit of a lot: sees the lot's virtual sub-account and amount due on 我的保证金与退款,
+  transfers the amount from the demo's simulated bank, and sees the deposit settled (已足额);
 - a visitor switches the portal to English and back (the default is Chinese).
 
 With ``YIWANG_SCREENSHOTS=1`` each journey saves its key page to ``docs/screenshots/<journey>.png`` (Chinese, the
@@ -27,6 +29,8 @@ from yiwang.identity.auth import actor_for_account
 from yiwang.kernel.actors import Actor
 from yiwang.platform.clock import now
 from yiwang.portal.demo import DEMO_PASSWORD
+from yiwang.registry import actions as registry
+from yiwang.services.finance import actions as finance
 from yiwang.services.notices.tests import support as notices
 from yiwang.services.venues import actions as venues
 from yiwang.supervision.redflags.demo import seed_collusion_scenario
@@ -159,6 +163,58 @@ def test_staff_book_an_evaluation_room(page, demo):
     assert "评标室1" in body
     assert page.get_by_test_id("code").inner_text().strip()  # the on-site check-in code
     screenshot(page, "staff-booking")
+
+
+def test_a_bidder_pays_a_deposit(page, demo):
+    system = Actor.system("journey")
+    bidder = actor_for_account(identity_queries.find_account("pujiang"))
+    (entity_id,) = bidder.entity_ids()
+    basic_account = "1001200300400501"
+    registry.do_set_basic_account(
+        actor=system,
+        entity_id=entity_id,
+        expected_version=None,
+        data={
+            "bank_name": "中国工商银行",
+            "branch_name": "上海分行",
+            "account_name": "上海浦江数智建设工程有限公司",
+            "account_number": basic_account,
+        },
+    )
+    lot = finance.do_set_deposit_requirement(
+        actor=system,
+        lot_ref="tender.section:demo-deposit",
+        regime="works",
+        opening_at=now() + timedelta(days=20),
+        amount_fen=10_000_000,
+        rate=None,
+        base_fen=1_000_000_000,
+        title="闵行区某道路综合改造工程施工（一标段）",
+    )
+    deposit = finance.do_open_deposit_account(actor=bidder, lot_ref=lot.ref, entity_id=entity_id)
+
+    _sign_in(page, "pujiang")
+    page.goto("/finance/mine/")
+    card = page.locator(".card", has_text="闵行区某道路综合改造工程施工（一标段）")
+    assert "待缴纳" in card.inner_text()
+    assert deposit.virtual_account in card.inner_text()
+    assert "¥100,000.00" in card.inner_text()  # the amount due
+
+    page.goto("/finance/simbank/")  # the demonstration's stand-in for the bidder's bank
+    page.get_by_label("收款虚拟子账号").fill(deposit.virtual_account)
+    page.get_by_label("金额（元）").fill("100,000.00")
+    page.get_by_label("付款账号").fill(basic_account)
+    page.get_by_label("付款户名").fill("上海浦江数智建设工程有限公司")
+    page.get_by_role("button", name="转账").click()
+    page.get_by_text("模拟银行已转账").wait_for()
+
+    page.goto("/finance/mine/")
+    card = page.locator(".card", has_text="闵行区某道路综合改造工程施工（一标段）")
+    text = card.inner_text()
+    assert "已足额" in text
+    assert "¥100,000.00（当前留存 ¥100,000.00）" in text
+    assert "不一致" not in text  # paid from the registered basic account
+    screenshot(page, "bidder-deposit")
 
 
 def test_a_visitor_switches_to_english_and_back(page):

@@ -9,7 +9,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
@@ -20,6 +19,7 @@ from yiwang.catalog.domain import lists as list_rules
 from yiwang.catalog.domain import rules as rule_vocab
 from yiwang.kernel import periods
 from yiwang.kernel.errors import NotFound, YiwangError
+from yiwang.platform.web.decorators import allowed
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -39,11 +39,6 @@ def _date_param(request: HttpRequest, name: str = "on") -> date | None:
         return date.fromisoformat(value)
     except ValueError:
         return None
-
-
-def _require_staff(request: HttpRequest) -> None:
-    if not actions.can_edit_catalog(request.actor):
-        raise PermissionDenied("staff only")
 
 
 def _lists_overview() -> list[dict[str, Any]]:
@@ -266,9 +261,9 @@ def period_calculator(request: HttpRequest) -> HttpResponse:
 
 
 # -- staff screens ----------------------------------------------------------------------------------------------------
+@allowed(actions.can_edit_catalog, "catalogue staff only")
 @require_http_methods(["GET", "POST"])
 def draft_new(request: HttpRequest, kind: str) -> HttpResponse:
-    _require_staff(request)
     kind = _kind(kind)
     error = None
     if request.method == "POST":
@@ -305,9 +300,9 @@ def _draft_or_404(kind: str, number: int):
         raise Http404("no such version") from None
 
 
+@allowed(actions.can_edit_catalog, "catalogue staff only")
 @require_http_methods(["GET", "POST"])
 def draft_edit(request: HttpRequest, kind: str, number: int) -> HttpResponse:
-    _require_staff(request)
     kind = _kind(kind)
     version = _draft_or_404(kind, number)
     error = None
@@ -369,9 +364,9 @@ def _raw_item(request: HttpRequest, kind: str, item_type: str) -> dict[str, Any]
     return raw
 
 
+@allowed(actions.can_edit_catalog, "catalogue staff only")
 @require_http_methods(["GET", "POST"])
 def item_edit(request: HttpRequest, kind: str, number: int, key: str | None = None) -> HttpResponse:
-    _require_staff(request)
     kind = _kind(kind)
     version = _draft_or_404(kind, number)
     if key is not None:
@@ -422,9 +417,9 @@ def item_edit(request: HttpRequest, kind: str, number: int, key: str | None = No
     )
 
 
+@allowed(actions.can_edit_catalog, "catalogue staff only")
 @require_POST
 def item_delete(request: HttpRequest, kind: str, number: int, key: str) -> HttpResponse:
-    _require_staff(request)
     kind = _kind(kind)
     try:
         actions.do_delete_item(actor=request.actor, kind=kind, number=number, key=key)
@@ -434,9 +429,9 @@ def item_delete(request: HttpRequest, kind: str, number: int, key: str) -> HttpR
     return redirect("catalog:draft_edit", kind=kind, number=number)
 
 
+@allowed(actions.can_edit_catalog, "catalogue staff only")
 @require_POST
 def publish(request: HttpRequest, kind: str, number: int) -> HttpResponse:
-    _require_staff(request)
     kind = _kind(kind)
     try:
         version = actions.do_publish_version(
@@ -452,9 +447,9 @@ def publish(request: HttpRequest, kind: str, number: int) -> HttpResponse:
     return redirect(f"{redirect('catalog:list', kind=kind).url}?version={version.number}")
 
 
+@allowed(actions.can_edit_catalog, "catalogue staff only")
 @require_POST
 def draft_discard(request: HttpRequest, kind: str, number: int) -> HttpResponse:
-    _require_staff(request)
     kind = _kind(kind)
     try:
         actions.do_discard_draft(actor=request.actor, kind=kind, number=number)
@@ -464,9 +459,9 @@ def draft_discard(request: HttpRequest, kind: str, number: int) -> HttpResponse:
     return redirect("catalog:list", kind=kind)
 
 
+@allowed(actions.can_edit_catalog, "catalogue staff only")
 @require_http_methods(["GET", "POST"])
 def holiday_edit(request: HttpRequest, year: int) -> HttpResponse:
-    _require_staff(request)
     existing = queries.list_holiday_years()
     row = next((y for y in existing if y.year == year), None)
     if row is not None:

@@ -3,6 +3,8 @@
 - a member of the public searches from the home page and reads the notice found;
 - a regulator of 闵行 handles the seeded collusion alert from the dashboard: assigns it to themself, investigates,
   confirms it with a reason, and sees the history;
+- the same regulator answers a bidder's complaint: finds it in the complaints list with its legal time limit,
+  accepts it and decides it with a reason, which the complaint page then shows;
 - trading-centre staff of 闵行 book an evaluation room for tomorrow afternoon (the form says the time is free
   before they submit) and see the booking with its check-in code;
 - a bidder pays the deposit of a lot: sees the lot's virtual sub-account and amount due on 我的保证金与退款,
@@ -33,6 +35,7 @@ from yiwang.registry import actions as registry
 from yiwang.services.finance import actions as finance
 from yiwang.services.notices.tests import support as notices
 from yiwang.services.venues import actions as venues
+from yiwang.supervision.complaints import actions as complaints
 from yiwang.supervision.redflags.demo import seed_collusion_scenario
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -124,6 +127,51 @@ def test_a_regulator_handles_the_collusion_alert_from_the_dashboard(page, collus
 @pytest.fixture
 def demo(live_server):
     call_command("seed_demo", stdout=io.StringIO())
+
+
+def test_a_regulator_answers_a_complaint(page, demo):
+    bidder = actor_for_account(identity_queries.find_account("pujiang"))
+    (entity_id,) = bidder.entity_ids()
+    known_on = (now() - timedelta(days=2)).astimezone(SHANGHAI).date()
+    complaint = complaints.do_file_complaint(
+        actor=bidder,
+        data={
+            "track": "works",
+            "matter": "process",
+            "complainant_entity_id": entity_id,
+            "respondent": "上海申城工程咨询有限公司",
+            "procedure_ref": "tender.section:demo-complaint",
+            "procedure_title": "闵行区某道路综合改造工程施工（一标段）",
+            "region_code": "310112",
+            "facts": "招标代理机构在开标前向他人透露了已获取招标文件的潜在投标人名单。",
+            "claims": "责令改正，依法处理。",
+            "anchor_on": f"{known_on:%Y-%m-%d}",
+        },
+    )
+
+    _sign_in(page, "regulator-mh")
+    page.get_by_role("navigation", name="主导航").get_by_role("link", name="投诉").click()
+    page.wait_for_url("**/complaints/")
+    page.get_by_role("link", name="闵行区某道路综合改造工程施工（一标段）").first.click()
+    page.wait_for_url(f"**/complaints/{complaint.pk}/")
+    body = page.locator("main").inner_text()
+    assert "待受理" in body
+    assert "受理期限" in body
+    assert "《中华人民共和国招标投标法实施条例》" in body  # the rule behind the time limit
+
+    page.get_by_label("办理").select_option("accept")
+    page.get_by_role("button", name="提交").click()
+    page.get_by_text("已受理", exact=True).wait_for()
+    page.get_by_label("办理").select_option("decide")
+    page.get_by_label("处理结果（作出决定时）").select_option("upheld")
+    page.get_by_label("理由 / 决定内容").fill("投诉事项成立，责令招标代理机构改正，并依法予以处理。")
+    page.get_by_role("button", name="提交").click()
+    page.get_by_text("已处理", exact=True).wait_for()
+    body = page.locator("main").inner_text()
+    assert "投诉成立" in body  # the outcome
+    assert "投诉事项成立，责令招标代理机构改正" in body
+    assert "上海浦江数智建设工程有限公司" in body  # the complainant
+    screenshot(page, "regulator-complaint")
 
 
 def test_staff_book_an_evaluation_room(page, demo):

@@ -260,6 +260,57 @@ def do_replace_peer_key(*, actor: Actor, code: str, public_key: str) -> Peer:
         return peer
 
 
+def _require_certificates() -> bool:
+    """``YIWANG_FEDERATION["REQUIRE_CERTIFICATE"]`` (default false): refuse batches of peers without one."""
+    return bool(_config().get("REQUIRE_CERTIFICATE", False))
+
+
+def _probe_certificate(pem: str, code: str) -> str:
+    """Check a peer's platform certificate as far as can be done without a signature by it: it parses, chains to
+    an active CA of this hub's trust list, is valid now and unrevoked, and names the peer's PLATFORM_CODE as its
+    subject (the CA's subject mapping). Returns its SHA-256 fingerprint."""
+    text = (pem or "").strip()
+    if not text.startswith("-----BEGIN CERTIFICATE-----") or len(text) > 20_000:
+        raise _bad(
+            "federation.certificate_malformed", "证书须为 PEM 格式", "the certificate must be PEM", "certificate"
+        )
+    # every check before the signature's: a dummy signature stops at ca.signature_invalid when they all passed
+    check = ca.verify_signed(b"yiwang.federation.probe", b"\x00", text, require_binding=False)
+    if check.reason != "ca.signature_invalid":
+        raise InvalidInput(
+            "federation.certificate_refused",
+            f"证书未通过本平台CA互认名单的校验（{check.reason}）",
+            f"the certificate does not pass this hub's CA trust list ({check.reason})",
+            {"field": "certificate", "reason": check.reason, **{k: str(v)[:200] for k, v in check.details.items()}},
+        )
+    if (check.uscc or "") != code:
+        raise InvalidInput(
+            "federation.certificate_wrong_subject",
+            "证书主体不是该互联平台（须为其交易平台标识码）",
+            "the certificate's subject is not this peer's PLATFORM_CODE",
+            {"field": "certificate", "subject": check.uscc or check.person or ""},
+        )
+    return check.fingerprint
+
+
+def do_set_peer_certificate(*, actor: Actor, code: str, certificate: str) -> Peer:
+    """Pin a CA-issued certificate for a peer's platform key (staff administrators): from then on every batch of
+    the peer must also verify under that certificate, chained to this hub's CA trust list, valid and unrevoked at
+    receipt, with the peer's PLATFORM_CODE as subject. An empty ``certificate`` removes it. Refusals:
+    ``federation.certificate_malformed``, ``federation.certificate_refused`` (with the CA context's reason),
+    ``federation.certificate_wrong_subject`` (422), ``federation.forbidden`` (403), ``federation.unknown_peer``
+    (404). That the certificate is for the pinned key shows with the peer's next batch (both must verify it)."""
+    pem = (certificate or "").strip()
+    fingerprint = _probe_certificate(pem, code.strip().upper()) if pem else ""
+    with action(actor, "federation.set_peer_certificate") as act:
+        peer = _managed_peer(actor, code.strip().upper())
+        peer.certificate_pem = pem
+        peer.save(update_fields=["certificate_pem"])
+        act.witness(peer, {"code": peer.code, "certificate_sha256": fingerprint})
+        act.emit("federation.peer_certificate_set.v1", peer, {"code": peer.code, "certificate_sha256": fingerprint})
+        return peer
+
+
 # -- the sending side: feed → outbox per peer -------------------------------------------------------------------------
 def _record_datasets() -> dict[str, Any]:
     """The feed types of the national datasets that leave the hub (never those with personal data)."""
@@ -658,6 +709,8 @@ def authenticate_batch(*, payload: Any, signed: SignedBatch | None) -> tuple[Pee
         raise _unauthenticated(
             "federation.signature_invalid", "签名验证失败", "the signature does not verify"
         ) from None
+    if peer.certificate_pem or _require_certificates():
+        _check_certificate(peer, message, signature, key)
     moment = now()
     window = _window()
     if abs(moment - stamped) > window:
@@ -679,6 +732,28 @@ def authenticate_batch(*, payload: Any, signed: SignedBatch | None) -> tuple[Pee
             {"nonce": signed.nonce},
         ) from None
     return peer, batch
+
+
+def _check_certificate(peer: Peer, message: bytes, signature: bytes, key: Any) -> None:
+    """Certificate-based peer authentication: the batch's signature must also verify under the peer's pinned
+    certificate, chained to this hub's CA trust list, valid and unrevoked now, naming the peer."""
+    if not peer.certificate_pem:
+        raise _unauthenticated(
+            "federation.certificate_required",
+            "本平台要求互联平台以CA证书认证，该平台尚未登记证书",
+            "this hub requires peers to authenticate with a certificate; none is registered for this peer",
+        )
+    check = ca.verify_signed(
+        message, signature, peer.certificate_pem, expected_uscc=peer.code, require_binding=False,
+        algorithm=_algorithm_of(key),
+    )  # fmt: skip
+    if not check.ok:
+        raise _unauthenticated(
+            "federation.certificate_refused",
+            f"互联平台证书校验未通过（{check.reason}）",
+            f"the peer's certificate does not verify ({check.reason})",
+            reason=check.reason,
+        )
 
 
 @dataclass(frozen=True)
@@ -1486,6 +1561,7 @@ __all__ = [
     "do_request_peer_draw",
     "do_request_remote_site",
     "do_set_peer_active",
+    "do_set_peer_certificate",
     "own_identity",
     "purge_nonces",
     "receive",

@@ -19,6 +19,7 @@ from yiwang.exchange.federation.schemas import (
     DrawRequestOut,
     IdentityOut,
     PeerActiveIn,
+    PeerCertificateIn,
     PeerIn,
     PeerOut,
     ReceiptOut,
@@ -363,3 +364,14 @@ def list_draw_requests(request: HttpRequest, filters: Query[DrawRequestQuery]):
     """Draws asked of peer hubs and their (sealed) answers. Staff, regulators and auditors."""
     rows = queries.list_draw_requests_for(actor_of(request), project_ref=filters.project_ref, limit=filters.limit)
     return [_draw_request_out(r) for r in rows]
+
+
+@acts(router, "/peers/{code}/certificate", response={200: PeerOut, **CREATE_ERRORS})
+def set_peer_certificate(request: HttpRequest, code: str, data: PeerCertificateIn):
+    """Pin a CA-issued certificate for a peer's platform key (certificate-based peer authentication; empty to
+    remove). Staff administrators. Refusals: ``federation.certificate_malformed``,
+    ``federation.certificate_refused``, ``federation.certificate_wrong_subject`` (422), ``federation.forbidden``
+    (403), ``federation.unknown_peer`` (404)."""
+    actor = actor_of(request)
+    actions.do_set_peer_certificate(actor=actor, code=code, certificate=data.certificate)
+    return _peer_out(queries.get_peer_for(actor, code.strip().upper()))

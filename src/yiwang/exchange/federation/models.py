@@ -15,6 +15,9 @@ class Peer(models.Model):
     wire_format = models.CharField(max_length=8, default="json")  # json · xml (legacy SOAP-style uplinks)
     public_key_pem = models.TextField()
     key_id = models.CharField(max_length=80)  # sm3:<hex> of the pinned public key
+    # a CA-issued certificate for that key (subject: its PLATFORM_CODE); when set, every batch is checked
+    # against it too (chain to this hub's CA trust list, validity, revocation)
+    certificate_pem = models.TextField(blank=True, default="")
     is_active = models.BooleanField(default=True)
     registered_at = models.DateTimeField()
     registered_by = models.CharField(max_length=120)

@@ -52,6 +52,7 @@ class PeerView:
     last_delivered_at: datetime | None
     received: int  # messages applied from it
     notices: int  # its live notices held here
+    certified: bool = False  # a CA-issued certificate is pinned for its key (checked on every batch)
 
 
 def _view(peer: Peer, notices: int) -> PeerView:
@@ -73,6 +74,7 @@ def _view(peer: Peer, notices: int) -> PeerView:
         last_delivered_at=peer.last_delivered_at,
         received=peer.received,
         notices=notices,
+        certified=bool(peer.certificate_pem),
     )
 
 

@@ -48,6 +48,7 @@ class PeerOut(Schema):
     last_delivered_at: datetime | None
     received: int
     notices: int
+    certified: bool = Field(False, description="已登记CA证书（每批消息均按证书校验）")
 
 
 class ReceiptOut(Schema):
@@ -183,3 +184,9 @@ class DrawRequestOut(Schema):
     answer_code: str
     requested_at: datetime
     answered_at: datetime | None
+
+
+class PeerCertificateIn(Schema):
+    certificate: str = Field(
+        max_length=20000, description="对方平台签名公钥的CA证书（PEM；空串为撤除）/ the peer key's certificate (PEM)"
+    )

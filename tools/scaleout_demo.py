@@ -276,6 +276,8 @@ class Cluster:
             "YIWANG_PUBLIC_URL": f"http://127.0.0.1:{self.ports.nginx}",
             "YIWANG_LIVE_URL": f"http://127.0.0.1:{self.ports.nginx}",
             "YIWANG_WEB_WORKERS": "2",
+            # nginx on loopback is the only way in: its X-Forwarded-For names the client (the bid box's upload IP)
+            "YIWANG_TRUSTED_PROXIES": '["127.0.0.1", "::1"]',
         }
 
     def prepare_database(self, env: dict[str, str]) -> None:

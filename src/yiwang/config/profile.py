@@ -28,6 +28,9 @@ class YiwangProfile(BaseSettings):
     debug: bool = False
     data_dir: Path = Field(default_factory=lambda: Path.cwd() / "var")
     allowed_hosts: list[str] = ["127.0.0.1", "localhost", "[::1]"]
+    # Reverse proxies whose X-Forwarded-For is believed for the client's address (the bid box's upload IP);
+    # e.g. ["127.0.0.1", "::1"] behind nginx on the same machine. Empty: the address is REMOTE_ADDR.
+    trusted_proxies: list[str] = []
     bind: str = "127.0.0.1:8000"
     # The live-update server (SSE, docs/live.md): its address (default: the web port + 1), the URL pages use
     # when it sits behind a proxy, and the broadcaster (database | postgres | redis; default by profile).

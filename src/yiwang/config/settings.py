@@ -37,6 +37,7 @@ def _embedded_secret_key() -> str:
 SECRET_KEY = PROFILE.secret_key or _embedded_secret_key()
 DEBUG = PROFILE.debug
 ALLOWED_HOSTS = PROFILE.allowed_hosts
+YIWANG_BIDBOX = {"TRUSTED_PROXIES": PROFILE.trusted_proxies}  # the bid box's other settings keep their defaults
 
 INSTALLED_APPS = [
     # platform: technical apps, no business rules

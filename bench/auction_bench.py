@@ -480,6 +480,9 @@ def bench_http(args: argparse.Namespace) -> int:
     import uuid
     from concurrent.futures import ThreadPoolExecutor
 
+    # a SIGTERM (a time limit, pg-test-server passing on a stop) ends the run through ``finally``, which stops the
+    # server it started (Python's default would exit at once and leave gunicorn running)
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     tmp = Path(tempfile.mkdtemp(prefix="auction-burst-"))
     (tmp / "auction_burst_settings.py").write_text(HTTP_SETTINGS)
     (tmp / "auction_burst_actors.py").write_text(HTTP_ACTORS)

@@ -284,6 +284,7 @@ def main() -> int:
     from yiwang.platform.reference import ensure_all
     from yiwang.services.bidbox import actions as bidbox
     from yiwang.services.bidbox import queries as bidbox_queries
+    from yiwang.services.bidbox.tool import simulated_machine
     from yiwang.trading.tender import actions
     from yiwang.trading.tender.bidformat import make_bid_document
     from yiwang.trading.tender.models import Section
@@ -441,6 +442,7 @@ def main() -> int:
                             view.deadline,
                             "投标文件.json",
                             len(plaintext),
+                            extra=simulated_machine(party.uscc),
                         ),
                         bidder_signer=signer_for(party.issued.key),
                         recipients=[Recipient("bidder", party.issued.key.public_key), Recipient("opening", opening)],

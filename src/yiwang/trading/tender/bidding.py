@@ -114,7 +114,14 @@ def _missing_qualifications(section: Section, entity_id: int, at: datetime) -> l
 
 
 def do_submit_bid(
-    *, actor: Actor, section_id: int, entity_id: int, stream: BinaryIO, confirmation: Any = None
+    *,
+    actor: Actor,
+    section_id: int,
+    entity_id: int,
+    stream: BinaryIO,
+    confirmation: Any = None,
+    upload_ip: str = "",
+    upload_ip_source: str = "",
 ):  # -> bid box Submission (its receipt in ``.receipt``)
     """递交投标文件 through the tender's gates, then the bid box (sealed envelope, signed receipt).
 
@@ -122,7 +129,8 @@ def do_submit_bid(
     (``bidbox.wrong_box``, ``bidbox.deadline_mismatch``), a certificate that is not valid and bound to the entity
     (``ca.*``), and any upload that completes at or after the deadline (``bidbox.deadline_passed``) — nothing is
     stored then. A second envelope replaces the first (修改). Nothing here names the bidder in the log before
-    the opening."""
+    the opening. ``upload_ip``/``upload_ip_source``: where the upload came from (``bidbox.web.upload_address_of``),
+    kept by the bid box for supervision only."""
     section = t.get_section(section_id)
     if not actor.acts_for(entity_id):
         raise t.forbidden("代表该单位投标", "bid for this entity")
@@ -130,7 +138,13 @@ def do_submit_bid(
     if section.box_id is None:  # pragma: no cover - a bidding section always has its box
         raise Conflict("tender.not_accepting_bids", "投标箱未开设", "no bid box")
     return bidbox.do_submit_envelope(
-        actor=actor, box_id=section.box_id, entity_id=entity_id, stream=stream, confirmation=confirmation
+        actor=actor,
+        box_id=section.box_id,
+        entity_id=entity_id,
+        stream=stream,
+        confirmation=confirmation,
+        upload_ip=upload_ip,
+        upload_ip_source=upload_ip_source,
     )
 
 

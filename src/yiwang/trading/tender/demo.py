@@ -50,6 +50,7 @@ from yiwang.registry import actions as registry
 from yiwang.registry import queries as registry_queries
 from yiwang.services.bidbox import actions as bidbox
 from yiwang.services.bidbox import queries as bidbox_queries
+from yiwang.services.bidbox.tool import simulated_machine
 from yiwang.services.experts import actions as experts
 from yiwang.services.experts import queries as experts_queries
 from yiwang.services.finance import actions as finance
@@ -547,6 +548,7 @@ class Demo:
             deadline=view.deadline,
             file_name="投标文件.json",
             file_size=len(plaintext),
+            extra=simulated_machine(SEED_USCC[bidder.username]),  # the bid tool's machine codes
         )
         return envelope.seal(
             plaintext,

@@ -26,6 +26,7 @@ from yiwang.kernel.errors import NotFound, YiwangError
 from yiwang.platform.storage import queries as storage_queries
 from yiwang.registry import queries as registry
 from yiwang.services.bidbox import queries as bidbox_queries
+from yiwang.services.bidbox.web import upload_address_of
 from yiwang.trading.tender import actions, queries
 from yiwang.trading.tender import internal as t
 from yiwang.trading.tender.domain import procedures as procedure_rules
@@ -368,7 +369,11 @@ def submit_bid(request: HttpRequest, section_id: int) -> HttpResponse:
     upload = form.cleaned_data["file"]
     try:
         submission = actions.do_submit_bid(
-            actor=request.actor, section_id=section_id, entity_id=int(form.cleaned_data["entity_id"]), stream=upload
+            actor=request.actor,
+            section_id=section_id,
+            entity_id=int(form.cleaned_data["entity_id"]),
+            stream=upload,
+            **upload_address_of(request),
         )
     except YiwangError as exc:
         _refused(request, exc)

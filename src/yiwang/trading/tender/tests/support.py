@@ -23,6 +23,7 @@ from yiwang.platform.clock import now
 from yiwang.registry import actions as registry
 from yiwang.services.bidbox import actions as bidbox
 from yiwang.services.bidbox import queries as bidbox_queries
+from yiwang.services.bidbox.tool import simulated_machine
 from yiwang.services.finance import actions as finance
 from yiwang.services.finance import bank
 from yiwang.trading.tender import actions, jobs
@@ -298,6 +299,7 @@ def seal(section, bidder: Party, price_fen: int, *, padding: int = 0, deadline: 
         deadline=deadline or view.deadline,
         file_name="投标文件.json",
         file_size=len(plaintext),
+        extra=simulated_machine(bidder.uscc),  # the bid tool's machine codes: one machine per bidder
     )
     assert bidder.issued is not None
     return envelope.seal(

@@ -134,27 +134,40 @@ def batches(first_chain: int, n_batches: int, ts: str, code: str) -> list[list[t
 
 
 class _PgCpu:
-    """CPU seconds of the PostgreSQL server processes on this machine (0 when there are none or for SQLite)."""
+    """CPU seconds of this database's PostgreSQL server processes (its postmaster's children, found from our
+    backend's parent), when the server runs on this machine; 0 for SQLite."""
 
     def __init__(self, vendor: str):
         self.vendor = vendor
         self.tick = os.sysconf("SC_CLK_TCK")
+        self.postmaster = 0
+        if vendor == "postgresql":
+            from django.db import connection
+
+            with connection.cursor() as cur:
+                cur.execute("SELECT pg_backend_pid()")
+                backend = cur.fetchone()[0]
+            stat = self._stat(backend)
+            self.postmaster = int(stat[1]) if stat else 0
+
+    @staticmethod
+    def _stat(pid: int | str) -> list[str] | None:
+        try:
+            return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            return None
 
     def seconds(self) -> float:
-        if self.vendor != "postgresql":
+        if not self.postmaster:
             return 0.0
         total = 0
         for pid in os.listdir("/proc"):
             if not pid.isdigit():
                 continue
-            try:
-                comm = Path(f"/proc/{pid}/comm").read_text().strip()
-                if comm not in ("postgres", "postmaster"):
-                    continue
-                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-                total += int(fields[11]) + int(fields[12])  # utime + stime
-            except (OSError, IndexError, ValueError):
+            fields = self._stat(pid)
+            if fields is None or (int(pid) != self.postmaster and int(fields[1]) != self.postmaster):
                 continue
+            total += int(fields[11]) + int(fields[12])  # utime + stime (a finished backend's time is not counted)
         return total / self.tick
 
 

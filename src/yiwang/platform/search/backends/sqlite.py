@@ -21,8 +21,9 @@ Plans: without a selective filter, the newest matches come from that ordered wal
 category filter, when the match set is small the query is driven from FTS5 (``search_fts CROSS JOIN
 search_document``: each match looked up, then sorted); when it is dense enough that a walk is cheaper,
 SQLite walks the ``(region|category, published_at, tiebreak, …filters)`` index newest first, asks FTS5
-about each row (``EXISTS … rowid = d.fts_rowid``) and stops after the page. BM25 is computed for the ranking
-window only (``domain.scoring``).
+about each row (``EXISTS … rowid = <the key computed from published_at and id>``, columns the index
+carries: the table row is read only for matches) and stops after the page. BM25 is computed for the
+ranking window only (``domain.scoring``).
 """
 
 from __future__ import annotations
@@ -51,6 +52,13 @@ ID_BITS = 29
 ID_MASK = (1 << ID_BITS) - 1
 SECOND_MIN, SECOND_MAX = -(1 << 33), (1 << 33) - 1  # ~1697 to ~2242; outside, a document keeps the edge second
 _JOIN = f"{FTS} CROSS JOIN search_document d ON d.id = ({FTS}.rowid & {ID_MASK})"
+# the same key computed from the columns every index carries (published_at, id), so that a walk of an index
+# can probe FTS5 without reading the table row; the wall-clock second without its fraction is the floor
+# (%% doubled: Django's SQLite cursor turns %s into a parameter)
+_KEY = (
+    f"((max(min(CAST(strftime('%%s', substr(d.published_at, 1, 19)) AS INTEGER), {SECOND_MAX}), {SECOND_MIN})"
+    f" << {ID_BITS}) | d.id)"
+)
 _NEWEST = "ORDER BY d.published_at DESC, d.tiebreak DESC"
 # published_at as the stored text (it sorts like the time it encodes), without Django's per-row conversion
 _AT = "d.published_at || ''"
@@ -90,9 +98,11 @@ class Fts5SearchIndex(SqlSearchIndex):
             cursor.execute(f"DELETE FROM {FTS} WHERE rowid IN ({placeholders(len(old))})", old)  # noqa: S608
         keys = [(fts_rowid(row_id, published_at), row_id) for row_id, _, _, published_at in written]
         cursor.executemany("UPDATE search_document SET fts_rowid = %s WHERE id = %s", keys)
+        # in ascending rowid order: FTS5 flushes its pending postings to a new segment whenever a rowid is
+        # lower than the previous one (random publication times would write a segment every other row)
         cursor.executemany(
             f"INSERT INTO {FTS} (rowid, title, body) VALUES (%s, %s, %s)",  # noqa: S608
-            [(key, " ".join(w[1]), " ".join(w[2])) for (key, _), w in zip(keys, written, strict=True)],
+            sorted((key, " ".join(w[1]), " ".join(w[2])) for (key, _), w in zip(keys, written, strict=True)),
         )
 
     def _stat_tokens_sql(self) -> tuple[str, str]:
@@ -122,7 +132,7 @@ class Fts5SearchIndex(SqlSearchIndex):
         if self._selective(query):
             return (
                 f"FROM search_document d WHERE {where} "  # noqa: S608
-                f"AND +d.fts_rowid IN (SELECT rowid FROM {FTS} WHERE {FTS} MATCH %s)",
+                f"AND +{_KEY} IN (SELECT rowid FROM {FTS} WHERE {FTS} MATCH %s)",
                 [*params, to_fts5(compiled)],
             )
         return f"FROM {_JOIN} WHERE {FTS} MATCH %s AND {where}", [to_fts5(compiled), *params]
@@ -172,7 +182,7 @@ class Fts5SearchIndex(SqlSearchIndex):
             # walk the date index newest first, asking FTS5 about each row, and stop after the page
             sql = (
                 f"SELECT d.id, d.title_tokens FROM search_document d WHERE {where} "  # noqa: S608
-                f"AND EXISTS (SELECT 1 FROM {FTS} WHERE {FTS} MATCH %s AND {FTS}.rowid = d.fts_rowid) "
+                f"AND EXISTS (SELECT 1 FROM {FTS} WHERE {FTS} MATCH %s AND {FTS}.rowid = {_KEY}) "
                 f"{_NEWEST} LIMIT %s OFFSET %s"
             )
             args = [*params, to_fts5(compiled), limit, offset]
@@ -264,8 +274,8 @@ class Fts5SearchIndex(SqlSearchIndex):
         )[0][0]
         if orphans:
             problems.append(f"{orphans} full-text rows without a document")
-        rows = self._rows(f"SELECT d.id, {_AT}, d.fts_rowid FROM search_document d", [])  # noqa: S608
-        misplaced = sum(1 for row_id, at, key in rows if key != fts_rowid(row_id, _parse_utc(at)))
+        rows = self._rows(f"SELECT d.id, {_AT}, d.fts_rowid, {_KEY} FROM search_document d", [])  # noqa: S608
+        misplaced = sum(1 for row_id, at, key, by_sql in rows if not key == by_sql == fts_rowid(row_id, _parse_utc(at)))
         if misplaced:
             problems.append(f"{misplaced} documents whose full-text key does not follow their publication time")
         problems += self._stats_problems(documents)

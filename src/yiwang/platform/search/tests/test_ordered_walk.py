@@ -115,3 +115,25 @@ def test_the_full_text_key_follows_publication_order(a, b, i, j):
 def test_ids_beyond_the_key_are_refused():
     with pytest.raises(ValueError, match="full-text key"):
         fts_rowid(ID_MASK + 1, T)
+
+
+def test_extreme_and_pre_1970_times_are_keyed_alike_in_sql_and_python(index):
+    """The walk of a district's index computes the key in SQL; ``check`` compares it with Python's."""
+    times = [
+        datetime(1, 1, 1, 0, 0, 0, 500_000, tzinfo=UTC),
+        datetime(1969, 12, 31, 23, 59, 59, 500_000, tzinfo=UTC),
+        datetime(1970, 1, 1, tzinfo=UTC),
+        datetime(9999, 12, 31, 23, 59, 59, 999_999, tzinfo=UTC),
+    ]
+    docs = [
+        SearchDocument(kind="notice", key=f"E{i}", title="闵行区施工公告", region="310112", published_at=at)
+        for i, at in enumerate(times)
+    ]
+    index.index_many(docs)
+    assert index.check().ok, index.check().problems
+    ref = MemorySearchIndex(limits=SMALL)
+    ref.index_many(docs)
+    for adapter in adapters(index):
+        adapter.probe_cost = 1e-6  # SQLite: walk the district's index, probing FTS5 with the SQL key
+        for query in pages(SearchQuery(text="施工", region="310112"), len(docs)):
+            assert_same(adapter.search(query), ref.search(query), query)

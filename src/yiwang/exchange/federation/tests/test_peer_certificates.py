@@ -121,3 +121,22 @@ def test_the_api_pins_a_certificate(api, db, clock, pki, trusted, settings):
     finally:
         ACTORS.pop("admin-token", None)
         auth.resolver.cache_clear()
+
+
+def test_the_command_line_pins_and_removes_a_certificate(db, clock, pki, trusted, tmp_path):
+    from django.core.management import CommandError, call_command
+
+    from yiwang.exchange.federation.models import Peer
+
+    issued = pki.issue(entity=JIANGSU)
+    RemoteHub(JIANGSU, "江苏省公共资源交易平台", "http://127.0.0.1:18101", key=issued.key).register()
+    pem = tmp_path / "js.pem"
+    pem.write_text(issued.pem, encoding="ascii")
+    call_command("federation", "set-certificate", JIANGSU, str(pem))
+    assert Peer.objects.get(code=JIANGSU).certificate_pem.startswith("-----BEGIN CERTIFICATE-----")
+    call_command("federation", "set-certificate", JIANGSU)
+    assert Peer.objects.get(code=JIANGSU).certificate_pem == ""
+    bad = tmp_path / "bad.pem"
+    bad.write_text("nonsense", encoding="ascii")
+    with pytest.raises(CommandError, match=r"federation\.certificate_malformed"):
+        call_command("federation", "set-certificate", JIANGSU, str(bad))

@@ -18,7 +18,7 @@ OPERATOR = Actor.system("federation-cli")
 
 
 class Command(BaseCommand):
-    help = "Federation of hubs (跨区域互联): identity, add-peer, status, relay"
+    help = "Federation of hubs (跨区域互联): identity, add-peer, set-certificate, status, relay"
 
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="verb", required=True)
@@ -29,6 +29,9 @@ class Command(BaseCommand):
         add.add_argument("--url", help="the peer's address, when it differs from the one in the file (one file only)")
         add.add_argument("--kind", choices=("hub", "national"), default="hub", help="national: the national uplink")
         add.add_argument("--format", choices=("json", "xml"), default="json", help="xml: SOAP-style uplink")
+        cert = sub.add_parser("set-certificate", help="pin a CA-issued certificate for a peer's key (witnessed)")
+        cert.add_argument("code", help="the peer's PLATFORM_CODE")
+        cert.add_argument("certificate_file", nargs="?", help="PEM file (left out: remove the certificate)")
         sub.add_parser("status", help="the peers and their delivery state (JSON)")
         sub.add_parser("relay", help="queue what is new in the feed and deliver what is due, once")
 
@@ -66,6 +69,16 @@ class Command(BaseCommand):
                 wire_format=format,
             )
             self.stdout.write(f"registered {peer.code} {peer.name} at {peer.base_url} (key {peer.key_id})")
+
+    def _set_certificate(self, *, code: str, certificate_file: str | None = None, **options) -> None:
+        pem = ""
+        if certificate_file:
+            try:
+                pem = Path(certificate_file).read_text(encoding="ascii")
+            except (OSError, ValueError) as exc:
+                raise CommandError(f"{certificate_file}: cannot read ({exc})") from None
+        peer = actions.do_set_peer_certificate(actor=OPERATOR, code=code, certificate=pem)
+        self.stdout.write(f"{peer.code}: certificate {'pinned' if pem else 'removed'}")
 
     def _status(self, **options) -> None:
         rows = []

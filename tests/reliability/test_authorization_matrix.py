@@ -866,6 +866,7 @@ DECISIONS: dict[str, str] = {
     "POST /api/v1/federation/inbox.xml": "*",
     "POST /api/v1/federation/peers": "@",
     "POST /api/v1/federation/peers/{code}/active": "@",
+    "POST /api/v1/federation/peers/{code}/certificate": "@",
     "POST /api/v1/federation/site-requests": "@",
     "POST /api/v1/files": "@",
     "POST /api/v1/files/versions/{version_id}/link": "@",

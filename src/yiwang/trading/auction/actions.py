@@ -1028,13 +1028,16 @@ class SealedReceipt:
     envelope_sm3: str
 
 
-def do_submit_sealed_bid(*, actor: Actor, lot_id: int, stream: Any) -> SealedReceipt:
+def do_submit_sealed_bid(
+    *, actor: Actor, lot_id: int, stream: Any, upload_ip: str = "", upload_ip_source: str = ""
+) -> SealedReceipt:
     """一次报价: the bidder's one sealed bid, a sealed-bid envelope (docs/trust/envelope.md) encrypted to the lot's
     opening key and to the bidder's certificate key, with the price in the bid document's summary
     (``{"summary": {"price_fen": …}}``). The bid box checks and stores it (``bidbox.*``, ``crypto.*``, ``ca.*``)
     and the engine logs the seal with the envelope's digest — in one action, so either both or nothing.
     ``auction.already_sealed`` for a second bid, ``auction.not_registered``, ``auction.not_started``; after the
-    deadline ``bidbox.deadline_passed`` (or ``auction.wrong_phase``)."""
+    deadline ``bidbox.deadline_passed`` (or ``auction.wrong_phase``). ``upload_ip``/``upload_ip_source``: where the
+    upload came from (``bidbox.web.upload_address_of``), kept by the bid box for supervision only."""
     lot = _sealed_lot(lot_id)
     bidder = bidder_of(actor, lot)
     box = _box_of(lot)
@@ -1044,7 +1047,12 @@ def do_submit_sealed_bid(*, actor: Actor, lot_id: int, stream: Any) -> SealedRec
     try:
         with action(actor, "auction.submit_sealed_bid") as act:
             submission = bidbox.do_submit_envelope(
-                actor=actor, box_id=box.id, entity_id=bidder.entity_id, stream=stream
+                actor=actor,
+                box_id=box.id,
+                entity_id=bidder.entity_id,
+                stream=stream,
+                upload_ip=upload_ip,
+                upload_ip_source=upload_ip_source,
             )
             command = {
                 "type": "seal",

@@ -26,6 +26,7 @@ from yiwang.platform.api.auth import ActorAuth, actor_of
 from yiwang.platform.api.idempotency import HEADER
 from yiwang.platform.api.routing import acts, creates
 from yiwang.platform.clock import now as clock_now
+from yiwang.services.bidbox.web import upload_address_of
 from yiwang.trading.auction import actions, queries
 from yiwang.trading.auction.models import Lot
 from yiwang.trading.auction.schemas import (
@@ -187,7 +188,7 @@ def submit_sealed_bid(request: HttpRequest, response: HttpResponse, lot_id: int,
     """一次报价 / 权重报价: multipart ``file``, the sealed-bid envelope (``yiwang bidbox seal``: the bid document
     ``{"summary": {"price_fen": …}}`` encrypted to the lot's opening key and to your certificate key). Once per
     bidder; the answer is the bid box's receipt, never the amount."""
-    r = actions.do_submit_sealed_bid(actor=actor_of(request), lot_id=lot_id, stream=file)
+    r = actions.do_submit_sealed_bid(actor=actor_of(request), lot_id=lot_id, stream=file, **upload_address_of(request))
     response["Location"] = f"/api/v1/bidbox/submissions/{r.submission_id}/receipt"
     return Status(
         201,

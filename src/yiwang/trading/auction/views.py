@@ -21,6 +21,7 @@ from yiwang.kernel.actors import Actor
 from yiwang.kernel.errors import InvalidInput, NotFound, YiwangError
 from yiwang.kernel.money import parse_fen
 from yiwang.platform.clock import now as clock_now
+from yiwang.services.bidbox.web import upload_address_of
 from yiwang.trading.auction import actions, queries
 from yiwang.trading.auction.models import Lot
 from yiwang.trading.auction.presets import PRESETS
@@ -157,7 +158,9 @@ def _lot_post(request: HttpRequest, row: Lot) -> HttpResponse:
                 raise InvalidInput(
                     "auction.file_required", "请选择加密报价文件", "Choose the sealed bid file", {"field": "file"}
                 )
-            sealed = actions.do_submit_sealed_bid(actor=actor, lot_id=row.pk, stream=upload)
+            sealed = actions.do_submit_sealed_bid(
+                actor=actor, lot_id=row.pk, stream=upload, **upload_address_of(request)
+            )
             at = sealed.received_at.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M:%S")
             messages.success(
                 request,

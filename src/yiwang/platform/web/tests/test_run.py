@@ -99,7 +99,9 @@ def test_yiwang_run_supervises_web_worker_clock_and_live(tmp_path):
             for name in ("web", "worker", "clock", "live")
         }
         out.wait_for(rf"is ready: http://{bind}/  live: http://{live_bind}/live/", 90)
-        out.wait_for(rf"^live\s+\| live server on http://{live_bind}/live/<channel> \(database broadcaster\)", 30)
+        out.wait_for(
+            rf"^live\s+\| live server on http://{live_bind}/live/<channel> \(database broadcaster, direct engine\)", 30
+        )
         assert wait_until(lambda: _answers(f"http://{live_bind}/live/_health"), 30)
         kinds, data = asyncio.run(_watch_live(live_bind, env))
         assert kinds[-1] == "update"

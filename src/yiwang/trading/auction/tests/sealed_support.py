@@ -13,6 +13,7 @@ from yiwang.platform.clock import now
 from yiwang.services.bidbox import actions as bidbox
 from yiwang.services.bidbox import queries as bidbox_queries
 from yiwang.services.bidbox.tests.support import Bidder, World
+from yiwang.services.bidbox.tool import simulated_machine
 from yiwang.trading.auction import actions
 from yiwang.trading.auction.queries import box_owner
 
@@ -55,6 +56,7 @@ def seal_price(lot, bidder: Bidder, price_fen: int | str) -> bytes:
         deadline=box.deadline,
         file_name="报价单.json",
         file_size=len(plaintext),
+        extra=simulated_machine(bidder.uscc),  # the bid tool's machine codes: one machine per bidder
     )
     return envelope.seal(
         plaintext,

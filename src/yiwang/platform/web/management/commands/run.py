@@ -4,8 +4,9 @@
     web     gunicorn serving yiwang.config.wsgi:application on YIWANG_BIND (default 127.0.0.1:8000)
     worker  django-tasks-db's db_worker (background tasks enqueued by actions)
     clock   yiwang clock (due deadlines)
-    live    the SSE server (yiwang.platform.live.asgi:app under uvicorn) on YIWANG_LIVE_BIND (default: the web
-            port + 1); every child is told that address, so pages link to the server that is really running
+    live    the SSE server (python -m yiwang.platform.live.serve, direct engine; YIWANG_LIVE_WORKERS for more
+            processes) on YIWANG_LIVE_BIND (default: the web port + 1); every child is told that address, so pages
+            link to the server that is really running
 
 ``--only web,worker,live`` starts a subset: a second app node of a scale-out deployment runs everything but the
 clock, which one node runs (docs/deploy/scaling.md). Ctrl-C (or SIGTERM) stops all of them and exits 0. A child

@@ -473,21 +473,27 @@ def bench_http(args: argparse.Namespace) -> int:
     import asyncio
     import json
     import random
+    import secrets
     import signal
     import socket
     import subprocess
     import tempfile
     import uuid
     from concurrent.futures import ThreadPoolExecutor
+    from urllib.parse import urlsplit
 
     # a SIGTERM (a time limit, pg-test-server passing on a stop) ends the run through ``finally``, which stops the
     # server it started (Python's default would exit at once and leave gunicorn running)
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
+    target = urlsplit(args.target) if args.target else None
     tmp = Path(tempfile.mkdtemp(prefix="auction-burst-"))
-    (tmp / "auction_burst_settings.py").write_text(HTTP_SETTINGS)
-    (tmp / "auction_burst_actors.py").write_text(HTTP_ACTORS)
-    sys.path.insert(0, str(tmp))
-    os.environ["DJANGO_SETTINGS_MODULE"] = "auction_burst_settings"
+    if target is None:  # our own throwaway server: a resolver that needs no token table
+        (tmp / "auction_burst_settings.py").write_text(HTTP_SETTINGS)
+        (tmp / "auction_burst_actors.py").write_text(HTTP_ACTORS)
+        sys.path.insert(0, str(tmp))
+        os.environ["DJANGO_SETTINGS_MODULE"] = "auction_burst_settings"
+    else:  # a running site: its own settings from the environment, real accounts and personal tokens
+        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "yiwang.config.settings")
     import django
 
     django.setup()
@@ -497,6 +503,8 @@ def bench_http(args: argparse.Namespace) -> int:
 
     call_command("migrate", verbosity=0)
     from yiwang.catalog.reference import ensure_reference_data
+    from yiwang.identity import actions as identity_actions
+    from yiwang.identity.auth import actor_for_account
     from yiwang.kernel.actors import Actor, ActorKind, Role, RoleGrant
     from yiwang.kernel.ids import make_uscc
     from yiwang.platform.clock import now
@@ -561,57 +569,86 @@ def bench_http(args: argparse.Namespace) -> int:
     actions.do_suspend_lot(actor=staff, lot_id=lot.pk, reason="基准测试：报名期间暂停")
     t1 = time.perf_counter()
 
+    tokens: dict[int, str] = {}
+
     def register(entity_id: int) -> None:
-        actor = Actor(
-            ActorKind.ACCOUNT,
-            f"bench-{entity_id}",
-            "竞买人",
-            (RoleGrant(Role.MARKET_ENTITY_USER, entity_id=entity_id),),
-        )
+        if target is None:
+            actor = Actor(
+                ActorKind.ACCOUNT,
+                f"bench-{entity_id}",
+                "竞买人",
+                (RoleGrant(Role.MARKET_ENTITY_USER, entity_id=entity_id),),
+            )
+            tokens[entity_id] = f"b{entity_id}"
+        else:  # a person acting for the entity, signed in by a personal token as a bidding tool would be
+            account = identity_actions.do_create_account(
+                actor=system,
+                username=f"bench{tag}-{entity_id}",
+                display_name="竞买人",
+                password=secrets.token_urlsafe(18),  # never used: the token signs in
+            )
+            identity_actions.do_grant_role(
+                actor=system, role=Role.MARKET_ENTITY_USER, account=account, entity_id=entity_id
+            )
+            actor = actor_for_account(account)
+            _token, tokens[entity_id] = identity_actions.do_issue_personal_token(
+                actor=actor, account=account, name="竞价压测", expires_in_days=1
+            )
         actions.do_register_bidder(actor=actor, lot_id=lot.pk, entity_id=entity_id)
 
     in_threads(register, entity_ids)
     print(f"setup: {n} registrations in {time.perf_counter() - t1:.1f} s", flush=True)
 
-    # -- the server ----------------------------------------------------------------------------------------------
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    # -- the server (ours, or the target's) -----------------------------------------------------------------------
+    if target is not None:
+        if target.hostname not in ("127.0.0.1", "localhost", "::1"):
+            raise SystemExit("--target must be a loopback address")
+        port = target.port or 80
+    else:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp), os.environ.get("PYTHONPATH", "")])}
     per_worker = n // args.workers + 100
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "yiwang.config.wsgi:application",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--worker-class",
-            "gthread",
-            "--workers",
-            str(args.workers),
-            "--threads",
-            str(args.threads),
-            "--worker-connections",
-            str(per_worker),
-            "--backlog",
-            "4096",
-            "--keep-alive",
-            "300",
-            "--timeout",
-            "300",
-            "--no-control-socket",
-            "--log-level",
-            "warning",
-        ],
-        env=env,
-        start_new_session=True,
+    server = (
+        None
+        if target is not None
+        else subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "yiwang.config.wsgi:application",
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--worker-class",
+                "gthread",
+                "--workers",
+                str(args.workers),
+                "--threads",
+                str(args.threads),
+                "--worker-connections",
+                str(per_worker),
+                "--backlog",
+                "4096",
+                "--keep-alive",
+                "300",
+                "--timeout",
+                "300",
+                "--no-control-socket",
+                "--log-level",
+                "warning",
+            ],
+            env=env,
+            start_new_session=True,
+        )
     )
     failures: list[str] = []
     stop_clock = threading.Event()
 
     def clock_process() -> None:  # what ``yiwang run``'s clock child does for auctions: the due job, every 0.5 s
+        if target is not None:
+            return  # the target deployment runs its own clock (one per deployment)
         try:
             while not stop_clock.wait(0.5):
                 jobs.run_due_lots(now())
@@ -697,7 +734,7 @@ def bench_http(args: argparse.Namespace) -> int:
             except (OSError, TimeoutError) as exc:
                 errors[f"connect {type(exc).__name__}"] = errors.get(f"connect {type(exc).__name__}", 0) + 1
                 return
-            headers = {"Authorization": f"Bearer b{entity_id}", "Content-Type": "application/json"}
+            headers = {"Authorization": f"Bearer {tokens[entity_id]}", "Content-Type": "application/json"}
             wait = first - time.time()
             while True:
                 if wait > 0:
@@ -753,12 +790,12 @@ def bench_http(args: argparse.Namespace) -> int:
             await asyncio.gather(*tasks)
 
         cpu0 = time.process_time()
-        server_cpu0 = _group_cpu(server.pid)
+        server_cpu0 = _group_cpu(server.pid) if server else 0.0
         db_cpu0 = _postgres_cpu()
         wall0 = time.perf_counter()
         asyncio.run(crowd())
         client_cpu = time.process_time() - cpu0
-        server_cpu = _group_cpu(server.pid) - server_cpu0
+        server_cpu = _group_cpu(server.pid) - server_cpu0 if server else 0.0
         db_cpu = _postgres_cpu() - db_cpu0
         wall = time.perf_counter() - wall0
         stop_clock.set()
@@ -768,7 +805,8 @@ def bench_http(args: argparse.Namespace) -> int:
         deadline = time.monotonic() + 30
         lot.refresh_from_db()
         while lot.phase != "closed" and time.monotonic() < deadline:
-            jobs.run_due_lots(now())
+            if target is None:  # a target's own clock closes the lot
+                jobs.run_due_lots(now())
             time.sleep(0.5)
             lot.refresh_from_db()
 
@@ -802,7 +840,8 @@ def bench_http(args: argparse.Namespace) -> int:
             top = sorted(waits.items(), key=lambda kv: -kv[1])[:8]
             print(f"  database sessions sampled (state/wait type/event: samples) {dict(top)}", flush=True)
         print(
-            f"  CPU: server {server_cpu:.1f} s, PostgreSQL {db_cpu:.1f} s, this process (clients and clock) "
+            f"  CPU: server {server_cpu:.1f} s{' (not ours: not measured)' if server is None else ''}, "
+            f"PostgreSQL {db_cpu:.1f} s, this process (clients and clock) "
             f"{client_cpu:.1f} s, "
             f"over {wall:.1f} s wall; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores",
             flush=True,
@@ -849,12 +888,13 @@ def bench_http(args: argparse.Namespace) -> int:
         )
     finally:
         stop_clock.set()
-        os.killpg(server.pid, signal.SIGTERM)
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
-            server.wait(timeout=20)
+        if server is not None:
+            os.killpg(server.pid, signal.SIGTERM)
+            try:
+                server.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(server.pid, signal.SIGKILL)
+                server.wait(timeout=20)
     for failure in failures:
         print(f"FAILED: {failure}", flush=True)
     return 1 if failures else 0
@@ -883,6 +923,12 @@ def main() -> None:
     h.add_argument("--lead", type=float, default=20.0, help="seconds between the start and the window")
     h.add_argument("--workers", type=int, default=2)
     h.add_argument("--threads", type=int, default=8)
+    h.add_argument(
+        "--target",
+        default="",
+        help="a running site on loopback (e.g. the scale-out demo's nginx): the data is prepared in the database "
+        "the environment names, bidders sign in with personal tokens, the target's clock closes the lot",
+    )
     args = parser.parse_args()
     if args.what == "engine":
         bench_engine(args.bids, args.bidders, args.refused_every)

@@ -845,6 +845,7 @@ DECISIONS: dict[str, str] = {
     "POST /api/v1/evaluation/evaluations/{evaluation_id}/stages/{stage}/close": "@",
     "POST /api/v1/evaluation/evaluations/{evaluation_id}/time-short": "@",
     "POST /api/v1/exchange/batch": "@",
+    "POST /api/v1/exchange/batch.xml": "@",
     "POST /api/v1/exchange/records/{dataset}": "@",
     "POST /api/v1/exchange/subplatforms": "@",
     "POST /api/v1/exchange/subplatforms/{platform_code}/certificates": "@",

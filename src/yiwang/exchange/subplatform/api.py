@@ -28,6 +28,7 @@ from yiwang.exchange.subplatform.schemas import (
     SubPlatformIn,
     SubPlatformOut,
 )
+from yiwang.kernel import xmlwire
 from yiwang.kernel.errors import InvalidInput, NotFound
 from yiwang.platform.api.auth import ActorAuth, actor_of
 from yiwang.platform.api.routing import acts, creates
@@ -61,9 +62,9 @@ def _body(schema: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _json_body(request: HttpRequest) -> Any:
+def _raw_body(request: HttpRequest) -> bytes:
     try:
-        body = request.body
+        return request.body
     except RequestDataTooBig:
         limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
         raise InvalidInput(
@@ -72,6 +73,17 @@ def _json_body(request: HttpRequest) -> Any:
             f"the request body is larger than {limit} bytes; push smaller batches",
             {"field": "body", "max_bytes": limit},
         ) from None
+
+
+XML_NAMESPACE = "urn:yiwang:exchange:v1"
+
+
+def _xml_body(request: HttpRequest) -> Any:
+    return xmlwire.from_xml(_raw_body(request), namespace=XML_NAMESPACE, code="exchange.malformed_xml")
+
+
+def _json_body(request: HttpRequest) -> Any:
+    body = _raw_body(request)
     try:
         return json.loads(body or b"null")
     except (ValueError, UnicodeDecodeError):
@@ -141,8 +153,28 @@ def push_batch(request: HttpRequest):
     record is accepted or refused on its own (valid records are stored even when others are refused); the
     answer lists every record's outcome and errors. A malformed batch is refused whole
     (``exchange.malformed_batch``)."""
+    return _push_batch(request, _json_body(request))
+
+
+@acts(
+    router,
+    "/batch.xml",
+    response={200: PushOut, **CREATE_ERRORS},
+    openapi_extra={
+        "requestBody": {"required": True, "content": {"application/xml": {"schema": {"type": "string"}}}},
+        "parameters": SIGNATURE_HEADERS,
+    },
+)
+def push_batch_xml(request: HttpRequest):
+    """The XML adapter for legacy SOAP-style uplinks: the same batch as ``/batch`` as typed XML in a SOAP envelope
+    (namespace ``urn:yiwang:exchange:v1``, docs/exchange.md), signed over the batch's canonical JSON with the same
+    headers; the same answer (JSON). Also ``exchange.malformed_xml`` (422; DOCTYPE and entity declarations are
+    refused)."""
+    return _push_batch(request, _xml_body(request))
+
+
+def _push_batch(request: HttpRequest, payload: Any) -> dict[str, Any]:
     actor = actor_of(request)
-    payload = _json_body(request)
     records = payload.get("records") if isinstance(payload, dict) else None
     if not isinstance(records, list) or not 1 <= len(records) <= actions.MAX_BATCH:
         raise InvalidInput(

@@ -12,9 +12,10 @@ knows about. The list is the setting ``YIWANG_REDFLAGS_SOURCES`` (dotted paths),
 - :class:`FinanceDepositPayers` — finance's "shared payer" findings (two bidders' deposits paid from one
   account in one lot);
 - :class:`RegistryContacts` — the bidders' contact phone and e-mail and their registered personnel (identity
-  numbers) from the registry.
-
-- :class:`TenderOutcomes` — the tendering context's awards, expert panels and each expert's scores.
+  numbers) from the registry;
+- :class:`TenderOutcomes` — the tendering context's awards, expert panels and each expert's scores;
+- :class:`TenderBidTexts` — the readable text of each decrypted tender bid, for the near-identical-documents
+  screen (after the opening, supervision only).
 
 Tests and the fallback demo can also give frames directly (:class:`GivenFrames`).
 """
@@ -388,6 +389,32 @@ class TenderOutcomes:
         parts.notes.append(f"评标结果：{awards} 条中标记录，{panels} 个评标专家席位，{scores} 条专家评分")
 
 
+class TenderBidTexts:
+    """The text of each decrypted tender bid (``trading.tender.queries.list_bid_texts_for``: JSON bids' technical,
+    commercial and qualification parts, bundles' text files; PDF/OFD are not read) as the ``documents`` frame, so
+    the near-identical-documents screen (CN-40-4D, MinHash over word shingles) runs on the platform's own bids —
+    only after the opening, for supervision only."""
+
+    name = "tender.bid_texts"
+
+    def __init__(self, limit: int = 200):
+        self.limit = limit
+
+    def contribute(self, parts: Parts, *, region: str) -> None:
+        from yiwang.trading.tender import queries as tender
+
+        read = empty = 0
+        for bid in tender.list_bid_texts_for(SYSTEM, region=region, limit=self.limit):
+            if not bid.text.strip():
+                empty += 1
+                continue
+            read += 1
+            parts.add("documents", ocid=bid.ref, tenderer_id=str(bid.entity_id), bid_id=bid.receipt_id, text=bid.text)
+        parts.notes.append(
+            f"投标文件文本：{read} 份可比对" + (f"，{empty} 份无可读文本（PDF/OFD 不解析）" if empty else "")
+        )
+
+
 class GivenFrames:
     """Frames given directly (tests, the demo scenario, an adapter under development)."""
 
@@ -406,6 +433,7 @@ DEFAULT_SOURCES = (
     "yiwang.supervision.redflags.snapshots.BidboxOpenings",
     "yiwang.supervision.redflags.snapshots.BidboxFingerprints",
     "yiwang.supervision.redflags.snapshots.TenderOutcomes",
+    "yiwang.supervision.redflags.snapshots.TenderBidTexts",
     "yiwang.supervision.redflags.snapshots.FinanceDepositPayers",
     "yiwang.supervision.redflags.snapshots.RegistryContacts",
 )

@@ -104,3 +104,46 @@ def read_document(data: bytes) -> Mapping[str, Any]:
         return json.loads(data.decode("utf-8"))
     except (KeyError, zipfile.BadZipFile, UnicodeDecodeError, ValueError) as exc:
         raise BidUnreadable(str(exc)) from exc
+
+
+MAX_TEXT = 200_000  # characters of a bid's text kept for the similarity screens
+TEXT_FIELDS = ("technical", "commercial", "qualifications")
+
+
+def _strings(value: Any, out: list[str]) -> None:
+    if isinstance(value, str):
+        out.append(value)
+    elif isinstance(value, dict):
+        for item in value.values():
+            _strings(item, out)
+    elif isinstance(value, list):
+        for item in value:
+            _strings(item, out)
+
+
+def read_text(data: bytes) -> str:
+    """The readable text of a bid for the similarity screens (串通投标: near-identical documents): the technical,
+    commercial and qualification parts of a JSON bid, or of a bundle's ``summary.json`` plus its ``.txt`` files.
+    PDF/OFD files are not read (no text extraction here): such a bid has no text. At most :data:`MAX_TEXT`
+    characters; an unreadable bid has none."""
+    parts: list[str] = []
+    try:
+        if data[:2] == b"PK":
+            with zipfile.ZipFile(io.BytesIO(data)) as bundle:
+                names = bundle.namelist()
+                if "summary.json" in names and bundle.getinfo("summary.json").file_size <= MAX_JSON:
+                    document = json.loads(bundle.read("summary.json").decode("utf-8"))
+                    if isinstance(document, dict):
+                        for key in TEXT_FIELDS:
+                            _strings(document.get(key), parts)
+                for name in names:
+                    if name.lower().endswith(".txt") and bundle.getinfo(name).file_size <= MAX_JSON:
+                        parts.append(bundle.read(name).decode("utf-8", errors="replace"))
+        else:
+            document = json.loads(data.decode("utf-8"))
+            if isinstance(document, dict):
+                for key in TEXT_FIELDS:
+                    _strings(document.get(key), parts)
+    except (KeyError, zipfile.BadZipFile, UnicodeDecodeError, ValueError):
+        return ""
+    return "\n".join(p for p in parts if p.strip())[:MAX_TEXT]

@@ -26,10 +26,11 @@ from django.db.models import Count, Q
 
 from yiwang.kernel.actors import Actor, Role
 from yiwang.kernel.canonical import iso_utc
-from yiwang.kernel.errors import NotFound
+from yiwang.kernel.errors import NotFound, YiwangError
 from yiwang.platform.clock import now
 from yiwang.services.bidbox import queries as bidbox_queries
 from yiwang.services.finance import queries as finance_queries
+from yiwang.trading.tender import bidformat
 from yiwang.trading.tender import internal as t
 from yiwang.trading.tender.domain import procedures as procedure_rules
 from yiwang.trading.tender.domain.states import BEFORE_OPENING, PROJECT_LABELS, SECTION_LABELS, P, S
@@ -912,3 +913,46 @@ def list_section_outcomes_for(actor: Actor, *, region: str | None = None, limit:
 
 def _scope_prefix(scope: str) -> str:
     return scope[:2] if scope.endswith("0000") else scope[:4] if scope.endswith("00") else scope
+
+
+# -- bid texts for the similarity screens (supervision.redflags) -----------------------------------------------------
+@dataclass(frozen=True)
+class BidText:
+    ref: str  # the bid box's owner: tender.section:<id> (later rounds: <id>-r<n>)
+    entity_id: int
+    receipt_id: str
+    text: str  # "" when the bid has no readable text (PDF/OFD only, or unreadable)
+
+
+def list_bid_texts_for(actor: Actor, *, region: str | None = None, limit: int = 200) -> list[BidText]:
+    """The readable text of every decrypted bid of opened sections over the regions the actor supervises —
+    regulators and auditors, and the platform's system components; anyone else gets nothing. Nothing before an
+    opening has closed (the bid box releases no plaintext earlier). For the near-identical-documents screen
+    (条例第四十条第四项); never shown to market participants."""
+    if not actor.is_system and not actor.region_scopes(Role.REGULATOR, Role.AUDITOR):
+        return []
+    rows = Section.objects.select_related("project").filter(project__published_at__isnull=False)
+    if not actor.is_system:
+        visible = Q(pk__in=[])
+        for scope in actor.region_scopes(Role.REGULATOR, Role.AUDITOR):
+            visible |= Q(project__region_code__startswith=_scope_prefix(scope))
+        rows = rows.filter(visible)
+    if region:
+        rows = rows.filter(project__region_code__startswith=_scope_prefix(region))
+    out: list[BidText] = []
+    for section in rows.order_by("-pk")[: max(1, min(int(limit), 2_000))]:
+        if not opened(section):
+            continue
+        for context, ref in box_refs(section):
+            try:
+                bids = bidbox_queries.list_decrypted_bids((context, ref))
+            except YiwangError:
+                continue  # no box, or its opening has not closed
+            for bid in bids:
+                stream = bidbox_queries.open_decrypted_bid(bid)
+                try:
+                    data = stream.read(bidformat.MAX_JSON * 4 + 1)
+                finally:
+                    stream.close()
+                out.append(BidText(f"{context}:{ref}", bid.entity_id, bid.receipt_id, bidformat.read_text(data)))
+    return out

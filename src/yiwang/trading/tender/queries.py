@@ -868,17 +868,7 @@ def list_section_outcomes_for(actor: Actor, *, region: str | None = None, limit:
     """Evaluated rounds of published sections (awards, committees, per-member scores) over the regions the actor
     supervises — regulators and auditors, and the platform's system components; anyone else gets nothing. For
     the red-flag screens; never shown to market participants (per-member scores name the experts' pool ids)."""
-    if not actor.is_system and not actor.region_scopes(Role.REGULATOR, Role.AUDITOR):
-        return []
-    rows = Section.objects.select_related("project").filter(project__published_at__isnull=False)
-    if not actor.is_system:
-        visible = Q(pk__in=[])
-        for scope in actor.region_scopes(Role.REGULATOR, Role.AUDITOR):
-            visible |= Q(project__region_code__startswith=_scope_prefix(scope))
-        rows = rows.filter(visible)
-    if region:
-        rows = rows.filter(project__region_code__startswith=_scope_prefix(region))
-    sections = {s.pk: s for s in rows.order_by("-pk")[: max(1, min(int(limit), 10_000))]}
+    sections = {s.pk: s for s in _supervised_sections(actor, region, min(int(limit), 10_000))}
     ids = list(sections)
     records = {(r.section_id, r.round): r for r in EvaluationRecord.objects.filter(section_id__in=ids).order_by("pk")}
     awards: dict[tuple[int, int], list[Award]] = {}
@@ -911,6 +901,22 @@ def list_section_outcomes_for(actor: Actor, *, region: str | None = None, limit:
     return out
 
 
+def _supervised_sections(actor: Actor, region: str | None, limit: int) -> list[Section]:
+    """Published sections over the regions the actor supervises (regulators, auditors; system components see
+    all), newest first; anyone else: none."""
+    if not actor.is_system and not actor.region_scopes(Role.REGULATOR, Role.AUDITOR):
+        return []
+    rows = Section.objects.select_related("project").filter(project__published_at__isnull=False)
+    if not actor.is_system:
+        visible = Q(pk__in=[])
+        for scope in actor.region_scopes(Role.REGULATOR, Role.AUDITOR):
+            visible |= Q(project__region_code__startswith=_scope_prefix(scope))
+        rows = rows.filter(visible)
+    if region:
+        rows = rows.filter(project__region_code__startswith=_scope_prefix(region))
+    return list(rows.order_by("-pk")[: max(1, limit)])
+
+
 def _scope_prefix(scope: str) -> str:
     return scope[:2] if scope.endswith("0000") else scope[:4] if scope.endswith("00") else scope
 
@@ -929,18 +935,8 @@ def list_bid_texts_for(actor: Actor, *, region: str | None = None, limit: int = 
     regulators and auditors, and the platform's system components; anyone else gets nothing. Nothing before an
     opening has closed (the bid box releases no plaintext earlier). For the near-identical-documents screen
     (条例第四十条第四项); never shown to market participants."""
-    if not actor.is_system and not actor.region_scopes(Role.REGULATOR, Role.AUDITOR):
-        return []
-    rows = Section.objects.select_related("project").filter(project__published_at__isnull=False)
-    if not actor.is_system:
-        visible = Q(pk__in=[])
-        for scope in actor.region_scopes(Role.REGULATOR, Role.AUDITOR):
-            visible |= Q(project__region_code__startswith=_scope_prefix(scope))
-        rows = rows.filter(visible)
-    if region:
-        rows = rows.filter(project__region_code__startswith=_scope_prefix(region))
     out: list[BidText] = []
-    for section in rows.order_by("-pk")[: max(1, min(int(limit), 2_000))]:
+    for section in _supervised_sections(actor, region, min(int(limit), 2_000)):
         if not opened(section):
             continue
         for context, ref in box_refs(section):

@@ -30,14 +30,9 @@ OWN = (
 
 @pytest.fixture(autouse=True)
 def _tender_settings(settings, tmp_path: Path) -> None:
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    settings.YIWANG_STORAGE = {
-        **getattr(settings, "YIWANG_STORAGE", {}),
-        "BACKEND": "yiwang.platform.storage.blobs.LocalFilesystemBlobStore",
-        "OPTIONS": {"root": tmp_path / "blobs"},
-        "VIRUS_SCANNER": "yiwang.platform.storage.scanning.NoVirusScanner",
-    }
-    settings.YIWANG_TENDER = {**getattr(settings, "YIWANG_TENDER", {}), "EVALUATION_GATEWAY": "recorded"}
+    from yiwang.trading.tender.tests import support as tender_support
+
+    tender_support.use_tender_settings(settings, tmp_path / "blobs", gateway="recorded")
 
 
 def test_near_identical_bids_are_flagged_from_the_platforms_own_bid_texts(clock, system, monkeypatch):

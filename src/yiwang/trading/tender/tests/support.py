@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from django.apps import apps
@@ -38,6 +39,19 @@ MINHANG = "91310112MA1G8K4P1Q"
 SONGJIANG = "91310117MA1J5R6T2U"
 PASSWORD = "Yiwang-test-2026"
 PDF = b"%PDF-1.4\n% tender documents for tests\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n"
+
+
+def use_tender_settings(settings, blobs: Path, *, gateway: str = "recorded") -> None:
+    """What a test driving whole tenders needs (fixtures elsewhere call it): fast password hashing, a private blob
+    directory, no virus scanner, and the evaluation's result through the tender side (``recorded``) or the app."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.YIWANG_STORAGE = {
+        **getattr(settings, "YIWANG_STORAGE", {}),
+        "BACKEND": "yiwang.platform.storage.blobs.LocalFilesystemBlobStore",
+        "OPTIONS": {"root": blobs},
+        "VIRUS_SCANNER": "yiwang.platform.storage.scanning.NoVirusScanner",
+    }
+    settings.YIWANG_TENDER = {**getattr(settings, "YIWANG_TENDER", {}), "EVALUATION_GATEWAY": gateway}
 
 
 def company(uscc: str, roles: list[str]) -> dict:

@@ -78,9 +78,10 @@ test-fast: lint
 test-pg: deps browser
 	tools/pg-test-server run -- $(PYTEST) --ignore=tests/reliability
 
-# The reliability suite (tests/reliability): kill -9 of the server during bid uploads and of a federation hub,
-# schemathesis over the whole OpenAPI document, every write refused to an anonymous caller, CSRF/XSS/IDOR probes —
-# on PostgreSQL, as .ci/run runs it.
+# The reliability suite (tests/reliability): kill -9 of the server during bid uploads, an auction burst, an order
+# burst and bank notices (with the clock), and of a federation hub; schemathesis over the whole OpenAPI document,
+# every write refused to an anonymous caller, the authorization matrix, CSRF/XSS/IDOR probes — on PostgreSQL, as
+# .ci/run runs it.
 test-reliability: deps
 	tools/pg-test-server run -- $(PYTEST) -m reliability tests/reliability
 

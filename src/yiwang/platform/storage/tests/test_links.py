@@ -120,7 +120,7 @@ def test_a_tampered_link_is_refused(client, version, uploader):
     token = make_link(uploader, version).token
     payload, signature = token.split(":", 1)
     other_payload = make_link(uploader, version, 900).token.split(":", 1)[0]  # validly signed elsewhere
-    flipped = ("B" if signature[-1] == "A" else "A") + signature[1:]
+    flipped = ("B" if signature[0] == "A" else "A") + signature[1:]  # the first character, always changed
     for bad in (f"{payload}x:{signature}", f"{payload}:{flipped}", f"{other_payload}:{signature}", "garbage"):
         response = client.get(f"/files/{bad}", headers={"Accept": "application/json"})
         assert response.status_code == 403, bad

@@ -235,6 +235,16 @@ def test_every_acknowledged_bid_survives_a_kill_9_exactly_once_and_the_lot_repla
         with ThreadPoolExecutor(BIDDERS) as pool:
             for f in [pool.submit(resend, b) for b in bidders]:
                 f.result(timeout=REQUEST_SECONDS * 4)
+        # then two new bids above the whole ladder, one after the other: whichever bidder leads, at least one of
+        # them is taken, so the restarted server is always seen accepting (the resend alone may find every
+        # amount overtaken)
+        for i, bidder in enumerate(bidders[:2]):
+            key, amount = f"au-k9-{i}-after", START_FEN + STEP_FEN * (total + 1 + i)
+            bidder.requests.append((key, amount))
+            reply = _bid(server, lot_id, bidder, key, amount)
+            assert reply is not None, f"the restarted server broke the connection for {key} {why}"
+            assert reply.status == 201 or _refused(reply), f"{key} after the restart: {reply} {why}"
+            second[key] = reply
         marks["resend"] = time.monotonic() - started
     finally:
         server.kill()

@@ -233,8 +233,8 @@ def test_every_endpoint_has_a_decision():
     stale = sorted(set(DECISIONS) - set(keys))
     assert not missing, "endpoints without a decision (add them to DECISIONS):\n" + "\n".join(missing)
     assert not stale, "decisions for endpoints that no longer exist:\n" + "\n".join(stale)
-    for key, decision in DECISIONS.items():
-        assert decision.strip(), key
+    for key, decision in DECISIONS.items():  # "" is a decision too: nobody among the demo people (see DECISIONS)
+        assert isinstance(decision, str), key
         expected(decision, Endpoint(key, "", ""))
 
 

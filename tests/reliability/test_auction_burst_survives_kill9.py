@@ -39,10 +39,8 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
-from django.db import connection
 from tests.reliability.test_bid_submission_survives_kill9 import Server
 
 from yiwang.identity import actions as identity
@@ -66,11 +64,6 @@ PASSWORD = "Kill9-Auction-Burst-2026"
 REQUEST_SECONDS = 60
 # what the engine may answer to a bid overtaken by others on an open English lot
 REFUSALS = {"auction.below_increment", "auction.already_leading"}
-
-SETTINGS = """from yiwang.config.settings import *  # noqa: F403
-
-DATABASES["default"]["NAME"] = {name!r}  # noqa: F405 - the test database the test process set up
-"""
 
 
 @dataclass
@@ -156,15 +149,6 @@ def _bid(server: Server, lot_id: int, bidder: Bidder, key: str, amount: int) -> 
 
 def _refused(reply: Reply) -> bool:
     return reply.status in (409, 422) and reply.data.get("code") in REFUSALS
-
-
-@pytest.fixture
-def server_settings(settings, tmp_path: Path) -> Path:
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    folder = tmp_path / "settings"
-    folder.mkdir()
-    (folder / "kill9_settings.py").write_text(SETTINGS.format(name=str(connection.settings_dict["NAME"])))
-    return folder
 
 
 def test_every_acknowledged_bid_survives_a_kill_9_exactly_once_and_the_lot_replays(server_settings, tmp_path):

@@ -38,10 +38,8 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
-from pathlib import Path
 
 import pytest
-from django.db import connection
 from tests.reliability.test_bid_submission_survives_kill9 import Server
 
 from yiwang.identity import actions as identity
@@ -66,11 +64,6 @@ CASH_FEN = 1_000_000_000
 ALLOWANCES_T = 100_000
 PASSWORD = "Kill9-Order-Burst-2026"
 REQUEST_SECONDS = 60
-
-SETTINGS = """from yiwang.config.settings import *  # noqa: F403
-
-DATABASES["default"]["NAME"] = {name!r}  # noqa: F405 - the test database the test process set up
-"""
 
 
 @dataclass
@@ -139,15 +132,6 @@ def _cancel(server: Server, trader: Trader, key: str, order_id: int) -> tuple[in
     """Cancel the order placed under ``key``, with a key of its own. 200, or 404 ``order_unknown`` when the order
     had traded away (or was cancelled by self-trade prevention) before the cancel came."""
     return _post(server, trader, f"orders/{order_id}/cancel", f"{key}-x", {})
-
-
-@pytest.fixture
-def server_settings(settings, tmp_path: Path) -> Path:
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    folder = tmp_path / "settings"
-    folder.mkdir()
-    (folder / "kill9_settings.py").write_text(SETTINGS.format(name=str(connection.settings_dict["NAME"])))
-    return folder
 
 
 def test_every_acknowledged_order_survives_a_kill_9_exactly_once_and_the_books_reconcile(server_settings, tmp_path):

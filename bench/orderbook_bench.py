@@ -44,6 +44,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
 from yiwang.trading.orderbook import journal  # noqa: E402
+from yiwang.trading.orderbook.domain import engine as interpreted  # noqa: E402
+from yiwang.trading.orderbook.domain import engines  # noqa: E402
 from yiwang.trading.orderbook.domain.engine import (  # noqa: E402
     CANCEL,
     IOC,
@@ -51,7 +53,6 @@ from yiwang.trading.orderbook.domain.engine import (  # noqa: E402
     ORDER_TYPES,
     PLACE,
     SIDES,
-    MarketEngine,
 )
 from yiwang.trading.orderbook.domain.reference import ReferenceBook  # noqa: E402
 from yiwang.trading.orderbook.domain.rules import MarketRules  # noqa: E402
@@ -93,8 +94,12 @@ def workload(n: int, seed: int = 20260302) -> list[tuple]:
     return cmds
 
 
-def fresh_engine() -> MarketEngine:
-    e = MarketEngine("BENCH", "continuous")
+Interpreted = interpreted.MarketEngine
+MarketEngine = engines.MarketEngine  # the compiled build when it is current (tools/build_native.py), else the same
+
+
+def fresh_engine(cls=None):
+    e = (cls or MarketEngine)("BENCH", "continuous")
     for owner in range(1, OWNERS + 1):
         e.open_account(owner)
         e.deposit_cash(owner, 10**15)
@@ -119,8 +124,8 @@ def run_reference(cmds: list[tuple]) -> tuple[float, int]:
     return time.perf_counter() - t, time.process_time() - c0, book.trades
 
 
-def run_engine_calls(cmds: list[tuple]) -> tuple[float, int]:
-    e = fresh_engine()
+def run_engine_calls(cmds: list[tuple], cls=None) -> tuple[float, int]:
+    e = fresh_engine(cls)
     run, fills = e.run, e.fills
     t, c0 = time.perf_counter(), time.process_time()
     for c in cmds:
@@ -131,8 +136,8 @@ def run_engine_calls(cmds: list[tuple]) -> tuple[float, int]:
     return time.perf_counter() - t, time.process_time() - c0, e.next_tid - 1
 
 
-def run_engine_batches(cmds: list[tuple], size: int) -> tuple[float, int]:
-    e = fresh_engine()
+def run_engine_batches(cmds: list[tuple], size: int, cls=None) -> tuple[float, int]:
+    e = fresh_engine(cls)
     run = e.run
     t, c0 = time.perf_counter(), time.process_time()
     for k in range(0, len(cmds), size):
@@ -161,7 +166,7 @@ def latencies(cmds: list[tuple], which: str) -> list[int]:
             if len(book.fills) > 4096:
                 book.fills.clear()
     else:
-        e = fresh_engine()
+        e = fresh_engine(Interpreted if which == "interpreted" else MarketEngine)
         run = e.run
         for c in cmds:
             t = clock()
@@ -185,12 +190,22 @@ def engine_part(args) -> dict:
     walls: dict[str, list[float]] = {}
     cpus: dict[str, list[float]] = {}
     trades: dict[str, int] = {}
+    kind = MarketEngine.implementation  # "compiled" when the build is current, else "interpreted"
     variants = {
         "reference book": lambda: run_reference(cmds),
-        "MarketEngine per call": lambda: run_engine_calls(cmds),
-        "MarketEngine run, batch 64": lambda: run_engine_batches(cmds, 64),
-        "MarketEngine run, batch 1024": lambda: run_engine_batches(cmds, 1024),
+        "interpreted, per call": lambda: run_engine_calls(cmds, Interpreted),
+        "interpreted, run batch 64": lambda: run_engine_batches(cmds, 64, Interpreted),
     }
+    if kind == "compiled":
+        variants.update(
+            {
+                "compiled, per call": lambda: run_engine_calls(cmds),
+                "compiled, run batch 64": lambda: run_engine_batches(cmds, 64),
+                "compiled, run batch 1024": lambda: run_engine_batches(cmds, 1024),
+            }
+        )
+    else:
+        print("\n(the compiled engine is not built or stale: tools/build_native.py; interpreted rows only)")
     ratios: dict[str, list[float]] = {name: [] for name in variants}
     for _ in range(args.repeat):  # interleaved, so that each round's ratio compares runs under the same load
         round_cpu = {}
@@ -204,7 +219,7 @@ def engine_part(args) -> dict:
             ratios[name].append(round_cpu["reference book"] / round_cpu[name])
     assert len(set(trades.values())) == 1, f"the books disagree on the trades: {trades}"
     sample = cmds[: min(len(cmds), 300_000)]
-    lat = {name: latencies(sample, name) for name in ("reference", "engine")}
+    lat = {name: latencies(sample, name) for name in ("reference", "interpreted", kind)}
     gc.enable()
     floor = []
     clock = time.perf_counter_ns
@@ -582,7 +597,7 @@ def machine() -> str:
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     return (
         f"{os.cpu_count()} CPUs ({cpu}), Python {platform.python_version()} ({platform.python_implementation()}), "
-        f"load average {load:.2f} at start"
+        f"load average {load:.2f} at start, engine: {engines.IMPLEMENTATION}"
     )
 
 

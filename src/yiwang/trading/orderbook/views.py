@@ -15,6 +15,7 @@ from django.shortcuts import redirect, render
 from yiwang.kernel.actors import Actor, Role
 from yiwang.kernel.errors import InvalidInput, NotFound, PermissionDenied, YiwangError
 from yiwang.trading.orderbook import actions, live, queries
+from yiwang.trading.orderbook.domain import engines
 from yiwang.trading.orderbook.domain.settlement import BUCKET_LABELS_ZH
 from yiwang.trading.orderbook.models import Market, Order, Trade
 
@@ -150,6 +151,8 @@ def market(request: HttpRequest, code: str) -> HttpResponse:
     context["live_url"] = _live_url(request, live.instrument_channel(m.code))
     context["mode_labels"] = MODE_LABELS
     context["order_types"] = [("limit", "限价")] if m.mode == "listing" else list(ORDER_TYPE_LABELS.items())[:4]
+    # which build of the matching engine this process runs (tools/build_native.py): for operators
+    context["engine_build"] = "编译版 compiled" if engines.IMPLEMENTATION == "compiled" else "解释版 interpreted"
     return render(request, "orderbook/market.html", context)
 
 

@@ -88,6 +88,10 @@ CASH_AVAIL, CASH_FROZEN, ALLOW_AVAIL, ALLOW_FROZEN, ALLOW_REPO, CASH_MARGIN = ra
 
 SNAPSHOT_VERSION = 1
 
+# This source runs interpreted (``engine.py``) or compiled by Cython (``_engine_native``, built from this same
+# file by ``tools/build_native.py``; ``engines.py`` picks): an extension module's file is not a ``.py``.
+IMPLEMENTATION = "interpreted" if __file__.endswith((".py", ".pyc")) else "compiled"
+
 
 class MarketEngine:
     """One market's book, accounts and negotiated trades. Not thread-safe: one writer."""
@@ -141,6 +145,8 @@ class MarketEngine:
         "seen",
         "tick",
     )  # fmt: skip
+
+    implementation = IMPLEMENTATION
 
     def __init__(self, code: str, mode: str = CONTINUOUS):
         if mode not in MODES:

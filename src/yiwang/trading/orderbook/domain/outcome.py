@@ -14,7 +14,7 @@ from typing import Any
 
 from yiwang.kernel.errors import Conflict
 from yiwang.trading.orderbook.domain import engine as eng
-from yiwang.trading.orderbook.domain.engine import MarketEngine
+from yiwang.trading.orderbook.domain.engines import MarketEngine
 
 KEEP_OUTCOMES = 4096
 
@@ -35,10 +35,12 @@ class Outcome:
 
 class MarketState:
     """The state folded from one market's command stream: the engine (``None`` until the market is created)
-    and the recent outcomes (not part of the state proper: never dumped, never hashed)."""
+    and the recent outcomes (not part of the state proper: never dumped, never hashed). ``engine_class`` is
+    the engine implementation a created market gets (default: the one ``engines`` picked; tests pass either)."""
 
-    def __init__(self, engine: MarketEngine | None = None):
+    def __init__(self, engine: Any = None, engine_class: Any = None):
         self.engine = engine
+        self.engine_class = engine_class or MarketEngine
         self.outcomes: dict[int, Outcome] = {}
 
     def remember(self, outcome: Outcome) -> None:
@@ -50,8 +52,9 @@ class MarketState:
         return self.engine.snapshot() if self.engine is not None else None
 
     @classmethod
-    def load(cls, data: dict[str, Any] | None) -> MarketState:
-        return cls(MarketEngine.restore(data) if data is not None else None)
+    def load(cls, data: dict[str, Any] | None, engine_class: Any = None) -> MarketState:
+        engine_class = engine_class or MarketEngine
+        return cls(engine_class.restore(data) if data is not None else None, engine_class)
 
 
 def _order_view(o: list | None) -> list | None:
@@ -72,7 +75,7 @@ def step(state: MarketState, command: dict[str, Any], now: int, seq: int) -> Out
         mode = command.get("mode")
         if mode not in eng.MODES:
             raise eng.E.wrong_mode("market", str(mode))
-        state.engine = MarketEngine(str(command["code"]), mode)
+        state.engine = state.engine_class(str(command["code"]), mode)
         state.engine.now = now
         outcome = Outcome(seq, now, command, {})
         state.remember(outcome)
@@ -89,7 +92,7 @@ def step(state: MarketState, command: dict[str, Any], now: int, seq: int) -> Out
     elif op in ("confirm_repo", "withdraw_repo", "reject_repo", "settle_repo"):
         found = e.repos.get(command.get("repo_id"))
         before = list(found) if found is not None else None
-    result = eng.apply(e, command, now)
+    result = eng.apply(e, command, now)  # the dictionary form calls the engine's methods: either implementation
     trades, removed, notes = e.drain()
     after: list | None = None
     if op in ("place", "amend"):

@@ -10,6 +10,7 @@ from yiwang.kernel.actors import Actor
 from yiwang.platform.api import auth
 from yiwang.platform.commands import engine as commands
 from yiwang.trading.orderbook.tests import support
+from yiwang.trading.orderbook.tests.implementations import IMPLEMENTATIONS
 
 
 @pytest.fixture(autouse=True)
@@ -28,3 +29,11 @@ def test_actors(settings) -> Iterator[dict[str, Actor]]:
     yield support.ACTORS
     support.ACTORS.clear()
     auth.resolver.cache_clear()
+
+
+@pytest.fixture(params=IMPLEMENTATIONS)
+def both_engines(request, monkeypatch) -> type:
+    """Run the test once per engine build: the module's ``MarketEngine`` name is the interpreted class, then
+    the compiled one (a module opts in with ``pytestmark = pytest.mark.usefixtures("both_engines")``)."""
+    monkeypatch.setattr(request.module, "MarketEngine", request.param)
+    return request.param

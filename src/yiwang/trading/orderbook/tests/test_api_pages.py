@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from yiwang.trading.orderbook.domain import engines
 from yiwang.trading.orderbook.models import Order, Trade
 from yiwang.trading.orderbook.tests.support import make_market, staff
 
@@ -169,6 +170,7 @@ def test_pages(client, market):
     anon = client.get("/orderbook/SHEA/")
     assert anon.status_code == 200
     assert "五档行情" in anon.content.decode()
+    assert f"撮合引擎：{'编译版' if engines.IMPLEMENTATION == 'compiled' else '解释版'}" in anon.content.decode()
     assert "挂牌申报" not in anon.content.decode()
     headers = {"X-Test-Actor": token(a)}
     assert "挂牌申报" in client.get("/orderbook/SHEA/", headers=headers).content.decode()

@@ -20,6 +20,8 @@ from yiwang.trading.orderbook.domain.engine import (
 )
 from yiwang.trading.orderbook.domain.rules import MarketRules, convert_rule_value, price_limits
 
+pytestmark = pytest.mark.usefixtures("both_engines")  # each test runs on both engine builds
+
 RULES = MarketRules()  # tick 1 fen, lot 1 t, ±10 %, ±30 %, listing < 100 kt, block ≥ 100 kt, 5 levels, repo ≥ 10 kt
 A, B, C, D = 1, 2, 3, 4
 

@@ -5,7 +5,11 @@ removals, the same book in priority order, the same accounts; the engine's own i
 crossed, level totals, freezes match, no negative balance); cash and allowances are conserved; the ledger
 built from the outcomes' postings equals the engine's accounts, and custody equals what participants hold.
 At the end: replaying the journal of accepted commands from empty, and restoring any snapshot and replaying
-the rest, give the same state hash (deterministic replay, crash recovery).
+the rest, give the same state hash (deterministic replay, crash recovery); and the other engine build
+(interpreted / compiled) replaying the same journal gives a byte-identical snapshot.
+
+Every machine runs twice: on ``engine.py`` interpreted and on its compiled build (``*Compiled``; skipped when
+the build is absent or stale, see tests/implementations.py).
 
 A third machine drives block trades, repos, deposits and withdrawals and day changes (no oracle for those:
 the ledger, the invariants and replay are the checks).
@@ -14,6 +18,7 @@ the ledger, the invariants and replay are the checks).
 from __future__ import annotations
 
 import json
+import unittest
 
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
@@ -24,6 +29,7 @@ from yiwang.trading.orderbook.domain.engine import ORDER_TYPE_NAMES, SIDE_NAMES,
 from yiwang.trading.orderbook.domain.outcome import MarketState, step
 from yiwang.trading.orderbook.domain.rules import MarketRules, round_half_up
 from yiwang.trading.orderbook.domain.settlement import Ledger, postings
+from yiwang.trading.orderbook.tests.implementations import COMPILED, INTERPRETED, NOT_BUILT
 from yiwang.trading.orderbook.tests.oracle import Model
 
 RULES = MarketRules(tick_fen=2, lot_t=10, listing_max_t=1000, levels=3, block_min_t=1000, repo_min_t=500)
@@ -56,10 +62,11 @@ class _Journalled(RuleBasedStateMachine):
     and their postings go into an in-memory ledger."""
 
     mode = "continuous"
+    engine_class: type = INTERPRETED
 
     def __init__(self) -> None:
         super().__init__()
-        self.state = MarketState()
+        self.state = MarketState(engine_class=self.engine_class)
         self.ledger = Ledger()
         self.now = 1_000_000
         self.day = 20260302
@@ -110,13 +117,17 @@ class _Journalled(RuleBasedStateMachine):
 
     def teardown(self):
         final = self.engine.state_hash()
-        replayed = MarketState()
-        for seq, (cmd, now) in enumerate(self.journal, 1):
-            step(replayed, cmd, now, seq)
-        assert replayed.engine is not None
-        assert replayed.engine.state_hash() == final
+        snapshot = json.dumps(self.engine.snapshot(), sort_keys=True)
+        for engine_class in dict.fromkeys((self.engine_class, INTERPRETED, COMPILED or INTERPRETED)):  # both builds
+            replayed = MarketState(engine_class=engine_class)
+            for seq, (cmd, now) in enumerate(self.journal, 1):
+                step(replayed, cmd, now, seq)
+            assert replayed.engine is not None
+            assert replayed.engine.implementation == engine_class.implementation
+            assert replayed.engine.state_hash() == final
+            assert json.dumps(replayed.engine.snapshot(), sort_keys=True) == snapshot
         for position, snap in self.snapshots[-3:]:
-            recovered = MarketState.load(json.loads(snap))
+            recovered = MarketState.load(json.loads(snap), self.engine_class)
             for seq, (cmd, now) in enumerate(self.journal[position:], position + 1):
                 step(recovered, cmd, now, seq)
             assert recovered.engine is not None
@@ -347,3 +358,25 @@ TestListingMarket = ListingMarket.TestCase
 TestListingMarket.settings = SETTINGS
 TestNegotiatedMarket = NegotiatedMarket.TestCase
 TestNegotiatedMarket.settings = SETTINGS
+
+
+# the same machines on the compiled build
+class ContinuousMarketCompiled(ContinuousMarket):
+    engine_class = COMPILED or INTERPRETED
+
+
+class ListingMarketCompiled(ListingMarket):
+    engine_class = COMPILED or INTERPRETED
+
+
+class NegotiatedMarketCompiled(NegotiatedMarket):
+    engine_class = COMPILED or INTERPRETED
+
+
+_compiled_only = unittest.skipIf(COMPILED is None, NOT_BUILT)
+TestContinuousMarketCompiled = _compiled_only(ContinuousMarketCompiled.TestCase)
+TestContinuousMarketCompiled.settings = SETTINGS
+TestListingMarketCompiled = _compiled_only(ListingMarketCompiled.TestCase)
+TestListingMarketCompiled.settings = SETTINGS
+TestNegotiatedMarketCompiled = _compiled_only(NegotiatedMarketCompiled.TestCase)
+TestNegotiatedMarketCompiled.settings = SETTINGS

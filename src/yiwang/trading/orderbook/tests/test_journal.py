@@ -14,6 +14,8 @@ from yiwang.trading.orderbook import journal as J
 from yiwang.trading.orderbook.domain.engine import MarketEngine
 from yiwang.trading.orderbook.domain.rules import MarketRules
 
+pytestmark = pytest.mark.usefixtures("both_engines")  # each test runs on both engine builds
+
 OWNERS = (1, 2, 3, 4)
 
 
@@ -252,10 +254,11 @@ def test_a_batch_the_engine_cannot_apply_never_reaches_the_file(tmp_path: Path, 
     market.process([b'{"op":"place","owner":1,"side":"buy","price_fen":100,"quantity_t":10}'], now=1)
     state = market.engine.state_hash()
 
-    def broken(self, batch, now):
-        raise RuntimeError("engine bug")
+    class Broken:
+        def run(self, batch, now):
+            raise RuntimeError("engine bug")
 
-    monkeypatch.setattr(MarketEngine, "run", broken)
+    monkeypatch.setattr(market, "engine", Broken())  # (a compiled engine's methods cannot be patched)
     with pytest.raises(RuntimeError, match="engine bug"):
         market.process([b'{"op":"cancel","owner":1,"order_id":1}'], now=2)
     monkeypatch.undo()

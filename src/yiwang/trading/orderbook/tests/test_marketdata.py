@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fractions import Fraction
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -17,6 +18,8 @@ from yiwang.trading.orderbook.domain.engine import (
 )
 from yiwang.trading.orderbook.domain.marketdata import bars, chain_index, closing_price
 from yiwang.trading.orderbook.domain.rules import MarketRules
+
+pytestmark = pytest.mark.usefixtures("both_engines")  # each test runs on both engine builds
 
 
 def test_close_is_vwap_of_eligible_trades_only():

@@ -14,7 +14,7 @@ STAMP := $(VENV)/.synced
 PYTEST_WORKERS ?= auto
 PYTEST := $(BIN)/pytest -n $(PYTEST_WORKERS)
 
-.PHONY: help run test test-fast test-pg test-reliability scaleout-demo lint deps browser fonts lock seed clean
+.PHONY: help run test test-fast test-pg test-reliability scaleout-demo lint deps native compiler browser fonts lock seed clean
 
 help:
 	@echo "make run      install, migrate, load demo data, start web + worker + clock on http://127.0.0.1:8000"
@@ -37,7 +37,20 @@ $(STAMP): $(UV) requirements/base.lock requirements/dev.lock pyproject.toml
 	$(UV) pip install --quiet --python $(BIN)/python --no-deps --no-build-isolation -e .
 	@touch $(STAMP)
 
-deps: $(STAMP)
+deps: $(STAMP) native
+
+# The carbon matching engine compiled with Cython from its own Python source (docs/orderbook.md); quick when up
+# to date. Without a C compiler the interpreted engine runs (same source); YIWANG_REQUIRE_NATIVE=1 (CI) makes a
+# failed build an error and the suite check that the compiled engine is the one loaded.
+native: $(STAMP) compiler
+	$(BIN)/python tools/build_native.py $(if $(YIWANG_REQUIRE_NATIVE),--require)
+
+# A C compiler from Debian, only when missing and only where it is required (CI); needs root or sudo.
+compiler:
+	@command -v cc >/dev/null || [ -z "$(YIWANG_REQUIRE_NATIVE)" ] || { \
+	  echo "installing gcc from Debian"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq gcc libc6-dev >/dev/null; }
 
 # Debian's chromium and CJK fonts for the browser tests (Playwright drives the system browser; it never
 # downloads one). Installed only when missing; needs root or passwordless sudo, as on CI machines.

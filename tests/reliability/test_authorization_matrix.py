@@ -795,6 +795,7 @@ DECISIONS: dict[str, str] = {
     "POST /api/v1/bidbox/boxes/{box_id}/close": "@",
     "POST /api/v1/bidbox/boxes/{box_id}/opening": "@",
     "POST /api/v1/bidbox/boxes/{box_id}/postpone": "@",
+    "POST /api/v1/auction/lots/{lot_id}/turn-bid/cancel": "@",
     "POST /api/v1/bidbox/boxes/{box_id}/shares": "@",
     "POST /api/v1/bidbox/boxes/{box_id}/submissions": "@",
     "POST /api/v1/bidbox/keys": "@",

@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -598,6 +598,7 @@ _EVENTS = {
     "place_bid": "auction.bid_accepted.v1",
     "exercise_preemption": "auction.preemption_exercised.v1",
     "declare_continue": "auction.continue_declared.v1",
+    "cancel_turn_bid": "auction.turn_bid_cancelled.v1",
 }
 
 
@@ -715,6 +716,19 @@ def do_declare_continue(*, actor: Actor, lot_id: int) -> BidReceipt:
     return _command(actor, lot, {"type": "continue", "bidder": bidder.code}, bidder.code, None, "declare_continue")
 
 
+def do_cancel_turn_bid(*, actor: Actor, lot_id: int, idempotency_key: str | None = None) -> BidReceipt:
+    """Reverse auction (ProZorro): the bidder whose turn it is withdraws the bid it made in this turn, while the
+    turn lasts; the bid that stood at the start of the turn stands again (the receipt's amount) and the bidder
+    may bid again in the same turn. Refusals: ``auction.not_your_turn`` (another bidder's turn, or the turns
+    have not begun), ``auction.turn_over`` (its turn in this round has passed), ``auction.nothing_to_cancel``
+    (no bid in this turn), ``auction.wrong_phase`` (not a reverse lot), ``auction.closed``,
+    ``auction.not_registered``. A repeated ``idempotency_key`` returns the first acceptance."""
+    lot = _lot(lot_id)
+    bidder = bidder_of(actor, lot)
+    command = {"type": "cancel", "bidder": bidder.code}
+    return _command(actor, lot, command, bidder.code, idempotency_key, "cancel_turn_bid")
+
+
 def _intervene(actor: Actor, lot_id: int, kind: str, reason: str) -> Lot:
     lot = _lot(lot_id)
     require_staff(actor, lot.region_code, "暂停或恢复竞价", "suspend or resume bidding")
@@ -772,6 +786,9 @@ def _tell_after_command(lot: Lot, state: EngineLot, code: str, leader_before: st
         return
     if what == "declare_continue":
         _tell(lot, code, "continuing")
+        return
+    if what == "cancel_turn_bid":
+        _tell(lot, code, "cancelled", amount=amount)
         return
     _tell(lot, code, "accepted", amount=amount, leading=state.leader == code)
     if leader_before and leader_before != code and state.leader != leader_before:
@@ -838,22 +855,69 @@ def _record_result(lot: Lot, state: EngineLot) -> None:
         lot.winner_entity_id = bidder.entity_id
         lot.winner_code = bidder.code
         lot.deal_price_fen = state.deal_price
+    if lot.outcome == "sold" or lot.deposit_fen:
+        # committed with the close: if the process dies before the follow-ups, the clock completes them
+        lot.follow_up_due = clock_now() + FOLLOW_UP_GRACE
+
+
+# The close's follow-ups run right after the close commits; the clock's job looks at a lot whose follow-ups are
+# still missing this long after the close (a crash in between), and again this long after a failure.
+FOLLOW_UP_GRACE = timedelta(seconds=10)
+FOLLOW_UP_RETRY = timedelta(minutes=5)
+_ALREADY_DONE = frozenset({"auction.notice_exists", "auction.deposits_released"})
+
+
+def _follow_up_missing(lot: Lot) -> list[str]:
+    missing = []
+    if lot.outcome == "sold" and lot.result_notice_id is None:
+        missing.append("result_notice")
+    if lot.phase == CLOSED and lot.deposit_fen and lot.deposits_released_at is None:
+        missing.append("release_deposits")
+    return missing
+
+
+def _settle_follow_up(lot: Lot) -> None:
+    """Clear the clock's follow-up deadline once nothing is missing (the caller saves ``follow_up_due``)."""
+    if not _follow_up_missing(lot):
+        lot.follow_up_due = None
 
 
 def _close_follow_up(lot: Lot) -> None:
-    """After the close committed: 成交公告 and the losers' deposits, each in its own action. A failure is kept in
-    ``Lot.problems`` for staff (the close itself stands: the bidding result is in the log)."""
-    system = Actor.system("auction")
-    if lot.outcome == "sold" and lot.result_notice_id is None:
+    """After the close committed: complete its follow-ups at once (a failure is retried by the clock)."""
+    do_complete_close(lot_id=lot.pk)
+
+
+def do_complete_close(*, lot_id: int, actor: Actor | None = None) -> bool:
+    """The close's follow-ups, each in its own guarded action: the 成交公告 of a sold lot and the release of the
+    losers' deposits (every deposit when unsold) through finance. Run by the close itself and by the clock
+    (``auction.close_follow_ups``) for a lot whose follow-ups are still missing — after a crash between the close
+    and them, or after a failure. Idempotent: a part already done (by the close, the clock or staff) is never
+    done again, and with nothing missing nothing is written. A failure is kept in ``Lot.problems`` for staff
+    and retried by the clock later; the close itself stands. True when something was done."""
+    actor = actor or Actor.system("auction")
+    lot = _lot(lot_id)
+    done = False
+    for what in _follow_up_missing(lot):
         try:
-            do_publish_result_notice(actor=system, lot_id=lot.pk)
+            if what == "result_notice":
+                _publish_result_notice(actor, lot)
+            else:
+                _release_deposits(actor, lot)
+            done = True
         except YiwangError as error:
-            _problem(lot.pk, "result_notice", error)
-    if lot.deposit_fen:
-        try:
-            _release_losers(system, lot)
-        except YiwangError as error:
-            _problem(lot.pk, "release_deposits", error)
+            if error.code in _ALREADY_DONE:  # another runner did it under the lock first
+                continue
+            _problem(lot.pk, what, error)
+    if not done and not _follow_up_missing(_lot(lot.pk)):
+        # nothing was missing: only the clock's bookkeeping is left (a failure moved the deadline instead)
+        Lot.objects.filter(pk=lot.pk, follow_up_due__isnull=False).update(follow_up_due=None)
+    return done
+
+
+def lots_to_follow_up(at: datetime, limit: int = 100) -> list[int]:
+    """Closed lots whose follow-ups are due (the clock's job ``auction.close_follow_ups``)."""
+    qs = Lot.objects.filter(follow_up_due__lte=at).order_by("follow_up_due", "pk")
+    return list(qs.values_list("pk", flat=True)[:limit])
 
 
 def _problem(lot_id: int, what: str, error: YiwangError) -> None:
@@ -861,7 +925,8 @@ def _problem(lot_id: int, what: str, error: YiwangError) -> None:
     with action(Actor.system("auction"), "auction.record_problem") as act:
         row = lock_objects.lot_for_update(lot_id).get()
         row.problems = [*row.problems, {"what": what, "code": error.code, "at": act.now.isoformat()}][-20:]
-        row.save(update_fields=["problems"])
+        row.follow_up_due = act.now + FOLLOW_UP_RETRY  # the clock tries again later
+        row.save(update_fields=["problems", "follow_up_due"])
         act.witness(row, {"what": what, "code": error.code})
 
 
@@ -879,6 +944,20 @@ def _release_losers(actor: Actor, lot: Lot) -> None:
         )
 
 
+def _release_deposits(actor: Actor, lot: Lot) -> None:
+    """The losers' deposits (every deposit when unsold), once: marked on the lot in the same action, under its
+    row lock (``auction.deposits_released`` if another runner was first: nothing is written)."""
+    with action(actor, "auction.release_deposits") as act:
+        row = lock_objects.lot_for_update(lot.pk).get()
+        if row.deposits_released_at is not None:
+            raise Conflict("auction.deposits_released", "保证金已退还", "The deposits are already released")
+        _release_losers(actor, row)
+        row.deposits_released_at = act.now
+        _settle_follow_up(row)
+        row.save(update_fields=["deposits_released_at", "follow_up_due"])
+        act.witness(row, {"lot": row.ref, "outcome": row.outcome, "winner_entity_id": row.winner_entity_id})
+
+
 def _entity_name(entity_id: int | None) -> str:
     ref = registry.get_entity_ref(entity_id) if entity_id else None
     return getattr(ref, "name", "") or f"主体 {entity_id}"
@@ -887,16 +966,26 @@ def _entity_name(entity_id: int | None) -> str:
 def do_publish_result_notice(*, actor: Actor, lot_id: int) -> int:
     """成交公告 of a sold lot through services.notices (the platform at the close; staff to retry). Returns the
     notice id. ``auction.not_sold``, ``auction.notice_exists``."""
-    from yiwang.services.notices import actions as notices
-
     lot = _lot(lot_id)
     require_staff(actor, lot.region_code, "发布成交公告", "publish result notices")
     if lot.outcome != "sold":
         raise Conflict("auction.not_sold", "该标的未成交", "This lot was not sold")
+    return _publish_result_notice(actor, lot)
+
+
+def _notice_exists() -> Conflict:
+    return Conflict("auction.notice_exists", "成交公告已发布", "The result notice is already published")
+
+
+def _publish_result_notice(actor: Actor, lot: Lot) -> int:
+    from yiwang.services.notices import actions as notices
+
     if lot.result_notice_id is not None:
-        raise Conflict("auction.notice_exists", "成交公告已发布", "The result notice is already published")
+        raise _notice_exists()
     with action(actor, "auction.publish_result_notice") as act:
         row = lock_objects.lot_for_update(lot.pk).get()
+        if row.result_notice_id is not None:  # published meanwhile (the close, the clock or staff): once only
+            raise _notice_exists()
         buyer = _entity_name(row.winner_entity_id)
         body = render_to_string("auction/result_notice.html", {"lot": row, "buyer": buyer})
         notice = notices.do_publish_notice(
@@ -915,7 +1004,8 @@ def do_publish_result_notice(*, actor: Actor, lot_id: int) -> int:
             },
         )
         row.result_notice_id = notice.pk
-        row.save(update_fields=["result_notice_id"])
+        _settle_follow_up(row)
+        row.save(update_fields=["result_notice_id", "follow_up_due"])
         act.witness(row, {"lot": row.ref, "notice": notice.pk})
         return notice.pk
 
@@ -1240,6 +1330,8 @@ __all__ = [
     "LotSpec",
     "SealedReceipt",
     "do_advance_lot",
+    "do_cancel_turn_bid",
+    "do_complete_close",
     "do_confirm_deal",
     "do_create_lot",
     "do_decide_sealed_lot",

@@ -5,6 +5,7 @@
 - Bidders (a user acting for an entity): ``POST /lots/{id}/registrations`` (报名, deposit gate),
   ``GET /lots/{id}/me``, ``POST /lots/{id}/bids`` (Idempotency-Key: a retry gets the first acceptance),
   ``POST /lots/{id}/preemption`` (行使优先购买权), ``POST /lots/{id}/continue`` (land: 表示继续竞价),
+  ``POST /lots/{id}/turn-bid/cancel`` (reverse: withdraw this turn's bid),
   ``POST /lots/{id}/sealed-bids`` (一次报价: multipart envelope, once).
 - Staff: ``POST /lots`` (from a rules preset), ``POST /lots/{id}/preemptions``, ``POST /lots/{id}/suspend`` and
   ``/resume`` (with a reason), ``POST /lots/{id}/advance`` (run a due transition now), ``POST /lots/{id}/confirm``,
@@ -175,6 +176,14 @@ def place_bid(request: HttpRequest, response: HttpResponse, lot_id: int, payload
 @acts(router, "/lots/{lot_id}/preemption", response={200: ReceiptOut, **ACT_ERRORS})
 def exercise_preemption(request: HttpRequest, lot_id: int):
     receipt = actions.do_exercise_preemption(actor=actor_of(request), lot_id=lot_id, idempotency_key=_log_key(request))
+    return receipt_out(receipt)
+
+
+@acts(router, "/lots/{lot_id}/turn-bid/cancel", response={200: ReceiptOut, **ACT_ERRORS})
+def cancel_turn_bid(request: HttpRequest, lot_id: int):
+    """Reverse auction: withdraw the bid you made in your current turn while it lasts (the bid standing before it
+    stands again: ``amount_fen``). ``auction.not_your_turn``, ``auction.turn_over``, ``auction.nothing_to_cancel``."""
+    receipt = actions.do_cancel_turn_bid(actor=actor_of(request), lot_id=lot_id, idempotency_key=_log_key(request))
     return receipt_out(receipt)
 
 

@@ -14,6 +14,7 @@ class AuctionConfig(AppConfig):
 
         register_engine("auction.lot", LotEngine)
         register_due_job("auction.due_lots", jobs.run_due_lots, every_seconds=1)
+        register_due_job("auction.close_follow_ups", jobs.run_close_follow_ups, every_seconds=5)
         if apps.is_installed("yiwang.platform.live"):
             from yiwang.platform.live.links import register_channel_policy
             from yiwang.trading.auction.queries import may_watch_bidder_channel

@@ -1,5 +1,6 @@
-"""The clock's due job: lots whose ``next_check`` (the end of their current phase) has come, and sealed lots
-whose bid box closed its opening (decided at once)."""
+"""The clock's due jobs: lots whose ``next_check`` (the end of their current phase) has come, and sealed lots
+whose bid box closed its opening (decided at once); closed lots whose follow-ups (成交公告, the losers' refunds)
+are still missing after the close (``follow_up_due``)."""
 
 from __future__ import annotations
 
@@ -28,4 +29,18 @@ def run_due_lots(at: datetime) -> int:
             done += 1
         except YiwangError:
             log.exception("auction: deciding sealed lot %s failed", lot_id)
+    return done
+
+
+def run_close_follow_ups(at: datetime) -> int:
+    """Complete the close's follow-ups of every lot whose ``follow_up_due`` has come: what the close did not do
+    (the process died right after it, or a follow-up failed) is done now, once; what is done is left alone."""
+    from yiwang.trading.auction import actions
+
+    done = 0
+    for lot_id in actions.lots_to_follow_up(at):
+        try:
+            done += int(actions.do_complete_close(lot_id=lot_id))
+        except YiwangError:  # pragma: no cover - failures are recorded on the lot and retried later
+            log.exception("auction: completing the close of lot %s failed", lot_id)
     return done

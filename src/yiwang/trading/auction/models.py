@@ -48,6 +48,10 @@ class Lot(models.Model):
     settled = models.CharField(max_length=20, blank=True)  # "" | confirmed | reneged
     result_notice_id = models.BigIntegerField(null=True, blank=True)
     problems = models.JSONField(default=list)  # follow-ups that failed at the close (notice, refunds), for staff
+    # the close's follow-ups (成交公告, the losers' refunds): when the clock completes what is still missing
+    # (set by the close, cleared once both are done), and when the losers' deposits were released
+    follow_up_due = models.DateTimeField(null=True, blank=True, db_index=True)
+    deposits_released_at = models.DateTimeField(null=True, blank=True)
     created_by = models.CharField(max_length=100)
     created_at = models.DateTimeField()
     version = models.PositiveIntegerField(default=1)

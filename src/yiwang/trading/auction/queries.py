@@ -46,6 +46,7 @@ BIDDER_STATUS_LABELS = {
     "accepted": "您的出价已被接受",
     "outbid": "您的出价已被超过",
     "continuing": "已表示继续竞价",
+    "cancelled": "您已撤销本轮次的报价",
     "sealed": "您的密封报价已收到",
     "won": "您已竞得",
     "lost": "竞价结束，您未竞得",

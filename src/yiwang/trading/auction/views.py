@@ -101,6 +101,7 @@ def lot(request: HttpRequest, lot_id: int) -> HttpResponse:
             "entities": _entities(request.actor),
             "staff": queries.is_staff(request.actor, row.region_code),
             "sealing": _sealing_of(row, context["me"]),
+            "cancel_turn": _cancel_turn_of(row, context["me"]),
             "can_continue": (
                 context["me"].registered
                 and not context["me"].continuing
@@ -110,6 +111,17 @@ def lot(request: HttpRequest, lot_id: int) -> HttpResponse:
         }
     )
     return render(request, "auction/lot.html", context)
+
+
+def _cancel_turn_of(row: Lot, me: queries.MyStatus) -> dict[str, Any] | None:
+    """Reverse auction: the bidder whose turn it is and who bid in this turn may withdraw that bid while the
+    turn lasts; what stands again then."""
+    if row.kind != "reverse" or row.phase != "turn" or not me.registered:
+        return None
+    state = queries.engine_state(row)
+    if state is None or state.order[state.turn_idx] != me.code or state.amounts.get(me.code) == state.turn_prev:
+        return None
+    return {"restores": state.turn_prev[0]}
 
 
 def _sealing_of(row: Lot, me: queries.MyStatus) -> dict[str, Any] | None:
@@ -171,6 +183,9 @@ def _lot_post(request: HttpRequest, row: Lot) -> HttpResponse:
         elif what == "exercise":
             receipt = actions.do_exercise_preemption(actor=actor, lot_id=row.pk)
             messages.success(request, f"已行使优先购买权：{receipt.amount_fen / 100:,.2f} 元")
+        elif what == "cancel_turn":
+            receipt = actions.do_cancel_turn_bid(actor=actor, lot_id=row.pk)
+            messages.success(request, f"已撤销本轮次的报价，恢复为 {receipt.amount_fen / 100:,.2f} 元")
         elif what == "continue":
             actions.do_declare_continue(actor=actor, lot_id=row.pk)
             messages.success(request, "已表示愿意继续竞价")

@@ -25,6 +25,8 @@ DUPLICATE = "auction.duplicate_bid"
 ALREADY_LEADING = "auction.already_leading"
 NOT_ELIGIBLE = "auction.not_eligible"
 NOT_YOUR_TURN = "auction.not_your_turn"
+TURN_OVER = "auction.turn_over"
+NOTHING_TO_CANCEL = "auction.nothing_to_cancel"
 TIME_REGRESSED = "auction.time_regressed"
 NO_PREEMPTION = "auction.no_preemption_right"
 ALREADY_SEALED = "auction.already_sealed"
@@ -60,6 +62,8 @@ MESSAGES: dict[str, tuple[str, str, type[YiwangError]]] = {
     ALREADY_LEADING: ("您已是最高出价人", "You already lead", Conflict),
     NOT_ELIGIBLE: ("您不具备本阶段竞价资格", "You may not bid in this phase", PermissionDenied),
     NOT_YOUR_TURN: ("尚未轮到您报价", "It is not your turn", Conflict),
+    TURN_OVER: ("您本轮的报价时间已结束", "Your turn in this round is over", Conflict),
+    NOTHING_TO_CANCEL: ("您在本轮次尚未报价，无可撤销", "You made no bid in this turn to cancel", Conflict),
     TIME_REGRESSED: ("命令时间早于上一条命令", "The command is older than the previous one", Conflict),
     NO_PREEMPTION: ("您不享有优先购买权", "You hold no pre-emption right", PermissionDenied),
     ALREADY_SEALED: ("一次报价只能提交一次", "A single sealed bid can be submitted once", Conflict),

@@ -24,7 +24,7 @@ Command types:
 ``decide``    — close a sealed lot after the opening
 ``suspend``   reason;  ``resume`` reason — remaining time is preserved
 ``tick``      — time passes (closes lots exactly at their end)
-``cancel``    bidder — reverse auction: withdraw this turn's bid (the previous one stands)
+``cancel``    bidder — reverse auction: withdraw the bid made in this turn (the one standing before it stands)
 """
 
 from __future__ import annotations
@@ -815,16 +815,25 @@ _HANDLERS = {
 
 
 def _cancel(lot: Lot, cmd: dict[str, Any], t: int) -> str | None:
-    """Reverse auction: withdraw this turn's bid; the bid standing at the start of the turn stands again."""
-    if lot.phase != TURN:
-        return lot._phase_code()
+    """Reverse auction: the bidder whose turn it is withdraws the bid it made in this turn; the bid standing at
+    the start of the turn stands again (and the bidder may bid again while the turn lasts). Refusals:
+    ``not_your_turn`` (another bidder's turn, or the turns have not begun), ``turn_over`` (the bidder's turn in
+    this round has passed, or the round is over), ``nothing_to_cancel`` (no bid made in this turn)."""
     bidder = cmd["bidder"]
+    phase = lot.phase
+    if lot.rules.kind != "reverse" or phase in (CLOSED, SUSPENDED, SCHEDULED):
+        return lot._phase_code()
     if bidder not in lot.bidders:
         return c.NOT_REGISTERED
-    if bidder != lot.order[lot.turn_idx]:
-        return c.NOT_YOUR_TURN
+    if phase == PAUSE:
+        return c.TURN_OVER if lot.round else c.NOT_YOUR_TURN
+    if phase != TURN:  # pragma: no cover - a reverse lot is scheduled, paused, in a turn, suspended or closed
+        return c.WRONG_PHASE
+    position = lot.order.index(bidder)
+    if position != lot.turn_idx:
+        return c.TURN_OVER if position < lot.turn_idx else c.NOT_YOUR_TURN
     if lot.amounts[bidder] == lot.turn_prev:
-        return None
+        return c.NOTHING_TO_CANCEL
     lot._changed(t)
     lot.amounts[bidder] = list(lot.turn_prev)
     lot.history.append((lot.version, bidder, lot.turn_prev[0], t, "cancel"))

@@ -203,33 +203,50 @@ def naive_reverse(rules: RuleSet, initial: dict[str, tuple[int, int]], bids: lis
     """The reverse auction result by brute force: the turn schedule rebuilt, every bid checked against it.
 
     ``initial``: bidder -> (amount, registration time); ``bids``: (bidder, amount, t) in time order, each
-    either a new amount or -1 (cancel). Returns (accepted flags, final amounts, winner)."""
+    either a new amount or -1 (cancel this turn's bid). Returns (results, final amounts, winner): one result
+    per command, None when accepted; a refused cancel gives its code (``auction.not_started`` /
+    ``not_your_turn`` / ``turn_over`` / ``nothing_to_cancel`` / ``closed``), a refused bid ``refused``."""
     standing = {b: [a, t] for b, (a, t) in initial.items()}
-    accepted: list[bool] = []
+    results: list[str | None] = []
+
+    def refuse(amount: int, code: str) -> None:
+        results.append(code if amount == -1 else "refused")
+
     # build the schedule round by round, consuming the bids in time order
     moment = rules.start_at + rules.first_pause
     queue = list(bids)
-    for _round in range(rules.rounds):
+    for round_no in range(rules.rounds):
         order = sorted(standing, key=lambda b: (-standing[b][0], -standing[b][1], b))
-        for bidder in order:
+        for position, bidder in enumerate(order):
             turn_end = moment + rules.turn
             before = list(standing[bidder])
             while queue and queue[0][2] < turn_end:
                 who, amount, t = queue.pop(0)
-                if t < moment or who != bidder:
-                    accepted.append(False)
+                if t < rules.start_at:
+                    refuse(amount, "auction.not_started")
+                    continue
+                if t < moment:  # the pause before this turn (the first pause, or between two rounds)
+                    refuse(amount, "auction.turn_over" if round_no and position == 0 else "auction.not_your_turn")
+                    continue
+                if who != bidder:
+                    mine = order.index(who)
+                    refuse(amount, "auction.turn_over" if mine < position else "auction.not_your_turn")
                     continue
                 if amount == -1:
-                    standing[bidder] = list(before)
-                    accepted.append(True)
+                    if standing[bidder] == before:
+                        results.append("auction.nothing_to_cancel")
+                    else:
+                        standing[bidder] = list(before)
+                        results.append(None)
                     continue
                 if 0 < amount <= before[0] - rules.step:
                     standing[bidder] = [amount, t]
-                    accepted.append(True)
+                    results.append(None)
                 else:
-                    accepted.append(False)
+                    results.append("refused")
             moment = turn_end
         moment += rules.pause
-    accepted.extend(False for _ in queue)
+    for _who, amount, _t in queue:
+        refuse(amount, "auction.closed")
     winner = min(standing, key=lambda b: (standing[b][0], standing[b][1], b)) if standing else None
-    return accepted, {b: v[0] for b, v in standing.items()}, winner
+    return results, {b: v[0] for b, v in standing.items()}, winner

@@ -262,9 +262,19 @@ def test_reverse_auction_turns_and_ties() -> None:
     assert lot.bid("A", 800_000, 302 * SECOND) == codes.NOT_YOUR_TURN
     assert lot.bid("B", 949_500, 302 * SECOND) == codes.BELOW_INCREMENT
     assert lot.bid("B", 900_000, 302 * SECOND) is None
+    assert lot.apply({"type": "cancel", "t": 303 * SECOND, "bidder": "A"}) == codes.NOT_YOUR_TURN
     assert lot.apply({"type": "cancel", "t": 303 * SECOND, "bidder": "B"}) is None
     assert lot.amounts["B"][0] == 950_000
+    assert lot.history[-1][1:3] == ("B", 950_000)
+    assert lot.history[-1][4] == "cancel"
+    assert lot.apply({"type": "cancel", "t": 303 * SECOND, "bidder": "B"}) == codes.NOTHING_TO_CANCEL
     assert lot.bid("B", 900_000, 304 * SECOND) is None
+    # B's turn ends at 421 s: A's turn; B can no longer take its bid back
+    assert lot.apply({"type": "cancel", "t": 421 * SECOND, "bidder": "B"}) == codes.TURN_OVER
+    assert lot.apply({"type": "cancel", "t": 422 * SECOND, "bidder": "A"}) == codes.NOTHING_TO_CANCEL
+    lot.advance(541 * SECOND)  # the pause after the first round
+    assert lot.phase == "pause"
+    assert lot.apply({"type": "cancel", "t": 542 * SECOND, "bidder": "A"}) == codes.TURN_OVER
     lot.advance(10**10)
     assert lot.phase == CLOSED
     assert lot.winner == "A"  # equal price: the earlier bid (A's opening bid) wins

@@ -343,14 +343,15 @@ class ReverseMachine(RuleBasedStateMachine):
         if code is None:
             self.log.append(cmd)
         self.bids.append((who, amount, self.t))
-        self.results.append(code is None)
+        # a refused bid is compared as refused; a cancel with the refusal's own code
+        self.results.append(code if code is None or amount == -1 else "refused")
 
     @invariant()
     def matches_oracle(self) -> None:
         if not hasattr(self, "lot"):
             return
-        accepted, standing, winner = naive_reverse(REV, self.initial, self.bids)
-        assert accepted == self.results
+        results, standing, winner = naive_reverse(REV, self.initial, self.bids)
+        assert results == self.results
         assert {b: v[0] for b, v in self.lot.amounts.items()} == standing
         if self.lot.phase == CLOSED:
             assert self.lot.winner == winner
@@ -362,7 +363,7 @@ class ReverseMachine(RuleBasedStateMachine):
             return
         end = 10**12
         self.lot.advance(end)
-        _accepted, _standing, winner = naive_reverse(REV, self.initial, self.bids)
+        _results, _standing, winner = naive_reverse(REV, self.initial, self.bids)
         assert self.lot.phase == CLOSED
         assert self.lot.winner == winner
 

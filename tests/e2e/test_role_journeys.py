@@ -150,9 +150,17 @@ def test_a_regulator_answers_a_complaint(page, demo):
     )
 
     _sign_in(page, "regulator-mh")
-    page.get_by_role("navigation", name="主导航").get_by_role("link", name="投诉").click()
-    page.wait_for_url("**/complaints/")
-    page.get_by_role("link", name="闵行区某道路综合改造工程施工（一标段）").first.click()
+    page.goto("/supervision/")  # the one-screen dashboard: its complaints panel
+    panel = page.get_by_test_id("complaint-board")
+    filed = int(panel.get_by_test_id("complaints-filed").inner_text())
+    assert filed >= 1
+    handling = int(panel.get_by_test_id("complaints-handling").inner_text())
+    item = panel.get_by_role("listitem").filter(has_text="闵行区某道路综合改造工程施工（一标段）")
+    assert "待受理" in item.inner_text()
+    assert "受理期限" in item.inner_text()  # the time limit that runs, with its days left
+    assert "剩" in item.get_by_test_id("complaint-due").inner_text()
+    screenshot(page, "regulator-dashboard")
+    item.get_by_role("link", name="闵行区某道路综合改造工程施工（一标段）").click()
     page.wait_for_url(f"**/complaints/{complaint.pk}/")
     body = page.locator("main").inner_text()
     assert "待受理" in body
@@ -172,6 +180,12 @@ def test_a_regulator_answers_a_complaint(page, demo):
     assert "投诉事项成立，责令招标代理机构改正" in body
     assert "上海浦江数智建设工程有限公司" in body  # the complainant
     screenshot(page, "regulator-complaint")
+
+    page.goto("/supervision/")  # decided: off the regulator's panel
+    panel = page.get_by_test_id("complaint-board")
+    assert int(panel.get_by_test_id("complaints-filed").inner_text()) == filed - 1
+    assert int(panel.get_by_test_id("complaints-handling").inner_text()) == handling
+    assert "闵行区某道路综合改造工程施工（一标段）" not in panel.inner_text()
 
 
 def test_staff_book_an_evaluation_room(page, demo):

@@ -493,6 +493,7 @@ DECISIONS: dict[str, str] = {
     "PAGE /supervision/": "regulator auditor",
     "PAGE /supervision/alerts/": "regulator auditor",
     "PAGE /supervision/alerts/<int:alert_id>/": "regulator auditor",
+    "PAGE /supervision/complaints/": "regulator auditor",
     "PAGE /supervision/projects/<int:project_id>/": "regulator auditor",
     "PAGE /supervision/redflags/": "regulator auditor",
     "PAGE /supervision/redflags/<int:alert_id>/": "regulator auditor",

@@ -3,6 +3,8 @@
 - regulators (and auditors) read the complaints of their regions, with what is overdue;
 - users of the complaining entity read their own complaints;
 - anyone reads the decisions (投诉处理结果公开): :func:`list_public_decisions`.
+- the regulators' one-screen dashboard: :func:`complaint_board_for` — open complaints by state, overdue, and
+  those whose time limit ends soonest with their days left;
 - other contexts: :func:`pending_for_procedure` — the open complaints about a procedure and whether one of them
   holds it suspended.
 """
@@ -10,14 +12,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
-from django.db.models import Q
+from django.db.models import Case, Count, DateTimeField, F, Q, When
+from django.utils import timezone
 
 from yiwang.kernel.actors import Actor, Role
 from yiwang.kernel.errors import NotFound
 from yiwang.kernel.ids import region_level
+from yiwang.kernel.periods import SHANGHAI
 from yiwang.platform.clock import now
 from yiwang.supervision.complaints.actions import is_handler
 from yiwang.supervision.complaints.domain import rules as r
@@ -237,3 +241,87 @@ def pending_for_procedure(procedure_ref: str) -> ProcedureState:
         .values_list("pk", "suspended_at")
     )
     return ProcedureState(procedure_ref, tuple(pk for pk, _ in rows), tuple(pk for pk, s in rows if s is not None))
+
+
+@dataclass(frozen=True)
+class DueComplaint:
+    """An open complaint on the regulators' dashboard: which legal time limit runs and how many days are left."""
+
+    id: int
+    procedure_title: str
+    track_label: str
+    status: str
+    status_label: str
+    region_code: str
+    limit_kind: str  # "acceptance" (受理期限) | "decision" (处理期限) | "" (the decision clock is stopped)
+    due: datetime | None
+    last_day: date | None  # the last Shanghai calendar day of the limit (the limit ends at its midnight)
+    days_left: int | None  # calendar days from today to the last day: 0 = today, negative = overdue
+    overdue: bool
+
+    @property
+    def days_overdue(self) -> int:
+        return max(0, -(self.days_left or 0))
+
+
+@dataclass(frozen=True)
+class ComplaintBoard:
+    awaiting_acceptance: int  # 待受理
+    in_handling: int  # 已受理 or 调查中: the decision period runs (or its clock is stopped)
+    overdue: int  # past the acceptance or the decision limit (a stopped decision clock is not overdue)
+    soonest: list[DueComplaint]
+
+    @property
+    def open_total(self) -> int:
+        return self.awaiting_acceptance + self.in_handling
+
+
+def _region_q(region: str) -> Q:
+    length = {"province": 2, "prefecture": 4, "county": 6}[region_level(region)]
+    return Q(region_code__startswith=region[:length])
+
+
+def complaint_board_for(actor: Actor, *, region: str | None = None, limit: int = 5) -> ComplaintBoard:
+    """For the one-screen dashboard: the open complaints the actor reads (optionally within ``region``, a region
+    code the caller has checked), counted by state and overdue, and the ``limit`` whose running time limit ends
+    soonest (受理期限 while 待受理, 处理期限 while 已受理/调查中; those with a stopped decision clock come last)."""
+    qs = Complaint.objects.filter(_scope_q(actor), status__in=list(r.OPEN))
+    if region:
+        qs = qs.filter(_region_q(region))
+    moment = now()
+    running_decision = Q(status__in=list(r.DECIDING), clock_paused_at__isnull=True)
+    qs = qs.annotate(
+        due=Case(
+            When(status=r.Status.FILED, then=F("acceptance_due")),
+            When(running_decision, then=F("decision_due")),
+            default=None,
+            output_field=DateTimeField(),
+        )
+    )
+    counts = qs.aggregate(
+        filed=Count("pk", filter=Q(status=r.Status.FILED)),
+        deciding=Count("pk", filter=Q(status__in=list(r.DECIDING))),
+        overdue=Count("pk", filter=Q(due__lte=moment)),
+    )
+    rows = qs.order_by(F("due").asc(nulls_last=True), "pk")[: max(1, min(int(limit), MAX_PAGE))]
+    today = timezone.localtime(moment, SHANGHAI).date()
+    soonest = []
+    for c in rows:
+        due = c.due
+        last_day = timezone.localtime(due - timedelta(microseconds=1), SHANGHAI).date() if due else None
+        soonest.append(
+            DueComplaint(
+                id=c.pk,
+                procedure_title=c.procedure_title,
+                track_label=r.TRACK_LABELS.get(c.track, c.track),
+                status=c.status,
+                status_label=r.STATUS_LABELS.get(c.status, c.status),
+                region_code=c.region_code,
+                limit_kind=("acceptance" if c.status == r.Status.FILED else "decision") if due else "",
+                due=due,
+                last_day=last_day,
+                days_left=(last_day - today).days if last_day else None,
+                overdue=bool(due and moment >= due),
+            )
+        )
+    return ComplaintBoard(counts["filed"], counts["deciding"], counts["overdue"], soonest)

@@ -71,9 +71,16 @@ def _alerts(request: HttpRequest, region: str | None = None) -> Any:
     return redflags.list_alerts_for(request.actor, open_only=True, region=region, limit=12)
 
 
+def _complaints(request: HttpRequest, region: str | None = None) -> Any:
+    from yiwang.supervision.complaints import queries as complaints
+
+    return complaints.complaint_board_for(request.actor, region=region, limit=6)
+
+
 @_reader
 def dashboard(request: HttpRequest) -> HttpResponse:
-    """一屏管交易: live totals, indicators, trends, categories, the district tiles and the live alert feed."""
+    """一屏管交易: live totals, indicators, trends, categories, the district tiles, the live alert feed and the
+    complaints to handle."""
     actor = request.actor
     params = _params(request)
     error = None
@@ -117,6 +124,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "totals": totals,
         "tiles": queries.district_tiles_for(actor, s),
         "alerts": _alerts(request, s.filters.region),
+        "board": _complaints(request, s.filters.region),
         "live_urls": _alert_channels(request),
         "charts": charts,
         "chart_json": json.dumps(charts, ensure_ascii=False),
@@ -140,11 +148,29 @@ def _region_choices(actor: Any) -> list[tuple[str, str]]:
     return list(dict.fromkeys(out))
 
 
+def _fragment_region(request: HttpRequest) -> str | None:
+    """The ``region`` of a fragment's query, checked (a malformed code names nothing: 404; another region: 403)."""
+    try:
+        return queries.check_region(request.actor, (request.GET.get("region") or "").strip() or None)
+    except PermissionDenied:
+        raise
+    except YiwangError as exc:
+        raise Http404(exc.message_zh) from None
+
+
 @_reader
 def alerts_fragment(request: HttpRequest) -> HttpResponse:
     """The open alerts list (htmx refreshes it on a live update, or every minute)."""
-    region = queries.check_region(request.actor, (request.GET.get("region") or "").strip() or None)
+    region = _fragment_region(request)
     return render(request, "stats/_alerts.html", {"alerts": _alerts(request, region)})
+
+
+@_reader
+def complaints_fragment(request: HttpRequest) -> HttpResponse:
+    """The complaints panel: open complaints by state and those whose time limit ends soonest (htmx refreshes it
+    every minute)."""
+    region = _fragment_region(request)
+    return render(request, "stats/_complaints.html", {"board": _complaints(request, region)})
 
 
 @_reader

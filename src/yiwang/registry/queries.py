@@ -667,3 +667,19 @@ def entity_registration_snapshot(entity_id: int) -> dict[str, Any] | None:
         value = sorted(r.role for r in entity.roles.all()) if name == "roles" else getattr(entity, name)
         snapshot[name] = value.isoformat() if isinstance(value, date) else value
     return snapshot
+
+
+def list_own_organisation_ids(*, after: int = 0, limit: int = 100) -> list[int]:
+    """Ids of the organisations registered on this hub (those ``entity_registration_snapshot`` describes: not
+    natural persons, with a USCC, not copies of other hubs' registrations), in id order after ``after``, at
+    most ``limit`` (1–1,000): the federation's initial sync walks them when a peer hub first peers."""
+    limit = max(1, min(int(limit), 1000))
+    rows = (
+        Entity.objects.filter(pk__gt=after, uscc__isnull=False)
+        .exclude(kind=EntityKind.NATURAL_PERSON)
+        .exclude(uscc="")
+        .exclude(verified_source__startswith=COPY_SOURCE_PREFIX)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    return list(rows[:limit])

@@ -200,6 +200,7 @@ def do_register_peer(
     url = _check_base_url(base_url)
     key = _load_key(public_key)
     with action(actor, "federation.register_peer") as act:
+        locked_singleton(FeedCursor)  # the relay's lock: the initial sync starts where the relay stands
         if Peer.objects.filter(code=code).exists():
             raise Conflict(
                 "federation.peer_exists",
@@ -218,9 +219,20 @@ def do_register_peer(
             registered_at=act.now,
             registered_by=actor.ref,
         )
+        if kind == "hub":
+            _begin_sync(peer, "peered", act.now)
+            peer.save()
         act.witness(
             peer,
-            {"code": code, "name": name, "base_url": url, "key_id": key.key_id, "kind": kind, "format": wire_format},
+            {
+                "code": code,
+                "name": name,
+                "base_url": url,
+                "key_id": key.key_id,
+                "kind": kind,
+                "format": wire_format,
+                "sync": peer.sync_reason,
+            },
         )
         act.emit("federation.peer_registered.v1", peer, {"code": code, "name": name, "kind": kind})
         return peer
@@ -238,12 +250,16 @@ def _managed_peer(actor: Actor, code: str) -> Peer:
 def do_set_peer_active(*, actor: Actor, code: str, active: bool) -> Peer:
     """Suspend or resume a peer: a suspended peer gets no new messages and its batches are refused."""
     with action(actor, "federation.set_peer_active") as act:
+        locked_singleton(FeedCursor)  # the relay's lock before the peer's row, in the relay's order
         peer = _managed_peer(actor, code)
+        resumed = active and not peer.is_active and peer.kind == "hub"
         peer.is_active = active
         if active:
             peer.next_attempt_at = None
-        peer.save(update_fields=["is_active", "next_attempt_at"])
-        act.witness(peer, {"code": code, "active": active})
+        if resumed:  # what happened while it was suspended was not queued for it: sync it again
+            _begin_sync(peer, "resumed", act.now)
+        peer.save()
+        act.witness(peer, {"code": code, "active": active, "sync": "resumed" if resumed else ""})
         act.emit("federation.peer_status_changed.v1", peer, {"code": code, "active": active})
         return peer
 
@@ -460,14 +476,21 @@ def collect_feed(moment: datetime | None = None) -> int:
         if not any(found.values()):
             with transaction.atomic():
                 cursor = locked_singleton(FeedCursor)
-                if cursor.after == start:
+                if cursor.after == start and _active_peers() == set(peers):
                     cursor.after = page.next_after
                     cursor.save(update_fields=["after"])
         else:
-            queued += _queue(start, page.next_after, found, peers)
+            done = _queue(start, page.next_after, found, peers)
+            if done is None:
+                continue  # moved meanwhile: look again with the peers as they are now
+            queued += done
         if not page.has_more:
             break
     return queued
+
+
+def _active_peers() -> set[tuple[int, str, str]]:
+    return set(Peer.objects.filter(is_active=True).values_list("pk", "kind", "code"))
 
 
 class _Moved(Exception):
@@ -479,13 +502,13 @@ def _queue(
     next_after: int,
     found: dict[int, list[tuple[Any, tuple[str, dict]]]],
     peers: list[tuple[int, str, str]],
-) -> int:
+) -> int | None:
     count = 0
     try:
         with action(SYSTEM, "federation.queue_messages") as act:
             cursor = locked_singleton(FeedCursor)
-            if cursor.after != start:
-                raise _Moved
+            if cursor.after != start or _active_peers() != set(peers):
+                raise _Moved  # or a peer was registered, suspended or resumed meanwhile: look again
             for peer in Peer.objects.select_for_update().filter(pk__in=[pk for pk, _, _ in peers]).order_by("pk"):
                 rows = []
                 for event, (message_type, body) in found.get(peer.pk, []):
@@ -519,7 +542,7 @@ def _queue(
             cursor.after = next_after
             cursor.save(update_fields=["after"])
     except _Moved:
-        return 0
+        return None
     return count
 
 
@@ -630,7 +653,7 @@ def deliver_due(moment: datetime | None = None) -> int:
 
 def relay(moment: datetime) -> int:
     """The clock's job: queue what is new in the feed, then deliver what is due."""
-    return collect_feed(moment) + deliver_due(moment)
+    return collect_feed(moment) + sync_due(moment) + deliver_due(moment)
 
 
 def purge_nonces(moment: datetime) -> int:
@@ -1149,18 +1172,23 @@ def do_request_remote_site(
             requested_by=actor.ref,
             requested_at=act.now,
         )
-        body = {
-            "request_id": row.request_id,
-            "room_id": room_id,
-            "start": iso_utc(start),
-            "end": iso_utc(end),
-            "seats": seats,
-            "owner_ref": owner_ref,
-            "title": title,
-        }
+        body = _site_request_body(row)
         act.witness(row, {"peer": peer.code, "session_id": session_id, **body})
         act.emit(SITE_REQUESTED, row, {"peer": peer.code, **body}, visibility=Visibility.RESTRICTED)
         return row
+
+
+def _site_request_body(row: RemoteSiteRequest) -> dict[str, Any]:
+    """The ``venue.booking_request`` message of a secondary-site request (as sent, and as the sync resends it)."""
+    return {
+        "request_id": row.request_id,
+        "room_id": row.room_id,
+        "start": iso_utc(row.start),
+        "end": iso_utc(row.end),
+        "seats": row.seats,
+        "owner_ref": row.owner_ref,
+        "title": row.title,
+    }
 
 
 def _hub_actor(peer: Peer) -> Actor:
@@ -1546,6 +1574,198 @@ def receive(*, payload: Any, signed: SignedBatch | None) -> Receipt:
     return do_receive_batch(peer=peer, batch=batch, nonce=signed.nonce if signed else "")
 
 
+# -- initial sync (首次同步) ----------------------------------------------------------------------------------------
+SYNC_PHASES = ("cas", "entities", "notices", "sites", "draws")
+SYNC_REASONS = ("peered", "resumed", "manual")
+SYNC_BATCH = 100  # messages per sync step (YIWANG_FEDERATION["SYNC_BATCH"], 1–200)
+SYNC_STEPS_PER_RUN = 10
+
+
+def _sync_batch() -> int:
+    """Messages queued per sync step (``YIWANG_FEDERATION["SYNC_BATCH"]``, default 100, 1–200). The sync also
+    waits while more than two steps' worth of messages are unacknowledged, so a peer that is down is not sent
+    the whole history into its outbox at once."""
+    return max(1, min(rules.MAX_BATCH, int(_config().get("SYNC_BATCH", SYNC_BATCH))))
+
+
+def _begin_sync(peer: Peer, reason: str, moment: datetime) -> None:
+    """Start (or restart from the beginning) the peer's initial sync, inside the caller's action (which saves the
+    row). The relay's cursor is read under the relay's lock: the feed events up to it were looked at while the
+    peer was not active (not queued for it) and are the sync's to replay; every later one is queued for it by
+    the relay, which re-reads the active peers under the same lock before it queues (so none is missed or sent
+    twice at that boundary)."""
+    cursor = locked_singleton(FeedCursor)
+    peer.sync_state, peer.sync_reason, peer.sync_phase = "running", reason, SYNC_PHASES[0]
+    peer.sync_after, peer.sync_until, peer.sync_looked, peer.sync_queued = 0, cursor.after, 0, 0
+    peer.sync_started_at, peer.sync_finished_at = moment, None
+
+
+def do_start_peer_sync(*, actor: Actor, code: str) -> Peer:
+    """Sync an active peer hub again from the beginning (staff administrators; ``yiwang federation sync``): its
+    CA trust list, its own organisations, its public notices and the requests still waiting for the peer are
+    queued for it again (the peer drops what it holds already). Registering a hub and resuming a suspended one
+    start the sync by themselves. Refusals: ``federation.forbidden`` (403), ``federation.unknown_peer`` (404),
+    ``federation.peer_inactive`` (409: suspended or the national uplink)."""
+    with action(actor, "federation.start_peer_sync") as act:
+        locked_singleton(FeedCursor)  # the relay's lock before the peer's row, in the relay's order
+        peer = _managed_peer(actor, (code or "").strip().upper())
+        if not peer.is_active or peer.kind != "hub":
+            raise Conflict(
+                "federation.peer_inactive",
+                "只能同步在用的互联平台（已暂停的平台恢复时自动同步）",
+                "only an active peer hub can be synced (a suspended one is synced when resumed)",
+                {"code": peer.code},
+            )
+        _begin_sync(peer, "manual", act.now)
+        peer.save()
+        act.witness(peer, {"code": peer.code, "sync": "manual"})
+        return peer
+
+
+class _SyncGone(Exception):
+    """The peer was suspended, removed or its sync finished meanwhile: the step changes nothing."""
+
+
+def _sync_items(peer: Peer, room: int) -> tuple[list[tuple[int, str, dict]], int, int, bool]:
+    """The next items of the peer's current phase after its cursor: ``(messages as (source event, type, body),
+    new cursor, items looked at, phase exhausted)``. At most ``room`` items are looked at."""
+    phase, after = peer.sync_phase, peer.sync_after
+    out: list[tuple[int, str, dict]] = []
+    if phase == "cas":
+        # on first peering the CAs removed from the list are left out; on resuming their removal is news
+        views = ca.list_trusted_cas(include_removed=peer.sync_reason != "peered")
+        ids = sorted(v.id for v in views if v.id > after)[:room]
+        for ca_id in ids:
+            if (message := _ca_message(ca_id)) is not None:
+                out.append((0, *message))
+        return out, (ids[-1] if ids else after), len(ids), len(ids) < room
+    if phase == "entities":
+        ids = registry.list_own_organisation_ids(after=after, limit=room)
+        for entity_id in ids:
+            if (message := _entity_message(entity_id)) is not None:
+                out.append((0, *message))
+        return out, (ids[-1] if ids else after), len(ids), len(ids) < room
+    if phase == "notices":
+        # the feed's public notice events up to where the relay stood when the sync began (later ones reach the
+        # peer through the relay): publications and corrections in order, withdrawals after them
+        until = peer.sync_until or 0
+        datasets = _record_datasets()
+        types = [*rules.NOTICE_EVENTS, *(t for t, info in datasets.items() if info.notice)]
+        page = feed.read(after, room, types) if after < until else None
+        events = [e for e in page.events if e.seq <= until] if page else []
+        home_url = str(getattr(settings, "YIWANG_PUBLIC_URL", ""))
+        for event in events:
+            if (message := _message_of(event, datasets, home_url, "hub")) is not None:
+                out.append((event.seq, *message))
+        exhausted = page is None or not page.has_more or len(events) < len(page.events)
+        return out, (until if exhausted else events[-1].seq), len(events), exhausted
+    model, message_type = (
+        (RemoteSiteRequest, rules.VENUE_REQUEST) if phase == "sites" else (PeerDrawRequest, rules.DRAW_REQUEST)
+    )
+    rows = list(model.objects.filter(peer=peer, state="requested", pk__gt=after).order_by("pk")[:room])
+    for row in rows:
+        # a request whose message was queued before the peer was suspended is on its way already
+        queued = OutboundMessage.objects.filter(peer=peer, message_type=message_type, body__request_id=row.request_id)
+        if queued.exists():
+            continue
+        body = _site_request_body(row) if phase == "sites" else {"request_id": row.request_id, "request": row.request}
+        out.append((0, message_type, body))
+    return out, (rows[-1].pk if rows else after), len(rows), len(rows) < room
+
+
+def sync_step(code: str) -> int | None:
+    """One bounded step of a peer's initial sync, in one action: up to ``SYNC_BATCH`` items of the current phase
+    are turned into ordinary messages for the peer (numbered after what is queued already, each witnessed) and
+    the cursor moves with them — an interrupted sync continues where its last step committed and never queues
+    an item twice. Returns the number of messages queued, or None when there is nothing to do (no sync
+    running, the peer inactive, or too many messages unacknowledged: it waits for the deliveries)."""
+    batch = _sync_batch()
+    probe = Peer.objects.filter(code=code, is_active=True, kind="hub", sync_state="running").first()
+    if probe is None or probe.last_queued - probe.acknowledged > 2 * batch:
+        return None
+    try:
+        with action(SYSTEM, "federation.sync_peer") as act:
+            peer = Peer.objects.select_for_update().filter(pk=probe.pk).first()
+            if peer is None or not peer.is_active or peer.sync_state != "running":
+                raise _SyncGone
+            found: list[tuple[int, str, dict]] = []
+            looked = 0
+            while looked < batch and peer.sync_phase:
+                items, peer.sync_after, seen, exhausted = _sync_items(peer, batch - looked)
+                found += items
+                looked += seen
+                if exhausted:
+                    following = SYNC_PHASES.index(peer.sync_phase) + 1
+                    peer.sync_phase = SYNC_PHASES[following] if following < len(SYNC_PHASES) else ""
+                    peer.sync_after = 0
+            rows = []
+            for source_event, message_type, body in found:
+                peer.last_queued += 1
+                rows.append(
+                    OutboundMessage(
+                        peer=peer,
+                        seq=peer.last_queued,
+                        message_type=message_type,
+                        body=body,
+                        source_event=source_event,
+                        created_at=act.now,
+                    )
+                )
+            OutboundMessage.objects.bulk_create(rows)
+            for row in rows:
+                act.witness(
+                    row,
+                    {
+                        "peer": peer.code,
+                        "seq": row.seq,
+                        "type": row.message_type,
+                        "chain": rules.chain_of(row.message_type, row.body),
+                        "notice_id": row.body.get("notice_id"),
+                        "source_event": row.source_event,
+                        "sync": peer.sync_reason,
+                    },
+                    action="federation.queue_message",
+                )
+            peer.sync_looked += looked
+            peer.sync_queued += len(rows)
+            if rows:
+                peer.sync_last_seq = peer.last_queued
+            finished = not peer.sync_phase
+            if finished:
+                peer.sync_state, peer.sync_finished_at = "done", act.now
+            peer.save()
+            progress = {
+                "code": peer.code,
+                "reason": peer.sync_reason,
+                "phase": peer.sync_phase,
+                "after": peer.sync_after,
+                "until": peer.sync_until,
+                "looked": peer.sync_looked,
+                "queued": peer.sync_queued,
+                "state": peer.sync_state,
+            }
+            act.witness(peer, progress)
+            if finished:
+                act.emit("federation.peer_synced.v1", peer, progress)
+            return len(rows)
+    except _SyncGone:
+        return None
+
+
+def sync_due(moment: datetime | None = None) -> int:
+    """Due job (part of the relay): advance the initial sync of every active peer hub that has one running, a
+    bounded number of steps each. Returns the number of messages queued."""
+    queued = 0
+    codes = Peer.objects.filter(is_active=True, kind="hub", sync_state="running").order_by("pk")
+    for code in codes.values_list("code", flat=True):
+        for _step in range(SYNC_STEPS_PER_RUN):
+            done = sync_step(code)
+            if done is None:
+                break
+            queued += done
+    return queued
+
+
 __all__ = [
     "Delivery",
     "Receipt",
@@ -1562,9 +1782,12 @@ __all__ = [
     "do_request_remote_site",
     "do_set_peer_active",
     "do_set_peer_certificate",
+    "do_start_peer_sync",
     "own_identity",
     "purge_nonces",
     "receive",
     "relay",
     "signed_headers",
+    "sync_due",
+    "sync_step",
 ]

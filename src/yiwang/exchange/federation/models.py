@@ -30,6 +30,19 @@ class Peer(models.Model):
     last_delivered_at = models.DateTimeField(null=True, blank=True)
     # receiving side
     received = models.BigIntegerField(default=0)  # the highest sequence number applied from it
+    # initial sync (首次同步): when a hub first peers (or is re-activated) what this hub holds already — its CA trust
+    # list, its own organisations' registrations, its public notices, requests still waiting for it — is queued for
+    # it in bounded steps; the cursor moves with the messages in one transaction (resumable, never twice)
+    sync_state = models.CharField(max_length=8, blank=True, default="")  # "" never · running · done
+    sync_reason = models.CharField(max_length=8, blank=True, default="")  # peered · resumed · manual
+    sync_phase = models.CharField(max_length=12, blank=True, default="")  # cas · entities · notices · sites · draws
+    sync_after = models.BigIntegerField(default=0)  # the phase's cursor (CA id, entity id, feed event, request row)
+    sync_until = models.BigIntegerField(null=True, blank=True)  # the feed event the relay had reached at the start
+    sync_looked = models.PositiveIntegerField(default=0)  # items looked at so far
+    sync_queued = models.PositiveIntegerField(default=0)  # messages queued by the sync
+    sync_last_seq = models.BigIntegerField(default=0)  # the last message it queued (delivered once acknowledged)
+    sync_started_at = models.DateTimeField(null=True, blank=True)
+    sync_finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["code"]

@@ -53,6 +53,16 @@ class PeerView:
     received: int  # messages applied from it
     notices: int  # its live notices held here
     certified: bool = False  # a CA-issued certificate is pinned for its key (checked on every batch)
+    # initial sync (首次同步): "" never · running · done; why (peered, resumed, manual); the phase it is in; items
+    # looked at and messages queued so far; whether the peer has acknowledged all of them
+    sync_state: str = ""
+    sync_reason: str = ""
+    sync_phase: str = ""
+    sync_looked: int = 0
+    sync_queued: int = 0
+    sync_delivered: bool = False
+    sync_started_at: datetime | None = None
+    sync_finished_at: datetime | None = None
 
 
 def _view(peer: Peer, notices: int) -> PeerView:
@@ -75,6 +85,14 @@ def _view(peer: Peer, notices: int) -> PeerView:
         received=peer.received,
         notices=notices,
         certified=bool(peer.certificate_pem),
+        sync_state=peer.sync_state,
+        sync_reason=peer.sync_reason,
+        sync_phase=peer.sync_phase,
+        sync_looked=peer.sync_looked,
+        sync_queued=peer.sync_queued,
+        sync_delivered=peer.sync_state == "done" and peer.acknowledged >= peer.sync_last_seq,
+        sync_started_at=peer.sync_started_at,
+        sync_finished_at=peer.sync_finished_at,
     )
 
 

@@ -49,6 +49,14 @@ class PeerOut(Schema):
     received: int
     notices: int
     certified: bool = Field(False, description="已登记CA证书（每批消息均按证书校验）")
+    sync_state: str = Field("", description="首次同步：空（未同步）、running（进行中）、done（已完成）")
+    sync_reason: str = Field("", description="peered（新登记）、resumed（恢复）、manual（手动）")
+    sync_phase: str = Field("", description="cas · entities · notices · sites · draws")
+    sync_looked: int = 0
+    sync_queued: int = 0
+    sync_delivered: bool = Field(False, description="同步消息已全部送达（对方已确认）")
+    sync_started_at: datetime | None = None
+    sync_finished_at: datetime | None = None
 
 
 class ReceiptOut(Schema):

@@ -18,7 +18,7 @@ OPERATOR = Actor.system("federation-cli")
 
 
 class Command(BaseCommand):
-    help = "Federation of hubs (跨区域互联): identity, add-peer, set-certificate, status, relay"
+    help = "Federation of hubs (跨区域互联): identity, add-peer, set-certificate, sync, status, relay"
 
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="verb", required=True)
@@ -32,6 +32,8 @@ class Command(BaseCommand):
         cert = sub.add_parser("set-certificate", help="pin a CA-issued certificate for a peer's key (witnessed)")
         cert.add_argument("code", help="the peer's PLATFORM_CODE")
         cert.add_argument("certificate_file", nargs="?", help="PEM file (left out: remove the certificate)")
+        sync = sub.add_parser("sync", help="sync a peer hub again from the beginning (witnessed)")
+        sync.add_argument("code", help="the peer's PLATFORM_CODE")
         sub.add_parser("status", help="the peers and their delivery state (JSON)")
         sub.add_parser("relay", help="queue what is new in the feed and deliver what is due, once")
 
@@ -80,11 +82,21 @@ class Command(BaseCommand):
         peer = actions.do_set_peer_certificate(actor=OPERATOR, code=code, certificate=pem)
         self.stdout.write(f"{peer.code}: certificate {'pinned' if pem else 'removed'}")
 
+    def _sync(self, *, code: str, **options) -> None:
+        peer = actions.do_start_peer_sync(actor=OPERATOR, code=code)
+        self.stdout.write(f"{peer.code}: sync started (the relay queues it step by step)")
+
     def _status(self, **options) -> None:
         rows = []
         for view in queries.list_peers_for(OPERATOR):
             row = dict(view.__dict__)
-            for name in ("registered_at", "next_attempt_at", "last_delivered_at"):
+            for name in (
+                "registered_at",
+                "next_attempt_at",
+                "last_delivered_at",
+                "sync_started_at",
+                "sync_finished_at",
+            ):
                 row[name] = iso_utc(row[name]) if row[name] else None
             rows.append(row)
         self.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2))

@@ -124,6 +124,17 @@ def do_grant_role(
             raise InvalidInput("identity.grant_entity_required", "该角色须指定市场主体", "This role needs an entity")
         if not (actor.acts_for(entity_id, admin=True) or _is_staff_admin_over(actor, None)):
             raise _forbidden("为该主体授权", "grant roles for this entity")
+    elif role is Role.SUBPLATFORM_OPERATOR:
+        # 分平台运营人员: a person of one sub-platform's operator; the organisation's USCC is its PLATFORM_CODE.
+        if organisation is None or organisation.kind != OrganisationKind.SUBPLATFORM_OPERATOR or not organisation.uscc:
+            raise InvalidInput(
+                "identity.grant_operator_organisation",
+                "该角色须指定登记了统一社会信用代码的分平台运营机构",
+                "This role needs a sub-platform operator organisation with its USCC",
+            )
+        region = organisation.region_code
+        if not _is_staff_admin_over(actor, region):
+            raise _forbidden("授予该区域的此角色", "grant this role over this region")
     elif role in OFFICIAL_ROLES:
         if not region:
             raise InvalidInput("identity.grant_region_required", "该角色须指定管辖区域", "This role needs a region")

@@ -22,6 +22,7 @@ class Role(StrEnum):
     EXPERT = "expert"  # 评标/评审专家
     REGULATOR = "regulator"  # 监管部门: supervision, scoped to a region
     SUBPLATFORM_CLIENT = "subplatform_client"  # 分平台接口客户端 (machines)
+    SUBPLATFORM_OPERATOR = "subplatform_operator"  # 分平台运营人员: a person acting for one sub-platform
     AUDITOR = "auditor"  # 审计: reads everything in scope, changes nothing
     PUBLIC = "public"  # 社会公众: anyone, signed in or not
 
@@ -33,6 +34,7 @@ ROLE_LABELS_ZH: dict[Role, str] = {
     Role.EXPERT: "评审专家",
     Role.REGULATOR: "监管人员",
     Role.SUBPLATFORM_CLIENT: "分平台接口",
+    Role.SUBPLATFORM_OPERATOR: "分平台运营人员",
     Role.AUDITOR: "审计人员",
     Role.PUBLIC: "社会公众",
 }

@@ -81,6 +81,8 @@ MARKET_USERS = [
 ]
 
 CONTACT_PHONE = "021-12345678"
+OPERATOR_ORGANISATION = "上海市工程建设招投标分平台运营机构"
+OPERATOR_PLATFORM_CODE = "91310000900000022A"  # 平台目录 sh.works
 
 
 def load_demo() -> DemoReport:
@@ -130,4 +132,20 @@ def load_demo() -> DemoReport:
         )
         identity.do_grant_role(actor=system, role=Role.SUBPLATFORM_CLIENT, client=client, region="310000")
         report.client_id, report.client_secret = client.client_id, secret
+        # 分平台运营人员: a person of the works sub-platform's operator (bound by the organisation's USCC, which is the
+        # sub-platform's PLATFORM_CODE); sees that sub-platform's data-quality report once it is registered.
+        operator_org = identity.do_create_organisation(
+            actor=system,
+            kind="subplatform_operator",
+            name=OPERATOR_ORGANISATION,
+            region_code="310000",
+            uscc=OPERATOR_PLATFORM_CODE,
+        )
+        operator = identity.do_create_account(
+            actor=system, username="sp-operator", display_name="工程建设分平台运营员", password=DEMO_PASSWORD
+        )
+        identity.do_grant_role(
+            actor=system, role=Role.SUBPLATFORM_OPERATOR, account=operator, organisation=operator_org
+        )
+        report.accounts.append(DemoAccount("sp-operator", "工程建设分平台运营员", "分平台运营人员（工程建设分平台）"))
     return report

@@ -19,6 +19,7 @@ from datetime import datetime
 
 from django.utils import timezone
 
+from yiwang.exchange.subplatform import queries as exchange
 from yiwang.kernel.actors import Actor
 from yiwang.kernel.money import Money
 from yiwang.services.finance import queries as finance
@@ -115,3 +116,14 @@ def expert(actor: Actor) -> list[Todo]:
         for e in evaluation.list_my_tasks(actor)
         if e.status in EXPERT_WORK
     ][:LIMIT]
+
+
+def subplatform_operator(actor: Actor) -> list[Todo]:
+    """A sub-platform operator: last month's data-quality report failed a threshold (exchange)."""
+    return [
+        Todo(
+            f"上月（{r.month}）数据质量未达标：{'、'.join(m.name_zh for m in r.failed)}",
+            f"/exchange/quality/mine/?month={r.month}",
+        )
+        for r in exchange.failing_reports_for(actor)
+    ]

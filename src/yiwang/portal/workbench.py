@@ -153,6 +153,18 @@ def _expert_panel(actor: Actor, role: Role) -> Panel:
     return panel
 
 
+def _subplatform_operator_panel(actor: Actor, role: Role) -> Panel:
+    panel = Panel(
+        role,
+        ROLE_LABELS_ZH[role],
+        "您代表本分平台查看报送数据的质量：每月考核完整性、及时性、环节顺序与重复数据，未达标的项目列出问题数据。",
+        links=[Link("数据质量月报", "/exchange/quality/mine/")],
+        empty_note="上月数据质量全部达标，或尚无考核数据。",
+    )
+    panel.todos.extend(todos.subplatform_operator(actor))
+    return panel
+
+
 PANELS: dict[Role, Callable[[Actor, Role], Panel]] = {
     Role.MARKET_ENTITY_USER: _market_entity_panel,
     Role.AGENCY: _market_entity_panel,
@@ -160,6 +172,7 @@ PANELS: dict[Role, Callable[[Actor, Role], Panel]] = {
     Role.REGULATOR: _regulator_panel,
     Role.AUDITOR: _auditor_panel,
     Role.EXPERT: _expert_panel,
+    Role.SUBPLATFORM_OPERATOR: _subplatform_operator_panel,
 }
 
 

@@ -14,13 +14,14 @@ from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from ninja import Field, Query, Router, Schema, Status
 
-from yiwang.exchange.subplatform import actions, queries
+from yiwang.exchange.subplatform import actions, export, queries
 from yiwang.exchange.subplatform.domain.datasets import all_datasets, get_dataset
 from yiwang.exchange.subplatform.domain.schema import dataset_schema
 from yiwang.exchange.subplatform.schemas import (
     BatchIn,
     DatasetOut,
     DayOut,
+    MonthlyReportOut,
     PushOut,
     QualityOut,
     RecordOut,
@@ -29,7 +30,8 @@ from yiwang.exchange.subplatform.schemas import (
     SubPlatformOut,
 )
 from yiwang.kernel import xmlwire
-from yiwang.kernel.errors import InvalidInput, NotFound
+from yiwang.kernel.actors import Role
+from yiwang.kernel.errors import InvalidInput, NotFound, PermissionDenied
 from yiwang.platform.api.auth import ActorAuth, actor_of
 from yiwang.platform.api.routing import acts, creates
 from yiwang.platform.api.schemas import CREATE_ERRORS, ERRORS
@@ -389,3 +391,71 @@ def quality(request: HttpRequest):
         }
         for row in queries.quality_for(actor_of(request))
     ]
+
+
+class ReportQuery(Schema):
+    month: str = Field("", description="yyyy-MM (Beijing time); default: last month")
+    platform_code: str = Field("", description="staff readers: which sub-platform (operators and clients: their own)")
+
+
+def _report(request: HttpRequest, q: ReportQuery) -> queries.MonthlyReport:
+    actor = actor_of(request)
+    if not (queries.may_read_quality(actor) or actor.has_role(Role.SUBPLATFORM_CLIENT)):
+        raise PermissionDenied(
+            "exchange.forbidden",
+            "仅限交易中心、监管、审计人员与分平台",
+            "Staff, regulators, auditors and sub-platforms only",
+        )
+    code = q.platform_code or queries.own_platform_code(actor)
+    if not code:
+        raise InvalidInput(
+            "exchange.platform_code_required",
+            "请指定分平台（platform_code）",
+            "Say which sub-platform (platform_code)",
+            {"field": "platform_code"},
+        )
+    return queries.monthly_report_for(actor, platform_code=code, month=q.month or queries.last_month())
+
+
+def _finding_out(f: Any) -> dict[str, Any]:
+    return {
+        "measure": f.measure,
+        "rule": f.rule,
+        "dataset": f.dataset,
+        "key": f.key,
+        "record_id": f.record_id,
+        "message_zh": f.message_zh,
+        "related": [list(r) for r in f.related],
+        "value": f.value,
+    }
+
+
+@router.get("/quality/report", response={200: MonthlyReportOut, **ERRORS}, auth=ActorAuth())
+def quality_report(request: HttpRequest, q: Query[ReportQuery]):
+    """数据质量月报: one sub-platform's measures for a month with their thresholds, pass/fail, findings and the
+    trend of earlier months (docs/exchange.md §8). Another sub-platform's report is 404, as a code nobody
+    registered."""
+    rep = _report(request, q)
+    return {
+        "platform_code": rep.platform.platform_code,
+        "name": rep.platform.name,
+        "month": rep.month,
+        "passed": rep.passed,
+        "measures": [m.as_json() for m in rep.measures],
+        "timely_within": rep.timely_within.as_json() if rep.timely_within else None,
+        "findings": [_finding_out(f) for f in rep.findings],
+        "trend": [{"month": month, "measures": [m.as_json() for m in ms]} for month, ms in rep.trend],
+        "disclosure": rep.disclosure_note,
+    }
+
+
+@router.get(
+    "/quality/report.csv",
+    response={200: None, **ERRORS},
+    auth=ActorAuth(),
+    openapi_extra={"responses": {200: {"description": "CSV (UTF-8 with BOM)", "content": {"text/csv": {}}}}},
+)
+def quality_report_csv(request: HttpRequest, q: Query[ReportQuery]):
+    """The findings of a monthly report as CSV (UTF-8 with BOM, for spreadsheet programs)."""
+    rep = _report(request, q)
+    return export.findings_csv_response(rep)

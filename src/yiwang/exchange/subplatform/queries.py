@@ -9,16 +9,23 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.db.models import Avg, Count, QuerySet
 
+from yiwang.catalog import queries as catalog
+from yiwang.catalog.errors import RuleNotListed
+from yiwang.exchange.subplatform.domain import consistency, report
 from yiwang.exchange.subplatform.domain.datasets import Dataset, all_datasets, get_dataset
 from yiwang.exchange.subplatform.domain.digests import DayEntry, DaySummary, day_summary
 from yiwang.exchange.subplatform.models import Record, RecordVersion, Refusal, SubPlatform
+from yiwang.identity import queries as identity_queries
 from yiwang.kernel.actors import Actor, ActorKind, Role
-from yiwang.kernel.errors import NotFound, PermissionDenied
+from yiwang.kernel.errors import InvalidInput, NotFound, PermissionDenied
+from yiwang.platform.clock import now as clock_now
 
 READER_ROLES = (Role.STAFF, Role.REGULATOR, Role.AUDITOR)
 
@@ -43,6 +50,44 @@ def _own_platform(actor: Actor) -> SubPlatform | None:
     if actor.kind is ActorKind.CLIENT and actor.has_role(Role.SUBPLATFORM_CLIENT):
         return SubPlatform.objects.filter(client_id=actor.id).first()
     return None
+
+
+def operated_platform(actor: Actor) -> SubPlatform | None:
+    """The sub-platform a 分平台运营人员 acts for: the one whose PLATFORM_CODE is the USCC of the organisation of
+    the person's ``subplatform_operator`` grant (docs/exchange.md §8). Operators read its quality reports only."""
+    if actor.kind is not ActorKind.ACCOUNT:
+        return None
+    for grant in actor.grants:
+        if grant.role is Role.SUBPLATFORM_OPERATOR and grant.organisation_id is not None:
+            organisation = identity_queries.get_organisation(grant.organisation_id)
+            if organisation is not None and organisation.uscc:
+                platform = SubPlatform.objects.filter(platform_code=organisation.uscc).first()
+                if platform is not None:
+                    return platform
+    return None
+
+
+def may_read_quality(actor: Actor) -> bool:
+    """The quality reports: staff, regulators, auditors (their regions) and sub-platform operators (their own)."""
+    return may_read(actor) or actor.has_role(Role.SUBPLATFORM_OPERATOR)
+
+
+def _report_platforms(actor: Actor) -> QuerySet[SubPlatform]:
+    operated = operated_platform(actor)
+    if operated is not None and not may_read(actor):
+        return SubPlatform.objects.filter(pk=operated.pk)
+    return visible_platforms(actor)
+
+
+def get_report_platform_for(actor: Actor, platform_code: str) -> SubPlatform:
+    """A sub-platform whose quality report the actor may read; another's is ``exchange.subplatform_not_found``
+    (404, as a code nobody registered: its existence is not disclosed)."""
+    platform = _report_platforms(actor).filter(platform_code=platform_code).first()
+    if platform is None:
+        raise NotFound(
+            "exchange.subplatform_not_found", "分平台不存在", "No such sub-platform", {"platform_code": platform_code}
+        )
+    return platform
 
 
 def visible_platforms(actor: Actor) -> QuerySet[SubPlatform]:
@@ -381,3 +426,283 @@ def live_versions_as_of(dataset: str, parent_key: str, position: int) -> list[Pu
         if version is not None and not version.deleted:
             out.append(version)
     return out
+
+
+# -- the monthly data-quality report ---------------------------------------------------------------------------------
+BEIJING = ZoneInfo("Asia/Shanghai")
+TREND_MONTHS = 6
+WORST = 10
+
+
+@dataclass(frozen=True)
+class MonthlyReport:
+    """数据质量月报 of one sub-platform for one month (Beijing time), computed from the stored records only."""
+
+    platform: SubPlatform
+    month: str  # yyyy-MM
+    measures: tuple[report.Measure, ...]
+    findings: tuple[consistency.Finding, ...]
+    timely_within: report.Threshold | None
+    trend: tuple[tuple[str, tuple[report.Measure, ...]], ...] = ()  # earlier months, oldest first
+    disclosure_note: str = (
+        "信息公开率：分平台报送的数据不含应公开事项清单，无法计算（需交易中心按项目核对，见 docs/exchange.md §11）"
+    )
+
+    @property
+    def failed(self) -> tuple[report.Measure, ...]:
+        return tuple(m for m in self.measures if m.passed is False)
+
+    @property
+    def passed(self) -> bool | None:
+        verdicts = [m.passed for m in self.measures if m.passed is not None]
+        return None if not verdicts else all(verdicts)
+
+    def worst(self, measure: str) -> list[consistency.Finding]:
+        return [f for f in self.findings if f.measure == measure][:WORST]
+
+
+def _bad_month(text: str) -> InvalidInput:
+    return InvalidInput(
+        "exchange.bad_month",
+        f"月份 {text} 无效（格式 yyyy-MM，且不晚于本月）",
+        f"Invalid month {text} (yyyy-MM, not after this month)",
+        {"field": "month", "value": text},
+    )
+
+
+def current_month() -> str:
+    return report.month_text(clock_now().astimezone(BEIJING).date().replace(day=1))
+
+
+def last_month() -> str:
+    return report.month_text(report.shift_month(report.parse_month(current_month()), -1))
+
+
+def quality_thresholds(on: date) -> dict[str, report.Threshold]:
+    """The thresholds in effect on ``on``: the rules catalogue's when it lists the rule, else the centre's own."""
+    own = report.centre_thresholds()
+    out: dict[str, report.Threshold] = {}
+    for rule_id in report.RULE_IDS:
+        try:
+            listed = catalog.rule(rule_id, on=on)
+        except RuleNotListed:
+            if rule_id in own:
+                out[rule_id] = own[rule_id]
+            continue
+        out[rule_id] = report.Threshold(
+            rule_id=rule_id,
+            title_zh=listed.title_zh,
+            value=Decimal(str(listed.value)),
+            unit=listed.unit,
+            kind=listed.kind,
+            source=listed.source,
+            centre_setting=False,
+        )
+    return out
+
+
+def _chain_records(platform: SubPlatform, end: datetime) -> tuple[list[consistency.ChainRecord], dict[int, int]]:
+    """Every record of the platform live at ``end`` (its newest version received before ``end`` not a delete), and
+    the position of each record's first version."""
+    latest: dict[int, tuple[int, str, dict[str, Any]]] = {}
+    first: dict[int, int] = {}
+    versions = RecordVersion.objects.filter(record__platform=platform, received_at__lt=end).order_by("pk")
+    for pk, record_id, data_type, content in versions.values_list("pk", "record_id", "data_type", "content"):
+        first.setdefault(record_id, pk)
+        latest[record_id] = (pk, data_type, content)
+    meta = {
+        r[0]: r[1:]
+        for r in Record.objects.filter(pk__in=list(latest)).values_list(
+            "pk", "dataset", "record_key", "chain", "parent_key"
+        )
+    }
+    out = [
+        consistency.ChainRecord(rid, *meta[rid], arrival=first[rid], content=content)
+        for rid, (_pk, data_type, content) in latest.items()
+        if data_type != "3"
+    ]
+    return out, first
+
+
+def _month_measures(
+    platform: SubPlatform, first_day: date, *, with_findings: bool
+) -> tuple[tuple[report.Measure, ...], list[consistency.Finding], report.Threshold | None]:
+    start, end = report.month_bounds(first_day, BEIJING)
+    thresholds = quality_thresholds(report.last_day(first_day))
+    within = thresholds.get(report.TIMELY_WITHIN)
+    versions = list(
+        RecordVersion.objects.filter(record__platform=platform, received_at__gte=start, received_at__lt=end)
+        .select_related("record")
+        .order_by("pk")
+    )
+    refusals = list(
+        Refusal.objects.filter(platform=platform, received_at__gte=start, received_at__lt=end).order_by("pk")
+    )
+    findings: list[consistency.Finding] = []
+    # acceptance: refused records are the findings
+    for r in refusals:
+        ds = get_dataset(r.dataset)
+        errors = r.errors if isinstance(r.errors, list) else []
+        fields = "、".join(sorted({str(e.get("field") or "") for e in errors if isinstance(e, dict)} - {""}))
+        findings.append(
+            consistency.Finding(
+                "acceptance",
+                r.first_code,
+                r.dataset,
+                consistency.shown_key(ds, r.record_key),
+                None,
+                f"校验未通过（{r.first_code}{'：' + fields if fields else ''}）",
+                value=r.data_timestamp,
+            )
+        )
+    # completeness: the versions below the threshold, least complete first
+    measured = [v for v in versions if v.completeness is not None]
+    completeness_min = thresholds.get("exchange.quality.completeness_min")
+    for v in sorted(measured, key=lambda v: (v.completeness, v.pk)):
+        if completeness_min is None or Decimal(v.completeness) / 10 >= completeness_min.value:
+            break
+        ds = get_dataset(v.record.dataset)
+        findings.append(
+            consistency.Finding(
+                "completeness",
+                "quality.incomplete",
+                v.record.dataset,
+                consistency.shown_key(ds, v.record.record_key),
+                v.record_id,
+                f"字段完整度 {v.completeness / 10:.1f}%（第 {v.number} 版）",
+                value=f"{v.completeness / 10:.1f}",
+            )
+        )
+    # timeliness: versions later than the limit, latest first
+    lagged = [v for v in versions if v.lag_seconds is not None]
+    limit = None if within is None else int(within.value * report.LAG_UNITS.get(within.unit, 3600))
+    late = [] if limit is None else sorted((v for v in lagged if v.lag_seconds > limit), key=lambda v: -v.lag_seconds)
+    for v in late:
+        ds = get_dataset(v.record.dataset)
+        findings.append(
+            consistency.Finding(
+                "timeliness",
+                "quality.late",
+                v.record.dataset,
+                consistency.shown_key(ds, v.record.record_key),
+                v.record_id,
+                f"事件发生 {v.lag_seconds / 3600:.1f} 小时后才上报（第 {v.number} 版）",
+                value=f"{v.lag_seconds / 3600:.1f}",
+            )
+        )
+    # consistency and duplicates: the records that first arrived in the month, against everything live at its end
+    universe, first_pos = _chain_records(platform, end)
+    new_ids = {v.record_id for v in versions if first_pos.get(v.record_id) == v.pk}
+    subjects = [r for r in universe if r.record_id in new_ids]
+    stage = consistency.stage_findings(universe, subjects)
+    dupes = consistency.duplicate_findings(universe, subjects)
+    findings.extend(stage)
+    findings.extend(dupes)
+    inconsistent = len({f.record_id for f in stage})
+    measures = (
+        report.Measure(
+            "acceptance",
+            "校验合格率",
+            len(versions),
+            len(versions) + len(refusals),
+            report.percent(len(versions), len(versions) + len(refusals)),
+            thresholds.get("exchange.quality.acceptance_min"),
+            "接收的数据版本 ÷（接收 + 校验未通过）",
+        ),
+        report.Measure(
+            "completeness",
+            "字段完整度",
+            sum(v.completeness for v in measured),
+            1000 * len(measured),
+            report.percent(sum(v.completeness for v in measured), 1000 * len(measured)),
+            completeness_min,
+            "各版本数据集自有字段的填报比例（平均）",
+        ),
+        report.Measure(
+            "timeliness",
+            "及时上报率",
+            len(lagged) - len(late),
+            len(lagged),
+            report.percent(len(lagged) - len(late), len(lagged)) if limit is not None else None,
+            thresholds.get("exchange.quality.timeliness_min"),
+            f"事件发生后 {within.describe().lstrip('≤ ')} 内上报的版本所占比例" if within else "未设及时上报时限",
+        ),
+        report.Measure(
+            "consistency",
+            "环节顺序一致率",
+            len(subjects) - inconsistent,
+            len(subjects),
+            report.percent(len(subjects) - inconsistent, len(subjects)),
+            thresholds.get("exchange.quality.consistency_min"),
+            "本月新报数据中，前序环节齐全且时间不早于前序环节的比例",
+        ),
+        report.Measure(
+            "duplicates",
+            "重复数据率",
+            len(dupes),
+            len(subjects),
+            report.percent(len(dupes), len(subjects)),
+            thresholds.get("exchange.quality.duplicates_max"),
+            "本月新报数据中，与已报数据内容相同（键不同）的比例",
+        ),
+    )
+    return measures, (findings if with_findings else []), within
+
+
+def monthly_report_for(actor: Actor, *, platform_code: str, month: str) -> MonthlyReport:
+    """The monthly report of a sub-platform the actor may see (``exchange.subplatform_not_found`` otherwise —
+    the same answer as for a code nobody registered). Deterministic: recomputed from the stored records, it is
+    the same for a past month whenever it is asked."""
+    try:
+        first_day = report.parse_month(month)
+    except ValueError:
+        raise _bad_month(month) from None
+    if month > current_month():
+        raise _bad_month(month)
+    platform = get_report_platform_for(actor, platform_code)
+    measures, findings, within = _month_measures(platform, first_day, with_findings=True)
+    trend = []
+    for back in range(TREND_MONTHS - 1, 0, -1):
+        earlier = report.shift_month(first_day, -back)
+        if report.shift_month(earlier, 1) <= platform.registered_at.astimezone(BEIJING).date().replace(day=1):
+            continue
+        trend.append((report.month_text(earlier), _month_measures(platform, earlier, with_findings=False)[0]))
+    return MonthlyReport(platform, month, measures, tuple(findings), within, tuple(trend))
+
+
+def failing_reports_for(actor: Actor) -> list[MonthlyReport]:
+    """Last month's reports of the actor's visible sub-platforms that failed a threshold (for the workbench)."""
+    month = last_month()
+    out = []
+    for platform in _report_platforms(actor).filter(is_active=True).order_by("platform_code"):
+        rep = monthly_report_for(actor, platform_code=platform.platform_code, month=month)
+        if rep.failed:
+            out.append(rep)
+    return out
+
+
+FINDING_COLUMNS = ("月份", "分平台", "考核项", "规则", "数据集", "数据键", "说明", "相关数据", "数值")
+
+
+def findings_csv_rows(rep: MonthlyReport) -> list[list[str]]:
+    names = {m[0]: m[1] for m in report.MEASURES}
+    return [
+        [
+            rep.month,
+            rep.platform.platform_code,
+            names.get(f.measure, f.measure),
+            f.rule,
+            f.dataset,
+            f.key,
+            f.message_zh,
+            "；".join(f"{d} {k}" for d, k in f.related),
+            f.value,
+        ]
+        for f in rep.findings
+    ]
+
+
+def own_platform_code(actor: Actor) -> str:
+    """The sub-platform the actor speaks for (its client, or its operators), or ``""``."""
+    own = _own_platform(actor) or operated_platform(actor)
+    return own.platform_code if own is not None else ""

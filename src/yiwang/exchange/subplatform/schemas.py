@@ -132,3 +132,52 @@ class DayOut(Schema):
     live: int
     deleted: int
     digest: str = Field(description="SHA-256 of the canonical JSON of the sorted [key, DATA_TIMESTAMP, digest] rows")
+
+
+class ThresholdOut(Schema):
+    rule_id: str
+    title_zh: str
+    value: str = Field(description="decimal text")
+    unit: str = Field(description="percent | hour")
+    kind: str = Field(description="minimum | cap | max_delay")
+    source: str
+    centre_setting: bool = Field(description="true: the centre's own figure (no national figure; not a listed rule)")
+
+
+class MeasureOut(Schema):
+    measure: str = Field(description="acceptance | completeness | timeliness | consistency | duplicates")
+    name_zh: str
+    numerator: int
+    denominator: int
+    value: str | None = Field(description="percent with 2 decimals; null when nothing was measured")
+    threshold: ThresholdOut | None
+    passed: bool | None = Field(description="null: nothing measured or no threshold")
+    note: str
+
+
+class FindingOut(Schema):
+    measure: str
+    rule: str = Field(description="quality.stage_missing | quality.stage_order | quality.duplicate_content | …")
+    dataset: str
+    key: str = Field(description="the record key (sha256:… for datasets with personal data)")
+    record_id: int | None
+    message_zh: str
+    related: list[list[str]] = Field(description="[dataset, key] of the other records concerned")
+    value: str
+
+
+class TrendOut(Schema):
+    month: str
+    measures: list[MeasureOut]
+
+
+class MonthlyReportOut(Schema):
+    platform_code: str
+    name: str
+    month: str = Field(description="yyyy-MM, Beijing time")
+    passed: bool | None
+    measures: list[MeasureOut]
+    timely_within: ThresholdOut | None
+    findings: list[FindingOut] = Field(description="every finding of the month, by measure")
+    trend: list[TrendOut] = Field(description="earlier months since registration, oldest first")
+    disclosure: str = Field(description="the disclosure rate is not computed: why")

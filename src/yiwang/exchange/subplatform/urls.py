@@ -10,4 +10,7 @@ urlpatterns = [
     path("records/<int:record_id>/", views.record, name="record"),
     path("refusals/", views.refusals, name="refusals"),
     path("quality/", views.quality, name="quality"),
+    path("quality/mine/", views.my_report, name="my_report"),
+    path("quality/<str:platform_code>/", views.report, name="report"),
+    path("quality/<str:platform_code>/findings.csv", views.report_csv, name="report_csv"),
 ]

@@ -8,12 +8,15 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_POST
 
-from yiwang.exchange.subplatform import actions, queries
+from yiwang.exchange.subplatform import actions, export, queries
 from yiwang.exchange.subplatform.domain.datasets import all_datasets
-from yiwang.kernel.errors import NotFound, YiwangError
+from yiwang.kernel.errors import InvalidInput, NotFound, YiwangError
 from yiwang.platform.web.decorators import allowed
 
 reader = allowed(queries.may_read, "the exchange pages are for staff, regulators and auditors")
+# the findings shown first: records that break the order of a tender, then repeats, then the rest
+FINDINGS_ORDER = ("consistency", "duplicates", "timeliness", "acceptance", "completeness")
+quality_reader = allowed(queries.may_read_quality, "quality reports are for officials and sub-platform operators")
 
 
 def _filters(request: HttpRequest) -> dict[str, str]:
@@ -86,3 +89,58 @@ def refusals(request: HttpRequest) -> HttpResponse:
 @reader
 def quality(request: HttpRequest) -> HttpResponse:
     return render(request, "exchange/quality.html", {"active": "quality", "rows": queries.quality_for(request.actor)})
+
+
+def _month(request: HttpRequest) -> str:
+    return request.GET.get("month", "").strip()[:7] or queries.last_month()
+
+
+@quality_reader
+def report(request: HttpRequest, platform_code: str) -> HttpResponse:
+    """数据质量月报 of one sub-platform: measures with thresholds and verdicts, the worst records, the trend."""
+    month = _month(request)
+    try:
+        rep = queries.monthly_report_for(request.actor, platform_code=platform_code, month=month)
+    except NotFound:
+        raise Http404("no such sub-platform") from None
+    except InvalidInput as exc:
+        return render(
+            request,
+            "exchange/report.html",
+            {"active": "quality", "error": exc, "platform_code": platform_code, "month": month},
+            status=exc.status,
+        )
+    order = {name: i for i, name in enumerate(FINDINGS_ORDER)}
+    sections = sorted(((m, rep.worst(m.measure)) for m in rep.measures), key=lambda s: order.get(s[0].measure, 9))
+    return render(
+        request,
+        "exchange/report.html",
+        {
+            "active": "quality",
+            "report": rep,
+            "sections": sections,
+            "platform_code": platform_code,
+            "month": month,
+            "official": queries.may_read(request.actor),
+        },
+    )
+
+
+@quality_reader
+def report_csv(request: HttpRequest, platform_code: str) -> HttpResponse:
+    try:
+        rep = queries.monthly_report_for(request.actor, platform_code=platform_code, month=_month(request))
+    except NotFound:
+        raise Http404("no such sub-platform") from None
+    except InvalidInput as exc:
+        return HttpResponse(exc.message_zh, status=exc.status, content_type="text/plain; charset=utf-8")
+    return export.findings_csv_response(rep)
+
+
+@quality_reader
+def my_report(request: HttpRequest) -> HttpResponse:
+    """The operator's own report (the workbench links here)."""
+    code = queries.own_platform_code(request.actor)
+    if not code:
+        raise Http404("no sub-platform of yours")
+    return report(request, code)

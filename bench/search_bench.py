@@ -9,7 +9,9 @@ database in use, then measures p50/p95 over ``--queries`` queries of each shape:
 * filter-only browse        (district + category, newest first, no text)
 * common word, newest first, and unbounded ranking (every hit ranked: what bounding avoids)
 
-and the indexing throughput (documents per second, batches of ``--batch`` per transaction).
+and the indexing throughput (documents per second, batches of ``--batch`` per transaction). ``--ingest``
+measures indexing one document per call inside transactions of ``--batch`` (a push of records), with the
+statistics applied per write and summed per transaction (``deferred_statistics``).
 
 Run (SQLite, embedded profile; the database goes to a temporary directory):
     .venv/bin/python bench/search_bench.py --n 100000
@@ -34,6 +36,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
+from contextlib import nullcontext
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -208,6 +211,9 @@ def run_database(args: argparse.Namespace) -> None:
 
     call_command("migrate", verbosity=0)
     index = get_index()
+    if args.sql_filters:  # SQLite: the plans without filter tags, for a side-by-side on the same file
+        index = type(index)()
+        index.filter_tags = False
     vendor = connection.vendor
     print(f"engine: {vendor} ({connection.Database.sqlite_version if vendor == 'sqlite' else 'PostgreSQL'})")
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
@@ -308,6 +314,69 @@ def run_database(args: argparse.Namespace) -> None:
         print(f"{name:52s} {wall}   {cpu_percentiles() if vendor == 'sqlite' else ''}")
 
 
+# -- ingestion one document per call (a push of records) -----------------------------------------------------
+def server_cpu_seconds(cursor, vendor: str) -> float:
+    """CPU seconds of this connection's PostgreSQL backend so far (from /proc; 0 for SQLite, which runs in
+    this process, or when /proc is not readable)."""
+    if vendor == "sqlite":
+        return 0.0
+    cursor.execute("SELECT pg_backend_pid()")
+    try:
+        fields = Path(f"/proc/{cursor.fetchone()[0]}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def run_ingest(args: argparse.Namespace) -> None:
+    """Index ``--n`` documents one ``index_document`` call each, ``--batch`` per transaction (as a push of
+    records does), alternating: statistics applied per write, and summed per transaction
+    (``deferred_statistics``). Each round writes new documents and removes them afterwards."""
+    if not os.environ.get("YIWANG_DATABASE_URL"):
+        os.environ["YIWANG_DATA_DIR"] = args.data_dir or tempfile.mkdtemp(prefix="yw-search-ingest-")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "yiwang.config.settings")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection, transaction
+
+    from yiwang.platform.search.domain.documents import SearchDocument
+    from yiwang.platform.search.index import deferred_statistics, index_document, remove_document
+
+    call_command("migrate", verbosity=0)
+    vendor = connection.vendor
+    print(f"engine: {vendor}; {os.cpu_count()} CPUs, load {', '.join(f'{x:.1f}' for x in os.getloadavg())}")
+    # their own kind and keys: never mixed with a kept corpus in the same database
+    docs = [SearchDocument(**{**row, "kind": "ingest"}) for row in generate(args.n, seed=4242)]
+    results: dict[str, list[tuple[float, float, float]]] = {"per write": [], "summed per transaction": []}
+    for rnd in range(args.rounds):
+        for mode in results if rnd % 2 == 0 else reversed(list(results)):
+            with connection.cursor() as cursor:
+                s0 = server_cpu_seconds(cursor, vendor)
+                t0, c0 = time.perf_counter(), time.process_time()
+                for start in range(0, len(docs), args.batch):
+                    with transaction.atomic(), deferred_statistics() if mode != "per write" else nullcontext():
+                        for doc in docs[start : start + args.batch]:
+                            index_document(doc)
+                took, cpu = time.perf_counter() - t0, time.process_time() - c0
+                server = server_cpu_seconds(cursor, vendor) - s0
+            results[mode].append((took, cpu, server))
+            print(
+                f"  round {rnd + 1} {mode:24s} {len(docs) / took:7.0f} docs/s wall   client CPU {cpu:6.1f} s   "
+                f"server CPU {server:6.1f} s   {len(docs) / (cpu + server):6.0f} docs per CPU-second",
+                flush=True,
+            )
+            for start in range(0, len(docs), args.batch):
+                with transaction.atomic(), deferred_statistics():
+                    for doc in docs[start : start + args.batch]:
+                        remove_document(doc.kind, doc.key)
+    for mode, rows in results.items():
+        took = statistics.median(r[0] for r in rows)
+        cpu = statistics.median(r[1] + r[2] for r in rows)
+        print(f"{mode:24s} median {len(docs) / took:7.0f} docs/s wall, {len(docs) / cpu:6.0f} docs per CPU-second")
+
+
 # -- the unigram study (no database) -------------------------------------------------------------------
 def run_study(args: argparse.Namespace) -> None:
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
@@ -394,9 +463,22 @@ def main() -> None:
         "or a SQLite --data-dir; without it a database holding fewer than N documents is emptied and refilled)",
     )
     parser.add_argument("--study", action="store_true", help="unigram study: recall and index size, no database")
+    parser.add_argument(
+        "--ingest",
+        action="store_true",
+        help="indexing one document per call, --batch per transaction: statistics per write vs summed (--n, --rounds)",
+    )
+    parser.add_argument("--rounds", type=int, default=2, help="--ingest: rounds of each mode (alternating)")
+    parser.add_argument(
+        "--sql-filters",
+        action="store_true",
+        help="SQLite: match filters in SQL only, not as FTS5 tags (the plans before migration 0004)",
+    )
     args = parser.parse_args()
     if args.study:
         run_study(args)
+    elif args.ingest:
+        run_ingest(args)
     else:
         run_database(args)
 

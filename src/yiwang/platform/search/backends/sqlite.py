@@ -17,8 +17,14 @@ boundary and the exact ``(published_at, tiebreak)`` order is made in Python (``_
 document row keeps its key (``search_document.fts_rowid``, a column the migration adds); a changed
 publication time re-keys the FTS row in the same write.
 
-Plans: without a selective filter, the newest matches come from that ordered walk. With a district or a
-category filter, when the match set is small the query is driven from FTS5 (``search_fts CROSS JOIN
+A third column, ``tags``, holds the document's filters as tokens no text yields (``tags_of``: private, the
+region at each of its three levels, the category): a query whose only filters are visibility, a region and
+categories is counted by FTS5 alone (no lookup per match) and its newest matches — a common word inside one
+district — are read in rowid order like any other intersection.
+
+Plans: without a selective filter, or with filters that are all tags, the newest matches come from that
+ordered walk. With a district or a category filter and another filter (kind, stage, dates, amounts), when
+the match set is small the query is driven from FTS5 (``search_fts CROSS JOIN
 search_document``: each match looked up, then sorted); when it is dense enough that a walk is cheaper,
 SQLite walks the ``(region|category, published_at, tiebreak, …filters)`` index newest first, asks FTS5
 about each row (``EXISTS … rowid = <the key computed from published_at and id>``, columns the index
@@ -35,7 +41,7 @@ from typing import Any
 
 from yiwang.platform.search.backends.base import TITLE_WEIGHT, Candidate, Match
 from yiwang.platform.search.backends.sql import SqlSearchIndex, placeholders
-from yiwang.platform.search.domain.documents import SearchQuery, region_range
+from yiwang.platform.search.domain.documents import SearchDocument, SearchQuery, region_range
 from yiwang.platform.search.domain.estimate import Estimate, IndexStats, query_words
 from yiwang.platform.search.domain.matching import CompiledQuery, to_fts5
 from yiwang.platform.search.domain.scoring import CorpusStats, bm25
@@ -62,6 +68,35 @@ _KEY = (
 _NEWEST = "ORDER BY d.published_at DESC, d.tiebreak DESC"
 # published_at as the stored text (it sorts like the time it encodes), without Django's per-row conversion
 _AT = "d.published_at || ''"
+# Filters as tokens (docs/search.md "Filters as tokens"): FTS5's third column, ``tags``, holds a document's
+# visibility (private documents only), its region at every level that covers it and its category, as tokens
+# that no text yields (they start with a private-use character; the segmenter's tokens are alphanumeric).
+# A query whose filters are all tags is answered by FTS5 alone: counted without a lookup per match, and its
+# newest matches read in rowid order however rare the filter makes them.
+TAG_PRIVATE = "\ue000"
+TAG_REGION = "\ue001"
+TAG_CATEGORY = "\ue002"
+# the same tags computed in SQL from a document row (alias d): migration 0004 and ``check`` use it
+TAGS_SQL = (
+    "trim(CASE WHEN d.public THEN '' ELSE char(57344) END"
+    " || CASE WHEN length(d.region) = 6 THEN ' ' || char(57345) || substr(d.region, 1, 2) || '0000 '"
+    " || char(57345) || substr(d.region, 1, 4) || '00 ' || char(57345) || d.region ELSE '' END"
+    " || CASE WHEN d.category <> '' THEN ' ' || char(57346) || lower(hex(d.category)) ELSE '' END)"
+)
+
+
+def tags_of(public: bool, region: str, category: str) -> str:
+    """The ``tags`` column of a document: what :data:`TAGS_SQL` computes from its row."""
+    tags = [] if public else [TAG_PRIVATE]
+    if len(region) == 6:
+        tags += [f"{TAG_REGION}{region[:2]}0000", f"{TAG_REGION}{region[:4]}00", f"{TAG_REGION}{region}"]
+    if category:
+        tags.append(TAG_CATEGORY + category.encode().hex())
+    return " ".join(tags)
+
+
+def _tag(token: str) -> str:
+    return f'"{token}"'
 
 
 def fts_rowid(doc_id: int, published_at: datetime) -> int:
@@ -81,11 +116,12 @@ class Fts5SearchIndex(SqlSearchIndex):
     probe_cost = PROBE_COST
     lookup_cost = LOOKUP_COST
     ordered_walk = True  # newest matches from the FTS5 rowid order (tests turn it off to check the other plans)
+    filter_tags = True  # filters matched as FTS5 tags where they can be (tests turn it off likewise)
 
     def unindexed(self, column: str) -> str:
         return f"+{column}"
 
-    def _after_upsert(self, cursor: Any, written: list[tuple[int, list[str], list[str], datetime]]) -> None:
+    def _after_upsert(self, cursor: Any, written: list[tuple[int, list[str], list[str], SearchDocument]]) -> None:
         # the old FTS rows go by their old keys (a new publication time moves the row), then the new ones
         ids = [w[0] for w in written]
         cursor.execute(
@@ -96,20 +132,27 @@ class Fts5SearchIndex(SqlSearchIndex):
         old = [row[0] for row in cursor.fetchall()]
         if old:
             cursor.execute(f"DELETE FROM {FTS} WHERE rowid IN ({placeholders(len(old))})", old)  # noqa: S608
-        keys = [(fts_rowid(row_id, published_at), row_id) for row_id, _, _, published_at in written]
+        keys = [(fts_rowid(row_id, doc.published_at), row_id) for row_id, _, _, doc in written]
         cursor.executemany("UPDATE search_document SET fts_rowid = %s WHERE id = %s", keys)
         # in ascending rowid order: FTS5 flushes its pending postings to a new segment whenever a rowid is
         # lower than the previous one (random publication times would write a segment every other row)
         cursor.executemany(
-            f"INSERT INTO {FTS} (rowid, title, body) VALUES (%s, %s, %s)",  # noqa: S608
-            sorted((key, " ".join(w[1]), " ".join(w[2])) for (key, _), w in zip(keys, written, strict=True)),
+            f"INSERT INTO {FTS} (rowid, title, body, tags) VALUES (%s, %s, %s, %s)",  # noqa: S608
+            sorted(
+                (key, " ".join(title), " ".join(body), tags_of(doc.public, doc.region, doc.category))
+                for (key, _), (_, title, body, doc) in zip(keys, written, strict=True)
+            ),
         )
 
     def _stat_tokens_sql(self) -> tuple[str, str]:
         return f"LEFT JOIN {FTS} f ON f.rowid = d.fts_rowid", "f.title, f.body"
 
     def _recount_terms_sql(self) -> str:
-        return f"SELECT term AS value, doc AS n FROM temp.{FTS}_vocab"  # noqa: S608
+        # the words of title and body only (fts5vocab's ``col`` table would count a word once per column)
+        return (
+            f"SELECT term AS value, doc AS n FROM temp.{FTS}_vocab "  # noqa: S608
+            "WHERE unicode(term) NOT BETWEEN 57344 AND 57346"
+        )
 
     def recount_stats(self) -> None:
         # fts5vocab: one row per token with the number of rows holding it (read from the index itself)
@@ -124,11 +167,33 @@ class Fts5SearchIndex(SqlSearchIndex):
         """A category or a single district: an index led by that column holds the query's documents."""
         return bool(query.categories) or (bool(query.region) and len(set(region_range(query.region))) == 1)
 
+    def _tag_match(self, compiled: CompiledQuery, query: SearchQuery) -> str | None:
+        """The query and its filters as one FTS5 expression over text and tags, or None when a filter is
+        not a tag (kinds, stages, dates, amounts, private documents of some regions only)."""
+        if not self.filter_tags or query.kinds or query.stages:
+            return None
+        if query.published_from or query.published_to or query.min_amount_fen is not None:
+            return None
+        if query.max_amount_fen is not None or (query.include_private and query.private_regions is not None):
+            return None
+        match = f"({to_fts5(compiled)})"
+        if query.region:
+            match += f" AND {_tag(TAG_REGION + query.region)}"
+        if query.categories:
+            match += " AND (" + " OR ".join(_tag(TAG_CATEGORY + c.encode().hex()) for c in query.categories) + ")"
+        if not query.include_private:
+            match = f"({match}) NOT {_tag(TAG_PRIVATE)}"
+        return match
+
     def _source(self, compiled: CompiledQuery, query: SearchQuery) -> tuple[str, list[Any]]:
-        """``FROM … WHERE …`` of the match set. With a district or a category filter, walk that (covering)
-        index and test membership in the FTS5 match set (built once); otherwise drive from the FTS5 matches
-        and look each one up."""
+        """``FROM … WHERE …`` of the match set. With every filter a tag, FTS5 finds exactly the matches and
+        each is looked up once. Else, with a district or a category filter, walk that (covering) index and
+        test membership in the FTS5 match set (built once); otherwise drive from the FTS5 matches and look
+        each one up."""
         where, params = self._where(query)
+        tagged = self._tag_match(compiled, query)
+        if tagged is not None:  # the SQL filters stay: they hold for every match (a guard, no extra reads)
+            return f"FROM {_JOIN} WHERE {FTS} MATCH %s AND {where}", [tagged, *params]
         if self._selective(query):
             return (
                 f"FROM search_document d WHERE {where} "  # noqa: S608
@@ -141,6 +206,8 @@ class Fts5SearchIndex(SqlSearchIndex):
         if compiled is None:
             where, params = self._where(query)
             source = f"FROM search_document d WHERE {where}"
+        elif (tagged := self._tag_match(compiled, query)) is not None:
+            source, params = f"FROM {FTS} WHERE {FTS} MATCH %s", [tagged]  # FTS5 alone: no lookups
         else:
             source, params = self._source(compiled, query)
         sql = f"SELECT count(*) FROM (SELECT 1 {source} LIMIT %s)"  # noqa: S608
@@ -169,7 +236,7 @@ class Fts5SearchIndex(SqlSearchIndex):
         if compiled is None:
             sql = f"SELECT d.id, d.title_tokens FROM search_document d WHERE {where} {_NEWEST} LIMIT %s OFFSET %s"  # noqa: S608
             args = [*params, limit, offset]
-        elif self.ordered_walk and not self._selective(query):
+        elif self.ordered_walk and (not self._selective(query) or self._tag_match(compiled, query) is not None):
             return self._ordered_walk(compiled, query, offset, limit)
         elif not self._walk_is_cheaper(compiled, offset + limit, hint):
             # drive from the match set: look each match up, sort, keep the page
@@ -194,7 +261,7 @@ class Fts5SearchIndex(SqlSearchIndex):
         tiebreak's), and the exact ``(published_at, tiebreak)`` order made here. Every match left out is in
         an older second than every one kept, so the page is exact."""
         where, params = self._where(query)
-        match = to_fts5(compiled)
+        match = self._tag_match(compiled, query) or to_fts5(compiled)
         wanted = offset + limit
         base = (
             f"SELECT {FTS}.rowid, d.id, d.title_tokens, {_AT}, d.tiebreak "  # noqa: S608
@@ -278,6 +345,13 @@ class Fts5SearchIndex(SqlSearchIndex):
         misplaced = sum(1 for row_id, at, key, by_sql in rows if not key == by_sql == fts_rowid(row_id, _parse_utc(at)))
         if misplaced:
             problems.append(f"{misplaced} documents whose full-text key does not follow their publication time")
+        mistagged = self._rows(
+            f"SELECT count(*) FROM search_document d JOIN {FTS} f ON f.rowid = d.fts_rowid "  # noqa: S608
+            f"WHERE f.tags IS NOT {TAGS_SQL}",
+            [],
+        )[0][0]
+        if mistagged:
+            problems.append(f"{mistagged} documents whose full-text tags do not match their filters")
         problems += self._stats_problems(documents)
         try:
             self._execute(f"INSERT INTO {FTS} ({FTS}, rank) VALUES ('integrity-check', 1)")  # noqa: S608

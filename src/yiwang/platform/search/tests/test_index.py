@@ -87,18 +87,19 @@ def test_same_results_as_the_reference(loaded, reference, query, sort):
 
 
 @pytest.mark.parametrize(
-    ("ordered", "probe_cost", "slice_margin"),
-    [(True, 1.0, 1.0), (False, 1e-6, 1e-3), (False, 1e6, 0.0)],
-    ids=["ordered", "walk", "sort"],
+    ("ordered", "tags", "probe_cost", "slice_margin"),
+    [(True, True, 1.0, 1.0), (True, False, 1.0, 1.0), (False, False, 1e-6, 1e-3), (False, False, 1e6, 0.0)],
+    ids=["ordered", "ordered-sql-filters", "walk", "sort"],
 )
 @pytest.mark.parametrize("query", QUERIES[:24], ids=lambda q: f"{q.text or 'browse'}")
-def test_every_plan_gives_the_same_results(loaded, corpus, query, ordered, probe_cost, slice_margin):
+def test_every_plan_gives_the_same_results(loaded, corpus, query, ordered, tags, probe_cost, slice_margin):
     """With a tiny count cap every match set counts as large; SQLite then walks FTS5 in rowid (publication)
     order, or walks the date index (EXISTS per row), or sorts the match set; PostgreSQL takes a newest slice
     of time that holds the page, or one too small (then the whole range), or none. The answers must not change."""
     limits = Limits(count_cap=2, rank_window=3, facet_cap=2)
     adapter = type(loaded)(limits=limits)
     adapter.ordered_walk = ordered  # SQLite: the FTS5 rowid walk, or the older plans (PostgreSQL: unused)
+    adapter.filter_tags = tags  # SQLite: filters as FTS5 tags where they can be (PostgreSQL: unused)
     adapter.probe_cost = probe_cost  # SQLite: always walk, or always sort the match set (PostgreSQL: unused)
     adapter.slice_margin, adapter.slice_max_share = slice_margin, float("inf")  # PostgreSQL (SQLite: unused)
     ref = MemorySearchIndex(limits=limits)

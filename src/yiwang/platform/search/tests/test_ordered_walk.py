@@ -38,9 +38,10 @@ def crowd() -> list[SearchDocument]:
 
 def adapters(index: object) -> list[object]:
     out = []
-    for ordered, margin in ((True, 1.0), (False, 1e-3)):
+    for ordered, tags, margin in ((True, True, 1.0), (True, False, 1.0), (False, False, 1e-3)):
         adapter = type(index)(limits=SMALL)
         adapter.ordered_walk = ordered  # SQLite: the FTS5 rowid walk or the older plans
+        adapter.filter_tags = tags  # SQLite: filters as FTS5 tags
         adapter.slice_margin, adapter.slice_max_share = margin, float("inf")  # PostgreSQL: newest slices of time
         out.append(adapter)
     return out

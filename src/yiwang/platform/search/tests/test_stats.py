@@ -8,6 +8,7 @@ import dataclasses
 
 import pytest
 from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -17,7 +18,7 @@ from yiwang.platform.search.domain.documents import SearchDocument, SearchQuery,
 from yiwang.platform.search.domain.estimate import IndexStats, estimate, rounded
 from yiwang.platform.search.domain.matching import CompiledQuery, matches
 from yiwang.platform.search.domain.segment import Clause
-from yiwang.platform.search.index import remove_document
+from yiwang.platform.search.index import deferred_statistics, index_document, remove_document
 from yiwang.platform.search.tests.conftest import T, make_doc
 from yiwang.platform.search.tests.test_index import QUERIES, assert_same
 
@@ -210,3 +211,86 @@ def test_estimates_read_as_rounded_chinese_numbers():
     assert estimated_display(12_000) == "约 1.2 万"
     assert estimated_display(10_000) == "约 1 万"
     assert estimated_display(3_200) == "约 3200"
+
+
+# -- statistics summed per transaction (deferred_statistics) ------------------------------------------------
+def stat_upserts(queries) -> int:
+    return sum(1 for q in queries if q["sql"].startswith("INSERT INTO search_stat"))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_deferred_statistics_sum_many_writes_into_one_upsert_pass(index, corpus):
+    ref = MemorySearchIndex()
+    ref.index_many(corpus)
+    with CaptureQueriesContext(connection) as captured, deferred_statistics():
+        for doc in corpus:  # one call per document, as a push of records does
+            index_document(doc)
+        replaced = dataclasses.replace(corpus[0], title="浦东新区保洁服务项目成交公告", region="310115")
+        index_document(replaced)
+        assert remove_document(corpus[1].kind, corpus[1].key)
+        assert all_stats(index) == {}  # nothing applied yet: one pass at the end
+    ref.index_many([replaced])
+    ref.remove(corpus[1].kind, corpus[1].key)
+    # one sorted pass (a statement per 500 counters) instead of one per write
+    assert len(corpus) > 10
+    assert stat_upserts(captured.captured_queries) <= 2
+    assert stats_of(index) == stats_of(ref)
+    # the same as applying every write on its own
+    with CaptureQueriesContext(connection) as captured, transaction.atomic():
+        for doc in corpus[:3]:
+            index_document(dataclasses.replace(doc, body=doc.body + " 保证金"))
+    assert stat_upserts(captured.captured_queries) == 3
+    ref.index_many([dataclasses.replace(doc, body=doc.body + " 保证金") for doc in corpus[:3]])
+    assert stats_of(index) == stats_of(ref)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_deferred_statistics_leave_out_writes_of_a_rolled_back_savepoint(index, corpus):
+    ref = MemorySearchIndex()
+    kept = [doc for i, doc in enumerate(corpus) if i % 3]
+    ref.index_many(kept)
+    with deferred_statistics():
+        for i, doc in enumerate(corpus):
+            try:
+                with transaction.atomic():  # one record's own savepoint; every third one fails after indexing
+                    index_document(doc)
+                    with deferred_statistics():  # nested: joins the outer block
+                        index_document(doc)
+                    if i % 3 == 0:
+                        raise RuntimeError("this record is refused")
+            except RuntimeError:
+                pass
+    assert index.count() == len(kept)
+    assert stats_of(index) == stats_of(ref)
+    assert all_stats(index) == all_stats_of_recount(index)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_failing_deferred_block_leaves_nothing(index, corpus):
+    index.index_many(corpus[:5])
+    before = all_stats(index)
+
+    def failing_push() -> None:
+        with deferred_statistics():
+            index.index_many(corpus[5:])
+            remove_document(corpus[0].kind, corpus[0].key)
+            raise RuntimeError("the push fails")
+
+    with pytest.raises(RuntimeError):
+        failing_push()
+    assert index.count() == 5
+    assert all_stats(index) == before
+    # and the next block starts clean
+    with deferred_statistics():
+        index.index_many(corpus[5:])
+    assert all_stats(index) == all_stats_of_recount(index)
+
+
+def all_stats_of_recount(index) -> dict[tuple[str, str], int]:
+    with transaction.atomic():
+        saved = all_stats(index)
+        index.recount_stats()
+        recounted = all_stats(index)
+        transaction.set_rollback(True)
+    assert all_stats(index) == saved
+    return recounted

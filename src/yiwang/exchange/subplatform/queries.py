@@ -649,7 +649,7 @@ def _month_measures(
     return measures, (findings if with_findings else []), within
 
 
-def monthly_report_for(actor: Actor, *, platform_code: str, month: str) -> MonthlyReport:
+def monthly_report_for(actor: Actor, *, platform_code: str, month: str, with_trend: bool = True) -> MonthlyReport:
     """The monthly report of a sub-platform the actor may see (``exchange.subplatform_not_found`` otherwise —
     the same answer as for a code nobody registered). Deterministic: recomputed from the stored records, it is
     the same for a past month whenever it is asked."""
@@ -662,7 +662,7 @@ def monthly_report_for(actor: Actor, *, platform_code: str, month: str) -> Month
     platform = get_report_platform_for(actor, platform_code)
     measures, findings, within = _month_measures(platform, first_day, with_findings=True)
     trend = []
-    for back in range(TREND_MONTHS - 1, 0, -1):
+    for back in range(TREND_MONTHS - 1 if with_trend else 0, 0, -1):
         earlier = report.shift_month(first_day, -back)
         if report.shift_month(earlier, 1) <= platform.registered_at.astimezone(BEIJING).date().replace(day=1):
             continue
@@ -675,7 +675,7 @@ def failing_reports_for(actor: Actor) -> list[MonthlyReport]:
     month = last_month()
     out = []
     for platform in _report_platforms(actor).filter(is_active=True).order_by("platform_code"):
-        rep = monthly_report_for(actor, platform_code=platform.platform_code, month=month)
+        rep = monthly_report_for(actor, platform_code=platform.platform_code, month=month, with_trend=False)
         if rep.failed:
             out.append(rep)
     return out

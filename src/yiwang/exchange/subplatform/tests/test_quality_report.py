@@ -301,14 +301,29 @@ def test_an_operator_reads_its_own_report_and_not_anothers(hub, api, client, clo
     assert mine.status_code == 200
     assert "数据质量月报 · 2026-03" in mine.content.decode()
     assert client.get(f"/exchange/quality/{WORKS}/", {"month": "2026-03"}).status_code == 200
+    own = api.with_token(None).get("/exchange/quality/report", {"month": "2026-03"})  # signed in: the session
+    assert own.status_code == 200
+    assert own.json()["platform_code"] == WORKS
+    foreign = api.with_token(None).get("/exchange/quality/report", {"month": "2026-03", "platform_code": GP})
+    assert foreign.status_code == 404
+    assert foreign.json()["code"] == "exchange.subplatform_not_found"
     assert client.get("/exchange/quality/").status_code == 403  # the staff overview is not theirs
     assert client.get("/exchange/records/").status_code == 403
     # the GP operator: its platform is not registered; the works report does not exist for it
     client.force_login(gp_op)
     assert client.get(f"/exchange/quality/{WORKS}/", {"month": "2026-03"}).status_code == 404
+    assert api.with_token(None).get("/exchange/quality/report", {"platform_code": WORKS}).status_code == 404
     assert client.get("/exchange/quality/mine/").status_code == 404
     with pytest.raises(NotFound):
         queries.monthly_report_for(actor_for_account(gp_op), platform_code=WORKS, month="2026-03")
+    # in April, the works operator's workbench says March failed, naming the measures; the GP operator's says nothing
+    clock.advance(timedelta(days=31))
+    assert queries.failing_reports_for(actor_for_account(gp_op)) == []
+    client.force_login(works_op)
+    workbench = client.get("/workbench/").content.decode()
+    assert "上月（2026-03）数据质量未达标：" in workbench
+    assert "环节顺序一致率" in workbench
+    assert "/exchange/quality/mine/?month=2026-03" in workbench
 
 
 def test_the_operator_grant_needs_a_subplatform_operator_organisation_with_its_uscc(hub):

@@ -225,6 +225,10 @@ def _check_spec(spec: LotSpec) -> Preset:
     return preset
 
 
+# the catalogue's minimum number of bidders per category (the sealed lots' bid box opens with it)
+MIN_BIDDERS_RULE = {"state_assets": "equity.min_bidders", "judicial": "judicial.min_bidders"}
+
+
 def _need(ok: bool, code: str, zh: str, en: str, rule: dict[str, Any]) -> None:
     if not ok:
         raise RuleViolation(code, zh, en, {"rule": rule.get("rule_id", ""), "source": rule.get("source", "")})
@@ -300,16 +304,21 @@ def _check_legal(spec: LotSpec, preset: Preset, at: datetime, previous: Lot | No
             f"A listing must last at least {days} days",
             r,
         )
-    elif preset.category == "state_assets" and spec.appraisal_fen:
-        ratio, r = _rule("equity.below_appraisal_approval_ratio", at)
+    elif preset.category == "state_assets":
+        if spec.appraisal_fen:
+            ratio, r = _rule("equity.below_appraisal_approval_ratio", at)
+            legal[r["rule_id"]] = r
+            _need(
+                spec.start_price_fen * 100 >= spec.appraisal_fen * ratio,
+                "auction.below_appraisal_needs_approval",
+                f"转让底价低于评估结果的{ratio}%须经批准单位书面同意",
+                f"A price below {ratio}% of the appraisal needs written approval",
+                r,
+            )
+        # 网络竞价 needs competing bidders (one qualified buyer is a 协议 deal, not an auction): every procedure
+        minimum, r = _rule(MIN_BIDDERS_RULE["state_assets"], at)
         legal[r["rule_id"]] = r
-        _need(
-            spec.start_price_fen * 100 >= spec.appraisal_fen * ratio,
-            "auction.below_appraisal_needs_approval",
-            f"转让底价低于评估结果的{ratio}%须经批准单位书面同意",
-            f"A price below {ratio}% of the appraisal needs written approval",
-            r,
-        )
+        extra["min_bidders"] = minimum
     return legal, extra
 
 
@@ -1079,7 +1088,7 @@ def _open_sealed_box(actor: Actor, lot: Lot, spec: LotSpec) -> None:
         title=f"{lot.ref} {lot.title}"[:200],
         deadline=spec.end_at,
         opening_key=spec.opening_key,  # type: ignore[arg-type]
-        min_bidders_rule="judicial.min_bidders",
+        min_bidders_rule=MIN_BIDDERS_RULE.get(lot.category, "judicial.min_bidders"),
         region=lot.region_code,
         fallback_policy="all_pending",
         readout_fields=["price_fen"],

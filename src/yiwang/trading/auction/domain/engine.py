@@ -268,7 +268,7 @@ class Lot:
         """Bidding ended at ``d``: decide the ascending result (or open the 事后行权 window)."""
         r = self.rules
         leader = self.leader
-        if leader is None or (r.reserve and self.price < r.reserve):
+        if leader is None or (r.reserve and self.price < r.reserve) or len(self.bidders) < r.min_bidders:
             self._finish(d, None, 0)
             return
         if r.matching_window and any(p > 0 and b != leader for b, p in self.bidders.items()):
@@ -653,7 +653,7 @@ class Lot:
         floor = max(r.start_price, r.reserve)
         valid = {b: v for b, v in self.revealed.items() if v[0] >= floor}
         self._changed(t)
-        if not valid:
+        if not valid or len(self.sealed) < r.min_bidders:
             self._finish(t, None, 0)
             return None
         if r.kind == "equity_weighted":

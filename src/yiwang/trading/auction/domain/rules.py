@@ -74,6 +74,7 @@ class RuleSet:
     turn: int = 0  # reverse
     pause: int = 0  # reverse
     price_weight_bp: int = 10_000  # weighted: price points out of 10 000
+    min_bidders: int = 0  # equity: fewer bidders at the close (registered; sealed: who sealed) → no sale
 
     def __post_init__(self) -> None:
         problems = self.problems()

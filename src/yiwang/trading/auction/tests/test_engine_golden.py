@@ -203,6 +203,36 @@ def test_equity_multi_timed_period_and_matching_right() -> None:
     assert (lot.phase, lot.winner, lot.deal_price) == (CLOSED, "S", START + STEP)
 
 
+@pytest.mark.parametrize(("bidders", "outcome"), [("A", "unsold"), ("AB", "sold")])
+def test_equity_min_bidders_one_bidder_is_no_auction(bidders: str, outcome: str) -> None:
+    """32号令 第十九条: 网络竞价 needs two bidders; a lone bidder's bid does not make a sale."""
+    rules = RuleSet(
+        kind="equity_multi", start_price=START, step=STEP, start_at=0, end_at=HOUR, countdown=MINUTE, min_bidders=2
+    )
+    lot = Lot(rules)
+    for b in bidders:
+        assert lot.apply({"type": "register", "t": 0, "bidder": b}) is None
+    assert lot.bid("A", START, MINUTE) is None
+    lot.advance(HOUR + MINUTE)
+    assert (lot.phase, lot.outcome) == (CLOSED, outcome)
+    assert lot.winner == ("A" if outcome == "sold" else None)
+
+
+@pytest.mark.parametrize(("sealers", "outcome"), [("A", "unsold"), ("AB", "sold")])
+def test_sealed_min_bidders_counts_the_sealed_bids(sealers: str, outcome: str) -> None:
+    rules = RuleSet(kind="equity_sealed", start_price=START, step=STEP, start_at=0, end_at=HOUR, min_bidders=2)
+    lot = Lot(rules)
+    for b in "ABC":
+        lot.apply({"type": "register", "t": 0, "bidder": b})
+    for i, b in enumerate(sealers):
+        assert lot.apply({"type": "seal", "t": MINUTE + i, "bidder": b, "digest": b * 2}) is None
+    lot.advance(HOUR)
+    for i, b in enumerate(sealers):
+        assert lot.apply({"type": "reveal", "t": HOUR + i, "bidder": b, "amount": START + i * STEP}) is None
+    assert lot.apply({"type": "decide", "t": HOUR + 5}) is None
+    assert (lot.phase, lot.outcome) == (CLOSED, outcome)
+
+
 def test_english_reserve_not_met_and_dutch_first_acceptance() -> None:
     rules = RuleSet(kind="english", start_price=START, step=STEP, start_at=0, end_at=HOUR, reserve=START + 3 * STEP)
     lot = Lot(rules)

@@ -47,6 +47,10 @@ def test_sealed_bids_over_the_api(sealed_world, clock):
     a, b = _client(w.a.account), _client(w.b.account)
     reg = a.post(f"{BASE}/lots/{lot_id}/registrations", {"entity_id": w.a.entity_id}, content_type="application/json")
     assert reg.status_code == 201, reg.content
+    # equity.min_bidders: a state-equity 一次报价 needs two sealed bids, c bids lower
+    c = _client(w.c.account)
+    reg_c = c.post(f"{BASE}/lots/{lot_id}/registrations", {"entity_id": w.c.entity_id}, content_type="application/json")
+    assert reg_c.status_code == 201, reg_c.content
     from yiwang.trading.auction import queries
 
     lot = queries.get_lot_for(w.staff_actor, lot_id)
@@ -63,6 +67,8 @@ def test_sealed_bids_over_the_api(sealed_world, clock):
     receipt = done.json()
     assert receipt["receipt_id"].startswith("YWR-")
     assert "60000000" not in done.content.decode()
+    lower = _upload(c, lot_id, ss.seal_price(lot, w.c, 59_000_000))
+    assert lower.status_code == 201, lower.content
     again = _upload(a, lot_id, ss.seal_price(lot, w.a, 61_000_000))
     assert (again.status_code, again.json()["code"]) == (409, "auction.already_sealed")
 
@@ -82,7 +88,11 @@ def test_sealed_bids_over_the_api(sealed_world, clock):
     class _Receipt:
         submission_id = receipt["submission_id"]
 
+    class _ReceiptC:
+        submission_id = lower.json()["submission_id"]
+
     ss.decrypt(w.a, _Receipt)  # type: ignore[arg-type]
+    ss.decrypt(w.c, _ReceiptC)  # type: ignore[arg-type]
     decided = staff.post(f"{BASE}/lots/{lot_id}/decide")
     assert decided.status_code == 200, decided.content
     assert decided.json()["outcome"] == "sold"

@@ -1,25 +1,32 @@
 """A judicial online auction (网络司法拍卖) watched live and bid on in the browser.
 
 Two companies paid the deposit through the (simulated) bank and registered for a judicial lot. The first signs
-in and opens the lot page in its last two minutes. The second company bids (through the action, as its own page
+in and opens the lot page in its last minutes. The second company bids (through the action, as its own page
 would); the first page shows the new price, the history row and the soft-close extension (the end moves to the
 bid time + 5 minutes) pushed over SSE by the live server, without a reload. The first bidder then bids through
 the page and sees itself leading, its own channel says it leads; when the other bids again its channel tells it
 that it was outbid; a bid that is too low is refused with the engine's message.
 
-Time: the platform clock of this process is the wall clock shifted by an offset, so the lot (24 h of bidding, the
-legal minimum) can be in its last minutes; the live server here (uvicorn in a thread, on the memory broadcaster
-the actions publish to in this process) stamps its events with the same clock, so the page's countdown counts in
-the platform's time. The screenshot of the final page is kept in docs/screenshots/auction-live-lot.png.
+The live server is the project's own, run as ``yiwang run`` runs it: ``python -m yiwang.platform.live.serve
+--engine direct`` in a process of its own on a free loopback port, reading the test database (the ``database``
+broadcaster polls ``live_event``, where every action of this process stores what it publishes) and checking the
+pages' tokens with this process's secret key.
+
+Time: the lot needs 24 h of bidding (the legal minimum). It is created and opened while the platform clock of
+this process is set back by a day (the wall clock plus a negative offset), so that its end falls a few minutes
+after the real now; then the offset goes back to zero and the journey runs in real time — the live server in
+its own process stamps its events with the wall clock, the same time the page's countdown counts in. The
+screenshot of the final page is kept in docs/screenshots/auction-live-lot.png.
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
+import os
 import re
 import socket
-import threading
+import subprocess
+import sys
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -33,10 +40,8 @@ from yiwang.identity import actions as identity
 from yiwang.identity.auth import actor_for_account
 from yiwang.kernel.actors import Actor
 from yiwang.platform import clock as platform_clock
-from yiwang.platform.live import broadcast, tokens
+from yiwang.platform.live import broadcast
 from yiwang.platform.live import config as live_config
-from yiwang.platform.live.asgi import LiveApp
-from yiwang.platform.live.serve import build_server
 from yiwang.registry import actions as registry
 from yiwang.trading.auction import actions, jobs
 from yiwang.trading.auction.models import Lot
@@ -47,6 +52,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 PASSWORD = "Yiwang-e2e-2026!"
 SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "screenshots" / "auction-live-lot.png"
 TIMEOUT_MS = 30_000  # per browser step: the machine is shared
+LEFT_AT_START = timedelta(minutes=4)  # how long the lot still runs when the journey starts (real time)
 
 
 class ShiftedClock:
@@ -72,44 +78,73 @@ def shifted(monkeypatch) -> ShiftedClock:
 @dataclass
 class LiveServer:
     url: str
-    app: LiveApp
+    process: subprocess.Popen
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _health(url: str) -> dict:
+    with urllib.request.urlopen(f"{url}/live/_health", timeout=5) as answer:  # noqa: S310 (loopback)
+        return json.load(answer)
 
 
 @pytest.fixture
-def live_sse(settings, shifted) -> Iterator[LiveServer]:
-    """The live server (SSE) on a loopback port in a thread, fed by the memory broadcaster of this process."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+def live_direct(settings, shifted, tmp_path) -> Iterator[LiveServer]:
+    """``python -m yiwang.platform.live.serve --engine direct`` in its own process on a free loopback port, on the
+    test database with the ``database`` broadcaster; stopped (SIGTERM, then killed) whatever the test's outcome."""
+    from django.db import connection
+
+    port = _free_port()
     url = f"http://127.0.0.1:{port}"
-    settings.YIWANG_LIVE = {**getattr(settings, "YIWANG_LIVE", {}), "BROADCASTER": "memory", "URL": url}
+    env = {
+        **os.environ,
+        "YIWANG_LIVE_BROADCASTER": "database",
+        "YIWANG_SECRET_KEY": settings.SECRET_KEY,  # the pages' live tokens are signed with this process's key
+        "YIWANG_LOG_LEVEL": "warning",
+    }
+    db = connection.settings_dict
+    if connection.vendor == "sqlite":  # the embedded profile reads <data dir>/yiwang.sqlite3: the test database
+        data_dir = tmp_path / "live-data"
+        data_dir.mkdir()
+        (data_dir / "yiwang.sqlite3").symlink_to(Path(db["NAME"]).resolve())
+        env["YIWANG_DATA_DIR"] = str(data_dir)
+    else:
+        env["YIWANG_DATABASE_URL"] = f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+    settings.YIWANG_LIVE = {**getattr(settings, "YIWANG_LIVE", {}), "BROADCASTER": "database", "URL": url}
     live_config.reset()
     broadcast.reset()
-    settings_now = live_config.get()
-    app = LiveApp(
-        broadcaster=broadcast.get_broadcaster(),
-        kinds=settings_now.kinds,
-        token_key=tokens.derive_key(settings_now.secret_key),
-        now_ms=shifted.ms,
-    )
-    server = build_server(app.starlette(), f"127.0.0.1:{port}", graceful=1)
-    thread = threading.Thread(target=lambda: asyncio.run(server.serve()), daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert time.monotonic() < deadline, "the live server did not start"
-        time.sleep(0.05)
-    yield LiveServer(url, app)
-    server.should_exit = True
-    app.close_streams()
-    thread.join(15)
-    live_config.reset()
-    broadcast.reset()
+    command = [sys.executable, "-m", "yiwang.platform.live.serve", "--bind", f"127.0.0.1:{port}", "--engine", "direct"]
+    with open(tmp_path / "live.log", "wb") as log:
+        process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            assert process.poll() is None, (tmp_path / "live.log").read_text(errors="replace")[-2000:]
+            try:
+                if "pid" in _health(url):  # the direct engine answers with its process id
+                    break
+            except OSError:
+                pass
+            assert time.monotonic() < deadline, "the live server did not start within 30 s"
+            time.sleep(0.2)
+        yield LiveServer(url, process)
+    finally:
+        process.terminate()
+        try:
+            process.wait(15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(5)
+        live_config.reset()
+        broadcast.reset()
 
 
 def _watchers(live: LiveServer) -> int:
-    with urllib.request.urlopen(f"{live.url}/live/_health", timeout=5) as answer:  # noqa: S310 (loopback)
-        return json.load(answer)["watchers"]
+    return _health(live.url)["watchers"]
 
 
 def _wait(done, what: str, limit: float = 20.0) -> None:
@@ -186,9 +221,12 @@ def _until(page, selector: str, pattern: str, limit: float = 20.0) -> str:
     raise AssertionError(f"{selector}: {text!r} does not match {pattern!r} after {limit:g} s")
 
 
-def test_a_bidder_watches_a_judicial_lot_live_and_bids(browser, live_server, live_sse, shifted, settings):
+def test_a_bidder_watches_a_judicial_lot_live_and_bids(browser, live_server, live_direct, shifted, settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    live_sse = live_direct
     # -- a judicial lot, two companies that paid the deposit and registered -----------------------------------------
+    # created a day back (1 h before its start + 24 h of bidding), so that it ends a few minutes from the real now
+    shifted.offset = LEFT_AT_START - timedelta(hours=25)
     lot = actions.do_create_lot(actor=staff(), spec=judicial_spec(title="浦东新区某路 88 号 1201 室房产（司法拍卖）"))
     a, _ = _company(0, "au-a")
     b, _ = _company(1, "au-b")
@@ -196,13 +234,14 @@ def test_a_bidder_watches_a_judicial_lot_live_and_bids(browser, live_server, liv
         pay_deposit(lot, who)
     code_a = actions.do_register_bidder(actor=a.actor, lot_id=lot.pk, entity_id=a.entity_id).code
     code_b = actions.do_register_bidder(actor=b.actor, lot_id=lot.pk, entity_id=b.entity_id).code
-    # bidding starts; then the last two minutes of the 24 hours
+    # bidding starts; then real time: the last minutes of the 24 hours
     shifted.offset = lot.start_at - datetime.now(UTC) + timedelta(seconds=1)
     jobs.run_due_lots(platform_clock.now())
     lot.refresh_from_db()
     assert lot.phase == "open"
     end = lot.end_at
-    shifted.offset = end - timedelta(minutes=2) - datetime.now(UTC)
+    shifted.offset = timedelta(0)
+    assert timedelta(minutes=1) < end - datetime.now(UTC) < LEFT_AT_START
 
     # -- bidder A signs in and opens the lot ----------------------------------------------------------------------
     context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900}, base_url=live_server.url)

@@ -57,6 +57,7 @@ from yiwang.platform import keys
 from yiwang.platform.actions import action
 from yiwang.platform.clock import now
 from yiwang.platform.db import locked_singleton
+from yiwang.platform.keys.document import KeyRecord, endorsement_bytes
 from yiwang.platform.outbox import feed
 from yiwang.platform.outbox.feed import Visibility
 from yiwang.platform.search.index import index_document, remove_document
@@ -91,7 +92,24 @@ def own_identity() -> dict[str, Any]:
         "key_id": signer.public_key.key_id,
         "algorithm": signer.algorithm,
         "public_key_pem": signer.public_key.to_pem().decode("ascii"),
+        "certificate_pem": own_certificate(),
     }
+
+
+def own_certificate() -> str:
+    """This hub's CA-issued certificate for its platform key (PEM), published in its identity file and sent with
+    a key rotation: the file ``YIWANG_FEDERATION["CERTIFICATE_FILE"]`` names ("" when none is configured or it
+    cannot be read)."""
+    name = str(_config().get("CERTIFICATE_FILE") or "")
+    if not name:
+        return ""
+    try:
+        with open(name, encoding="ascii") as handle:
+            text = handle.read().strip()
+    except (OSError, ValueError):
+        log.warning("federation: cannot read the certificate file %s", name)
+        return ""
+    return text if text.startswith("-----BEGIN CERTIFICATE-----") else ""
 
 
 def _config() -> dict[str, Any]:
@@ -370,7 +388,9 @@ def _ca_message(ca_id: int) -> tuple[str, dict] | None:
 
 def _message_of(event: Any, datasets: dict[str, Any], home_url: str, kind: str) -> tuple[str, dict] | None:
     """What an event becomes for a peer of ``kind``: notices, registrations and trust-list changes for hubs,
-    dataset records for the national uplink."""
+    dataset records for the national uplink; a rotation of this hub's platform key for every peer."""
+    if event.event_type == KEY_ROTATED:
+        return _rotation_message(event)
     if event.event_type in rules.CA_EVENTS:
         if kind != "hub" or not str(event.object_id).isdigit():
             return None
@@ -454,7 +474,7 @@ def collect_feed(moment: datetime | None = None) -> int:
     """Due job: turn new local feed events (published, corrected and withdrawn notices; notices pushed by
     sub-platforms) into messages for every active peer. Returns the number of messages queued."""
     datasets = _record_datasets()
-    types = [*rules.NOTICE_EVENTS, *rules.ENTITY_EVENTS, *rules.CA_EVENTS, *TARGETED_EVENTS, *datasets]
+    types = [*rules.NOTICE_EVENTS, *rules.ENTITY_EVENTS, *rules.CA_EVENTS, *TARGETED_EVENTS, KEY_ROTATED, *datasets]
     home_url = str(getattr(settings, "YIWANG_PUBLIC_URL", ""))
     queued = 0
     for _page in range(20):  # bounded: at most 20 pages per run
@@ -599,10 +619,18 @@ def deliver_to(code: str, *, moment: datetime | None = None) -> Delivery:
         url, body, content_type = peer.base_url + INBOX_PATH + ".xml", xmlwire.to_xml(payload), "application/xml"
     else:
         url, body, content_type = peer.base_url + INBOX_PATH, canonical_json(payload), "application/json"
+    headers = {**signed_headers(payload), "Content-Type": content_type}
+    rotation = (
+        OutboundMessage.objects.filter(peer=peer, message_type=rules.KEY_ROTATION, seq__gt=peer.acknowledged)
+        .order_by("seq")
+        .first()
+    )
+    if rotation is not None:  # until the peer holds the notice, every batch carries it (signed by the new key)
+        headers[ROTATION_HEADER] = base64.b64encode(canonical_json(rotation.body)).decode("ascii")
     error = ""
     acknowledged = None
     try:
-        status, answer = _post(url, body, {**signed_headers(payload), "Content-Type": content_type})
+        status, answer = _post(url, body, headers)
         if status == 200 and isinstance(answer, dict) and isinstance(answer.get("acknowledged"), int):
             acknowledged = max(0, min(answer["acknowledged"], peer.last_queued))
         else:
@@ -671,6 +699,7 @@ class SignedBatch:
     nonce: str
     key_id: str
     signature: str  # base64
+    rotation: str = ""  # X-Yiwang-Key-Rotation: base64 canonical JSON of a key-rotation notice, or ""
 
 
 def _unauthenticated(code: str, zh: str, en: str, **details: Any) -> NotAuthenticated:
@@ -717,14 +746,7 @@ def authenticate_batch(*, payload: Any, signed: SignedBatch | None) -> tuple[Pee
             "签名、时间戳或一次性随机串格式错误",
             "the signature, the timestamp or the nonce is malformed",
         )
-    if signed.key_id != peer.key_id:
-        raise _unauthenticated(
-            "federation.key_not_registered",
-            "签名密钥不是为该互联平台登记的公钥",
-            "the signing key is not the one registered for this peer",
-            key_id=signed.key_id[:80],
-        )
-    key = load_public_key(peer.public_key_pem.encode("ascii"))
+    key = load_public_key(_batch_key_pem(peer, signed).encode("ascii"))
     message = rules.signed_bytes(ca.api_signing_input(payload, timestamp=signed.timestamp, nonce=signed.nonce))
     try:
         verify_signature(key, _algorithm_of(key), message, signature)
@@ -1529,6 +1551,9 @@ def do_receive_batch(*, peer: Peer, batch: Batch, nonce: str) -> Receipt:
                 if message.type == rules.DRAW_ANSWER:
                     _apply_draw_answer(act, row, inbound, message, body)
                     continue
+                if message.type == rules.KEY_ROTATION:
+                    _apply_key_rotation(act, row, inbound, message, body)
+                    continue
                 notice = _apply_notice(act, row, message, body)
                 act.witness(
                     inbound,
@@ -1561,7 +1586,17 @@ def do_receive_batch(*, peer: Peer, batch: Batch, nonce: str) -> Receipt:
                     )
             if not applied:
                 raise _NothingNew
-            row.save(update_fields=["received"])
+            row.save(
+                update_fields=[
+                    "received",
+                    "public_key_pem",
+                    "key_id",
+                    "previous_key_pem",
+                    "previous_key_id",
+                    "previous_key_until",
+                    "certificate_pem",
+                ]
+            )
             held = row.received
     except _NothingNew:
         held = Peer.objects.filter(pk=peer.pk).values_list("received", flat=True).get()
@@ -1572,6 +1607,180 @@ def receive(*, payload: Any, signed: SignedBatch | None) -> Receipt:
     """Authenticate and apply a batch (the API's door)."""
     peer, batch = authenticate_batch(payload=payload, signed=signed)
     return do_receive_batch(peer=peer, batch=batch, nonce=signed.nonce if signed else "")
+
+
+# -- key rotation notices (密钥轮换通知) -------------------------------------------------------------------------------
+KEY_ROTATED = "keys.platform_key_rotated.v1"
+ROTATION_HEADER = "X-Yiwang-Key-Rotation"
+OVERLAP_SECONDS = 86_400  # YIWANG_FEDERATION["KEY_OVERLAP_SECONDS"]: the old key is still accepted this long
+OVERLAP_MAX_SECONDS = 7 * 86_400  # a receiver never accepts a retired key longer than this
+
+
+def _overlap() -> timedelta:
+    seconds = int(_config().get("KEY_OVERLAP_SECONDS", OVERLAP_SECONDS))
+    return timedelta(seconds=max(0, min(seconds, OVERLAP_MAX_SECONDS)))
+
+
+def _rotation_message(event: Any) -> tuple[str, dict] | None:
+    """This hub rotated its platform key (``yiwang keys rotate``): a notice for every peer with the new key's record
+    from the platform keys document — endorsed there by the OLD key — the overlap window, this hub's certificate
+    for the new key (if configured) and the NEW key's signature over all of it. None if the key has been rotated
+    again since (the newer rotation's notice follows) or the new key was not endorsed (the old key was lost: the
+    peers re-pin by hand)."""
+    key_id = str((event.data or {}).get("key_id") or "")
+    signer = keys.platform_signer()
+    if signer.public_key.key_id != key_id:
+        return None
+    record = next((r for r in keys.public_keys_document()["keys"] if r["key_id"] == key_id), None)
+    if record is None or not record.get("endorsement"):
+        return None
+    body = {
+        "hub": own_code(),
+        "key": record,
+        "overlap_until": iso_utc(event.occurred_at + _overlap()),
+        "certificate_pem": own_certificate(),
+    }
+    body["proof"] = base64.b64encode(signer.sign(rules.rotation_bytes(body))).decode("ascii")
+    return rules.KEY_ROTATION, body
+
+
+class _RotationRefused(Exception):
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def _verify_rotation(peer: Peer, body: Any) -> KeyRecord:
+    """Check a peer's key-rotation notice against the key pinned for it: the notice is the peer's, its new key
+    record parses (the key id is the PEM's), the record is endorsed by the pinned key (the OLD key's signature)
+    and the proof verifies under the new key (the NEW key's). Raises ``_RotationRefused(reason)``."""
+    if not isinstance(body, dict) or set(body) != rules.ROTATION_FIELDS:
+        raise _RotationRefused("malformed")
+    if str(body["hub"]).upper() != peer.code:
+        raise _RotationRefused("wrong_hub")
+    try:
+        record = KeyRecord.from_json(body["key"])
+        proof = base64.b64decode(str(body["proof"]), validate=True)
+        endorsement = base64.b64decode(record.endorsement, validate=True)
+    except (YiwangError, binascii.Error, ValueError):
+        raise _RotationRefused("malformed") from None
+    if rules.parse_timestamp(body["overlap_until"]) is None:
+        raise _RotationRefused("malformed")
+    if record.endorsed_by != peer.key_id:
+        raise _RotationRefused("not_endorsed_by_pinned_key")
+    old = load_public_key(peer.public_key_pem.encode("ascii"))
+    new = record.public_key()
+    try:
+        verify_signature(old, _algorithm_of(old), endorsement_bytes(record), endorsement)
+    except CryptoError:
+        raise _RotationRefused("endorsement_invalid") from None
+    try:
+        verify_signature(new, _algorithm_of(new), rules.rotation_bytes(body), proof)
+    except (CryptoError, InvalidInput):
+        raise _RotationRefused("proof_invalid") from None
+    return record
+
+
+def _refuse_rotation(peer: Peer, reason: str, body: Any, *, seq: int | None = None) -> NotAuthenticated:
+    """Witness a refused key-rotation notice (in its own action: the batch is refused and stores nothing else) and
+    return the error to raise."""
+    key = body.get("key") if isinstance(body, dict) else None
+    with action(SYSTEM, "federation.refuse_key_rotation") as act:
+        act.witness(
+            peer,
+            {
+                "peer": peer.code,
+                "reason": reason,
+                "key_id": str((key or {}).get("key_id") if isinstance(key, dict) else "")[:80],
+                "endorsed_by": str((key or {}).get("endorsed_by") if isinstance(key, dict) else "")[:80],
+                "seq": seq,
+            },
+        )
+    return _unauthenticated(
+        "federation.rotation_refused",
+        f"密钥轮换通知未通过校验（{reason}）：须由已登记的公钥背书并由新密钥签名",
+        f"the key-rotation notice does not verify ({reason}): it must be endorsed by the pinned key and signed by "
+        "the new one",
+        reason=reason,
+    )
+
+
+def _batch_key_pem(peer: Peer, signed: SignedBatch) -> str:
+    """The public key a batch must verify under: the pinned key; the previous one within the overlap window after
+    a rotation; or the new key a rotation notice in ``X-Yiwang-Key-Rotation`` announces, once the notice verifies
+    against the pinned key (a notice that does not is refused and witnessed). Otherwise
+    ``federation.key_not_registered``."""
+    if signed.key_id == peer.key_id:
+        return peer.public_key_pem
+    if signed.key_id == peer.previous_key_id and peer.previous_key_until and now() <= peer.previous_key_until:
+        return peer.previous_key_pem
+    if signed.rotation:
+        try:
+            body = json.loads(base64.b64decode(signed.rotation, validate=True))
+        except (binascii.Error, ValueError):
+            body = None
+        try:
+            record = _verify_rotation(peer, body)
+        except _RotationRefused as refused:
+            raise _refuse_rotation(peer, refused.reason, body) from None
+        if record.key_id == signed.key_id:
+            return record.public_key_pem
+    retired = signed.key_id == peer.previous_key_id
+    raise _unauthenticated(
+        "federation.key_not_registered",
+        "签名密钥已过轮换重叠期" if retired else "签名密钥不是为该互联平台登记的公钥",
+        "the signing key was rotated out (its overlap window has ended)"
+        if retired
+        else "the signing key is not the one registered for this peer",
+        key_id=signed.key_id[:80],
+    )
+
+
+def _apply_key_rotation(act: Any, peer: Peer, inbound: InboundMessage, message: Message, body: dict) -> None:
+    """A peer rotated its platform key: verified against the key pinned for it (old key's endorsement, new key's
+    proof), the new key is pinned, the old one kept for the overlap window (at most seven days from now), and the
+    certificate it sent pinned in place of the old one. A notice for a key pinned already changes nothing; one
+    that does not verify is witnessed as refused and changes nothing (the stream goes on)."""
+    outcome, reason, record = "rotated", "", None
+    if body.get("key", {}).get("key_id") == peer.key_id:
+        outcome = "already"
+    else:
+        try:
+            record = _verify_rotation(peer, body)
+        except _RotationRefused as refused:
+            outcome, reason = "refused", refused.reason
+    previous = peer.key_id
+    if record is not None:
+        until = min(rules.parse_timestamp(body["overlap_until"]), act.now + timedelta(seconds=OVERLAP_MAX_SECONDS))
+        peer.previous_key_pem, peer.previous_key_id = peer.public_key_pem, peer.key_id
+        peer.previous_key_until = max(until, act.now)
+        peer.public_key_pem, peer.key_id = record.public_key_pem, record.key_id
+        peer.certificate_pem = body["certificate_pem"]
+    act.witness(
+        inbound,
+        {
+            "peer": peer.code,
+            "seq": message.seq,
+            "type": message.type,
+            "key_id": str(body.get("key", {}).get("key_id") or "")[:80],
+            "previous_key_id": previous,
+            "overlap_until": iso_utc(peer.previous_key_until) if record is not None else None,
+            "certificate": bool(body.get("certificate_pem")),
+            "outcome": outcome,
+            "reason": reason,
+        },
+    )
+    if record is not None:
+        act.emit(
+            "federation.peer_key_rotated.v1",
+            peer,
+            {
+                "peer": peer.code,
+                "key_id": record.key_id,
+                "previous_key_id": previous,
+                "overlap_until": iso_utc(peer.previous_key_until),
+            },
+        )
 
 
 # -- initial sync (首次同步) ----------------------------------------------------------------------------------------

@@ -75,7 +75,8 @@ def _xml_body(request: HttpRequest) -> Any:
 
 def _signed(request: HttpRequest) -> actions.SignedBatch | None:
     values = [request.headers.get(f"X-Yiwang-{n}", "") for n in ("Timestamp", "Nonce", "Key-Id", "Signature")]
-    return actions.SignedBatch(*values) if any(values) else None
+    rotation = request.headers.get(actions.ROTATION_HEADER, "")[:100_000]
+    return actions.SignedBatch(*values, rotation=rotation) if any(values) else None
 
 
 def _peer_out(view: queries.PeerView) -> dict[str, Any]:

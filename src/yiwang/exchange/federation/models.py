@@ -18,6 +18,10 @@ class Peer(models.Model):
     # a CA-issued certificate for that key (subject: its PLATFORM_CODE); when set, every batch is checked
     # against it too (chain to this hub's CA trust list, validity, revocation)
     certificate_pem = models.TextField(blank=True, default="")
+    # after the peer announced a key rotation: its previous key, still accepted until the overlap window ends
+    previous_key_pem = models.TextField(blank=True, default="")
+    previous_key_id = models.CharField(max_length=80, blank=True, default="")
+    previous_key_until = models.DateTimeField(null=True, blank=True)
     is_active = models.BooleanField(default=True)
     registered_at = models.DateTimeField()
     registered_by = models.CharField(max_length=120)

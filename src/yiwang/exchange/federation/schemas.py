@@ -15,6 +15,7 @@ class IdentityOut(Schema):
     key_id: str
     algorithm: str
     public_key_pem: str
+    certificate_pem: str = Field("", description="本平台签名密钥的CA证书（PEM，未配置为空）/ this hub's certificate")
 
 
 class PeerIn(Schema):

@@ -43,7 +43,11 @@ MESSAGE_TYPES = (
     VENUE_ANSWER,
     "experts.draw_request",
     "experts.draw_answer",
+    "key.rotation",
 )
+KEY_ROTATION = "key.rotation"  # the sender rotated its platform key: the new key, endorsed by the old one
+ROTATION_LABEL = b"yiwang.federation.key_rotation.v1\x00"
+ROTATION_FIELDS = {"hub", "key", "overlap_until", "certificate_pem", "proof"}
 DRAW_REQUEST, DRAW_ANSWER = "experts.draw_request", "experts.draw_answer"
 DRAW_ANSWERS = ("drawn", "unsealed", "refused", "cancelled")
 DRAW_ANSWER_FIELDS = ("request_id", "status", "draw_id", "sealed_digest", "seats", "code", "note")
@@ -470,12 +474,44 @@ def chain_of(message_type: str, body: Mapping[str, Any]) -> str:
         return f"draw:{body.get('request_id')}"
     if message_type == ENTITY_REGISTRATION:
         return f"entity:{(body.get('entity') or {}).get('uscc')}"
+    if message_type == KEY_ROTATION:
+        return f"key:{(body.get('key') or {}).get('key_id')}"
     if message_type == DATASET_RECORD:
         return f"{body.get('dataset')}:{body.get('key')}"
     return str(body.get("chain") or "")
 
 
+def rotation_bytes(body: Mapping[str, Any]) -> bytes:
+    """What the NEW key signs in a key-rotation notice (its proof of possession): the label, then the canonical
+    JSON of the notice without the proof. The OLD key's signature is the platform key record's endorsement."""
+    return ROTATION_LABEL + canonical_json({k: body[k] for k in sorted(ROTATION_FIELDS - {"proof"})})
+
+
+def check_rotation_body(message: Message) -> dict[str, Any]:
+    """A key-rotation notice (``federation.malformed_message`` otherwise): ``{hub, key, overlap_until,
+    certificate_pem, proof}`` — ``key`` the platform keys document's record of the new key (with the old key's
+    endorsement), ``overlap_until`` RFC 3339, ``certificate_pem`` "" or PEM, ``proof`` base64. The signatures
+    are checked against the pinned key when the notice is applied."""
+    body = message.body
+    if set(body) != ROTATION_FIELDS:
+        raise _bad_field(message, "body")
+    if not isinstance(body["hub"], str) or not isinstance(body["key"], dict):
+        raise _bad_field(message, "key")
+    if parse_timestamp(body["overlap_until"]) is None:
+        raise _bad_field(message, "overlap_until")
+    pem = body["certificate_pem"]
+    if not isinstance(pem, str) or len(pem) > 20_000 or (pem and not pem.startswith("-----BEGIN CERTIFICATE-----")):
+        raise _bad_field(message, "certificate_pem")
+    try:
+        base64.b64decode(str(body["proof"]), validate=True)
+    except (binascii.Error, ValueError):
+        raise _bad_field(message, "proof") from None
+    return dict(body)
+
+
 def check_body(message: Message) -> dict[str, Any]:
+    if message.type == KEY_ROTATION:
+        return check_rotation_body(message)
     if message.type == DATASET_RECORD:
         return check_record_body(message)
     if message.type == ENTITY_REGISTRATION:

@@ -71,6 +71,10 @@ class Command(BaseCommand):
                 wire_format=format,
             )
             self.stdout.write(f"registered {peer.code} {peer.name} at {peer.base_url} (key {peer.key_id})")
+            certificate = data.get("certificate_pem") or ""
+            if certificate:  # published in its identity file: pinned (checked against this hub's CA trust list)
+                actions.do_set_peer_certificate(actor=OPERATOR, code=peer.code, certificate=certificate)
+                self.stdout.write(f"{peer.code}: certificate pinned")
 
     def _set_certificate(self, *, code: str, certificate_file: str | None = None, **options) -> None:
         pem = ""

@@ -54,6 +54,14 @@ from yiwang.services.notices import actions
 actions.do_withdraw_notice(actor=Actor.system("test"), notice_id={notice_id}, reason="项目取消")
 """
 
+REGISTER = """
+from yiwang.kernel.actors import Actor
+from yiwang.registry import actions
+entity = actions.do_register_entity(actor=Actor.system("test"), data={{"kind": "legal_person", "uscc": {uscc!r},
+    "contact_name": "刘敏", "contact_phone": "13812345678", "roles": ["bidder"]}})
+print("ENTITY", entity.pk)
+"""
+
 SETUP = """
 from yiwang.cli import main
 main({argv!r})
@@ -169,6 +177,11 @@ class Hub:
         out = self.command("shell", script=script, timeout=COMMAND_SECONDS + pause * len(titles))
         return [int(line.split()[1]) for line in out.splitlines() if line.startswith("NOTICE ")]
 
+    def register_entity(self, uscc: str) -> int:
+        """Register an organisation on this hub (from the registry's authoritative demo source)."""
+        out = self.command("shell", script=REGISTER.format(uscc=uscc))
+        return next(int(line.split()[1]) for line in out.splitlines() if line.startswith("ENTITY "))
+
     def withdraw(self, notice_id: int) -> None:
         self.command("shell", script=WITHDRAW.format(notice_id=notice_id))
 
@@ -200,8 +213,11 @@ def _run_setup(hubs: list[Hub], argv_of: Callable[[Hub], list[str]]) -> None:
 
 
 @contextlib.contextmanager
-def running_hubs(root: Path, specs: list[tuple[str, str, str]], *, backoff_cap: int = 2) -> Iterator[list[Hub]]:
-    """Start one hub per ``(label, PLATFORM_CODE, name)``, each a peer of every other; stop them all at the end."""
+def running_hubs(
+    root: Path, specs: list[tuple[str, str, str]], *, backoff_cap: int = 2, peered: bool = True
+) -> Iterator[list[Hub]]:
+    """Start one hub per ``(label, PLATFORM_CODE, name)``, each a peer of every other (``peered=False``: none
+    yet, see ``peer_all``); stop them all at the end."""
     (root / "federation_hub_settings.py").write_text(SETTINGS.format(cap=backoff_cap), encoding="utf-8")
     hubs = [Hub(label, code, name, root / f"hub{i}") for i, (label, code, name) in enumerate(specs)]
     try:
@@ -219,15 +235,21 @@ def running_hubs(root: Path, specs: list[tuple[str, str, str]], *, backoff_cap: 
         )
         for hub in hubs:
             hub.command("federation", "identity", "--out", str(hub.root / "identity.json"))
-        for hub in hubs:
-            others = [str(other.root / "identity.json") for other in hubs if other is not hub]
-            hub.command("federation", "add-peer", *others)
+        if peered:
+            peer_all(hubs)
         for hub in hubs:
             hub.start()
         yield hubs
     finally:
         for hub in hubs:
             hub.kill()
+
+
+def peer_all(hubs: list[Hub]) -> None:
+    """Register every hub as a peer of every other, from their identity files (running or not)."""
+    for hub in hubs:
+        others = [str(other.root / "identity.json") for other in hubs if other is not hub]
+        hub.command("federation", "add-peer", *others)
 
 
 def wait_for(what: str, check: Callable[[], Any], hubs: list[Hub], seconds: float) -> Any:

@@ -141,7 +141,8 @@ class ThresholdOut(Schema):
     unit: str = Field(description="percent | hour")
     kind: str = Field(description="minimum | cap | max_delay")
     source: str
-    centre_setting: bool = Field(description="true: the centre's own figure (no national figure; not a listed rule)")
+    centre_setting: bool = Field(description="true: the centre's own figure (no national figure exists)")
+    catalogued: bool = Field(description="true: read from the rules catalogue; false: the exchange's own settings")
 
 
 class MeasureOut(Schema):

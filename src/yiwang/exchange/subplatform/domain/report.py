@@ -11,7 +11,9 @@ Measures, each judged against a threshold:
 - duplicates 重复数据率 = share of new records duplicating an earlier one, ``exchange.quality.duplicates_max``.
 
 A threshold comes from the rules catalogue when it lists the rule, else from the exchange's own settings table
-(``datasets/quality_thresholds.json``: the centre's own figures, no national figure exists), and says which.
+(``datasets/quality_thresholds.json``: the centre's own figures, no national figure exists), and says which
+(``catalogued``) and whether the figure is the centre's own (``centre_setting``: a catalogue rule is when its
+source says 本中心自定).
 """
 
 from __future__ import annotations
@@ -49,7 +51,8 @@ class Threshold:
     unit: str  # percent | hour | …
     kind: str  # minimum | cap | max_delay
     source: str
-    centre_setting: bool  # the centre's own figure (not a listed national rule)
+    centre_setting: bool  # the centre's own figure (no national figure exists), wherever it is kept
+    catalogued: bool = False  # read from the rules catalogue (else from the exchange's own settings table)
 
     def describe(self) -> str:
         sign = {"minimum": "≥ ", "cap": "≤ ", "max_delay": "≤ "}.get(self.kind, "")
@@ -60,11 +63,12 @@ class Threshold:
         return {
             "rule_id": self.rule_id,
             "title_zh": self.title_zh,
-            "value": str(self.value.normalize()),
+            "value": f"{self.value.normalize():f}",
             "unit": self.unit,
             "kind": self.kind,
             "source": self.source,
             "centre_setting": self.centre_setting,
+            "catalogued": self.catalogued,
         }
 
 

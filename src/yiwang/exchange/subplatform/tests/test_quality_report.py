@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import timedelta
+from datetime import date, timedelta
+from decimal import Decimal
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from yiwang.catalog import actions as catalog_actions
 from yiwang.exchange.subplatform import actions, queries
 from yiwang.exchange.subplatform.domain import consistency, report
 from yiwang.exchange.subplatform.domain.datasets import get_dataset
@@ -137,6 +139,9 @@ def test_months_and_verdicts():
     assert report.Measure("duplicates", "重复数据率", 1, 100, report.percent(1, 100), cap).passed is True
     assert report.Measure("duplicates", "重复数据率", 2, 100, report.percent(2, 100), cap).passed is False
     assert report.Measure("duplicates", "重复数据率", 0, 0, report.percent(0, 0), cap).passed is None
+    eighty = report.Threshold("x", "x", Decimal("80.0"), "percent", "minimum", "本中心自定", centre_setting=True)
+    assert eighty.as_json()["value"] == "80"
+    assert eighty.describe() == "≥ 80%"
 
 
 # -- the report through the API, the page and the CSV ----------------------------------------------------------------
@@ -342,3 +347,43 @@ def test_the_operator_grant_needs_a_subplatform_operator_organisation_with_its_u
             identity.do_grant_role(actor=hub.system, role=Role.SUBPLATFORM_OPERATOR, account=account, organisation=org)
         assert refused.value.code == "identity.grant_operator_organisation"
     assert counts() == before
+
+
+CENTRE_DOCUMENT = {
+    "key": "doc.sh.exchange_quality_settings",
+    "type": "document",
+    "title_zh": "分平台数据质量考核设置（本中心自定）",
+    "issuer": "上海市公共资源交易中心",
+    "level": "normative",
+    "status": "in_force",
+    "confidence": "✔",
+}
+
+
+def test_a_threshold_listed_in_the_rules_catalogue_is_used_from_the_day_it_takes_effect(hub, api, clock):
+    _march(hub)
+    draft = catalog_actions.do_create_draft(actor=hub.staff_actor, kind="rules", effective_from=date(2026, 3, 20))
+    catalog_actions.do_put_item(actor=hub.staff_actor, kind="rules", number=draft.number, item=CENTRE_DOCUMENT)
+    rule = {
+        "key": "exchange.quality.consistency_min",
+        "type": "rule",
+        "title_zh": "分平台数据环节顺序一致率下限",
+        "value": "80",
+        "unit": "percent",
+        "kind": "minimum",
+        "document": "doc.sh.exchange_quality_settings",
+        "article": "本中心自定",
+        "confidence": "✔",
+    }
+    catalog_actions.do_put_item(actor=hub.staff_actor, kind="rules", number=draft.number, item=rule)
+    catalog_actions.do_publish_version(actor=hub.staff_actor, kind="rules", number=draft.number)
+    body = api.with_token(hub.works.token).get("/exchange/quality/report", {"month": "2026-03"}).json()
+    m = _measures(body)
+    listed = m["consistency"]["threshold"]
+    assert listed["value"] == "80"
+    assert listed["catalogued"] is True
+    assert listed["centre_setting"] is True  # the catalogue's source says it is the centre's own figure
+    assert "分平台数据质量考核设置" in listed["source"]
+    assert m["consistency"]["passed"] is True  # 85.71 % ≥ 80 %
+    assert m["duplicates"]["threshold"]["catalogued"] is False  # not listed: the exchange's own settings
+    assert m["duplicates"]["threshold"]["value"] == "1"

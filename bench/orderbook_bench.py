@@ -356,10 +356,10 @@ def ack_encoder(fast: bool):
     return encode
 
 
-def e2e_journalled(messages: list[bytes], path: str, sync: bool, batch: int, decoder, fast_acks: bool) -> int:
+def e2e_journalled(messages: list[bytes], path: str, sync: bool, batch: int, decoder, fast_acks: bool, cls=None) -> int:
     """The real path: ``journal.JournalledMarket`` (decode → journal record → checks + match → group commit →
-    acknowledge), acknowledgements and fills encoded as JSON."""
-    market = journal.JournalledMarket(path, fresh_engine, sync=sync, decoder=decoder)
+    acknowledge), acknowledgements and fills encoded as JSON. ``cls``: the engine build (default: engines')."""
+    market = journal.JournalledMarket(path, lambda: fresh_engine(cls), sync=sync, decoder=decoder)
     encode = ack_encoder(fast_acks)
     engine = market.engine
     size = 0
@@ -410,7 +410,8 @@ def e2e_part(args) -> dict:
     results = {}
     print(
         f"\n== end to end: {len(cmds):,} JSON messages, decode → journal record → checks + match → group commit → "
-        f"JSON acknowledgements and fills (median of {args.repeat}; CPU = this process's CPU time)"
+        f"JSON acknowledgements and fills (median of {args.repeat}; CPU = this process's CPU time; "
+        f"engine: {MarketEngine.implementation} unless the row says interpreted)"
     )
     if fast is None:
         print("  (msgspec is not installed: its rows are skipped)")
@@ -432,6 +433,19 @@ def e2e_part(args) -> dict:
                 ("msgspec, fdatasync per 256", lambda p: e2e_journalled(messages, p, True, 256, fast, True), n),
                 ("msgspec, fdatasync per 1024", lambda p: e2e_journalled(messages, p, True, 1024, fast, True), n),
             ]
+            if MarketEngine.implementation == "compiled":
+                cases += [
+                    (
+                        "msgspec, page cache, batch 256, interpreted",
+                        lambda p: e2e_journalled(messages, p, False, 256, fast, True, Interpreted),
+                        n,
+                    ),
+                    (
+                        "msgspec, fdatasync per 1024, interpreted",
+                        lambda p: e2e_journalled(messages, p, True, 1024, fast, True, Interpreted),
+                        n,
+                    ),
+                ]
         cases.append(("binary struct, fdatasync per 256", lambda p: e2e_binary(blob, p, 256), n))
         few = min(n, args.fsync_each)
         cases.append(

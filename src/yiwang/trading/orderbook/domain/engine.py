@@ -451,7 +451,7 @@ class MarketEngine:
         """Enter an order; returns its id. Trades and removals are left in ``fills`` / ``removed``."""
         before = self.now
         (r,) = self.run([(PLACE, owner, side, price, qty, otype, client_id)], now or before)
-        if r.__class__ is tuple:
+        if type(r) is tuple:
             self.now = before  # a refusal changes nothing, not even the time of the last command
             raise r[0](*r[1:])
         return r
@@ -460,7 +460,7 @@ class MarketEngine:
         """Cancel a resting order of ``owner``; returns the quantity released."""
         before = self.now
         (r,) = self.run([(CANCEL, owner, oid)], now or before)
-        if r.__class__ is tuple:
+        if type(r) is tuple:
             self.now = before
             raise r[0](*r[1:])
         return r
@@ -539,8 +539,8 @@ class MarketEngine:
                 if (
                     accepting
                     and acct is not None
-                    and qty.__class__ is int
-                    and price.__class__ is int
+                    and type(qty) is int
+                    and type(price) is int
                     and qty > 0  # not chained (0 < qty < max_qty): two plain comparisons cost fewer instructions
                     and qty < max_qty
                     and price >= lo

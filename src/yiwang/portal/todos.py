@@ -1,6 +1,8 @@
 """待办: the to-do items of the workbench, gathered from the contexts that own the work.
 
-Each function answers for one kind of person and reads only the owning contexts' ``queries`` (restricted by the
+The labels are Chinese message ids translated under the English switch (the tendering items come translated
+or not from tendering's own queries; data such as project titles stays as entered). Each function answers for
+one kind of person and reads only the owning contexts' ``queries`` (restricted by the
 actor, so nobody sees an item about a procedure they may not see). The portal composes; it decides nothing.
 
 - market entities (tenderers, agencies, bidders): documents to sign, tenders to publish, objections and
@@ -18,6 +20,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from yiwang.exchange.subplatform import queries as exchange
 from yiwang.kernel.actors import Actor
@@ -57,7 +61,8 @@ def market_entity(actor: Actor) -> list[Todo]:
             if refund.overdue:  # the bidder's business only once the centre is late
                 items.append(
                     Todo(
-                        f"保证金退还已逾期：{_yuan(refund.amount_fen)} 元（{refund.status_label}）",
+                        _("保证金退还已逾期：%(amount)s 元（%(status)s）")
+                        % {"amount": _yuan(refund.amount_fen), "status": _(refund.status_label)},
                         "/finance/mine/",
                         _when(refund.due_at),
                     )
@@ -72,7 +77,8 @@ def staff(actor: Actor) -> list[Todo]:
             if late.refund.status != "paid":
                 items.append(
                     Todo(
-                        f"保证金退还已逾期：{late.lot_ref}（{_yuan(late.refund.amount_fen)} 元）",
+                        _("保证金退还已逾期：%(lot)s（%(amount)s 元）")
+                        % {"lot": late.lot_ref, "amount": _yuan(late.refund.amount_fen)},
                         f"/finance/staff/lots/{late.lot_ref}/",
                         _when(late.refund.due_at),
                     )
@@ -82,37 +88,57 @@ def staff(actor: Actor) -> list[Todo]:
     return items
 
 
+# "to-do": the same Chinese words are also state names elsewhere (待受理 is a complaint's state), translated apart
+COMPLAINT_WORK = {
+    "filed": pgettext_lazy("to-do", "待受理"),
+    "accepted": pgettext_lazy("to-do", "待处理"),
+    "investigating": pgettext_lazy("to-do", "调查中，待决定"),
+}
+ALERT_WORK = {"new": pgettext_lazy("to-do", "待分派"), "assigned": pgettext_lazy("to-do", "待调查")}
+
+
 def regulator(actor: Actor) -> list[Todo]:
     items: list[Todo] = []
-    for status, verb in (("filed", "待受理"), ("accepted", "待处理"), ("investigating", "调查中，待决定")):
+    for status, verb in COMPLAINT_WORK.items():
         for c in complaints.list_complaints_for(actor, status=status, limit=LIMIT).rows:
             due = c.acceptance_due if status == "filed" else c.decision_due
-            late = "（已逾期）" if c.overdue else ""
-            label = f"投诉{verb}{late}（{c.track_label}）：{c.procedure_title}"
+            label = _("投诉%(work)s%(late)s（%(track)s）：%(title)s") % {
+                "work": verb,
+                "late": _("（已逾期）") if c.overdue else "",
+                "track": _(c.track_label),
+                "title": c.procedure_title,
+            }
             items.append(Todo(label, f"/complaints/{c.id}/", _when(due)))
     if redflags.may_read(actor):
-        for status, verb in (("new", "待分派"), ("assigned", "待调查")):
+        for status, verb in ALERT_WORK.items():
             page = redflags.list_alerts_for(actor, status=status, limit=LIMIT, mine=status == "assigned")
             for a in page.rows:
-                items.append(Todo(f"预警{verb}：{a.title}（{a.score:.2f}）", f"/supervision/redflags/{a.id}/"))
+                label = _("预警%(work)s：%(title)s（%(score)s）") % {
+                    "work": verb,
+                    "title": a.title,
+                    "score": f"{a.score:.2f}",
+                }
+                items.append(Todo(label, f"/supervision/redflags/{a.id}/"))
         for a in redflags.list_alerts_for(actor, status="investigating", mine=True, limit=LIMIT).rows:
-            items.append(Todo(f"预警调查中，待结论：{a.title}", f"/supervision/redflags/{a.id}/"))
+            items.append(
+                Todo(_("预警调查中，待结论：%(title)s") % {"title": a.title}, f"/supervision/redflags/{a.id}/")
+            )
     return items
 
 
 EXPERT_WORK = {
-    "qualification": "资格审查",
-    "compliance": "符合性审查",
-    "pricing": "价格核对",
-    "clarification": "澄清",
-    "scoring": "打分",
-    "signing": "签署评标报告",
+    "qualification": gettext_lazy("资格审查"),
+    "compliance": gettext_lazy("符合性审查"),
+    "pricing": gettext_lazy("价格核对"),
+    "clarification": gettext_lazy("澄清"),
+    "scoring": gettext_lazy("打分"),
+    "signing": gettext_lazy("签署评标报告"),
 }
 
 
 def expert(actor: Actor) -> list[Todo]:
     return [
-        Todo(f"评标待{EXPERT_WORK[e.status]}：{e.title}", f"/evaluation/{e.id}/")
+        Todo(_("评标待%(work)s：%(title)s") % {"work": EXPERT_WORK[e.status], "title": e.title}, f"/evaluation/{e.id}/")
         for e in evaluation.list_my_tasks(actor)
         if e.status in EXPERT_WORK
     ][:LIMIT]
@@ -122,7 +148,8 @@ def subplatform_operator(actor: Actor) -> list[Todo]:
     """A sub-platform operator: last month's data-quality report failed a threshold (exchange)."""
     return [
         Todo(
-            f"上月（{r.month}）数据质量未达标：{'、'.join(m.name_zh for m in r.failed)}",
+            _("上月（%(month)s）数据质量未达标：%(failed)s")
+            % {"month": r.month, "failed": _("、").join(_(m.name_zh) for m in r.failed)},
             f"/exchange/quality/mine/?month={r.month}",
         )
         for r in exchange.failing_reports_for(actor)

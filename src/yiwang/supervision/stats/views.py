@@ -13,6 +13,8 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 
 from yiwang.kernel.actors import Role
 from yiwang.kernel.errors import NotFound, PermissionDenied, YiwangError
@@ -100,9 +102,20 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         trades=s.all_trades,
     )
     totals = queries.totals_for(actor, region=s.filters.region, trades=None if s.filters.category else s.all_trades)
+    english = (get_language() or "").startswith("en")
     charts = {
+        "names": {
+            "volume": _("成交宗数"),
+            "published": _("发布交易"),
+            "value": _("成交金额（万元）"),
+            "count_unit": _("宗"),
+            "value_unit": _("万元"),
+            "raised": _("新预警"),
+            "updated": _("预警更新"),
+            "score": _("得分"),
+        },
         "trend": {
-            "labels": [p.label for p in trend.points],
+            "labels": [p.key if english else p.label for p in trend.points],
             "volume": [p.volume for p in trend.points],
             "published": [p.published for p in trend.points],
             "value": [round(p.value_fen / 1_000_000, 2) for p in trend.points],

@@ -4,6 +4,7 @@
   "use strict";
   var script = document.getElementById("stats-dashboard-js");
   var data = JSON.parse(document.getElementById("stats-charts").textContent);
+  var names = data.names || {volume: "成交宗数", published: "发布交易", value: "成交金额（万元）", count_unit: "宗", value_unit: "万元"};
 
   function chart(id, option) {
     var el = document.getElementById(id);
@@ -17,23 +18,23 @@
   chart("chart-trend", {
     animation: false,
     tooltip: {trigger: "axis"},
-    legend: {data: ["成交宗数", "发布交易", "成交金额（万元）"], top: 0},
+    legend: {data: [names.volume, names.published, names.value], top: 0},
     grid: {left: 40, right: 50, top: 30, bottom: 30},
     xAxis: {type: "category", data: data.trend.labels},
-    yAxis: [{type: "value", name: "宗", minInterval: 1}, {type: "value", name: "万元"}],
+    yAxis: [{type: "value", name: names.count_unit, minInterval: 1}, {type: "value", name: names.value_unit}],
     series: [
-      {name: "成交宗数", type: "bar", data: data.trend.volume},
-      {name: "发布交易", type: "bar", data: data.trend.published},
-      {name: "成交金额（万元）", type: "line", yAxisIndex: 1, data: data.trend.value}
+      {name: names.volume, type: "bar", data: data.trend.volume},
+      {name: names.published, type: "bar", data: data.trend.published},
+      {name: names.value, type: "line", yAxisIndex: 1, data: data.trend.value}
     ]
   });
   chart("chart-categories", {
     animation: false,
     tooltip: {trigger: "axis"},
     grid: {left: 90, right: 20, top: 10, bottom: 25},
-    xAxis: {type: "value", name: "万元"},
+    xAxis: {type: "value", name: names.value_unit},
     yAxis: {type: "category", data: data.categories.labels},
-    series: [{name: "成交金额（万元）", type: "bar", data: data.categories.value}]
+    series: [{name: names.value, type: "bar", data: data.categories.value}]
   });
 
   var feed = document.getElementById("live-feed");
@@ -52,8 +53,8 @@
     link.textContent = d.title;
     var meta = document.createElement("div");
     meta.className = "small text-body-secondary";
-    meta.textContent = (d.verb === "raised" ? "新预警" : "预警更新") + " · " + d.status_label + " · " + d.region_code +
-      " · 得分 " + Number(d.score).toFixed(2);
+    meta.textContent = (d.verb === "raised" ? names.raised || "新预警" : names.updated || "预警更新") + " · " +
+      d.status_label + " · " + d.region_code + " · " + (names.score || "得分") + " " + Number(d.score).toFixed(2);
     item.appendChild(link);
     item.appendChild(meta);
     feed.insertBefore(item, feed.firstChild);

@@ -14,10 +14,13 @@ category (works, gp, land, state assets) that the table defines, among the datas
   opening took place.
 
 **Duplicates** (重复数据): the *content digest* of a record is the SHA-256 of the canonical JSON of its
-significant fields — its content without its key fields, the fields that point to its parent, its chain field,
-``PLATFORM_CODE``, ``PUB_SERVICE_PLAT_CODE``, ``DATA_TIMESTAMP`` and empty values. Two live records of the same
-dataset with the same digest are the same content under different keys; the later one (by arrival) is the
-duplicate (``quality.duplicate_content``), the earlier one is named with it.
+significant fields — its content without its own key fields, ``PLATFORM_CODE``, ``PUB_SERVICE_PLAT_CODE``,
+``DATA_TIMESTAMP``, the transport fields and empty values. The reference to the parent stays significant: a
+section called 施工总承包 in two tenders is two sections, while a tender project pushed again under a new code
+(same project, same content) is a duplicate — and its children then differ by their parent, so the finding is
+on the record where the repetition starts. Two live records of the same dataset with the same digest are the
+same content under different keys; the later one (by arrival) is the duplicate (``quality.duplicate_content``),
+the earlier one is named with it.
 """
 
 from __future__ import annotations
@@ -90,9 +93,7 @@ def _later(a: str, b: str) -> bool:
 
 def significant_digest(dataset: Dataset, content: Mapping[str, Any]) -> str | None:
     """The content digest over the significant fields (None when a record has no significant field filled)."""
-    skip = set(NOT_SIGNIFICANT) | set(dataset.keys) | {dataset.chain_field}
-    if dataset.parent is not None:
-        skip |= set(dataset.parent.fields)
+    skip = set(NOT_SIGNIFICANT) | set(dataset.keys)
     significant = {k: v for k, v in content.items() if k not in skip and v not in (None, "")}
     if not significant:
         return None

@@ -76,7 +76,6 @@ def test_the_content_digest_ignores_keys_and_timestamps_but_not_content(name, co
     other_key = tender_project(
         TENDER_PROJECT_NAME=name,
         TENDER_PROJECT_CODE=code,
-        PROJECT_CODE="2026-310112-48-99",
         DATA_TIMESTAMP=f"202603020859{ts:02d}",
         DATA_TYPE="2",
         DATA_KEY="k-1",
@@ -84,6 +83,18 @@ def test_the_content_digest_ignores_keys_and_timestamps_but_not_content(name, co
     assert consistency.significant_digest(ds, base) == consistency.significant_digest(ds, other_key)
     changed = tender_project(TENDER_PROJECT_NAME=name + "二期")
     assert consistency.significant_digest(ds, base) != consistency.significant_digest(ds, changed)
+    other_project = tender_project(TENDER_PROJECT_NAME=name, PROJECT_CODE="2026-310112-48-99")
+    assert consistency.significant_digest(ds, base) != consistency.significant_digest(ds, other_project)
+
+
+def test_the_same_section_name_in_two_tenders_is_not_a_duplicate():
+    first = _rec(1, "SECTION", section(), 1)
+    second = _rec(
+        2, "SECTION", section(BID_SECTION_CODE="E3101120002000001001", TENDER_PROJECT_CODE="E3101120002000001"), 2
+    )
+    again = _rec(3, "SECTION", section(BID_SECTION_CODE="E3101120001000001009"), 3)  # same tender, same content
+    findings = consistency.duplicate_findings([first, second, again], [first, second, again])
+    assert [(f.key, f.related) for f in findings] == [("E3101120001000001009", (("SECTION", "E3101120001000001001"),))]
 
 
 def _rec(rid, dataset, content, arrival):

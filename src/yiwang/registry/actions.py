@@ -1080,3 +1080,129 @@ def do_store_entity_copy(*, actor: Actor, home_hub: str, data: Mapping[str, Any]
         act.witness(entity, {**payload, "changes": changed})
         act.emit("registry.entity_copy_stored.v1", entity, {**payload, "name": entity.name})
         return entity
+
+
+def _copy_parts_invalid(field: str) -> InvalidInput:
+    return InvalidInput(
+        "registry.copy_invalid",
+        "登记副本的资质或人员信息不合法",
+        "the copy's qualifications or personnel are not valid",
+        {"field": field},
+    )
+
+
+@_unchanged_is_fine
+def do_store_copy_parts(
+    *, actor: Actor, home_hub: str, uscc: str, qualifications: list[Any], personnel: list[Any]
+) -> Entity:
+    """Hold the qualifications and key personnel of a peer hub's registration held here as a copy, as its home
+    hub sent them (``registry.queries.entity_parts_snapshot`` there): a qualification no longer sent is withdrawn
+    here (``登记地平台已撤回``), a changed one updated, a new one added; a person no longer sent leaves
+    (inactive). Identity numbers arrive masked and are stored so. Only the platform. Refusals:
+    ``registry.forbidden``, ``registry.entity_not_found`` (no copy for that hub), ``registry.copy_invalid`` and
+    the qualification fields' codes (422), ``registry.duplicate_certificate`` (409: a certificate in force here
+    for another entity)."""
+    if not actor.is_system:
+        raise _forbidden()
+    hub = validate_uscc(home_hub)
+    if not isinstance(qualifications, list) or not isinstance(personnel, list):
+        raise _copy_parts_invalid("qualifications")
+    incoming_q: dict[tuple[str, str], dict[str, Any]] = {}
+    for item in qualifications[:500]:
+        if not isinstance(item, dict):
+            raise _copy_parts_invalid("qualifications")
+        clean = check_qualification(item)
+        check_validity_dates(clean.get("valid_from"), clean.get("valid_to"))
+        incoming_q[(clean["qualification_type"], clean["certificate_no"])] = clean
+    incoming_p: dict[tuple[str, str, str, str], dict[str, Any]] = {}
+    for item in personnel[:500]:
+        if not isinstance(item, dict):
+            raise _copy_parts_invalid("personnel")
+        clean = check_personnel(item, _today(), only=["name", "personnel_role", "title"])
+        document, number = item.get("id_document_type"), item.get("id_number")
+        if not isinstance(document, str) or not document or len(document) > 40:
+            raise _copy_parts_invalid("personnel.id_document_type")
+        if not isinstance(number, str) or len(number) > 32:
+            raise _copy_parts_invalid("personnel.id_number")
+        key = (clean["name"], clean["personnel_role"], document, number)
+        incoming_p[key] = {**clean, "id_document_type": document, "id_number": number}
+    with action(actor, "registry.store_copy_parts") as act:
+        entity = (
+            Entity.objects.select_for_update()
+            .filter(uscc=(uscc or "").upper(), verified_source=(COPY_SOURCE_PREFIX + hub)[:100])
+            .first()
+        )
+        if entity is None:
+            raise NotFound("registry.entity_not_found", "未找到该登记副本", "no such copy", {"uscc": uscc})
+        rows: list[tuple[str, Any, Any]] = []
+        held_q = {
+            (q.qualification_type, q.certificate_no): q
+            for q in Qualification.objects.select_for_update().filter(entity=entity, withdrawn_at__isnull=True)
+        }
+        for key, q in held_q.items():
+            if key not in incoming_q:
+                before = _qualification_summary(q)
+                q.withdrawn_at, q.withdrawn_reason = act.now, "登记地平台已撤回"
+                q.version += 1
+                q.updated_at = act.now
+                q.save()
+                rows.append(("qualification", before, None))
+        for key, clean in incoming_q.items():
+            q = held_q.get(key)
+            if q is None:
+                if _certificate_taken(*key):
+                    raise _duplicate_certificate(clean)
+                q = Qualification(entity=entity, created_at=act.now, updated_at=act.now, **clean)
+                q.save()
+                rows.append(("qualification", None, _qualification_summary(q)))
+                continue
+            changed = {k: v for k, v in clean.items() if getattr(q, k) != v}
+            if changed:
+                before = _qualification_summary(q)
+                for k, v in changed.items():
+                    setattr(q, k, v)
+                q.version += 1
+                q.updated_at = act.now
+                q.save()
+                rows.append(("qualification", before, _qualification_summary(q)))
+        held_p = {
+            (p.name, p.personnel_role, p.id_document_type, p.id_number): p
+            for p in Personnel.objects.select_for_update().filter(entity=entity, is_active=True)
+        }
+        for key, p in held_p.items():
+            if key not in incoming_p:
+                before = _personnel_summary(p)
+                p.is_active = False
+                p.version += 1
+                p.updated_at = act.now
+                p.save()
+                rows.append(("personnel", before, None))
+            elif incoming_p[key]["title"] != p.title:
+                before = _personnel_summary(p)
+                p.title = incoming_p[key]["title"]
+                p.version += 1
+                p.updated_at = act.now
+                p.save()
+                rows.append(("personnel", before, _personnel_summary(p)))
+        for key, clean in incoming_p.items():
+            if key not in held_p:
+                try:
+                    with transaction.atomic():
+                        p = Personnel.objects.create(entity=entity, created_at=act.now, updated_at=act.now, **clean)
+                except IntegrityError:  # two people whose masked numbers coincide: the first is kept
+                    continue
+                rows.append(("personnel", None, _personnel_summary(p)))
+        if not rows:
+            raise _NoChange(entity)
+        version = _bump(act, entity, rows, note="登记地平台资质/人员")
+        payload = {
+            "uscc": entity.uscc,
+            "home_hub": hub,
+            "version": version,
+            "qualifications": len(incoming_q),
+            "personnel": len(incoming_p),
+            "changes": len(rows),
+        }
+        act.witness(entity, payload)
+        act.emit("registry.copy_parts_stored.v1", entity, payload)
+        return entity

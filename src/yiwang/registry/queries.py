@@ -683,3 +683,34 @@ def list_own_organisation_ids(*, after: int = 0, limit: int = 100) -> list[int]:
         .values_list("pk", flat=True)
     )
     return list(rows[:limit])
+
+
+def entity_parts_snapshot(entity_id: int) -> dict[str, list[dict[str, Any]]]:
+    """The qualifications (资质, not withdrawn, with their validity) and active key personnel of an organisation
+    registered here, as peer hubs receive them with its registration: identity numbers **masked** (as the
+    registry shows them to the public), no practising certificates, no contact details."""
+    qualifications = [
+        {
+            "qualification_type": q.qualification_type,
+            "certificate_no": q.certificate_no,
+            "level": q.level,
+            "scope": q.scope,
+            "issuing_authority": q.issuing_authority,
+            "valid_from": q.valid_from.isoformat() if q.valid_from else None,
+            "valid_to": q.valid_to.isoformat() if q.valid_to else None,
+        }
+        for q in Qualification.objects.filter(entity_id=entity_id, withdrawn_at__isnull=True).order_by(
+            "qualification_type", "certificate_no", "pk"
+        )
+    ]
+    personnel = [
+        {
+            "name": p.name,
+            "personnel_role": p.personnel_role,
+            "title": p.title,
+            "id_document_type": p.id_document_type,
+            "id_number": mask_id_number(p.id_number),
+        }
+        for p in Personnel.objects.filter(entity_id=entity_id, is_active=True).order_by("pk")
+    ]
+    return {"qualifications": qualifications, "personnel": personnel}

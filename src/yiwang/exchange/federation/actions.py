@@ -358,6 +358,7 @@ def _entity_message(entity_id: int) -> tuple[str, dict] | None:
     snapshot = registry.entity_registration_snapshot(entity_id)
     if snapshot is None:
         return None
+    snapshot = {**snapshot, **registry.entity_parts_snapshot(entity_id)}  # 资质 and key personnel (masked)
     signer = keys.platform_signer()
     signature = signer.sign(rules.entity_signed_bytes(snapshot))
     return rules.ENTITY_REGISTRATION, {
@@ -395,6 +396,12 @@ def _message_of(event: Any, datasets: dict[str, Any], home_url: str, kind: str) 
         if kind != "hub" or not str(event.object_id).isdigit():
             return None
         return _ca_message(int(event.object_id))
+    if event.event_type in rules.ENTITY_PART_EVENTS:
+        # restricted when about personnel; what is sent is the public snapshot (numbers masked), never the event
+        entity_id = (event.data or {}).get("entity_id")
+        if kind != "hub" or not isinstance(entity_id, int):
+            return None
+        return _entity_message(entity_id)
     if event.event_type in rules.ENTITY_EVENTS:
         if event.visibility != "public" or kind != "hub" or not str(event.object_id).isdigit():
             return None
@@ -474,7 +481,15 @@ def collect_feed(moment: datetime | None = None) -> int:
     """Due job: turn new local feed events (published, corrected and withdrawn notices; notices pushed by
     sub-platforms) into messages for every active peer. Returns the number of messages queued."""
     datasets = _record_datasets()
-    types = [*rules.NOTICE_EVENTS, *rules.ENTITY_EVENTS, *rules.CA_EVENTS, *TARGETED_EVENTS, KEY_ROTATED, *datasets]
+    types = [
+        *rules.NOTICE_EVENTS,
+        *rules.ENTITY_EVENTS,
+        *rules.ENTITY_PART_EVENTS,
+        *rules.CA_EVENTS,
+        *TARGETED_EVENTS,
+        KEY_ROTATED,
+        *datasets,
+    ]
     home_url = str(getattr(settings, "YIWANG_PUBLIC_URL", ""))
     queued = 0
     for _page in range(20):  # bounded: at most 20 pages per run
@@ -953,9 +968,18 @@ def _apply_entity(act: Any, peer: Peer, inbound: InboundMessage, message: Messag
         refusal, entity_id = "", None
         try:
             with transaction.atomic():  # a refusal rolls back the registry's part only
-                entity = registry_actions.do_store_entity_copy(actor=SYSTEM, home_hub=peer.code, data=snapshot)
+                fields = {k: v for k, v in snapshot.items() if k not in rules.ENTITY_PARTS}
+                entity = registry_actions.do_store_entity_copy(actor=SYSTEM, home_hub=peer.code, data=fields)
+                home = registry.home_hub_of(entity.pk)
+                if home == peer.code and all(part in snapshot for part in rules.ENTITY_PARTS):
+                    registry_actions.do_store_copy_parts(
+                        actor=SYSTEM,
+                        home_hub=peer.code,
+                        uscc=uscc,
+                        qualifications=snapshot["qualifications"],
+                        personnel=snapshot["personnel"],
+                    )
             entity_id = entity.pk
-            home = registry.home_hub_of(entity.pk)
             outcome = "recognised" if home == peer.code else ("local" if home is None else "other_home")
         except YiwangError as exc:
             outcome, refusal = "refused", exc.code[:80]

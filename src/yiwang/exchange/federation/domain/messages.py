@@ -293,6 +293,16 @@ ENTITY_EVENTS = (
     "registry.entity_updated.v1",
     "registry.entity_status_changed.v1",
 )
+# changes of an organisation's qualifications and key personnel: its registration is sent again (with them)
+ENTITY_PART_EVENTS = (
+    "registry.qualification_added.v1",
+    "registry.qualification_updated.v1",
+    "registry.qualification_withdrawn.v1",
+    "registry.personnel_added.v1",
+    "registry.personnel_updated.v1",
+    "registry.personnel_removed.v1",
+)
+ENTITY_PARTS = ("qualifications", "personnel")
 
 
 def entity_signed_bytes(entity: Mapping[str, Any]) -> bytes:

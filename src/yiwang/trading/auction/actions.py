@@ -653,7 +653,7 @@ def _command(actor: Actor, lot: Lot, command: dict[str, Any], code: str, key: st
         with action(actor, f"auction.{what}") as act:
             done = commands.submit(lot.stream, ENGINE, command, actor_ref=actor.ref, idempotency_key=key)
             row = lock_objects.lot_for_update(lot.pk).get()
-            leader_before = row.leader_code
+            leader_before, ext_before = row.leader_code, row.ext_count
             if done.duplicate:  # the same key raced in: nothing new
                 act.witness(row, {"duplicate_of": done.accepted.seq, "code": code})
                 amount = int(done.entry.command.get("amount") or row.price_fen)
@@ -663,6 +663,8 @@ def _command(actor: Actor, lot: Lot, command: dict[str, Any], code: str, key: st
             if state.phase == CLOSED:  # a Dutch acceptance or a 事后行权 ends the lot at once
                 _record_result(row, state)
             row.save()
+            if row.deposit_fen and row.ext_count > ext_before and row.end_at is not None:
+                _move_deposit_opening(row)
             _store_bids(row, new, done.accepted.seq)
             amount = new[-1][2] if new else state.price
             data = {
@@ -686,6 +688,27 @@ def _command(actor: Actor, lot: Lot, command: dict[str, Any], code: str, key: st
     if row.phase == CLOSED:
         _close_follow_up(row)
     return receipt
+
+
+def _move_deposit_opening(lot: Lot) -> None:
+    """A soft-close extension moved the end past the deposit requirement's opening instant (finance shows staff who
+    paid from that instant; set to the scheduled end when the lot was created): move it to the new end plus one
+    more extension, in the bid's action. Finance never shows who paid before the real close, at most one extension
+    after it, and one update covers the extensions of the next minutes instead of every bid (an update re-checks
+    every deposit of the lot under lock)."""
+    opening = finance_queries.get_lot(lot.finance_ref).opening_at
+    if lot.end_at is None or lot.end_at < opening:
+        return
+    finance.do_set_deposit_requirement(
+        actor=Actor.system("auction"),
+        lot_ref=lot.finance_ref,
+        regime=PRESETS[lot.preset].regime,
+        opening_at=lot.end_at + timedelta(microseconds=int(lot.rules.get("soft_close_extension") or 0)),
+        amount_fen=lot.deposit_fen,
+        base_fen=lot.start_price_fen,
+        title=lot.title,
+        region_code=lot.region_code,
+    )
 
 
 def do_place_bid(

@@ -183,6 +183,9 @@ def test_judicial_auction_soft_close_and_result(clock, people):
     assert "成交公告" in notice.title
     from yiwang.services.finance import queries as finance_queries
 
+    # the extension moved finance's opening one extension past the end: who paid is shown from then on
+    assert finance_queries.get_lot_deposits_for(staff(), lot.finance_ref).rows is None
+    clock.set(r3.end_at + timedelta(minutes=5))
     deposits = {d.entity_id: d for d in finance_queries.get_lot_deposits_for(staff(), lot.finance_ref).rows}
     assert deposits[b.entity_id].status != deposits[a.entity_id].status
     # confirmation

@@ -9,6 +9,7 @@ import pytest
 from yiwang.kernel.actors import Actor
 from yiwang.platform.api import auth
 from yiwang.platform.commands import engine as commands
+from yiwang.trading.orderbook.domain import outcome
 from yiwang.trading.orderbook.tests import support
 from yiwang.trading.orderbook.tests.implementations import IMPLEMENTATIONS
 
@@ -37,3 +38,12 @@ def both_engines(request, monkeypatch) -> type:
     the compiled one (a module opts in with ``pytestmark = pytest.mark.usefixtures("both_engines")``)."""
     monkeypatch.setattr(request.module, "MarketEngine", request.param)
     return request.param
+
+
+@pytest.fixture(params=IMPLEMENTATIONS)
+def both_engines_in_the_command_log(request, monkeypatch) -> type:
+    """Run a database test once per engine build: the markets the command log folds get that class."""
+    commands.clear_cache()
+    monkeypatch.setattr(outcome, "MarketEngine", request.param)
+    yield request.param
+    commands.clear_cache()

@@ -16,7 +16,8 @@ from yiwang.trading.orderbook.models import LedgerEntry, Market, Order, Trade, T
 from yiwang.trading.orderbook.streams import ENGINE
 from yiwang.trading.orderbook.tests.support import SYSTEM, make_market, staff
 
-pytestmark = pytest.mark.django_db
+# each test runs on both engine builds (interpreted, compiled when built)
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("both_engines_in_the_command_log")]
 
 
 def counts() -> tuple[int, int, int, int, int]:
@@ -89,7 +90,7 @@ def test_a_listing_day_settles_dvp_closes_at_the_vwap_and_reconciles(clock):
     assert summary["reconciliation"]["ok"]
 
 
-def test_the_command_log_replays_to_the_same_state_and_verifies(clock):
+def test_the_command_log_replays_to_the_same_state_and_verifies(clock, both_engines_in_the_command_log):
     a, b, _ = make_market()
     for price in (6000, 6010, 6020):
         o = actions.do_place_order(actor=a.actor, market_code="SHEA", side="sell", price_fen=price, quantity_t=10)
@@ -97,6 +98,9 @@ def test_the_command_log_replays_to_the_same_state_and_verifies(clock):
     market = Market.objects.get()
     live, _ = commands.load_state(market.stream, ENGINE)
     replayed, _ = commands.replay(market.stream, ENGINE)
+    assert (
+        live.engine.implementation == replayed.engine.implementation == both_engines_in_the_command_log.implementation
+    )
     assert live.engine.state_hash() == replayed.engine.state_hash()
     commands.take_snapshot(market.stream, ENGINE)
     commands.clear_cache()  # a restarted process

@@ -11,14 +11,17 @@ trading-centre staff (闵行), an expert, a regulator (全市), an auditor, the 
 administrator over 全市) and a sub-platform's machine client (a bearer token; machines do not browse, so on
 pages it is an anonymous visitor). Pages are fetched with GET; API operations are sent with their own method
 and an empty JSON body, so a write reaches the permission check that comes before validation and nothing more
-(no Idempotency-Key, no If-Match: nothing is created or changed). Path parameters take the seeded entities'
-numbers where the parameter names an entity, otherwise a well-formed value that names nothing.
+(no Idempotency-Key, no If-Match: nothing is created or changed). A write whose permission check comes after its
+input validation has a minimal valid body in ``BODIES`` (built from the seeded world), so the refused roles meet
+the check itself; each such call runs in a savepoint that is rolled back, so what an allowed role creates does
+not stay. Path parameters take the seeded entities' numbers where the parameter names an entity, otherwise a
+well-formed value that names nothing.
 
 A request is *refused* when it answers 401 or 403 or sends the visitor to the sign-in page; anything else
 (200, 404 for a number that names nothing, 405, 409, 422 …) is *let through*: the person passed the gate.
 A server error fails the test whatever the decision. What the matrix cannot see: a check that comes after input
-validation (such a write shows as let through for every signed-in role), and object-level rules (whose
-project, which region) — those are each context's own tests.
+validation in a write without a body in ``BODIES`` (such a write shows as let through for every signed-in role),
+and object-level rules (whose project, which region) — those are each context's own tests.
 
 Decisions are written as: ``"*"`` everyone, anonymous included; ``"@"`` every signed-in caller (on pages every
 person; on the API every person and the machine client); ``"people"`` every person but not the machine client;
@@ -28,16 +31,17 @@ writes what the site does now in the same form (to review and paste when an endp
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from django.core.signals import request_finished, request_started
-from django.db import close_old_connections
+from django.db import close_old_connections, transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
@@ -198,7 +202,13 @@ def call(world: World, role: str, endpoint: Endpoint):
     send = getattr(client, endpoint.method.lower())
     if endpoint.method == "GET":
         return send(path, headers=headers)
-    return send(path, data="{}", content_type="application/json", headers=headers)
+    build = BODIES.get(endpoint.key)
+    if build is None:
+        return send(path, data="{}", content_type="application/json", headers=headers)
+    with transaction.atomic():  # a savepoint: what an allowed role creates is rolled back
+        response = send(path, data=json.dumps(build(world)), content_type="application/json", headers=headers)
+        transaction.set_rollback(True)
+    return response
 
 
 def expected(decision: str, endpoint: Endpoint) -> frozenset[str]:
@@ -236,6 +246,11 @@ def test_every_endpoint_has_a_decision():
     for key, decision in DECISIONS.items():  # "" is a decision too: nobody among the demo people (see DECISIONS)
         assert isinstance(decision, str), key
         expected(decision, Endpoint(key, "", ""))
+
+
+def test_every_body_is_for_a_declared_write():
+    writes = {k for k in DECISIONS if k.split(" ", 1)[0] in ("POST", "PUT", "PATCH")}
+    assert set(BODIES) <= writes, sorted(set(BODIES) - writes)
 
 
 def test_writes_are_never_open_to_anonymous_callers_by_decision():
@@ -292,6 +307,57 @@ OPEN_WRITES = (
     "POST /api/v1/federation/inbox.xml",
     "POST /api/v1/finance/bank/{bank_code}/notices",
 )
+
+
+# Minimal valid bodies of the writes that validate their input before checking who calls (with "{}" every
+# signed-in role would meet a 422 and count as let through). Each builder takes the seeded world; the day is the
+# test clock's (2026-03-02).
+def _complaint_body(world: World) -> dict[str, object]:
+    return {
+        "track": "works",
+        "matter": "process",
+        "complainant_entity_id": int(world.seeded["entity_id"]),  # the bidder's entity
+        "respondent": "上海申城工程咨询有限公司",
+        "procedure_ref": "tender.section:matrix-1",
+        "procedure_title": "授权矩阵测试标段",
+        "region_code": "310112",
+        "facts": "招标代理机构在开标前透露潜在投标人名单。",
+        "claims": "责令改正。",
+        "anchor_on": "2026-02-27",
+    }
+
+
+def _lot_body(world: World) -> dict[str, object]:
+    return {
+        "preset": "english",
+        "title": "授权矩阵测试标的",
+        "start_price_fen": 1_000_000,
+        "step_fen": 10_000,
+        "start_at": "2026-03-10T10:00:00+08:00",
+        "end_at": "2026-03-10T11:00:00+08:00",
+        "region_code": "310112",
+    }
+
+
+def _bid_box_body(world: World) -> dict[str, object]:
+    """A tender section's electronic bid box (the tender's bid intake); the key names nothing, so the staff who
+    may open one meet a 404 after the check."""
+    return {
+        "owner_context": "tender.section",
+        "owner_ref": "matrix-1",
+        "title": "授权矩阵测试标段",
+        "deadline": "2026-03-25T09:30:00+08:00",
+        "opening_key": "nothing",
+        "min_bidders_rule": "tender.min_bidders",
+        "region": "310112",
+    }
+
+
+BODIES: dict[str, Callable[[World], dict[str, object]]] = {
+    "POST /api/v1/complaints/": _complaint_body,  # for the complaining entity's people only
+    "POST /api/v1/auction/lots": _lot_body,  # for the trading centre's staff over the lot's region
+    "POST /api/v1/bidbox/boxes": _bid_box_body,  # likewise
+}
 
 
 # Endpoints known to answer a server error, listed so that a fix has to remove them here (none left: the archive
@@ -780,7 +846,7 @@ DECISIONS: dict[str, str] = {
     "POST /api/v1/archive/archives/{archive_id}/dispose": "@",
     "POST /api/v1/archive/holds": "@",
     "POST /api/v1/archive/holds/{hold_id}/release": "@",
-    "POST /api/v1/auction/lots": "@",
+    "POST /api/v1/auction/lots": "staff admin",
     "POST /api/v1/auction/lots/{lot_id}/advance": "@",
     "POST /api/v1/auction/lots/{lot_id}/bids": "@",
     "POST /api/v1/auction/lots/{lot_id}/confirm": "@",
@@ -797,7 +863,7 @@ DECISIONS: dict[str, str] = {
     "POST /api/v1/auction/lots/{lot_id}/suspend": "@",
     "POST /api/v1/auth/me/tokens": "@",
     "POST /api/v1/auth/oauth/token": "*",
-    "POST /api/v1/bidbox/boxes": "@",
+    "POST /api/v1/bidbox/boxes": "staff admin",
     "POST /api/v1/bidbox/boxes/{box_id}/close": "@",
     "POST /api/v1/bidbox/boxes/{box_id}/opening": "@",
     "POST /api/v1/bidbox/boxes/{box_id}/postpone": "@",
@@ -818,7 +884,7 @@ DECISIONS: dict[str, str] = {
     "POST /api/v1/catalog/lists/{kind}/drafts": "@",
     "POST /api/v1/catalog/lists/{kind}/versions/{number}/items": "@",
     "POST /api/v1/catalog/lists/{kind}/versions/{number}/publish": "admin",
-    "POST /api/v1/complaints/": "@",
+    "POST /api/v1/complaints/": "bidder",
     "POST /api/v1/complaints/{complaint_id}/accept": "@",
     "POST /api/v1/complaints/{complaint_id}/decide": "@",
     "POST /api/v1/complaints/{complaint_id}/investigate": "@",

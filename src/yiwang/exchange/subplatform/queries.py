@@ -480,15 +480,12 @@ def last_month() -> str:
 
 
 def quality_thresholds(on: date) -> dict[str, report.Threshold]:
-    """The thresholds in effect on ``on``: the rules catalogue's when it lists the rule, else the centre's own."""
-    own = report.centre_thresholds()
+    """The thresholds in effect on ``on``, from the rules catalogue (a rule not listed then has none)."""
     out: dict[str, report.Threshold] = {}
     for rule_id in report.RULE_IDS:
         try:
             listed = catalog.rule(rule_id, on=on)
         except RuleNotListed:
-            if rule_id in own:
-                out[rule_id] = own[rule_id]
             continue
         out[rule_id] = report.Threshold(
             rule_id=rule_id,
@@ -498,7 +495,6 @@ def quality_thresholds(on: date) -> dict[str, report.Threshold]:
             kind=listed.kind,
             source=listed.source,
             centre_setting=CENTRE_MARK in f"{listed.source}{listed.article}{listed.title_zh}",
-            catalogued=True,
         )
     return out
 

@@ -142,7 +142,6 @@ class ThresholdOut(Schema):
     kind: str = Field(description="minimum | cap | max_delay")
     source: str
     centre_setting: bool = Field(description="true: the centre's own figure (no national figure exists)")
-    catalogued: bool = Field(description="true: read from the rules catalogue; false: the exchange's own settings")
 
 
 class MeasureOut(Schema):

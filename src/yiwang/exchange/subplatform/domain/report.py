@@ -10,24 +10,19 @@ Measures, each judged against a threshold:
   ``exchange.quality.consistency_min``;
 - duplicates 重复数据率 = share of new records duplicating an earlier one, ``exchange.quality.duplicates_max``.
 
-A threshold comes from the rules catalogue when it lists the rule, else from the exchange's own settings table
-(``datasets/quality_thresholds.json``: the centre's own figures, no national figure exists), and says which
-(``catalogued``) and whether the figure is the centre's own (``centre_setting``: a catalogue rule is when its
-source says 本中心自定).
+Every threshold is a rule of the rules catalogue (``doc.sh.exchange_quality_settings``): no national figure
+exists, so the figures are the centre's own, and a threshold says so (``centre_setting``: its source says
+本中心自定). A measure whose rule is not listed on the day is shown without a verdict.
 """
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
 from decimal import Decimal
-from functools import cache
-from pathlib import Path
 from typing import Any
 
-THRESHOLDS_PATH = Path(__file__).resolve().parent.parent / "datasets" / "quality_thresholds.json"
 MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 
 MEASURES: tuple[tuple[str, str, str], ...] = (
@@ -51,8 +46,7 @@ class Threshold:
     unit: str  # percent | hour | …
     kind: str  # minimum | cap | max_delay
     source: str
-    centre_setting: bool  # the centre's own figure (no national figure exists), wherever it is kept
-    catalogued: bool = False  # read from the rules catalogue (else from the exchange's own settings table)
+    centre_setting: bool  # the centre's own figure (no national figure exists)
 
     def describe(self) -> str:
         sign = {"minimum": "≥ ", "cap": "≤ ", "max_delay": "≤ "}.get(self.kind, "")
@@ -68,30 +62,7 @@ class Threshold:
             "kind": self.kind,
             "source": self.source,
             "centre_setting": self.centre_setting,
-            "catalogued": self.catalogued,
         }
-
-
-@cache
-def _settings() -> dict[str, Any]:
-    return json.loads(THRESHOLDS_PATH.read_text(encoding="utf-8"))
-
-
-def centre_thresholds() -> dict[str, Threshold]:
-    """The exchange's own settings (used for a rule the rules catalogue does not list)."""
-    raw = _settings()
-    return {
-        i["key"]: Threshold(
-            rule_id=i["key"],
-            title_zh=i["title_zh"],
-            value=Decimal(i["value"]),
-            unit=i["unit"],
-            kind=i["kind"],
-            source=raw["source"],
-            centre_setting=True,
-        )
-        for i in raw["items"]
-    }
 
 
 def parse_month(text: str) -> date:

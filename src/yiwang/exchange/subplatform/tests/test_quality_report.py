@@ -146,7 +146,9 @@ def test_months_and_verdicts():
         with pytest.raises(ValueError, match="not a month"):
             report.parse_month(bad)
     assert report.month_text(report.shift_month(report.parse_month("2026-01"), -1)) == "2025-12"
-    cap = report.centre_thresholds()["exchange.quality.duplicates_max"]
+    cap = report.Threshold(
+        "exchange.quality.duplicates_max", "重复数据率上限", Decimal("1"), "percent", "cap", "本中心自定", True
+    )
     assert report.Measure("duplicates", "重复数据率", 1, 100, report.percent(1, 100), cap).passed is True
     assert report.Measure("duplicates", "重复数据率", 2, 100, report.percent(2, 100), cap).passed is False
     assert report.Measure("duplicates", "重复数据率", 0, 0, report.percent(0, 0), cap).passed is None
@@ -360,21 +362,9 @@ def test_the_operator_grant_needs_a_subplatform_operator_organisation_with_its_u
     assert counts() == before
 
 
-CENTRE_DOCUMENT = {
-    "key": "doc.sh.exchange_quality_settings",
-    "type": "document",
-    "title_zh": "分平台数据质量考核设置（本中心自定）",
-    "issuer": "上海市公共资源交易中心",
-    "level": "normative",
-    "status": "in_force",
-    "confidence": "✔",
-}
-
-
-def test_a_threshold_listed_in_the_rules_catalogue_is_used_from_the_day_it_takes_effect(hub, api, clock):
+def test_a_threshold_changed_in_the_rules_catalogue_is_used_from_the_day_it_takes_effect(hub, api, clock):
     _march(hub)
     draft = catalog_actions.do_create_draft(actor=hub.staff_actor, kind="rules", effective_from=date(2026, 3, 20))
-    catalog_actions.do_put_item(actor=hub.staff_actor, kind="rules", number=draft.number, item=CENTRE_DOCUMENT)
     rule = {
         "key": "exchange.quality.consistency_min",
         "type": "rule",
@@ -386,15 +376,18 @@ def test_a_threshold_listed_in_the_rules_catalogue_is_used_from_the_day_it_takes
         "article": "本中心自定",
         "confidence": "✔",
     }
-    catalog_actions.do_put_item(actor=hub.staff_actor, kind="rules", number=draft.number, item=rule)
+    catalog_actions.do_put_item(
+        actor=hub.staff_actor, kind="rules", number=draft.number, item=rule, replace_key=rule["key"]
+    )
     catalog_actions.do_publish_version(actor=hub.staff_actor, kind="rules", number=draft.number)
     body = api.with_token(hub.works.token).get("/exchange/quality/report", {"month": "2026-03"}).json()
     m = _measures(body)
     listed = m["consistency"]["threshold"]
     assert listed["value"] == "80"
-    assert listed["catalogued"] is True
     assert listed["centre_setting"] is True  # the catalogue's source says it is the centre's own figure
     assert "分平台数据质量考核设置" in listed["source"]
     assert m["consistency"]["passed"] is True  # 85.71 % ≥ 80 %
-    assert m["duplicates"]["threshold"]["catalogued"] is False  # not listed: the exchange's own settings
+    assert "本中心自定" in m["duplicates"]["threshold"]["source"]  # the initial catalogue's rule, unchanged
     assert m["duplicates"]["threshold"]["value"] == "1"
+    february = _measures(api.with_token(hub.works.token).get("/exchange/quality/report", {"month": "2026-02"}).json())
+    assert february["consistency"]["threshold"]["value"] == "95"  # before the new version took effect

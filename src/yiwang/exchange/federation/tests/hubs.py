@@ -62,6 +62,20 @@ entity = actions.do_register_entity(actor=Actor.system("test"), data={{"kind": "
 print("ENTITY", entity.pk)
 """
 
+QUALIFY = """
+from yiwang.kernel.actors import Actor
+from yiwang.registry import actions, queries
+entity = queries.find_entity_by_uscc({uscc!r})
+actions.do_add_qualification(actor=Actor.system("test"), entity_id=entity.id, data={data!r})
+"""
+
+QUALIFICATIONS = """
+from yiwang.registry import queries
+entity = queries.find_entity_by_uscc({uscc!r})
+for q in (queries.list_valid_qualifications(entity.id) if entity else []):
+    print("QUALIFICATION", q.certificate_no)
+"""
+
 SETUP = """
 from yiwang.cli import main
 main({argv!r})
@@ -181,6 +195,14 @@ class Hub:
         """Register an organisation on this hub (from the registry's authoritative demo source)."""
         out = self.command("shell", script=REGISTER.format(uscc=uscc))
         return next(int(line.split()[1]) for line in out.splitlines() if line.startswith("ENTITY "))
+
+    def add_qualification(self, uscc: str, data: dict[str, Any]) -> None:
+        self.command("shell", script=QUALIFY.format(uscc=uscc, data=data))
+
+    def qualifications(self, uscc: str) -> list[str]:
+        """The certificate numbers of the organisation's qualifications in force, as this hub's registry has them."""
+        out = self.command("shell", script=QUALIFICATIONS.format(uscc=uscc))
+        return [line.split()[1] for line in out.splitlines() if line.startswith("QUALIFICATION ")]
 
     def withdraw(self, notice_id: int) -> None:
         self.command("shell", script=WITHDRAW.format(notice_id=notice_id))

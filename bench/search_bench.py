@@ -11,7 +11,11 @@ database in use, then measures p50/p95 over ``--queries`` queries of each shape:
 
 and the indexing throughput (documents per second, batches of ``--batch`` per transaction). ``--ingest``
 measures indexing one document per call inside transactions of ``--batch`` (a push of records), with the
-statistics applied per write and summed per transaction (``deferred_statistics``).
+statistics applied per write and summed per transaction (``deferred_statistics``). On PostgreSQL each
+shape also reports the server backend's CPU per query (a mean, from ``/proc``). ``--sql-filters`` (SQLite)
+runs the plans without FTS5 filter tags, for a side-by-side on the same file. Note: without
+``YIWANG_DATABASE_URL`` the database is ``--data-dir`` or a new temporary directory (``YIWANG_DATA_DIR`` is
+not read), so ``--reuse`` of a kept SQLite corpus needs ``--data-dir``.
 
 Run (SQLite, embedded profile; the database goes to a temporary directory):
     .venv/bin/python bench/search_bench.py --n 100000
@@ -287,7 +291,13 @@ def run_database(args: argparse.Namespace) -> None:
     }
     for name, fn in cases.items():
         fn()  # warm
-        print(f"{name:52s} {percentiles(timed(fn, q))}   {cpu_percentiles()}")
+        with connection.cursor() as cur:
+            server = server_cpu_seconds(cur, vendor)
+            wall = percentiles(timed(fn, q))
+            # PostgreSQL: the backend's CPU per query, a mean (the kernel counts it in 10 ms ticks)
+            server = (server_cpu_seconds(cur, vendor) - server) * 1000 / q
+        extra = f"   server cpu mean {server:6.1f}" if vendor != "sqlite" else ""
+        print(f"{name:52s} {wall}   {cpu_percentiles()}{extra}")
     page = index.search(SearchQuery(text="招标"))
     print(f"  (招标: total {page.total_display}, took {page.took_ms} ms, facets {'yes' if page.facets else 'no'})")
 

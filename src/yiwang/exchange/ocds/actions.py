@@ -31,7 +31,7 @@ from yiwang.kernel.periods import SHANGHAI
 from yiwang.platform.actions import action
 from yiwang.platform.outbox import feed
 from yiwang.platform.outbox.feed import Visibility
-from yiwang.platform.search.index import index_document
+from yiwang.platform.search.index import deferred_statistics, index_document
 
 PUBLISHER = Actor.system("ocds")
 MAX_IMPORT_BYTES = 64 * 1024 * 1024
@@ -265,10 +265,11 @@ def do_import_ocds(*, actor: Actor, data: bytes, label: str = "") -> ImportBatch
         batch.added = len(rows)
         batch.save(update_fields=["added", "duplicates", "conflicts"])
         ocids = sorted({r.ocid for r in rows})
-        for ocid in ocids:
-            doc = search.document_for(ocid)
-            if doc is not None:
-                index_document(doc)
+        with deferred_statistics():  # one write per search counter for the whole import
+            for ocid in ocids:
+                doc = search.document_for(ocid)
+                if doc is not None:
+                    index_document(doc)
         act.witness(
             batch,
             {

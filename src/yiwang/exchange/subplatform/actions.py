@@ -43,7 +43,7 @@ from yiwang.kernel.ids import region_covers, validate_region_code_format
 from yiwang.platform.actions import action
 from yiwang.platform.clock import now
 from yiwang.platform.outbox.feed import Visibility
-from yiwang.platform.search.index import index_document, remove_document
+from yiwang.platform.search.index import deferred_statistics, index_document, remove_document
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 MAX_BATCH = 1000
@@ -586,7 +586,8 @@ def do_push_records(
 
     receipt_id = None
     try:
-        with action(actor, "exchange.push_records") as act:
+        # the search statistics of every record indexed are summed and written once, at the end (platform/search)
+        with action(actor, "exchange.push_records") as act, deferred_statistics():
             # made first, rolled back with everything else when no record is accepted
             receipt = Receipt.objects.create(
                 platform=platform,

@@ -532,6 +532,40 @@ class _Moved(Exception):
     """Another collector moved the cursor meanwhile: this run's work is rolled back."""
 
 
+def _queue_for(
+    act: Any, peer: Peer, items: list[tuple[int, str, dict]], *, sync: str | None = None
+) -> list[OutboundMessage]:
+    """Number ``(source_event, message_type, body)`` items in the peer's one sequence, store and witness each (the
+    caller holds the peer's row lock and saves ``last_queued``)."""
+    rows = []
+    for source_event, message_type, body in items:
+        peer.last_queued += 1
+        rows.append(
+            OutboundMessage(
+                peer=peer,
+                seq=peer.last_queued,
+                message_type=message_type,
+                body=body,
+                source_event=source_event,
+                created_at=act.now,
+            )
+        )
+    OutboundMessage.objects.bulk_create(rows)
+    for row in rows:
+        entry = {
+            "peer": peer.code,
+            "seq": row.seq,
+            "type": row.message_type,
+            "chain": rules.chain_of(row.message_type, row.body),
+            "notice_id": row.body.get("notice_id"),
+            "source_event": row.source_event,
+        }
+        if sync is not None:
+            entry["sync"] = sync
+        act.witness(row, entry, action="federation.queue_message")
+    return rows
+
+
 def _queue(
     start: int,
     next_after: int,
@@ -545,34 +579,12 @@ def _queue(
             if cursor.after != start or _active_peers() != set(peers):
                 raise _Moved  # or a peer was registered, suspended or resumed meanwhile: look again
             for peer in Peer.objects.select_for_update().filter(pk__in=[pk for pk, _, _ in peers]).order_by("pk"):
-                rows = []
-                for event, (message_type, body) in found.get(peer.pk, []):
-                    peer.last_queued += 1
-                    rows.append(
-                        OutboundMessage(
-                            peer=peer,
-                            seq=peer.last_queued,
-                            message_type=message_type,
-                            body=body,
-                            source_event=event.seq,
-                            created_at=act.now,
-                        )
-                    )
-                OutboundMessage.objects.bulk_create(rows)
+                rows = _queue_for(
+                    act,
+                    peer,
+                    [(event.seq, message_type, body) for event, (message_type, body) in found.get(peer.pk, [])],
+                )
                 peer.save(update_fields=["last_queued"])
-                for row in rows:
-                    act.witness(
-                        row,
-                        {
-                            "peer": peer.code,
-                            "seq": row.seq,
-                            "type": row.message_type,
-                            "chain": rules.chain_of(row.message_type, row.body),
-                            "notice_id": row.body.get("notice_id"),
-                            "source_event": row.source_event,
-                        },
-                        action="federation.queue_message",
-                    )
                 count += len(rows)
             cursor.after = next_after
             cursor.save(update_fields=["after"])
@@ -1931,34 +1943,7 @@ def sync_step(code: str) -> int | None:
                     following = SYNC_PHASES.index(peer.sync_phase) + 1
                     peer.sync_phase = SYNC_PHASES[following] if following < len(SYNC_PHASES) else ""
                     peer.sync_after = 0
-            rows = []
-            for source_event, message_type, body in found:
-                peer.last_queued += 1
-                rows.append(
-                    OutboundMessage(
-                        peer=peer,
-                        seq=peer.last_queued,
-                        message_type=message_type,
-                        body=body,
-                        source_event=source_event,
-                        created_at=act.now,
-                    )
-                )
-            OutboundMessage.objects.bulk_create(rows)
-            for row in rows:
-                act.witness(
-                    row,
-                    {
-                        "peer": peer.code,
-                        "seq": row.seq,
-                        "type": row.message_type,
-                        "chain": rules.chain_of(row.message_type, row.body),
-                        "notice_id": row.body.get("notice_id"),
-                        "source_event": row.source_event,
-                        "sync": peer.sync_reason,
-                    },
-                    action="federation.queue_message",
-                )
+            rows = _queue_for(act, peer, found, sync=peer.sync_reason)
             peer.sync_looked += looked
             peer.sync_queued += len(rows)
             if rows:

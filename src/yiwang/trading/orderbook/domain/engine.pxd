@@ -10,7 +10,8 @@
 # The rules catalogue bounds none of them by a C type's range (a listing maximum, a reference price and an
 # account's balance are whatever the catalogue and the deposits say), so arbitrary precision is kept.
 # Container types (list, dict, set, bytearray) let Cython call their C API directly; a wrong type assigned to
-# one raises TypeError, as no code path does.
+# one raises TypeError, as no code path does. A command of run's batch is a tuple (journal.decode, place,
+# cancel and the bench build tuples); a level's queue is a dict (so its set/delete are PyDict_* calls).
 
 cimport cython
 
@@ -34,7 +35,7 @@ cdef class MarketEngine:
         accepting=bint, listing=bint, any_lot=bint, any_tick=bint,
         out=list, orders=dict, accounts=dict, seen=set,
         bids=list, asks=list, bq=list, aq=list, bm=bytearray, am=bytearray,
-        o=list, acct=list,
+        o=list, acct=list, c=tuple, level=dict,
     )
     cpdef list run(self, list batch, object now)
 

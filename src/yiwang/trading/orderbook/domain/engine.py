@@ -478,9 +478,7 @@ class MarketEngine:
         that the refusal code is the first rule broken."""
         self.now = now
         out: list[Any] = []
-        append = out.append
         orders = self.orders
-        pop_order = orders.pop
         accounts = self.accounts
         seen = self.seen
         accepting = self.phase == OPEN
@@ -497,13 +495,13 @@ class MarketEngine:
         for c in batch:
             if c[0] == 1:  # cancel --------------------------------------------------------------------------
                 _, owner, oid = c
-                o = pop_order(oid, None)
+                o = orders.pop(oid, None)
                 if o is None:
-                    append((order_unknown, oid))
+                    out.append((order_unknown, oid))
                     continue
                 if o[1] != owner:
                     orders[oid] = o  # not the owner's: put back untouched
-                    append((E.not_your_order, oid))
+                    out.append((E.not_your_order, oid))
                     continue
                 q = o[4]
                 acct = o[7]
@@ -514,7 +512,8 @@ class MarketEngine:
                     acct[0] += amount
                     left = bq[idx] - q
                     bq[idx] = left
-                    del bids[idx][oid]
+                    level = bids[idx]
+                    del level[oid]
                     if not left:
                         bm[idx] = 0
                         if idx == best_bid:
@@ -524,14 +523,15 @@ class MarketEngine:
                     acct[2] += q
                     left = aq[idx] - q
                     aq[idx] = left
-                    del asks[idx][oid]
+                    level = asks[idx]
+                    del level[oid]
                     if not left:
                         am[idx] = 0
                         if idx == best_ask:
                             best_ask = am.find(1, idx)
                             if best_ask < 0:
                                 best_ask = n
-                append(q)
+                out.append(q)
                 continue
             if c[0] == 0:  # place -----------------------------------------------------------------------------
                 _, owner, side, price, qty, otype, client_id = c
@@ -565,7 +565,7 @@ class MarketEngine:
                                 best_ask = self.best_ask
                                 qty = o[4]
                                 if not qty:
-                                    append(next_oid)
+                                    out.append(next_oid)
                                     next_oid += 1
                                     continue
                                 amount = price * qty
@@ -574,12 +574,13 @@ class MarketEngine:
                             orders[next_oid] = o
                             acct[0] = cash - amount  # the value read for the check: no second subscript
                             acct[1] += amount
-                            bids[idx][next_oid] = o
+                            level = bids[idx]
+                            level[next_oid] = o
                             bq[idx] += qty
                             bm[idx] = 1
                             if idx > best_bid:
                                 best_bid = idx
-                            append(next_oid)
+                            out.append(next_oid)
                             next_oid += 1
                             continue
                     elif side == 1 and (held := acct[2]) >= qty and (best_bid < idx or not listing):
@@ -592,34 +593,34 @@ class MarketEngine:
                             best_bid = self.best_bid
                             qty = o[4]
                             if not qty:
-                                append(next_oid)
+                                out.append(next_oid)
                                 next_oid += 1
                                 continue
                             held = acct[2]
                         orders[next_oid] = o
                         acct[2] = held - qty
                         acct[3] += qty
-                        asks[idx][next_oid] = o
+                        level = asks[idx]
+                        level[next_oid] = o
                         aq[idx] += qty
                         am[idx] = 1
                         if idx < best_ask:
                             best_ask = idx
-                        append(next_oid)
+                        out.append(next_oid)
                         next_oid += 1
                         continue
                 # a refusal, or another order type (market-to-limit, IOC, FOK): the checks one by one
                 self.best_bid, self.best_ask, self.next_oid = best_bid, best_ask, next_oid
-                append(self._place_slow(acct, owner, side, price, qty, otype, client_id, listing))
+                out.append(self._place_slow(acct, owner, side, price, qty, otype, client_id, listing))
                 best_bid, best_ask, next_oid = self.best_bid, self.best_ask, self.next_oid
                 continue
             # anything else: through the dictionary form, then pick the (possibly rebuilt) structures up again
             self.best_bid, self.best_ask, self.next_oid = best_bid, best_ask, next_oid
             try:
-                append(apply(self, c[1], now))
+                out.append(apply(self, c[1], now))
             except YiwangError as exc:
-                append(exc)
+                out.append(exc)
             orders, accounts, seen, listing = self.orders, self.accounts, self.seen, self.listing
-            pop_order = orders.pop
             accepting = self.phase == OPEN
             lot, max_qty = self.lot, self.max_qty
             lo, hi, tick, n = self.lo, self.hi, self.tick, self.n
@@ -765,7 +766,6 @@ class MarketEngine:
         am = self.am
         orders = self.orders
         fills = self.fills
-        append = fills.append
         n = self.n
         lo = self.lo
         tick = self.tick
@@ -806,7 +806,7 @@ class MarketEngine:
                 ma = m[7]
                 ma[3] -= q
                 ma[0] += p * q
-                append((tid, 0, p, q, oid, m[0], owner, m[1], 0, now, 0))
+                fills.append((tid, 0, p, q, oid, m[0], owner, m[1], 0, now, 0))
                 tid += 1
                 if not qty:
                     break
@@ -843,7 +843,6 @@ class MarketEngine:
         bm = self.bm
         orders = self.orders
         fills = self.fills
-        append = fills.append
         lo = self.lo
         tick = self.tick
         now = self.now
@@ -883,7 +882,7 @@ class MarketEngine:
                 ma = m[7]
                 ma[1] -= p * q
                 ma[2] += q
-                append((tid, 0, p, q, m[0], oid, m[1], owner, 1, now, 0))
+                fills.append((tid, 0, p, q, m[0], oid, m[1], owner, 1, now, 0))
                 tid += 1
                 if not qty:
                     break

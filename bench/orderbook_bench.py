@@ -19,6 +19,7 @@ Three parts, all in this one process (the database part in a child process with 
 
     .venv/bin/python bench/orderbook_bench.py                 # all three, SQLite
     .venv/bin/python bench/orderbook_bench.py engine --commands 200000
+    .venv/bin/python bench/orderbook_bench.py ab --builds OLD.so,NEW.so,OLD_engine.py   # A/B of engine builds
     tools/pg-test-server run -- .venv/bin/python bench/orderbook_bench.py db   # SQLite and PostgreSQL
 
 Results go to docs/benchmarks.md and docs/orderbook.md by hand.
@@ -615,19 +616,64 @@ def machine() -> str:
     )
 
 
+def load_build(path: str):
+    """The ``MarketEngine`` of one saved build: a compiled ``_engine_native*.so`` or a copy of ``engine.py``
+    (loaded under its own module name, so several builds live side by side in this process)."""
+    import importlib.util
+
+    name = "yiwang.trading.orderbook.domain._engine_native" if path.endswith(".so") else f"_ab_{Path(path).stem}"
+    spec = importlib.util.spec_from_file_location(name, path)
+    if spec is None or spec.loader is None:
+        raise SystemExit(f"cannot load {path}")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.MarketEngine
+
+
+def ab_part(args) -> None:
+    """A/B of saved engine builds in one process: interleaved rounds (the reference, then each build in
+    ``run`` batches of 64), the ratio to the reference per round on CPU time; every build must report the
+    reference's trades. Save a build by copying ``domain/_engine_native*.so`` (or ``engine.py``) aside."""
+    builds = [b for b in args.builds.split(",") if b]
+    classes = {b: load_build(b) for b in builds}
+    cmds = workload(args.commands)
+    gc.disable()
+    ratios: dict[str, list[float]] = {b: [] for b in builds}
+    for _ in range(args.repeat):
+        _, ref_cpu, ref_trades = run_reference(cmds)
+        for b in builds:
+            _, cpu, trades = run_engine_batches(cmds, 64, classes[b])
+            if trades != ref_trades:
+                raise SystemExit(f"{b}: {trades} trades, the reference {ref_trades}")
+            ratios[b].append(ref_cpu / cpu)
+    gc.enable()
+    print(f"== ab: {len(cmds):,} commands, {args.repeat} interleaved rounds, run batches of 64, × reference (CPU)")
+    first = ratios[builds[0]]
+    for b in builds:
+        rs = ratios[b]
+        vs = statistics.median(r / f for r, f in zip(rs, first, strict=True))
+        rounds = ", ".join(f"{r:.2f}" for r in rs)
+        print(f"  {statistics.median(rs):.3f}×  (rounds {rounds})  {vs:.3f}× the first build  {b}")
+    print(f"  load average at the end {os.getloadavg()[0]:.2f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("part", nargs="?", default="all", choices=["all", "engine", "e2e", "db", "db-child"])
+    parser.add_argument("part", nargs="?", default="all", choices=["all", "engine", "e2e", "db", "db-child", "ab"])
     parser.add_argument("--commands", type=int, default=1_400_000)
     parser.add_argument("--e2e-commands", type=int, default=400_000)
     parser.add_argument("--fsync-each", type=int, default=2000)
     parser.add_argument("--db-commands", type=int, default=4000)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--builds", default="", help="ab: comma-separated saved builds (.so or engine.py copies)")
     args = parser.parse_args()
     if args.part == "db-child":
         db_child(args)
         return
     print(f"machine: {machine()}")
+    if args.part == "ab":
+        ab_part(args)
+        return
     if args.part in ("all", "engine"):
         engine_part(args)
     if args.part in ("all", "e2e"):

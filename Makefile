@@ -82,7 +82,7 @@ lint: deps
 	YIWANG_DATA_DIR=$$(mktemp -d) $(BIN)/yiwang makemigrations --check --dry-run
 
 test: lint browser
-	$(PYTEST) --ignore=tests/reliability
+	$(PYTEST) --ignore=tests/reliability --durations=15
 
 # The suite without the browser journeys (quick local loop).
 test-fast: lint

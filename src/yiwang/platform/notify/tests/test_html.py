@@ -6,7 +6,7 @@ import html
 import re
 from html.parser import HTMLParser
 
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from yiwang.platform.notify.html import DOCUMENT, MESSAGE, clean_html, html_to_text, text_to_html
@@ -100,9 +100,12 @@ def assert_safe(output: str, profile=DOCUMENT) -> None:
             if name == "href":
                 assert _scheme_of(value or "") in ("", "http:", "https:", "mailto:"), (value, output)
     lowered = output.lower()
+    # the tags with their quoted attribute values emptied: words inside a value (a tooltip saying
+    # `" onmouseover="`, its quotes escaped) are text, not attributes
+    bare = re.sub(r'"[^"]*"', '""', lowered)
     for needle in ("<script", "<iframe", "<style", "<object", "<embed", "<svg", "<img", " on", "javascript:"):
         if needle == " on":
-            assert not re.search(r"<[^>]*\son[a-z]+\s*=", lowered), output
+            assert not re.search(r"<[^>]*\son[a-z]+\s*=", bare), output
         elif needle == "javascript:":
             # only as text (escaped, or a tooltip's words), never as the target of a link or a resource
             assert not re.search(r"<[^>]*\s(href|src|action|formaction)\s*=\s*[\"']?\s*javascript:", lowered), output
@@ -120,6 +123,7 @@ def test_random_hostile_markup_never_survives(fragment):
 
 @settings(max_examples=200, deadline=None)
 @given(fragments)
+@example('<a title="&quot; onmouseover=&quot;alert(1)">x</a>')  # found by CI: an attribute-like tooltip is safe
 def test_message_profile_is_stricter(fragment):
     out = clean_html(fragment, MESSAGE)
     assert_safe(out, MESSAGE)

@@ -87,3 +87,20 @@ def test_a_bidder_bidding_in_english(client, room, clock):
     panel = client.get(f"/auction/{room.pk}/panel/", headers=_as("p1")).content.decode()
     assert "Bid history" in panel
     assert chinese_left(panel) == []
+
+
+def test_my_deposits_in_english(client, clock):
+    from yiwang.identity.actions import do_create_account
+
+    person = do_create_account(
+        actor=support.SYSTEM, username="dep-en", display_name="保证金用户", password="Lang-test-2026"
+    )
+    client.force_login(person)
+    chinese = client.get("/finance/mine/").content.decode()
+    assert "我的保证金与退款" in chinese
+    assert "暂无保证金记录" in chinese
+    _english(client)
+    html = client.get("/finance/mine/").content.decode()
+    for english in ("My deposits and refunds", "No deposits yet", "Invoices", "Invoice number", "Verify a guarantee"):
+        assert english in html, english
+    assert chinese_left(html, "保证金用户", "中文") == []

@@ -104,3 +104,20 @@ def test_my_deposits_in_english(client, clock):
     for english in ("My deposits and refunds", "No deposits yet", "Invoices", "Invoice number", "Verify a guarantee"):
         assert english in html, english
     assert chinese_left(html, "保证金用户", "中文") == []
+
+
+def test_the_simulated_bank_in_english(client, clock):
+    from yiwang.identity.actions import do_create_account
+
+    person = do_create_account(
+        actor=support.SYSTEM, username="bank-en", display_name="转账用户", password="Lang-test-2026"
+    )
+    client.force_login(person)
+    chinese = client.get("/finance/simbank/").content.decode()
+    assert "模拟银行转账" in chinese
+    assert "付款户名" in chinese
+    _english(client)
+    html = client.get("/finance/simbank/").content.decode()
+    for english in ("Simulated bank transfer", "Receiving virtual sub-account", "Paying account name", "Transfer"):
+        assert english in html, english
+    assert chinese_left(html, "转账用户", "中文") == []

@@ -121,3 +121,14 @@ def test_the_simulated_bank_in_english(client, clock):
     for english in ("Simulated bank transfer", "Receiving virtual sub-account", "Paying account name", "Transfer"):
         assert english in html, english
     assert chinese_left(html, "转账用户", "中文") == []
+
+
+def test_the_entity_search_in_english(client, clock):
+    chinese = client.get("/registry/").content.decode()
+    assert "市场主体查询" in chinese
+    _english(client)
+    html = client.get("/registry/").content.decode()
+    for english in ("Market entity lookup", "Register an entity", "Name or unified social credit code", "Search"):
+        assert english in html, english
+    # the results list (registry/_results.html) and the region and role names are not translated yet
+    assert chinese_left(html, "中文", only=("title", "h1", "label", "button")) == []

@@ -16,7 +16,7 @@ Time: the lot needs 24 h of bidding (the legal minimum). It is created and opene
 this process is set back by a day (the wall clock plus a negative offset), so that its end falls a few minutes
 after the real now; then the offset goes back to zero and the journey runs in real time — the live server in
 its own process stamps its events with the wall clock, the same time the page's countdown counts in. The
-screenshot of the final page is kept in docs/screenshots/auction-live-lot.png.
+screenshot of the final page is kept in docs/screenshots/auction-live-lot.png when YIWANG_SCREENSHOTS=1.
 """
 
 from __future__ import annotations
@@ -320,8 +320,10 @@ def test_a_bidder_watches_a_judicial_lot_live_and_bids(browser, live_server, liv
         page.locator("text=出价成功").first.wait_for()
         assert "您当前领先" in _text(page, "#panel")
         _counts_to(page, Lot.objects.get(pk=lot.pk).end_at, shifted)  # live.js counts again on the new page
-        SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SCREENSHOT), full_page=True, type="png")
+        if os.environ.get("YIWANG_SCREENSHOTS") == "1":  # kept in docs/ only when asked (docs/portal.md)
+            assert page.locator("html").get_attribute("lang") == "zh-hans"
+            SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(SCREENSHOT), full_page=True, type="png")
+            assert SCREENSHOT.stat().st_size <= 300_000
     finally:
         context.close()
-    assert SCREENSHOT.stat().st_size <= 300_000

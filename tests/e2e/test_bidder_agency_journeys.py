@@ -16,6 +16,7 @@ import re
 from datetime import timedelta
 
 import pytest
+from tests.e2e.people import PAGE_TIMEOUT_MS, signed_in
 
 from yiwang.identity import actions as identity
 from yiwang.identity.ca import queries as ca_queries
@@ -29,8 +30,6 @@ from yiwang.trading.tender.tests import support
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-TIMEOUT_MS = 45_000  # a loaded two-core machine answers slowly
-
 
 @pytest.fixture
 def fast_passwords(settings) -> None:
@@ -38,16 +37,7 @@ def fast_passwords(settings) -> None:
 
 
 def _sign_in(browser, live_server, username: str, opened: list):
-    context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900}, base_url=live_server.url)
-    opened.append(context)
-    page = context.new_page()
-    page.set_default_timeout(TIMEOUT_MS)
-    page.goto("/accounts/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", support.PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_url("**/workbench/")
-    return page
+    return signed_in(browser, live_server, username, support.PASSWORD, opened)
 
 
 @pytest.fixture
@@ -152,7 +142,7 @@ def test_an_agency_answers_a_bidders_question_with_a_clarification(browser, live
     assert asked.clarification_id is not None  # the question is answered by that clarification
 
     # every visitor reads the clarification on the project page
-    page.set_default_timeout(TIMEOUT_MS)
+    page.set_default_timeout(PAGE_TIMEOUT_MS)
     page.goto(f"/tender/projects/{project.pk}/")
     clarifications = page.locator("h2", has_text="澄清与修改").locator("xpath=following-sibling::ul[1]")
     text = clarifications.inner_text()

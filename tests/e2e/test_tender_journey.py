@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from tests.e2e.people import signed_in
 
 from yiwang.identity import actions as identity
 from yiwang.identity.ca import actions as ca
@@ -112,16 +113,7 @@ def contexts() -> Iterator[list]:
 
 
 def _signed_in(browser, live_server, username: str, contexts: list):
-    context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900}, base_url=live_server.url)
-    contexts.append(context)
-    page = context.new_page()
-    page.set_default_timeout(TIMEOUT_MS)
-    page.goto("/accounts/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", support.PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_url("**/workbench/")
-    return page
+    return signed_in(browser, live_server, username, support.PASSWORD, contexts, timeout_ms=TIMEOUT_MS)
 
 
 def _local(moment: datetime) -> str:

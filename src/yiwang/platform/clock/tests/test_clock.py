@@ -152,7 +152,9 @@ def test_a_leader_whose_session_died_steps_down(jobs, clock, caplog):
         assert other.check() is False
         pid = leader._conn.info.backend_pid
         with connection.cursor() as cur:
-            cur.execute("SELECT pg_terminate_backend(%s)", [pid])
+            # pg_terminate_backend only signals the backend: wait (bounded) until it has gone, and its lock with it
+            cur.execute("SELECT pg_terminate_backend(%s, 5000)", [pid])
+            assert cur.fetchone()[0] is True
         assert other.check() is True  # the lock went with the session
         with caplog.at_level(logging.ERROR, logger="yiwang.clock"):
             assert leader.check() is False  # notices its session is gone …

@@ -33,6 +33,7 @@ from typing import Any
 from yiwang.kernel.canonical import canonical_json, sha256_hex
 
 from .datasets import Dataset, all_datasets, get_dataset
+from .quality import event_moment
 
 NOT_SIGNIFICANT = frozenset({"PLATFORM_CODE", "PUB_SERVICE_PLAT_CODE", "DATA_TIMESTAMP", "DATA_TYPE", "DATA_KEY"})
 
@@ -69,20 +70,6 @@ def shown_key(dataset: Dataset | None, key: str) -> str:
     if dataset is not None and dataset.personal_data:
         return "sha256:" + sha256_hex(key.encode("utf-8"))[:16]
     return key
-
-
-def event_moment(dataset: Dataset, content: Mapping[str, Any]) -> str | None:
-    """The record's own event time as ``yyyyMMddHHmmss`` or ``yyyyMMdd`` (None when the field is not filled)."""
-    name = dataset.event_time_field
-    fdef = dataset.field_map.get(name) if name else None
-    value = content.get(name) if name else None
-    if fdef is None or not isinstance(value, str):
-        return None
-    if fdef.type == "datetime" and len(value) == 14 and value.isdigit():
-        return value
-    if fdef.type == "date" and len(value) == 8 and value.isdigit():
-        return value
-    return None
 
 
 def _later(a: str, b: str) -> bool:

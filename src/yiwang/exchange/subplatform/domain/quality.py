@@ -25,14 +25,22 @@ def completeness_permille(dataset: Dataset, content: Mapping[str, Any]) -> int:
     return round(1000 * filled / len(own))
 
 
+def event_moment(dataset: Dataset, content: Mapping[str, Any]) -> str | None:
+    """The record's own event time as ``yyyyMMddHHmmss`` or ``yyyyMMdd`` (None when the field is not filled)."""
+    name = dataset.event_time_field
+    fdef = dataset.field_map.get(name) if name else None
+    value = content.get(name) if name else None
+    if fdef is None or not isinstance(value, str) or not value.isdigit():
+        return None
+    if (fdef.type, len(value)) in (("datetime", 14), ("date", 8)):
+        return value
+    return None
+
+
 def event_time_text(dataset: Dataset, content: Mapping[str, Any]) -> str:
     """The event's own local time ``yyyyMMddHHmmss`` (the event-time field if it is a filled date-time)."""
-    name = dataset.event_time_field
-    if name and dataset.field_map.get(name) is not None and dataset.field_map[name].type == "datetime":
-        value = content.get(name)
-        if isinstance(value, str) and len(value) == 14:
-            return value
-    return str(content["DATA_TIMESTAMP"])
+    moment = event_moment(dataset, content)
+    return moment if moment is not None and len(moment) == 14 else str(content["DATA_TIMESTAMP"])
 
 
 def lag_seconds(dataset: Dataset, content: Mapping[str, Any], received_at: datetime, zone: tzinfo) -> int:

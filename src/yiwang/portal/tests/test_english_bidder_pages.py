@@ -6,10 +6,9 @@ computes) and is named in each test. Without the switch the same pages are Chine
 from __future__ import annotations
 
 import pytest
-from django.conf import settings
 
 from yiwang.platform.api import auth
-from yiwang.portal.tests.test_english_pages import chinese_left
+from yiwang.platform.web.testing import chinese_left, use_english
 from yiwang.trading.auction import actions, jobs
 from yiwang.trading.auction.tests import support
 
@@ -33,10 +32,6 @@ def room(settings, clock):
     auth.resolver.cache_clear()
 
 
-def _english(client) -> None:
-    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
-
-
 def _as(name: str) -> dict[str, str]:
     return {"X-Test-Actor": name}
 
@@ -52,7 +47,7 @@ def test_the_auction_list_and_a_lot_in_english(client, room, clock):
     chinese = client.get("/auction/?tab=scheduled").content.decode()
     assert "即将开始" in chinese
     assert "起拍价" in chinese
-    _english(client)
+    use_english(client)
     html = client.get("/auction/?tab=scheduled").content.decode()
     for english in ("Online auctions", "Upcoming", "Starting price", "Online judicial auction"):
         assert english in html, english
@@ -78,7 +73,7 @@ def test_a_bidder_bidding_in_english(client, room, clock):
     chinese = client.get(f"/auction/{room.pk}/", headers=_as("p0")).content.decode()
     assert "您当前领先" in chinese
     assert "出价金额（元）" in chinese
-    _english(client)
+    use_english(client)
     html = client.get(f"/auction/{room.pk}/", headers=_as("p0")).content.decode()
     for english in ("My bidder number", "You are leading", "Bid amount (yuan)", "Place a bid", "Leading"):
         assert english in html, english
@@ -99,7 +94,7 @@ def test_my_deposits_in_english(client, clock):
     chinese = client.get("/finance/mine/").content.decode()
     assert "我的保证金与退款" in chinese
     assert "暂无保证金记录" in chinese
-    _english(client)
+    use_english(client)
     html = client.get("/finance/mine/").content.decode()
     for english in ("My deposits and refunds", "No deposits yet", "Invoices", "Invoice number", "Verify a guarantee"):
         assert english in html, english
@@ -116,7 +111,7 @@ def test_the_simulated_bank_in_english(client, clock):
     chinese = client.get("/finance/simbank/").content.decode()
     assert "模拟银行转账" in chinese
     assert "付款户名" in chinese
-    _english(client)
+    use_english(client)
     html = client.get("/finance/simbank/").content.decode()
     for english in ("Simulated bank transfer", "Receiving virtual sub-account", "Paying account name", "Transfer"):
         assert english in html, english
@@ -126,7 +121,7 @@ def test_the_simulated_bank_in_english(client, clock):
 def test_the_entity_search_in_english(client, clock):
     chinese = client.get("/registry/").content.decode()
     assert "市场主体查询" in chinese
-    _english(client)
+    use_english(client)
     html = client.get("/registry/").content.decode()
     for english in ("Market entity lookup", "Register an entity", "Name or unified social credit code", "Search"):
         assert english in html, english

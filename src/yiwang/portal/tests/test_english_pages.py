@@ -6,14 +6,13 @@ category names, legal citations) and is named in each test. Without the switch t
 from __future__ import annotations
 
 import re
-from html.parser import HTMLParser
 
 import pytest
-from django.conf import settings
 
 from yiwang.identity.actions import do_create_account, do_grant_role
 from yiwang.kernel.actors import Actor, ActorKind, Role, RoleGrant
 from yiwang.kernel.ids import make_uscc
+from yiwang.platform.web.testing import CHROME, PageText, chinese_left, use_english
 from yiwang.registry import actions as registry
 from yiwang.services.notices.tests import support as notices
 from yiwang.supervision.complaints import actions as complaints
@@ -22,60 +21,8 @@ from yiwang.supervision.stats import queries as stats
 pytestmark = pytest.mark.django_db
 
 SYSTEM = Actor.system("test")
-CJK = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]+")
 TITLE = "闵行某道路工程施工（一标段）"
 COMPANY = "上海申城建设有限公司"
-
-
-class _Text(HTMLParser):
-    """The text a person reads on a page: element text and the attributes shown or read aloud, not scripts;
-    with ``only``, just the text inside those elements (headings, labels, buttons …)."""
-
-    SHOWN = ("placeholder", "aria-label", "title", "alt")
-    VOID = ("input", "meta", "link", "br", "img", "hr")
-
-    def __init__(self, only: tuple[str, ...] = ()) -> None:
-        super().__init__()
-        self.parts: list[str] = []
-        self.only = only
-        self._skip = 0
-        self._inside = 0
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in ("script", "style"):
-            self._skip += 1
-        if tag in self.only:
-            self._inside += 1
-        if not self.only or self._inside or tag in self.VOID:
-            self.parts += [v for k, v in attrs if k in self.SHOWN and v]
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in ("script", "style"):
-            self._skip -= 1
-        if tag in self.only:
-            self._inside -= 1
-
-    def handle_data(self, data: str) -> None:
-        if not self._skip and (not self.only or self._inside):
-            self.parts.append(data)
-
-
-CHROME = ("title", "h1", "h2", "h3", "h4", "h5", "h6", "label", "button", "summary", "th", "dt", "nav", "footer")
-
-
-def chinese_left(html: str, *data: str, only: tuple[str, ...] = ()) -> list[str]:
-    """The Chinese a page still shows once the given data (names, titles …) is taken out; with ``only``, in
-    those elements alone."""
-    parser = _Text(only)
-    parser.feed(html)
-    text = "\n".join(parser.parts)
-    for value in sorted(data, key=len, reverse=True):
-        text = text.replace(value, " ")
-    return sorted(set(CJK.findall(text)))
-
-
-def _english(client) -> None:
-    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
 
 
 def _company() -> int:
@@ -138,7 +85,7 @@ def test_the_workbench_in_english(client, clock):
     assert "交易中心工作人员" in chinese
     assert "投诉待受理" in chinese
 
-    _english(client)
+    use_english(client)
     html = client.get("/workbench/").content.decode()
     for english in ("Trading-centre staff", "Regulator", "Auditor", "To do", "Complaints", "Messages"):
         assert english in html, english
@@ -153,7 +100,7 @@ def test_the_dashboard_in_english(client, regulator):
     assert "一屏管交易" in chinese
     assert "受理期限" in chinese
 
-    _english(client)
+    use_english(client)
     html = client.get("/supervision/").content.decode()
     for english in ("One-screen supervision", "Complaints", "Acceptance deadline", "Indicators", "Savings rate"):
         assert english in html, english
@@ -167,7 +114,7 @@ def test_the_complaint_pages_in_english(client, regulator):
     c = _complaint(_company())
     assert "受理期限" in client.get(f"/complaints/{c.pk}/").content.decode()
 
-    _english(client)
+    use_english(client)
     html = client.get(f"/complaints/{c.pk}/").content.decode()
     for english in ("Awaiting acceptance", "Acceptance deadline", "Complainant", "Submit"):
         assert english in html, english
@@ -189,7 +136,7 @@ def test_the_complaint_pages_in_english(client, regulator):
 def test_the_filing_form_in_english(client, clock):
     person = do_create_account(actor=SYSTEM, username="filer", display_name="投诉人", password="Lang-test-2026")
     client.force_login(person)
-    _english(client)
+    use_english(client)
     html = client.get("/complaints/new/").content.decode()
     assert "File a complaint" in html
     assert chinese_left(html, "投诉人", "中文") == []
@@ -199,7 +146,7 @@ def test_the_search_page_and_a_notice_in_english(client, clock):
     notice = notices.tender_notice(SYSTEM)
     assert "公告编号" in client.get(f"/notices/{notice.pk}/").content.decode()
 
-    _english(client)
+    use_english(client)
     search = client.get("/search/", {"q": "道路"}).content.decode()
     for english in ("Search · full text", "Filters", "By relevance", "Newest first", ">Notice<"):
         assert english in search, english
@@ -209,7 +156,7 @@ def test_the_search_page_and_a_notice_in_english(client, clock):
     html = client.get(f"/notices/{notice.pk}/").content.decode()
     for english in ("Notice number", "Published", "Download PDF"):
         assert english in html, english
-    body = _Text()
+    body = PageText()
     body.feed(notice.body_html)  # the notice's own text, as its publisher wrote it
     category, region = "工程建设项目招标投标", "闵行区"  # the catalogue's names
     money = re.findall(r"[\d,.]+ 元", html)  # amounts as the notices context formats them (a value, not a label)

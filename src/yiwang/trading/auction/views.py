@@ -15,6 +15,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import get_language, gettext
 from django.views.decorators.http import require_http_methods
 
 from yiwang.kernel.actors import Actor
@@ -47,6 +48,34 @@ def _yuan(text: str, field: str) -> int:
             "auction.amount_invalid", "金额应为正数，最多两位小数（元）", "Amounts are yuan", {"field": field}
         )
     return fen
+
+
+def _said(exc: YiwangError) -> str:
+    """An error as a flash message, in the page's language (the Chinese one is unchanged: message and code)."""
+    if get_language() == "en":
+        return f"{exc.message_en} ({exc.code})"
+    return f"{exc.message_zh}（{exc.code}）"
+
+
+def _yuan_text(fen: int) -> str:
+    return f"{fen / 100:,.2f}"
+
+
+def room_words() -> dict[str, Any]:
+    """The words ``room.js`` writes into the room as live events arrive, in the page's language (the template
+    renders them with ``json_script``; the script has no words of its own)."""
+    return {
+        "me": gettext("（我）"),
+        "no_bids": gettext("暂无出价"),
+        "leading": gettext("领先"),
+        "outbid": gettext("出局"),
+        "status": {k: gettext(v) for k, v in queries.BIDDER_STATUS_LABELS.items()},
+        "accepted": gettext("出价 {amount}"),
+        "accepted_leading": gettext("，目前领先"),
+        "outbid_detail": gettext("当前价 {price}，领先竞买号 {leader}"),
+        "deal": gettext("成交价 {price}"),
+        "receipt": gettext("回执编号 {receipt}"),
+    }
 
 
 def _entities(actor: Actor) -> list[int]:
@@ -95,6 +124,7 @@ def lot(request: HttpRequest, lot_id: int) -> HttpResponse:
     context.update(
         {
             "preset_label": queries.preset_label(row),
+            "room_words": room_words(),
             "my_channel": queries.bidder_channel(row.pk, context["me"].code) if context["me"].registered else "",
             "legal": sorted(row.legal.values(), key=lambda r: r.get("rule_id", "")),
             "rules": queries.public_rules(row),
@@ -150,7 +180,7 @@ def _lot_post(request: HttpRequest, row: Lot) -> HttpResponse:
                 raise InvalidInput("auction.no_entity", "您的账户未关联市场主体", "Your account acts for no entity")
             initial = _yuan(request.POST.get("initial", ""), "initial") if row.kind == "reverse" else None
             bidder = actions.do_register_bidder(actor=actor, lot_id=row.pk, entity_id=entities[0], initial_fen=initial)
-            messages.success(request, f"报名成功，您的竞买号为 {bidder.code}")
+            messages.success(request, gettext("报名成功，您的竞买号为 %(code)s") % {"code": bidder.code})
         elif what == "bid":
             expected = request.POST.get("expected_price_fen", "").strip()
             receipt = actions.do_place_bid(
@@ -162,7 +192,9 @@ def _lot_post(request: HttpRequest, row: Lot) -> HttpResponse:
             )
             at = receipt.accepted_at.astimezone(SHANGHAI).strftime("%H:%M:%S.%f")[:-3]
             messages.success(
-                request, f"出价成功：{receipt.amount_fen / 100:,.2f} 元（服务器时间 {at}，序号 {receipt.seq}）"
+                request,
+                gettext("出价成功：%(amount)s 元（服务器时间 %(at)s，序号 %(seq)s）")
+                % {"amount": _yuan_text(receipt.amount_fen), "at": at, "seq": receipt.seq},
             )
         elif what == "seal":
             upload = request.FILES.get("file")
@@ -176,23 +208,30 @@ def _lot_post(request: HttpRequest, row: Lot) -> HttpResponse:
             at = sealed.received_at.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M:%S")
             messages.success(
                 request,
-                f"密封报价已递交，回执编号 {sealed.receipt_id}，递交时间 {at}"
-                "（平台签名回执；开启前任何人无法查看报价）",
+                gettext(
+                    "密封报价已递交，回执编号 %(receipt)s，递交时间 %(at)s（平台签名回执；开启前任何人无法查看报价）"
+                )
+                % {"receipt": sealed.receipt_id, "at": at},
             )
             return redirect("bidbox:receipt", submission_id=sealed.submission_id)
         elif what == "exercise":
             receipt = actions.do_exercise_preemption(actor=actor, lot_id=row.pk)
-            messages.success(request, f"已行使优先购买权：{receipt.amount_fen / 100:,.2f} 元")
+            messages.success(
+                request, gettext("已行使优先购买权：%(amount)s 元") % {"amount": _yuan_text(receipt.amount_fen)}
+            )
         elif what == "cancel_turn":
             receipt = actions.do_cancel_turn_bid(actor=actor, lot_id=row.pk)
-            messages.success(request, f"已撤销本轮次的报价，恢复为 {receipt.amount_fen / 100:,.2f} 元")
+            messages.success(
+                request,
+                gettext("已撤销本轮次的报价，恢复为 %(amount)s 元") % {"amount": _yuan_text(receipt.amount_fen)},
+            )
         elif what == "continue":
             actions.do_declare_continue(actor=actor, lot_id=row.pk)
-            messages.success(request, "已表示愿意继续竞价")
+            messages.success(request, gettext("已表示愿意继续竞价"))
         else:
             raise InvalidInput("auction.action_unknown", "未知操作", "Unknown action", {"field": "action"})
     except YiwangError as exc:
-        messages.error(request, f"{exc.message_zh}（{exc.code}）")
+        messages.error(request, _said(exc))
     return redirect("auction:lot", lot_id=row.pk)
 
 
@@ -246,10 +285,10 @@ def console(request: HttpRequest) -> HttpResponse:
                 params=params or None,
             )
             created = actions.do_create_lot(actor=request.actor, spec=spec)
-            messages.success(request, f"已创建标的 {created.ref}")
+            messages.success(request, gettext("已创建标的 %(ref)s") % {"ref": created.ref})
             return redirect("auction:console_lot", lot_id=created.pk)
         except YiwangError as exc:
-            messages.error(request, f"{exc.message_zh}（{exc.code}）")
+            messages.error(request, _said(exc))
     lots = queries.list_lots_for(request.actor, limit=200)
     return render(
         request,
@@ -275,31 +314,32 @@ def console_lot(request: HttpRequest, lot_id: int) -> HttpResponse:
         try:
             if what == "suspend":
                 actions.do_suspend_lot(actor=request.actor, lot_id=row.pk, reason=reason)
-                messages.success(request, "已暂停竞价")
+                messages.success(request, gettext("已暂停竞价"))
             elif what == "resume":
                 actions.do_resume_lot(actor=request.actor, lot_id=row.pk, reason=reason)
-                messages.success(request, "已恢复竞价")
+                messages.success(request, gettext("已恢复竞价"))
             elif what == "advance":
                 done = actions.do_advance_lot(lot_id=row.pk, actor=request.actor)
-                messages.success(request, "已推进到期阶段" if done else "当前没有到期的竞价阶段")
+                messages.success(request, gettext("已推进到期阶段") if done else gettext("当前没有到期的竞价阶段"))
             elif what == "confirm":
                 actions.do_confirm_deal(actor=request.actor, lot_id=row.pk)
-                messages.success(request, "已确认成交")
+                messages.success(request, gettext("已确认成交"))
             elif what == "renege":
                 actions.do_declare_reneged(actor=request.actor, lot_id=row.pk, note=reason)
-                messages.success(request, "已登记悔拍")
+                messages.success(request, gettext("已登记悔拍"))
             elif what == "notice":
                 actions.do_publish_result_notice(actor=request.actor, lot_id=row.pk)
-                messages.success(request, "已发布成交公告")
+                messages.success(request, gettext("已发布成交公告"))
             else:
                 raise InvalidInput("auction.action_unknown", "未知操作", "Unknown action", {"field": "action"})
         except YiwangError as exc:
-            messages.error(request, f"{exc.message_zh}（{exc.code}）")
+            messages.error(request, _said(exc))
         return redirect("auction:console_lot", lot_id=row.pk)
     context = _panel_context(request, row)
     context.update(
         {
             "preset_label": queries.preset_label(row),
+            "room_words": room_words(),
             "bidders": queries.list_bidders_for(request.actor, row.pk),
             "interventions": queries.list_interventions_for(request.actor, row.pk),
             "check": queries.check_lot_for(request.actor, row.pk),

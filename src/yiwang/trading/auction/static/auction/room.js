@@ -4,9 +4,27 @@
  * data-seq (the command the page was rendered from), data-my-code (the viewer's own 竞买号, or empty) and
  * data-server-now (the server's time at rendering, so the countdown is in server time before the first push).
  * When the phase changes, the panel is re-fetched with htmx ("auction:refresh"). No dependencies besides live.js.
+ * The words it writes (（我）, 领先/出局, my status line) come from the page, in the page's language: the JSON of
+ * the element #auction-room-words (the template renders it with json_script); the script has none of its own.
  */
 (function (global) {
   "use strict";
+
+  var words = null;
+
+  function word(name) {
+    if (words === null) {
+      var el = document.getElementById("auction-room-words");
+      try { words = el ? JSON.parse(el.textContent) : {}; } catch (e) { words = {}; }
+    }
+    return words[name] === undefined ? "" : words[name];
+  }
+
+  function fill(template, values) {
+    return String(template).replace(/\{(\w+)\}/g, function (all, name) {
+      return values[name] === undefined ? all : values[name];
+    });
+  }
 
   function yuan(fen) {
     if (fen === null || fen === undefined) return "—";
@@ -31,7 +49,7 @@
     room.setAttribute("data-seq", String(id));
     var mine = room.getAttribute("data-my-code") || "";
     setText(room, "price", yuan(d.price));
-    setText(room, "leader", d.leader ? (d.leader === mine ? d.leader + "（我）" : d.leader) : "暂无出价");
+    setText(room, "leader", d.leader ? (d.leader === mine ? d.leader + word("me") : d.leader) : word("no_bids"));
     setText(room, "bid_count", String(d.bid_count));
     setText(room, "ext_count", String(d.ext_count));
     setText(room, "bidders", String(d.bidders));
@@ -47,7 +65,7 @@
       while (body.firstChild) body.removeChild(body.firstChild);
       d.recent.forEach(function (b, i) {
         var tr = document.createElement("tr");
-        [b.code + (b.code === mine ? "（我）" : ""), yuan(b.amount), time(b.at), i === 0 ? "领先" : "出局"].forEach(
+        [b.code + (b.code === mine ? word("me") : ""), yuan(b.amount), time(b.at), word(i === 0 ? "leading" : "outbid")].forEach(
           function (text) { var td = document.createElement("td"); td.textContent = text; tr.appendChild(td); });
         body.appendChild(tr);
       });
@@ -63,13 +81,13 @@
   function applyMine(box, d) {
     var status = box.querySelector('[data-field="my_status"]');
     var detail = box.querySelector('[data-field="my_detail"]');
-    if (status) status.textContent = d.status_label || d.status || "";
+    if (status) status.textContent = (word("status") || {})[d.status] || d.status_label || d.status || "";
     if (detail) {
       var text = "";
-      if (d.status === "accepted") text = "出价 " + yuan(d.amount) + (d.leading ? "，目前领先" : "");
-      else if (d.status === "outbid") text = "当前价 " + yuan(d.price) + "，领先竞买号 " + (d.leader || "—");
-      else if (d.status === "won" || d.status === "lost") text = d.deal_price ? "成交价 " + yuan(d.deal_price) : "";
-      else if (d.status === "sealed") text = "回执编号 " + (d.receipt_id || "");
+      if (d.status === "accepted") text = fill(word("accepted"), {amount: yuan(d.amount)}) + (d.leading ? word("accepted_leading") : "");
+      else if (d.status === "outbid") text = fill(word("outbid_detail"), {price: yuan(d.price), leader: d.leader || "—"});
+      else if (d.status === "won" || d.status === "lost") text = d.deal_price ? fill(word("deal"), {price: yuan(d.deal_price)}) : "";
+      else if (d.status === "sealed") text = fill(word("receipt"), {receipt: d.receipt_id || ""});
       detail.textContent = text;
     }
     box.classList.toggle("alert-warning", d.status === "outbid");

@@ -11,6 +11,7 @@ from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import get_language, gettext
 
 from yiwang.kernel.actors import Actor, Role
 from yiwang.kernel.errors import InvalidInput, NotFound, PermissionDenied, YiwangError
@@ -100,6 +101,13 @@ def chart(points: list[tuple[str, int]], width: int = 640, height: int = 180) ->
     }
 
 
+def _said(exc: YiwangError) -> str:
+    """An error as a flash message, in the page's language (the Chinese one is unchanged: message and code)."""
+    if get_language() == "en":
+        return f"{exc.message_en} ({exc.code})"
+    return f"{exc.message_zh}（{exc.code}）"
+
+
 def _mine(actor: Actor, market: Market) -> int | None:
     """The entity the viewer trades for in this market (None if it has no account there)."""
     for m, entity_id in queries.markets_of(actor):
@@ -131,8 +139,8 @@ def _panel_context(request: HttpRequest, market: Market) -> dict[str, Any]:
     closes = [(d.day.isoformat(), d.close_fen) for d in days if d.close_fen]
     return {
         "market": market,
-        "asks": [(f"卖{len(asks) - i}", lv) for i, lv in enumerate(asks)],
-        "bids": [(f"买{i + 1}", lv) for i, lv in enumerate(book["bids"])],
+        "asks": [(gettext("卖%(n)s") % {"n": len(asks) - i}, lv) for i, lv in enumerate(asks)],
+        "bids": [(gettext("买%(n)s") % {"n": i + 1}, lv) for i, lv in enumerate(book["bids"])],
         "listings": queries.listings(market.code, request.actor) if market.mode == "listing" else None,
         "trades": trades,
         "intraday_chart": chart(intraday),
@@ -152,7 +160,9 @@ def market(request: HttpRequest, code: str) -> HttpResponse:
     context["mode_labels"] = MODE_LABELS
     context["order_types"] = [("limit", "限价")] if m.mode == "listing" else list(ORDER_TYPE_LABELS.items())[:4]
     # which build of the matching engine this process runs (tools/build_native.py): for operators
-    context["engine_build"] = "编译版 compiled" if engines.IMPLEMENTATION == "compiled" else "解释版 interpreted"
+    context["engine_build"] = (
+        gettext("编译版 compiled") if engines.IMPLEMENTATION == "compiled" else gettext("解释版 interpreted")
+    )
     return render(request, "orderbook/market.html", context)
 
 
@@ -173,7 +183,11 @@ def _market_post(request: HttpRequest, m: Market) -> HttpResponse:
                 order_id=parse_int(request.POST.get("order_id", ""), "order_id"),
                 quantity_t=parse_int(request.POST.get("quantity_t", ""), "quantity_t"),
             )
-            messages.success(request, f"摘牌成交：{order.filled_t} 吨 × {yuan(order.price_fen)} 元")
+            messages.success(
+                request,
+                gettext("摘牌成交：%(quantity)s 吨 × %(price)s 元")
+                % {"quantity": order.filled_t, "price": yuan(order.price_fen)},
+            )
         else:
             order_type = request.POST.get("order_type", "limit")
             price = None if order_type == "market" else parse_yuan(request.POST.get("price", ""))
@@ -186,9 +200,13 @@ def _market_post(request: HttpRequest, m: Market) -> HttpResponse:
                 quantity_t=parse_int(request.POST.get("quantity_t", ""), "quantity_t"),
                 client_order_id=request.POST.get("client_order_id") or None,
             )
-            messages.success(request, f"委托 {order.oid}：{STATUS_LABELS[order.status]}，已成交 {order.filled_t} 吨")
+            messages.success(
+                request,
+                gettext("委托 %(oid)s：%(status)s，已成交 %(filled)s 吨")
+                % {"oid": order.oid, "status": gettext(STATUS_LABELS[order.status]), "filled": order.filled_t},
+            )
     except YiwangError as exc:
-        messages.error(request, f"{exc.message_zh}（{exc.code}）")
+        messages.error(request, _said(exc))
     return redirect("orderbook:market", code=m.code)
 
 
@@ -252,7 +270,7 @@ def _account_post(request: HttpRequest, m: Market, entity_id: int) -> None:
                 entity_id=entity_id,
                 order_id=parse_int(request.POST.get("order_id", ""), "order_id"),
             )
-            messages.success(request, "已撤单")
+            messages.success(request, gettext("已撤单"))
         elif what in ("confirm_block", "reject_block", "withdraw_block"):
             actions.do_answer_block(
                 actor=actor,
@@ -261,7 +279,7 @@ def _account_post(request: HttpRequest, m: Market, entity_id: int) -> None:
                 proposal_id=parse_int(request.POST.get("id", ""), "id"),
                 answer=what.split("_")[0],
             )
-            messages.success(request, "已处理大宗协议申报")
+            messages.success(request, gettext("已处理大宗协议申报"))
         elif what in ("confirm_repo", "reject_repo", "withdraw_repo"):
             actions.do_answer_repo(
                 actor=actor,
@@ -270,7 +288,7 @@ def _account_post(request: HttpRequest, m: Market, entity_id: int) -> None:
                 repo_id=parse_int(request.POST.get("id", ""), "id"),
                 answer=what.split("_")[0],
             )
-            messages.success(request, "已处理回购申报")
+            messages.success(request, gettext("已处理回购申报"))
         elif what == "propose_block":
             actions.do_propose_block(
                 actor=actor,
@@ -281,8 +299,8 @@ def _account_post(request: HttpRequest, m: Market, entity_id: int) -> None:
                 price_fen=parse_yuan(request.POST.get("price", "")),
                 quantity_t=parse_int(request.POST.get("quantity_t", ""), "quantity_t"),
             )
-            messages.success(request, "大宗协议申报已提交，等待对手方确认")
+            messages.success(request, gettext("大宗协议申报已提交，等待对手方确认"))
         else:
             raise InvalidInput("orderbook.action_unknown", "未知操作", "Unknown action", {"action": what})
     except YiwangError as exc:
-        messages.error(request, f"{exc.message_zh}（{exc.code}）")
+        messages.error(request, _said(exc))

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from yiwang.kernel.errors import YiwangError
 from yiwang.platform.web.forms import add_action_error
@@ -19,7 +20,7 @@ from yiwang.services.venues.domain.rules import (
 DATETIME = {"type": "datetime-local"}
 
 
-def _when(label: str, **kwargs: Any) -> forms.DateTimeField:
+def _when(label: Any, **kwargs: Any) -> forms.DateTimeField:
     return forms.DateTimeField(
         label=label, widget=forms.DateTimeInput(attrs=DATETIME, format="%Y-%m-%dT%H:%M"), **kwargs
     )
@@ -50,11 +51,11 @@ class BootstrapForm(forms.Form):
 
 
 class SiteForm(BootstrapForm):
-    organisation_id = forms.TypedChoiceField(label="所属交易中心", coerce=int, choices=[])
-    name = forms.CharField(label="场所名称", max_length=200)
-    region_code = forms.CharField(label="所在区域（行政区划代码）", max_length=6)
-    address = forms.CharField(label="地址", max_length=300)
-    phone = forms.CharField(label="联系电话", max_length=40, required=False)
+    organisation_id = forms.TypedChoiceField(label=_("所属交易中心"), coerce=int, choices=[])
+    name = forms.CharField(label=_("场所名称"), max_length=200)
+    region_code = forms.CharField(label=_("所在区域（行政区划代码）"), max_length=6)
+    address = forms.CharField(label=_("地址"), max_length=300)
+    phone = forms.CharField(label=_("联系电话"), max_length=40, required=False)
 
     def __init__(self, *args: Any, organisations: list[tuple[int, str]], **kwargs: Any):
         super().__init__(*args, **kwargs)
@@ -62,22 +63,24 @@ class SiteForm(BootstrapForm):
 
 
 class RoomForm(BootstrapForm):
-    code = forms.CharField(label="房间编号", max_length=20, help_text="门牌编号，同一场所内不重复")
-    name = forms.CharField(label="名称", max_length=100)
-    kind = forms.ChoiceField(label="类型", choices=[(k.value, v) for k, v in ROOM_KIND_LABELS_ZH.items()])
-    capacity = forms.IntegerField(label="容纳人数", min_value=1, max_value=2000)
+    code = forms.CharField(label=_("房间编号"), max_length=20, help_text=_("门牌编号，同一场所内不重复"))
+    name = forms.CharField(label=_("名称"), max_length=100)
+    kind = forms.ChoiceField(label=_("类型"), choices=[(k.value, _(v)) for k, v in ROOM_KIND_LABELS_ZH.items()])
+    capacity = forms.IntegerField(label=_("容纳人数"), min_value=1, max_value=2000)
     isolated = forms.BooleanField(
-        label="隔离区（门禁、存放通讯设备、进出登记）", required=False, help_text="评标室、远程评标席位区默认是隔离区"
+        label=_("隔离区（门禁、存放通讯设备、进出登记）"),
+        required=False,
+        help_text=_("评标室、远程评标席位区默认是隔离区"),
     )
-    recording = forms.BooleanField(label="全程录音录像", required=False)
-    video_link = forms.BooleanField(label="远程音视频连线", required=False)
-    floor = forms.CharField(label="楼层/位置", max_length=40, required=False)
-    note = forms.CharField(label="备注", max_length=300, required=False)
+    recording = forms.BooleanField(label=_("全程录音录像"), required=False)
+    video_link = forms.BooleanField(label=_("远程音视频连线"), required=False)
+    floor = forms.CharField(label=_("楼层/位置"), max_length=40, required=False)
+    note = forms.CharField(label=_("备注"), max_length=300, required=False)
 
 
 class SeatsForm(BootstrapForm):
     lines = forms.CharField(
-        label="席位（每行：编号,摄像头编号）",
+        label=_("席位（每行：编号,摄像头编号）"),
         widget=forms.Textarea(attrs={"rows": 4, "placeholder": "E01,cam-E01\nE02,cam-E02"}),
     )
     aliases = {"numbers": "lines", "seats": "lines", "camera_id": "lines"}
@@ -92,21 +95,21 @@ class SeatsForm(BootstrapForm):
 
 
 class MaintenanceForm(BootstrapForm):
-    start = _when("开始时间（北京时间）")
-    end = _when("结束时间（北京时间）")
-    reason = forms.CharField(label="原因", max_length=300)
+    start = _when(_("开始时间（北京时间）"))
+    end = _when(_("结束时间（北京时间）"))
+    reason = forms.CharField(label=_("原因"), max_length=300)
 
 
 class BookingForm(BootstrapForm):
-    room_id = forms.TypedChoiceField(label="房间", coerce=int, choices=[])
-    purpose = forms.ChoiceField(label="用途", choices=[(k.value, v) for k, v in PURPOSE_LABELS_ZH.items()])
-    start = _when("开始时间（北京时间）")
-    end = _when("结束时间（北京时间）")
-    seats = forms.IntegerField(label="席位/座位数", min_value=0, max_value=2000, initial=0)
-    owner_ref = forms.CharField(label="业务对象引用", max_length=120, help_text="如 tender.section:12（标段）")
-    title = forms.CharField(label="项目名称", max_length=200, required=False)
+    room_id = forms.TypedChoiceField(label=_("房间"), coerce=int, choices=[])
+    purpose = forms.ChoiceField(label=_("用途"), choices=[(k.value, _(v)) for k, v in PURPOSE_LABELS_ZH.items()])
+    start = _when(_("开始时间（北京时间）"))
+    end = _when(_("结束时间（北京时间）"))
+    seats = forms.IntegerField(label=_("席位/座位数"), min_value=0, max_value=2000, initial=0)
+    owner_ref = forms.CharField(label=_("业务对象引用"), max_length=120, help_text=_("如 tender.section:12（标段）"))
+    title = forms.CharField(label=_("项目名称"), max_length=200, required=False)
     public_title = forms.CharField(
-        label="公开显示的项目名称", max_length=200, required=False, help_text="填写后在“今日开标”公开显示"
+        label=_("公开显示的项目名称"), max_length=200, required=False, help_text=_("填写后在“今日开标”公开显示")
     )
 
     def __init__(self, *args: Any, rooms: list[tuple[int, str]], check_url: str, **kwargs: Any):
@@ -118,27 +121,27 @@ class BookingForm(BootstrapForm):
 
 
 class ChangeForm(BootstrapForm):
-    start = _when("开始时间（北京时间）")
-    end = _when("结束时间（北京时间）")
-    seats = forms.IntegerField(label="席位/座位数", min_value=0, max_value=2000)
-    reason = forms.CharField(label="变更原因", max_length=300)
+    start = _when(_("开始时间（北京时间）"))
+    end = _when(_("结束时间（北京时间）"))
+    seats = forms.IntegerField(label=_("席位/座位数"), min_value=0, max_value=2000)
+    reason = forms.CharField(label=_("变更原因"), max_length=300)
 
 
 class ReasonForm(BootstrapForm):
-    reason = forms.CharField(label="原因", max_length=300)
+    reason = forms.CharField(label=_("原因"), max_length=300)
 
 
 class SessionForm(BootstrapForm):
-    owner_ref = forms.CharField(label="业务对象引用", max_length=120, help_text="如 tender.section:12")
-    title = forms.CharField(label="项目名称", max_length=200, required=False)
-    start = _when("评标开始（北京时间）")
-    end = _when("评标结束（北京时间）")
-    main_room = forms.TypedChoiceField(label="主场房间（本中心）", coerce=int, choices=[])
-    main_seats = forms.IntegerField(label="主场席位数", min_value=1, max_value=2000)
+    owner_ref = forms.CharField(label=_("业务对象引用"), max_length=120, help_text=_("如 tender.section:12"))
+    title = forms.CharField(label=_("项目名称"), max_length=200, required=False)
+    start = _when(_("评标开始（北京时间）"))
+    end = _when(_("评标结束（北京时间）"))
+    main_room = forms.TypedChoiceField(label=_("主场房间（本中心）"), coerce=int, choices=[])
+    main_seats = forms.IntegerField(label=_("主场席位数"), min_value=1, max_value=2000)
     secondary_rooms = forms.TypedMultipleChoiceField(
-        label="副场房间（其他交易中心）", coerce=int, choices=[], widget=forms.SelectMultiple(attrs={"size": 5})
+        label=_("副场房间（其他交易中心）"), coerce=int, choices=[], widget=forms.SelectMultiple(attrs={"size": 5})
     )
-    secondary_seats = forms.IntegerField(label="每个副场的席位数", min_value=1, max_value=2000)
+    secondary_seats = forms.IntegerField(label=_("每个副场的席位数"), min_value=1, max_value=2000)
     aliases = {"main": "main_room", "secondaries": "secondary_rooms", "room_id": "main_room"}
 
     def __init__(self, *args: Any, main_rooms: list[tuple[int, str]], rooms: list[tuple[int, str]], **kwargs: Any):
@@ -150,9 +153,9 @@ class SessionForm(BootstrapForm):
 
 class CommitteeForm(BootstrapForm):
     lines = forms.CharField(
-        label="评标委员会（每行：专家引用,所在地区代码,姓名[,账户id]）",
+        label=_("评标委员会（每行：专家引用,所在地区代码,姓名[,账户id]）"),
         widget=forms.Textarea(
-            attrs={"rows": 6, "placeholder": "experts.seat:1,310112,王工\nexperts.seat:2,320505,李工,1024"}
+            attrs={"rows": 6, "placeholder": _("experts.seat:1,310112,王工\nexperts.seat:2,320505,李工,1024")}
         ),
     )
     aliases = {"committee": "lines"}
@@ -171,26 +174,30 @@ class CommitteeForm(BootstrapForm):
 
 
 class CheckInForm(BootstrapForm):
-    expert_ref = forms.CharField(label="专家引用", max_length=100, widget=forms.HiddenInput)
+    expert_ref = forms.CharField(label=_("专家引用"), max_length=100, widget=forms.HiddenInput)
     method = forms.ChoiceField(
-        label="方式",
-        choices=[(k.value, v) for k, v in CHECK_IN_METHOD_LABELS_ZH.items() if k.value != "self_confirm"],
+        label=_("方式"),
+        choices=[(k.value, _(v)) for k, v in CHECK_IN_METHOD_LABELS_ZH.items() if k.value != "self_confirm"],
     )
 
 
 class SelfCheckInForm(BootstrapForm):
     booking_id = forms.IntegerField(widget=forms.HiddenInput)
     expert_ref = forms.CharField(max_length=100, widget=forms.HiddenInput)
-    code = forms.CharField(label="现场签到码", max_length=8, help_text="签到台显示的 6 位数字")
+    code = forms.CharField(label=_("现场签到码"), max_length=8, help_text=_("签到台显示的 6 位数字"))
 
 
 class AccessForm(BootstrapForm):
-    person_ref = forms.CharField(label="人员引用/证件尾号", max_length=100)
-    name = forms.CharField(label="姓名", max_length=50, required=False)
-    person_kind = forms.ChoiceField(label="人员类别", choices=[(k.value, v) for k, v in PERSON_KIND_LABELS_ZH.items()])
-    direction = forms.ChoiceField(label="进出", choices=[("enter", "进入"), ("leave", "离开")])
-    devices_deposited = forms.BooleanField(label="已存放手机等通讯设备", required=False)
-    method = forms.ChoiceField(
-        label="核验方式", choices=[("manual", "人工登记"), ("card", "刷卡"), ("face", "人脸识别")], initial="manual"
+    person_ref = forms.CharField(label=_("人员引用/证件尾号"), max_length=100)
+    name = forms.CharField(label=_("姓名"), max_length=50, required=False)
+    person_kind = forms.ChoiceField(
+        label=_("人员类别"), choices=[(k.value, _(v)) for k, v in PERSON_KIND_LABELS_ZH.items()]
     )
-    note = forms.CharField(label="备注", max_length=300, required=False)
+    direction = forms.ChoiceField(label=_("进出"), choices=[("enter", _("进入")), ("leave", _("离开"))])
+    devices_deposited = forms.BooleanField(label=_("已存放手机等通讯设备"), required=False)
+    method = forms.ChoiceField(
+        label=_("核验方式"),
+        choices=[("manual", _("人工登记")), ("card", _("刷卡")), ("face", _("人脸识别"))],
+        initial="manual",
+    )
+    note = forms.CharField(label=_("备注"), max_length=300, required=False)

@@ -17,6 +17,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, NamedTuple
 
 from django.db.models import Count, Q
+from django.utils.translation import gettext
 
 from yiwang.catalog import queries as catalog
 from yiwang.kernel.actors import Actor, Role
@@ -220,6 +221,16 @@ def sites_managed_by(actor: Actor) -> list[SiteView]:
     return [s for s in list_sites() if is_staff_over(actor, s.region_code)]
 
 
+def _room_choice(site: str, room: str, kind: str, capacity: int) -> str:
+    """A room in the booking form's list, in the page's language (the site and room names stay as entered)."""
+    return gettext("%(site)s · %(room)s（%(kind)s，%(capacity)s人）") % {
+        "site": site,
+        "room": room,
+        "kind": gettext(kind),
+        "capacity": capacity,
+    }
+
+
 def room_choices(actor: Actor | None = None, *, purpose: str | None = None) -> list[tuple[int, str]]:
     """Rooms in use for a form's choice list (optionally only those serving ``purpose``)."""
     rooms = (
@@ -229,7 +240,7 @@ def room_choices(actor: Actor | None = None, *, purpose: str | None = None) -> l
     )
     kinds = PURPOSE_KINDS.get(Purpose(purpose)) if purpose else None
     return [
-        (r.pk, f"{r.site.name} · {r.name}（{ROOM_KIND_LABELS_ZH[RoomKind(r.kind)]}，{r.capacity}人）")
+        (r.pk, _room_choice(r.site.name, r.name, ROOM_KIND_LABELS_ZH[RoomKind(r.kind)], r.capacity))
         for r in rooms
         if kinds is None or RoomKind(r.kind) in kinds
     ]
@@ -540,7 +551,7 @@ def calendar_for(actor: Actor, *, first_day: date, days: int = 1, site_id: int |
         blocks: list[Block] = []
         for b in bookings.get(room.pk, []):
             visible = may_see(actor, b)
-            label = (b.title or b.public_title or b.owner_ref) if visible else (b.public_title or "已预约")
+            label = (b.title or b.public_title or b.owner_ref) if visible else (b.public_title or gettext("已预约"))
             blocks.append(
                 Block(
                     "booking",
@@ -557,7 +568,18 @@ def calendar_for(actor: Actor, *, first_day: date, days: int = 1, site_id: int |
             )
         for m in maint.get(room.pk, []):
             blocks.append(
-                Block("maintenance", m.start, m.end, m.start, m.end, "维护", "maintenance", "维护", None, False)
+                Block(
+                    "maintenance",
+                    m.start,
+                    m.end,
+                    m.start,
+                    m.end,
+                    gettext("维护"),
+                    "maintenance",
+                    gettext("维护"),
+                    None,
+                    False,
+                )
             )
         columns = []
         for day in dates:

@@ -18,6 +18,7 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from yiwang.identity import queries as identity
@@ -132,7 +133,7 @@ def site_new(request: HttpRequest) -> HttpResponse:
         from django import forms
 
         form.fields["organisation_id"] = forms.IntegerField(
-            label="所属交易中心（机构 id）", widget=forms.NumberInput(attrs={"class": "form-control"})
+            label=gettext("所属交易中心（机构 id）"), widget=forms.NumberInput(attrs={"class": "form-control"})
         )
     if request.method == "POST":
         if form.is_valid():
@@ -141,7 +142,7 @@ def site_new(request: HttpRequest) -> HttpResponse:
             except YiwangError as exc:
                 form.add_action_error(exc)
             else:
-                messages.success(request, f"场所“{site.name}”已登记。")
+                messages.success(request, gettext("场所“%(name)s”已登记。") % {"name": site.name})
                 return redirect("venues:site", site_id=site.pk)
         return render(request, "venues/site_new.html", {"form": form}, status=422)
     return render(request, "venues/site_new.html", {"form": form})
@@ -166,7 +167,7 @@ def site(request: HttpRequest, site_id: int) -> HttpResponse:
             except YiwangError as exc:
                 form.add_action_error(exc)
             else:
-                messages.success(request, f"房间“{room.name}”已添加。")
+                messages.success(request, gettext("房间“%(name)s”已添加。") % {"name": room.name})
                 return redirect("venues:room", room_id=room.pk)
         status = 422
     return render(request, "venues/site.html", {"site": view, "manage": manage, "form": form}, status=status)
@@ -199,9 +200,9 @@ def room_seats(request: HttpRequest, room_id: int) -> HttpResponse:
         except YiwangError as exc:
             _refused(request, exc)
         else:
-            messages.success(request, f"已添加 {len(made)} 个席位。")
+            messages.success(request, gettext("已添加 %(n)s 个席位。") % {"n": len(made)})
     else:
-        messages.error(request, "请按“编号,摄像头编号”逐行填写席位。")
+        messages.error(request, gettext("请按“编号,摄像头编号”逐行填写席位。"))
     return redirect("venues:room", room_id=room_id)
 
 
@@ -225,9 +226,9 @@ def room_maintenance(request: HttpRequest, room_id: int) -> HttpResponse:
         except YiwangError as exc:
             _refused(request, exc)
         else:
-            messages.success(request, "维护时段已登记，该时段不可预约。")
+            messages.success(request, gettext("维护时段已登记，该时段不可预约。"))
     else:
-        messages.error(request, "请填写维护的起止时间和原因。")
+        messages.error(request, gettext("请填写维护的起止时间和原因。"))
     return redirect("venues:room", room_id=room_id)
 
 
@@ -326,8 +327,10 @@ def booking_new(request: HttpRequest) -> HttpResponse:
             except YiwangError as exc:
                 form.add_action_error(exc)
                 return render(request, "venues/booking_new.html", {"form": form, "problem": exc}, status=422)
-            label = "已预约" if booking.status == "approved" else "已提交，待场所所在交易中心审批"
-            messages.success(request, f"场地申请{label}。")
+            if booking.status == "approved":
+                messages.success(request, gettext("场地申请已预约。"))
+            else:
+                messages.success(request, gettext("场地申请已提交，待场所所在交易中心审批。"))
             return redirect("venues:booking", booking_id=booking.pk)
         return render(request, "venues/booking_new.html", {"form": form, "problem": None}, status=422)
     return render(request, "venues/booking_new.html", {"form": form, "problem": None})
@@ -388,7 +391,7 @@ def booking_approve(request: HttpRequest, booking_id: int) -> HttpResponse:
         request,
         booking_id,
         lambda: actions.do_approve_booking(actor=request.actor, booking_id=booking_id, note=note),
-        "已审核通过。",
+        gettext("已审核通过。"),
     )
 
 
@@ -400,7 +403,7 @@ def booking_reject(request: HttpRequest, booking_id: int) -> HttpResponse:
         request,
         booking_id,
         lambda: actions.do_reject_booking(actor=request.actor, booking_id=booking_id, reason=reason),
-        "已审核不通过。",
+        gettext("已审核不通过。"),
     )
 
 
@@ -412,7 +415,7 @@ def booking_cancel(request: HttpRequest, booking_id: int) -> HttpResponse:
         request,
         booking_id,
         lambda: actions.do_cancel_booking(actor=request.actor, booking_id=booking_id, reason=reason),
-        "预约已取消。",
+        gettext("预约已取消。"),
     )
 
 
@@ -420,7 +423,10 @@ def booking_cancel(request: HttpRequest, booking_id: int) -> HttpResponse:
 @require_POST
 def booking_complete(request: HttpRequest, booking_id: int) -> HttpResponse:
     return _post_on_booking(
-        request, booking_id, lambda: actions.do_complete_booking(actor=request.actor, booking_id=booking_id), "已办结。"
+        request,
+        booking_id,
+        lambda: actions.do_complete_booking(actor=request.actor, booking_id=booking_id),
+        gettext("已办结。"),
     )
 
 
@@ -429,7 +435,7 @@ def booking_complete(request: HttpRequest, booking_id: int) -> HttpResponse:
 def booking_change(request: HttpRequest, booking_id: int) -> HttpResponse:
     form = ChangeForm(request.POST, prefix="c")
     if not form.is_valid():
-        messages.error(request, "请填写变更后的时间、席位数和原因。")
+        messages.error(request, gettext("请填写变更后的时间、席位数和原因。"))
         return redirect("venues:booking", booking_id=booking_id)
     data = dict(form.cleaned_data)
     reason = data.pop("reason")
@@ -437,7 +443,7 @@ def booking_change(request: HttpRequest, booking_id: int) -> HttpResponse:
         request,
         booking_id,
         lambda: actions.do_change_booking(actor=request.actor, booking_id=booking_id, changes=data, reason=reason),
-        "预约已变更。",
+        gettext("预约已变更。"),
     )
 
 
@@ -446,13 +452,13 @@ def booking_change(request: HttpRequest, booking_id: int) -> HttpResponse:
 def booking_seating(request: HttpRequest, booking_id: int) -> HttpResponse:
     form = CommitteeForm(request.POST, prefix="k")
     if not form.is_valid():
-        messages.error(request, "请逐行填写专家。")
+        messages.error(request, gettext("请逐行填写专家。"))
         return redirect("venues:booking", booking_id=booking_id)
     return _post_on_booking(
         request,
         booking_id,
         lambda: actions.do_seat_booking(actor=request.actor, booking_id=booking_id, committee=form.committee()),
-        "席位已安排。",
+        gettext("席位已安排。"),
     )
 
 
@@ -495,7 +501,7 @@ def session_new(request: HttpRequest) -> HttpResponse:
                 form.add_action_error(exc)
                 context = {"form": form, "problem": exc, "clashes": _clashes(exc), "sessions": []}
                 return render(request, "venues/session_new.html", context, status=422)
-            messages.success(request, "远程异地评标场次已创建，副场待各交易中心审批。")
+            messages.success(request, gettext("远程异地评标场次已创建，副场待各交易中心审批。"))
             return redirect("venues:session", session_id=session.pk)
         return render(request, "venues/session_new.html", {"form": form, "problem": None, "sessions": []}, status=422)
     sessions = queries.list_sessions_for(request.actor, limit=20)
@@ -529,9 +535,9 @@ def session_seating(request: HttpRequest, session_id: int) -> HttpResponse:
         except YiwangError as exc:
             _refused(request, exc)
         else:
-            messages.success(request, f"已为 {len(made)} 名专家安排席位。")
+            messages.success(request, gettext("已为 %(n)s 名专家安排席位。") % {"n": len(made)})
     else:
-        messages.error(request, "请逐行填写专家。")
+        messages.error(request, gettext("请逐行填写专家。"))
     return redirect("venues:session", session_id=session_id)
 
 
@@ -545,7 +551,7 @@ def session_cancel(request: HttpRequest, session_id: int) -> HttpResponse:
     except YiwangError as exc:
         _refused(request, exc)
     else:
-        messages.success(request, "场次已取消。")
+        messages.success(request, gettext("场次已取消。"))
     return redirect("venues:session", session_id=session_id)
 
 
@@ -567,7 +573,11 @@ def desk(request: HttpRequest, booking_id: int) -> HttpResponse:
             except YiwangError as exc:
                 _refused(request, exc)
             else:
-                messages.success(request, f"{a.name or a.expert_ref} 已签到{'（迟到）' if a.late else ''}。")
+                messages.success(
+                    request,
+                    (gettext("%(who)s 已签到（迟到）。") if a.late else gettext("%(who)s 已签到。"))
+                    % {"who": a.name or a.expert_ref},
+                )
         return redirect("venues:desk", booking_id=booking_id)
     q = request.GET.get("q", "")
     rows = queries.attendance_for(request.actor, booking_id, q=q)
@@ -594,7 +604,7 @@ def access(request: HttpRequest, booking_id: int) -> HttpResponse:
                 form.add_action_error(exc)
                 status = 422
             else:
-                messages.success(request, "已登记。")
+                messages.success(request, gettext("已登记。"))
                 return redirect("venues:access", booking_id=booking_id)
         else:
             status = 422
@@ -619,8 +629,8 @@ def my_check_in(request: HttpRequest) -> HttpResponse:
             except YiwangError as exc:
                 _refused(request, exc)
             else:
-                messages.success(request, "签到成功。")
+                messages.success(request, gettext("签到成功。"))
         else:
-            messages.error(request, "请输入签到台显示的签到码。")
+            messages.error(request, gettext("请输入签到台显示的签到码。"))
         return redirect("venues:my_check_in")
     return render(request, "venues/my_check_in.html", {"places": queries.my_check_ins(request.actor)})

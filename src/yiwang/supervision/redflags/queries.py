@@ -162,6 +162,11 @@ class AlertPage:
     offset: int
 
 
+def status_labels() -> dict[str, str]:
+    """The alert states' Chinese labels by value (new → 待分派 …), for pages that show an alert's state."""
+    return {s.value: label for s, label in STATUS_LABELS_ZH.items()}
+
+
 def _code_name(code: str) -> str:
     ind = {i.code: i for i in registry.all_indicators()}.get(code)
     return ind.name_zh if ind else code

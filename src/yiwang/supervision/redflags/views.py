@@ -14,6 +14,8 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils import translation
+from django.utils.translation import gettext, pgettext, pgettext_lazy
 from django.views.decorators.http import require_POST
 
 from yiwang.kernel.actors import Role
@@ -40,76 +42,76 @@ def _reader(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
 # -- evidence as tables --------------------------------------------------------------------------------------------
 
 LABELS = {
-    "winner": "中标人",
-    "winner_bid": "中标投标",
-    "winner_amount": "中标报价",
-    "second": "次低价投标人",
-    "second_bid": "次低价投标",
-    "second_amount": "次低报价",
-    "ratio": "比率",
-    "lower_fence": "下限",
-    "upper_fence": "上限",
-    "q1": "Q1",
-    "q3": "Q3",
-    "matches": "一致的特征",
-    "kind": "类别",
-    "kind_label": "特征",
-    "value": "取值",
-    "tenderers": "投标人",
-    "tenderer": "投标人",
-    "tenderer_id": "投标人",
-    "bids": "投标",
-    "bid": "投标",
-    "bid_id": "投标",
-    "sources": "数据来源",
-    "linked_tenderers": "关联投标人",
-    "pairs": "投标人对",
-    "max_holders": "公共值门槛",
-    "patterns": "规律",
-    "gaps": "相邻差额",
-    "ratios": "相邻比值",
-    "gap_deviation": "差额最大相对偏差",
-    "ratio_deviation": "比值最大相对偏差",
-    "eps": "容许偏差",
-    "tail": "相同尾数",
-    "amount": "报价",
-    "score": "综合得分",
-    "cut": "预警线",
-    "n": "有效报价数",
-    "screens": "筛查值",
-    "tender_start": "投标期开始",
-    "tender_end": "投标截止",
-    "days": "天数",
-    "threshold_days": "最短天数",
-    "deviations": "评分偏离",
-    "expert": "专家",
-    "criterion": "评分项",
-    "others_median": "其他专家中位数",
-    "deviation": "偏离率",
-    "favoured_bidders": "受益投标人",
-    "together": "同场/共同项目数",
-    "wins": "中标数",
-    "expected_wins": "期望中标数",
-    "lift": "提升度",
-    "p_value": "p 值",
-    "q_value": "q 值（BH）",
-    "processes": "项目",
-    "recurrent_winner": "固定中标人",
-    "jaccard": "Jaccard 相似度",
-    "minhash_estimate": "MinHash 估计",
-    "shared_shingles": "相同片段数",
-    "examples": "相同片段示例",
-    "late_bids": "逾期投标",
-    "received": "递交时间",
-    "identical_prices": "相同报价",
-    "disqualified_tenderers": "被否决的投标人",
-    "disqualified_bids": "被否决的投标",
-    "lowest_bid": "最低报价投标",
-    "lowest_amount": "最低报价",
-    "disqualified": "被否决数",
-    "submitted": "已递交数",
-    "valid_bids": "有效投标项目数",
-    "classifications": "品目分类",
+    "winner": pgettext_lazy("redflags evidence", "中标人"),
+    "winner_bid": pgettext_lazy("redflags evidence", "中标投标"),
+    "winner_amount": pgettext_lazy("redflags evidence", "中标报价"),
+    "second": pgettext_lazy("redflags evidence", "次低价投标人"),
+    "second_bid": pgettext_lazy("redflags evidence", "次低价投标"),
+    "second_amount": pgettext_lazy("redflags evidence", "次低报价"),
+    "ratio": pgettext_lazy("redflags evidence", "比率"),
+    "lower_fence": pgettext_lazy("redflags evidence", "下限"),
+    "upper_fence": pgettext_lazy("redflags evidence", "上限"),
+    "q1": pgettext_lazy("redflags evidence", "Q1"),
+    "q3": pgettext_lazy("redflags evidence", "Q3"),
+    "matches": pgettext_lazy("redflags evidence", "一致的特征"),
+    "kind": pgettext_lazy("redflags evidence", "类别"),
+    "kind_label": pgettext_lazy("redflags evidence", "特征"),
+    "value": pgettext_lazy("redflags evidence", "取值"),
+    "tenderers": pgettext_lazy("redflags evidence", "投标人"),
+    "tenderer": pgettext_lazy("redflags evidence", "投标人"),
+    "tenderer_id": pgettext_lazy("redflags evidence", "投标人"),
+    "bids": pgettext_lazy("redflags evidence", "投标"),
+    "bid": pgettext_lazy("redflags evidence", "投标"),
+    "bid_id": pgettext_lazy("redflags evidence", "投标"),
+    "sources": pgettext_lazy("redflags evidence", "数据来源"),
+    "linked_tenderers": pgettext_lazy("redflags evidence", "关联投标人"),
+    "pairs": pgettext_lazy("redflags evidence", "投标人对"),
+    "max_holders": pgettext_lazy("redflags evidence", "公共值门槛"),
+    "patterns": pgettext_lazy("redflags evidence", "规律"),
+    "gaps": pgettext_lazy("redflags evidence", "相邻差额"),
+    "ratios": pgettext_lazy("redflags evidence", "相邻比值"),
+    "gap_deviation": pgettext_lazy("redflags evidence", "差额最大相对偏差"),
+    "ratio_deviation": pgettext_lazy("redflags evidence", "比值最大相对偏差"),
+    "eps": pgettext_lazy("redflags evidence", "容许偏差"),
+    "tail": pgettext_lazy("redflags evidence", "相同尾数"),
+    "amount": pgettext_lazy("redflags evidence", "报价"),
+    "score": pgettext_lazy("redflags evidence", "综合得分"),
+    "cut": pgettext_lazy("redflags evidence", "预警线"),
+    "n": pgettext_lazy("redflags evidence", "有效报价数"),
+    "screens": pgettext_lazy("redflags evidence", "筛查值"),
+    "tender_start": pgettext_lazy("redflags evidence", "投标期开始"),
+    "tender_end": pgettext_lazy("redflags evidence", "投标截止"),
+    "days": pgettext_lazy("redflags evidence", "天数"),
+    "threshold_days": pgettext_lazy("redflags evidence", "最短天数"),
+    "deviations": pgettext_lazy("redflags evidence", "评分偏离"),
+    "expert": pgettext_lazy("redflags evidence", "专家"),
+    "criterion": pgettext_lazy("redflags evidence", "评分项"),
+    "others_median": pgettext_lazy("redflags evidence", "其他专家中位数"),
+    "deviation": pgettext_lazy("redflags evidence", "偏离率"),
+    "favoured_bidders": pgettext_lazy("redflags evidence", "受益投标人"),
+    "together": pgettext_lazy("redflags evidence", "同场/共同项目数"),
+    "wins": pgettext_lazy("redflags evidence", "中标数"),
+    "expected_wins": pgettext_lazy("redflags evidence", "期望中标数"),
+    "lift": pgettext_lazy("redflags evidence", "提升度"),
+    "p_value": pgettext_lazy("redflags evidence", "p 值"),
+    "q_value": pgettext_lazy("redflags evidence", "q 值（BH）"),
+    "processes": pgettext_lazy("redflags evidence", "项目"),
+    "recurrent_winner": pgettext_lazy("redflags evidence", "固定中标人"),
+    "jaccard": pgettext_lazy("redflags evidence", "Jaccard 相似度"),
+    "minhash_estimate": pgettext_lazy("redflags evidence", "MinHash 估计"),
+    "shared_shingles": pgettext_lazy("redflags evidence", "相同片段数"),
+    "examples": pgettext_lazy("redflags evidence", "相同片段示例"),
+    "late_bids": pgettext_lazy("redflags evidence", "逾期投标"),
+    "received": pgettext_lazy("redflags evidence", "递交时间"),
+    "identical_prices": pgettext_lazy("redflags evidence", "相同报价"),
+    "disqualified_tenderers": pgettext_lazy("redflags evidence", "被否决的投标人"),
+    "disqualified_bids": pgettext_lazy("redflags evidence", "被否决的投标"),
+    "lowest_bid": pgettext_lazy("redflags evidence", "最低报价投标"),
+    "lowest_amount": pgettext_lazy("redflags evidence", "最低报价"),
+    "disqualified": pgettext_lazy("redflags evidence", "被否决数"),
+    "submitted": pgettext_lazy("redflags evidence", "已递交数"),
+    "valid_bids": pgettext_lazy("redflags evidence", "有效投标项目数"),
+    "classifications": pgettext_lazy("redflags evidence", "品目分类"),
 }
 
 
@@ -127,13 +129,13 @@ def _text(value: Any) -> str:
     if isinstance(value, float):
         return f"{value:,.4f}".rstrip("0").rstrip(".") if abs(value) < 1e15 else f"{value:.6g}"
     if isinstance(value, bool):
-        return "是" if value else "否"
+        return pgettext("redflags", "是") if value else pgettext("redflags", "否")
     if isinstance(value, list):
         if all(not isinstance(v, dict | list) for v in value):
-            return "、".join(_text(v) for v in value) or "—"
+            return pgettext("redflags", "、").join(_text(v) for v in value) or "—"
         return json.dumps(value, ensure_ascii=False)[:500]
     if isinstance(value, dict):
-        return "；".join(f"{LABELS.get(k, k)} {_text(v)}" for k, v in value.items())
+        return pgettext("redflags", "；").join(f"{LABELS.get(k, k)} {_text(v)}" for k, v in value.items())
     return str(value)
 
 
@@ -162,6 +164,12 @@ def evidence_blocks(evidence: Mapping[str, Any]) -> list[Block]:
 
 
 # -- alerts -----------------------------------------------------------------------------------------------------
+
+
+def _refusal(exc: YiwangError) -> str:
+    """A refused action as a flash message: the error's message in the page's language, with its code."""
+    message = exc.message_en if translation.get_language() == "en" else exc.message_zh
+    return gettext("%(message)s（%(code)s）") % {"message": message, "code": exc.code}
 
 
 def _float(text: str) -> float | None:
@@ -224,7 +232,7 @@ def alert(request: HttpRequest, alert_id: int) -> HttpResponse:
     context = {
         "a": detail,
         "findings": findings,
-        "verbs": [(v, VERB_LABELS_ZH[Verb(v)]) for v in detail.allowed],
+        "verbs": [(v, pgettext("redflags", VERB_LABELS_ZH[Verb(v)])) for v in detail.allowed],
         "status_labels": STATUS_LABELS_ZH,
     }
     return render(request, "redflags/alert.html", context)
@@ -269,14 +277,17 @@ def act(request: HttpRequest, alert_id: int) -> HttpResponse:
         elif verb == Verb.CLOSE:
             actions.do_close_alert(actor=actor, alert_id=alert_id, reason=reason, expected_version=version)
         else:
-            messages.error(request, "未知的操作")
+            messages.error(request, pgettext("redflags", "未知的操作"))
             return redirect("redflags:alert", alert_id=alert_id)
     except NotFound:
         raise Http404("no such alert") from None
     except YiwangError as exc:
-        messages.error(request, f"{exc.message_zh}（{exc.code}）")
+        messages.error(request, _refusal(exc))
     else:
-        messages.success(request, f"已{VERB_LABELS_ZH[Verb(verb)]}，并记入见证日志。")
+        messages.success(
+            request,
+            gettext("已%(verb)s，并记入见证日志。") % {"verb": pgettext("redflags", VERB_LABELS_ZH[Verb(verb)])},
+        )
     return redirect("redflags:alert", alert_id=alert_id)
 
 
@@ -310,7 +321,7 @@ def start_run(request: HttpRequest) -> HttpResponse:
         if request.POST.get("source") == "ocds":
             upload = request.FILES.get("file")
             if upload is None:
-                messages.error(request, "请选择 OCDS 文件")
+                messages.error(request, gettext("请选择 OCDS 文件"))
                 return redirect("redflags:runs")
             run = actions.do_import_ocds(
                 actor=request.actor,
@@ -324,9 +335,13 @@ def start_run(request: HttpRequest) -> HttpResponse:
         else:
             run = actions.do_run_platform(actor=request.actor, region_code=region, codes=codes)
     except YiwangError as exc:
-        messages.error(request, f"{exc.message_zh}（{exc.code}）")
+        messages.error(request, _refusal(exc))
         return redirect("redflags:runs")
-    messages.success(request, f"筛查完成：发现 {run.findings_count} 条，新预警 {run.alerts_raised} 条。")
+    messages.success(
+        request,
+        gettext("筛查完成：发现 %(findings)s 条，新预警 %(raised)s 条。")
+        % {"findings": run.findings_count, "raised": run.alerts_raised},
+    )
     return redirect("redflags:run", run_id=run.pk)
 
 

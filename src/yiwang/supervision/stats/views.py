@@ -13,7 +13,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext
 from django.utils.translation import gettext as _
 
 from yiwang.kernel.actors import Role
@@ -103,6 +103,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     )
     totals = queries.totals_for(actor, region=s.filters.region, trades=None if s.filters.category else s.all_trades)
     english = (get_language() or "").startswith("en")
+    from yiwang.supervision.redflags import queries as redflags_queries
+
     charts = {
         "names": {
             "volume": _("成交宗数"),
@@ -113,6 +115,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "raised": _("新预警"),
             "updated": _("预警更新"),
             "score": _("得分"),
+            "statuses": {k: pgettext("redflags", v) for k, v in redflags_queries.status_labels().items()},
         },
         "trend": {
             "labels": [p.key if english else p.label for p in trend.points],

@@ -54,7 +54,7 @@
     var meta = document.createElement("div");
     meta.className = "small text-body-secondary";
     meta.textContent = (d.verb === "raised" ? names.raised || "新预警" : names.updated || "预警更新") + " · " +
-      d.status_label + " · " + d.region_code + " · " + (names.score || "得分") + " " + Number(d.score).toFixed(2);
+      ((names.statuses && names.statuses[d.status]) || d.status_label) + " · " + d.region_code + " · " + (names.score || "得分") + " " + Number(d.score).toFixed(2);
     item.appendChild(link);
     item.appendChild(meta);
     feed.insertBefore(item, feed.firstChild);

@@ -6,6 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils.translation import get_language, gettext, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
 
 from yiwang.kernel.errors import YiwangError
 from yiwang.kernel.money import Money, parse_fen
@@ -48,7 +50,7 @@ class BootstrapForm(forms.Form):
             name = item.get("field") or ""
             name = self.aliases.get(name, name)
             target = name if name in self.fields else None
-            message = f"{item['message_zh']}（{item['code']}）"
+            message = error_text(item["code"], item["message_zh"], item.get("message_en"))
             if target and target in self.errors and message in self.errors[target]:
                 continue
             self.add_error(target, message)
@@ -59,50 +61,68 @@ class BootstrapForm(forms.Form):
                     self.fields[name].widget.attrs["class"] = f"{css} is-invalid".strip()
 
 
+def error_text(code: str, message_zh: str, message_en: str | None = None) -> str:
+    """An action's error as a page shows it, in the page's language: "message（code）"."""
+    if message_en and (get_language() or "").startswith("en"):
+        return f"{message_en} ({code})"
+    return f"{message_zh}（{code}）"
+
+
+def code_choices(table: str) -> list[tuple[str, str]]:
+    """A code table's choices with each label in the page's language (the catalogue's Chinese label is the
+    message id)."""
+    return [(code, gettext(label)) for code, label in queries.choices(table)]
+
+
 def _optional(choices: list[tuple[str, str]], blank: str = "（请选择）") -> list[tuple[str, str]]:
-    return [("", blank), *choices]
+    return [("", gettext(blank)), *choices]
 
 
 class EntityForm(BootstrapForm):
     aliases = {"registered_capital_fen": "registered_capital"}
-    kind = forms.ChoiceField(label="主体类型", choices=EntityKind.choices, initial=EntityKind.LEGAL_PERSON)
+    kind = forms.ChoiceField(
+        label=_("主体类型"), choices=[(k, _(label)) for k, label in EntityKind.choices], initial=EntityKind.LEGAL_PERSON
+    )
     uscc = forms.CharField(
-        label="统一社会信用代码", required=False, max_length=30, help_text="组织填写；输入后自动从登记机关获取登记信息"
+        label=_("统一社会信用代码"),
+        required=False,
+        max_length=30,
+        help_text=_("组织填写；输入后自动从登记机关获取登记信息"),
     )
-    id_document_type = forms.ChoiceField(label="证件类型", required=False)
-    id_number = forms.CharField(label="证件号码", required=False, max_length=40, help_text="自然人填写")
-    name = forms.CharField(label="名称（姓名）", required=False, max_length=200)
-    legal_rep_name = forms.CharField(label="法定代表人（负责人）", required=False, max_length=100)
-    legal_rep_id_type = forms.ChoiceField(label="法定代表人证件类型", required=False)
-    legal_rep_id_number = forms.CharField(label="法定代表人证件号码", required=False, max_length=40)
-    region_code = forms.ChoiceField(label="所在行政区划", required=False)
-    address = forms.CharField(label="住所（经营场所）", required=False, max_length=300)
-    contact_name = forms.CharField(label="联系人", required=False, max_length=100)
-    contact_phone = forms.CharField(label="联系电话", required=False, max_length=30)
-    contact_email = forms.CharField(label="电子邮箱", required=False, max_length=254)
-    registered_capital = forms.CharField(label="注册资本（元）", required=False, max_length=30)
+    id_document_type = forms.ChoiceField(label=_("证件类型"), required=False)
+    id_number = forms.CharField(label=_("证件号码"), required=False, max_length=40, help_text=_("自然人填写"))
+    name = forms.CharField(label=_("名称（姓名）"), required=False, max_length=200)
+    legal_rep_name = forms.CharField(label=_("法定代表人（负责人）"), required=False, max_length=100)
+    legal_rep_id_type = forms.ChoiceField(label=_("法定代表人证件类型"), required=False)
+    legal_rep_id_number = forms.CharField(label=_("法定代表人证件号码"), required=False, max_length=40)
+    region_code = forms.ChoiceField(label=_("所在行政区划"), required=False)
+    address = forms.CharField(label=_("住所（经营场所）"), required=False, max_length=300)
+    contact_name = forms.CharField(label=_("联系人"), required=False, max_length=100)
+    contact_phone = forms.CharField(label=_("联系电话"), required=False, max_length=30)
+    contact_email = forms.CharField(label=_("电子邮箱"), required=False, max_length=254)
+    registered_capital = forms.CharField(label=_("注册资本（元）"), required=False, max_length=30)
     established_on = forms.DateField(
-        label="成立日期", required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+        label=_("成立日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
-    enterprise_nature = forms.ChoiceField(label="企业性质", required=False)
-    business_scope = forms.CharField(label="经营范围", required=False, widget=forms.Textarea(attrs={"rows": 3}))
-    roles = forms.MultipleChoiceField(label="主体角色", required=False, widget=forms.CheckboxSelectMultiple)
+    enterprise_nature = forms.ChoiceField(label=_("企业性质"), required=False)
+    business_scope = forms.CharField(label=_("经营范围"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    roles = forms.MultipleChoiceField(label=_("主体角色"), required=False, widget=forms.CheckboxSelectMultiple)
 
     KEY_FIELDS = ("kind", "uscc", "id_document_type", "id_number")
 
     def __init__(self, *args: Any, editing: bool = False, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        documents = queries.choices(T_ID_DOCUMENT)
+        documents = code_choices(T_ID_DOCUMENT)
         self.fields["id_document_type"].choices = documents
         self.fields["id_document_type"].initial = RESIDENT_ID
         self.fields["legal_rep_id_type"].choices = documents
         self.fields["legal_rep_id_type"].initial = RESIDENT_ID
-        self.fields["enterprise_nature"].choices = _optional(queries.choices(T_NATURE))
-        self.fields["roles"].choices = queries.choices(T_PARTY_ROLE)
+        self.fields["enterprise_nature"].choices = _optional(code_choices(T_NATURE))
+        self.fields["roles"].choices = code_choices(T_PARTY_ROLE)
         regions = queries.region_choices()
         current = self.initial.get("region_code") or (self.data.get("region_code") if self.is_bound else None)
         if current and current not in {code for code, _ in regions}:
-            regions.append((current, f"{current}（现已撤销或无效）"))
+            regions.append((current, gettext("%(code)s（现已撤销或无效）") % {"code": current}))
         self.fields["region_code"].choices = _optional(regions)
         self.editing = editing
         if editing:
@@ -145,24 +165,24 @@ class EntityForm(BootstrapForm):
 
 
 class QualificationForm(BootstrapForm):
-    qualification_type = forms.ChoiceField(label="资质类别", required=False)
-    certificate_no = forms.CharField(label="证书编号", required=False, max_length=64)
-    level = forms.CharField(label="资质等级", required=False, max_length=50)
-    scope = forms.CharField(label="资质范围", required=False, widget=forms.Textarea(attrs={"rows": 2}))
-    issuing_authority = forms.CharField(label="发证机关", required=False, max_length=200)
+    qualification_type = forms.ChoiceField(label=_("资质类别"), required=False)
+    certificate_no = forms.CharField(label=_("证书编号"), required=False, max_length=64)
+    level = forms.CharField(label=_("资质等级"), required=False, max_length=50)
+    scope = forms.CharField(label=_("资质范围"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    issuing_authority = forms.CharField(label=_("发证机关"), required=False, max_length=200)
     valid_from = forms.DateField(
-        label="有效期起", required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+        label=_("有效期起"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
     valid_to = forms.DateField(
-        label="有效期至",
+        label=_("有效期至"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        help_text="留空表示长期有效",
+        help_text=_("留空表示长期有效"),
     )
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.fields["qualification_type"].choices = _optional(queries.choices(T_QUALIFICATION))
+        self.fields["qualification_type"].choices = _optional(code_choices(T_QUALIFICATION))
 
 
 class PersonnelForm(BootstrapForm):
@@ -172,24 +192,24 @@ class PersonnelForm(BootstrapForm):
         "certificates.0.specialty": "certificate_specialty",
         "certificates.0.valid_to": "certificate_valid_to",
     }
-    name = forms.CharField(label="姓名", required=False, max_length=100)
-    id_document_type = forms.ChoiceField(label="证件类型", required=False)
-    id_number = forms.CharField(label="证件号码", required=False, max_length=40)
-    personnel_role = forms.ChoiceField(label="人员类别", required=False)
-    title = forms.CharField(label="职称", required=False, max_length=100)
-    certificate_type = forms.ChoiceField(label="执业资格类别", required=False)
-    certificate_number = forms.CharField(label="执业资格证书编号", required=False, max_length=64)
-    certificate_specialty = forms.CharField(label="专业", required=False, max_length=100)
+    name = forms.CharField(label=_("姓名"), required=False, max_length=100)
+    id_document_type = forms.ChoiceField(label=_("证件类型"), required=False)
+    id_number = forms.CharField(label=_("证件号码"), required=False, max_length=40)
+    personnel_role = forms.ChoiceField(label=_("人员类别"), required=False)
+    title = forms.CharField(label=_("职称"), required=False, max_length=100)
+    certificate_type = forms.ChoiceField(label=_("执业资格类别"), required=False)
+    certificate_number = forms.CharField(label=_("执业资格证书编号"), required=False, max_length=64)
+    certificate_specialty = forms.CharField(label=_("专业"), required=False, max_length=100)
     certificate_valid_to = forms.DateField(
-        label="证书有效期至", required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+        label=_("证书有效期至"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.fields["id_document_type"].choices = queries.choices(T_ID_DOCUMENT)
+        self.fields["id_document_type"].choices = code_choices(T_ID_DOCUMENT)
         self.fields["id_document_type"].initial = RESIDENT_ID
-        self.fields["personnel_role"].choices = _optional(queries.choices(T_PERSONNEL_ROLE))
-        self.fields["certificate_type"].choices = _optional(queries.choices(T_PRACTISING), "（无）")
+        self.fields["personnel_role"].choices = _optional(code_choices(T_PERSONNEL_ROLE))
+        self.fields["certificate_type"].choices = _optional(code_choices(T_PRACTISING), "（无）")
 
     def data_for_action(self) -> dict[str, Any]:
         data = {
@@ -210,20 +230,25 @@ class PersonnelForm(BootstrapForm):
 
 
 class BankAccountForm(BootstrapForm):
-    bank_name = forms.CharField(label="开户银行", required=False, max_length=100)
-    branch_name = forms.CharField(label="开户网点（支行）", required=False, max_length=200)
-    account_name = forms.CharField(label="户名", required=False, max_length=200, help_text="须与主体登记名称一致")
-    account_number = forms.CharField(label="账号", required=False, max_length=60)
+    bank_name = forms.CharField(label=_("开户银行"), required=False, max_length=100)
+    branch_name = forms.CharField(label=_("开户网点（支行）"), required=False, max_length=200)
+    account_name = forms.CharField(label=_("户名"), required=False, max_length=200, help_text=_("须与主体登记名称一致"))
+    account_number = forms.CharField(label=_("账号"), required=False, max_length=60)
     permit_number = forms.CharField(
-        label="基本存款账户编号",
+        label=_("基本存款账户编号"),
         required=False,
         max_length=20,
-        help_text="即原开户许可证核准号，J 加 13 位数字，可不填",
+        help_text=_("即原开户许可证核准号，J 加 13 位数字，可不填"),
     )
 
 
 class StatusForm(BootstrapForm):
     status = forms.ChoiceField(
-        label="状态", choices=[("active", "正常（恢复）"), ("suspended", "暂停"), ("cancelled", "注销")]
+        label=_("状态"),
+        choices=[
+            ("active", _("正常（恢复）")),
+            ("suspended", pgettext_lazy("entity", "暂停")),
+            ("cancelled", pgettext_lazy("entity", "注销")),
+        ],
     )
-    reason = forms.CharField(label="原因", required=False, max_length=300)
+    reason = forms.CharField(label=_("原因"), required=False, max_length=300)

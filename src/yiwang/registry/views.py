@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import get_language, gettext, pgettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from yiwang.kernel.errors import NotFound, YiwangError
@@ -18,7 +19,14 @@ from yiwang.kernel.money import Money
 from yiwang.platform.web.decorators import signed_in
 from yiwang.registry import actions, queries
 from yiwang.registry.domain.official import FIELD_LABELS_ZH
-from yiwang.registry.forms import BankAccountForm, EntityForm, PersonnelForm, QualificationForm, StatusForm
+from yiwang.registry.forms import (
+    BankAccountForm,
+    EntityForm,
+    PersonnelForm,
+    QualificationForm,
+    StatusForm,
+    error_text,
+)
 from yiwang.registry.models import EntityKind, EntityStatus
 from yiwang.registry.queries import EntityView
 
@@ -37,6 +45,10 @@ def _managed(request: HttpRequest, entity_id: int) -> EntityView:
     if not view.can_manage:
         raise DjangoPermissionDenied("not an administrator of this entity")
     return view
+
+
+def _english() -> bool:
+    return (get_language() or "").startswith("en")
 
 
 def _version(request: HttpRequest) -> int | None:
@@ -77,7 +89,7 @@ def detail(request: HttpRequest, entity_id: int) -> HttpResponse:
     changes = queries.list_entity_changes_for(request.actor, entity_id, limit=50) if view.full else None
     context: dict[str, Any] = {
         "entity": view,
-        "capital": Money(view.registered_capital_fen).format_wan(2, with_unit=True)
+        "capital": gettext("%(amount)s万元") % {"amount": Money(view.registered_capital_fen).format_wan(2)}
         if view.registered_capital_fen is not None
         else "",
         "qualifications": queries.list_qualifications_for(request.actor, entity_id),
@@ -133,20 +145,45 @@ def _describe(value: Any, key: str, labels: dict[str, dict[str, str]]) -> str:
         return ""
     if isinstance(value, dict):
         parts = [
-            f"{_VALUE_LABELS.get(k, k)}：{_describe(v, k, labels)}"
+            f"{gettext(_VALUE_LABELS.get(k, k))}{gettext('：')}{_describe(v, k, labels)}"
             for k, v in value.items()
             if k != "id" and v not in ("", None)
         ]
-        return "；".join(parts)
+        return gettext("；").join(parts)
     if isinstance(value, list):
-        return "、".join(_describe(v, key, labels) for v in value)
+        return gettext("、").join(_describe(v, key, labels) for v in value)
     if isinstance(value, bool):
-        return "是" if value else "否"
+        return gettext("是") if value else gettext("否")
     if key in _ENUM_LABELS:
-        return _ENUM_LABELS[key].get(value, str(value))
+        if value not in _ENUM_LABELS[key]:
+            return str(value)
+        label = _ENUM_LABELS[key][value]
+        return pgettext("entity", label) if key == "status" else gettext(label)
     if key in _CODE_TABLES:
-        return labels[_CODE_TABLES[key]].get(str(value), str(value))
+        table = labels[_CODE_TABLES[key]]
+        return gettext(table[str(value)]) if str(value) in table else str(value)
     return str(value)
+
+
+def _change_label(field: str) -> str:
+    if field == "registration":
+        return pgettext("change", "主体登记")  # the event, not the page's link "Register an entity"
+    return gettext(_CHANGE_LABELS[field]) if field in _CHANGE_LABELS else field
+
+
+_SYNCED_FROM = "同步自："
+
+
+def _change_note(note: str) -> str:
+    """The note the actions write (fixed Chinese phrases, a source's name, or a person's reason) in the page's
+    language; what a person wrote stays as written."""
+    if not note:
+        return note
+    if note == "主体登记":
+        return pgettext("change", note)
+    if note.startswith(_SYNCED_FROM):
+        return gettext("同步自：%(source)s") % {"source": note[len(_SYNCED_FROM) :]}
+    return gettext(note)
 
 
 def _timeline(changes: list[queries.ChangeView]) -> list[dict[str, Any]]:
@@ -159,8 +196,8 @@ def _timeline_item(change: queries.ChangeView, labels: dict[str, dict[str, str]]
         "version": change.version,
         "changed_at": change.changed_at,
         "actor_label": change.actor_label,
-        "label": _CHANGE_LABELS.get(change.field, change.field),
-        "note": change.note,
+        "label": _change_label(change.field),
+        "note": _change_note(change.note),
         "old": _describe(change.old_value, change.field, labels),
         "new": _describe(change.new_value, change.field, labels),
     }
@@ -194,7 +231,11 @@ def register(request: HttpRequest) -> HttpResponse:
                         status=409,
                     )
             else:
-                messages.success(request, f"“{entity.name}”登记成功。一地注册、区域通用：各平台、各区域均可直接使用。")
+                messages.success(
+                    request,
+                    gettext("“%(name)s”登记成功。一地注册、区域通用：各平台、各区域均可直接使用。")
+                    % {"name": entity.name},
+                )
                 return redirect("registry:detail", entity_id=entity.pk)
         return render(request, "registry/register.html", {"form": form}, status=422)
     initial: dict[str, Any] = {}
@@ -212,7 +253,7 @@ def _prefill(params: Any) -> tuple[dict[str, Any], dict[str, Any]]:
     try:
         uscc = validate_uscc(raw)
     except YiwangError as exc:
-        return values, {"error": f"{exc.message_zh}（{exc.code}）"}
+        return values, {"error": error_text(exc.code, exc.message_zh, exc.message_en)}
     values["uscc"] = uscc
     existing = queries.find_entity_by_uscc(uscc)
     record = queries.lookup_official_record(uscc)
@@ -258,7 +299,7 @@ def edit(request: HttpRequest, entity_id: int) -> HttpResponse:
             except YiwangError as exc:
                 form.add_action_error(exc)
             else:
-                messages.success(request, "登记信息已更新")
+                messages.success(request, gettext("登记信息已更新"))
                 return redirect("registry:detail", entity_id=entity_id)
         return render(request, "registry/edit.html", {"form": form, "entity": view}, status=_status(form))
     form = EntityForm(initial=EntityForm.initial_from(view), editing=True)
@@ -278,9 +319,9 @@ def sync(request: HttpRequest, entity_id: int) -> HttpResponse:
     try:
         actions.do_sync_entity_from_source(actor=request.actor, entity_id=entity_id)
     except YiwangError as exc:
-        messages.error(request, exc.message_zh)
+        messages.error(request, exc.message_en if _english() else exc.message_zh)
     else:
-        messages.success(request, "已从权威来源同步登记信息")
+        messages.success(request, gettext("已从权威来源同步登记信息"))
     return redirect("registry:detail", entity_id=entity_id)
 
 
@@ -301,9 +342,9 @@ def change_status(request: HttpRequest, entity_id: int) -> HttpResponse:
                 expected_version=_version(request),
             )
         except YiwangError as exc:
-            messages.error(request, f"{exc.message_zh}（{exc.code}）")
+            messages.error(request, error_text(exc.code, exc.message_zh, exc.message_en))
         else:
-            messages.success(request, "主体状态已变更")
+            messages.success(request, gettext("主体状态已变更"))
     return redirect("registry:detail", entity_id=entity_id)
 
 
@@ -324,12 +365,12 @@ def qualifications(request: HttpRequest, entity_id: int) -> HttpResponse:
                     reason=request.POST.get("reason", ""),
                     expected_version=_version(request),
                 )
-                messages.success(request, "资质已撤回")
+                messages.success(request, gettext("资质已撤回"))
                 return redirect("registry:qualifications", entity_id=entity_id)
             form = QualificationForm(request.POST)
             if form.is_valid():
                 actions.do_add_qualification(actor=request.actor, entity_id=entity_id, data=form.cleaned_data)
-                messages.success(request, "资质已添加")
+                messages.success(request, gettext("资质已添加"))
                 return redirect("registry:qualifications", entity_id=entity_id)
             status = 422
         except YiwangError as exc:
@@ -367,7 +408,7 @@ def qualification_edit(request: HttpRequest, entity_id: int, qualification_id: i
             except YiwangError as exc:
                 form.add_action_error(exc)
             else:
-                messages.success(request, "资质已更新")
+                messages.success(request, gettext("资质已更新"))
                 return redirect("registry:qualifications", entity_id=entity_id)
         return render(
             request, "registry/qualification_edit.html", {"entity": view, "item": item, "form": form}, status=422
@@ -405,12 +446,12 @@ def personnel(request: HttpRequest, entity_id: int) -> HttpResponse:
                     personnel_id=int(request.POST["remove"]),
                     expected_version=_version(request),
                 )
-                messages.success(request, "人员已移出")
+                messages.success(request, gettext("人员已移出"))
                 return redirect("registry:personnel", entity_id=entity_id)
             form = PersonnelForm(request.POST)
             if form.is_valid():
                 actions.do_add_personnel(actor=request.actor, entity_id=entity_id, data=form.data_for_action())
-                messages.success(request, "人员已添加")
+                messages.success(request, gettext("人员已添加"))
                 return redirect("registry:personnel", entity_id=entity_id)
             status = 422
         except YiwangError as exc:
@@ -452,7 +493,7 @@ def personnel_edit(request: HttpRequest, entity_id: int, personnel_id: int) -> H
             except YiwangError as exc:
                 form.add_action_error(exc)
             else:
-                messages.success(request, "人员信息已更新")
+                messages.success(request, gettext("人员信息已更新"))
                 return redirect("registry:personnel", entity_id=entity_id)
         return render(request, "registry/personnel_edit.html", {"entity": view, "item": item, "form": form}, status=422)
     first = item.certificates[0] if item.certificates else None
@@ -485,7 +526,7 @@ def bank_account(request: HttpRequest, entity_id: int) -> HttpResponse:
                 actions.do_close_basic_account(
                     actor=request.actor, entity_id=entity_id, expected_version=_version(request)
                 )
-                messages.success(request, "已登记基本存款账户销户")
+                messages.success(request, gettext("已登记基本存款账户销户"))
                 return redirect("registry:bank_account", entity_id=entity_id)
             form = BankAccountForm(request.POST)
             if form.is_valid():
@@ -495,7 +536,7 @@ def bank_account(request: HttpRequest, entity_id: int) -> HttpResponse:
                     data=form.cleaned_data,
                     expected_version=_version(request),
                 )
-                messages.success(request, "基本存款账户已登记")
+                messages.success(request, gettext("基本存款账户已登记"))
                 return redirect("registry:bank_account", entity_id=entity_id)
             status = 422
         except YiwangError as exc:

@@ -12,6 +12,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from yiwang.kernel.actors import Role
@@ -96,7 +97,7 @@ def new(request: HttpRequest) -> HttpResponse:
             except YiwangError as exc:
                 form.add_action_error(exc)
             else:
-                messages.success(request, "现场记录已保存并记入见证日志。")
+                messages.success(request, gettext("现场记录已保存并记入见证日志。"))
                 return redirect("onsite:record", record_id=record.pk)
         return render(request, "onsite/new.html", {"form": form}, status=422)
     return render(request, "onsite/new.html", {"form": form})
@@ -137,10 +138,10 @@ def correct(request: HttpRequest, record_id: int) -> HttpResponse:
         except YiwangError as exc:
             messages.error(request, f"{exc.message_zh}（{exc.code}）")
         else:
-            messages.success(request, "已更正；原记录保留并标注“已更正”。")
+            messages.success(request, gettext("已更正；原记录保留并标注“已更正”。"))
             return redirect("onsite:record", record_id=fixed.pk)
     else:
-        messages.error(request, "请填写更正后的说明和更正原因。")
+        messages.error(request, gettext("请填写更正后的说明和更正原因。"))
     return redirect("onsite:record", record_id=record_id)
 
 

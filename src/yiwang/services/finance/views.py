@@ -13,6 +13,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import get_language, gettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from yiwang.kernel.actors import Role
@@ -26,6 +27,11 @@ from yiwang.services.finance.forms import (
     IssuerStatusForm,
     SimPaymentForm,
 )
+
+
+def _said(exc: YiwangError) -> str:
+    """An error's message in the page's language (Chinese unless the visitor switched)."""
+    return exc.message_en if get_language() == "en" else exc.message_zh
 
 
 def _signed_in(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -75,7 +81,7 @@ def fees(request: HttpRequest) -> HttpResponse:
             base = Money.from_yuan(raw_base).fen
             quote = {"code": code, "base_fen": base, "fee_fen": queries.compute_fee(code, base)}
         except YiwangError as exc:
-            error = exc.message_zh
+            error = _said(exc)
     context = {
         "note": queries.fee_note(),
         "services": queries.catalogue_service_fees(),
@@ -109,7 +115,7 @@ def reconciliation(request: HttpRequest) -> HttpResponse:
 def assign(request: HttpRequest, notice_id: int) -> HttpResponse:
     form = AssignForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "请填写标段引用和投标人主体编号")
+        messages.error(request, gettext("请填写标段引用和投标人主体编号"))
         return redirect("finance:reconciliation")
     try:
         actions.do_assign_suspense(
@@ -120,9 +126,9 @@ def assign(request: HttpRequest, notice_id: int) -> HttpResponse:
             note=form.cleaned_data["note"],
         )
     except YiwangError as exc:
-        messages.error(request, exc.message_zh)
+        messages.error(request, _said(exc))
     else:
-        messages.success(request, "已认领入账")
+        messages.success(request, gettext("已认领入账"))
     return redirect("finance:reconciliation")
 
 
@@ -152,7 +158,7 @@ def simbank(request: HttpRequest) -> HttpResponse:
             if amount <= 0:
                 raise ValueError
         except (YiwangError, ValueError):
-            form.add_error("amount", "金额应为正数，最多两位小数")
+            form.add_error("amount", gettext("金额应为正数，最多两位小数"))
         else:
             notice = gateway.pay_in(
                 bank_code=bank.default_bank(),
@@ -164,7 +170,11 @@ def simbank(request: HttpRequest) -> HttpResponse:
             received = actions.receive_bank_notice(
                 bank_code=notice.bank_code, body=notice.body, signature=notice.signature
             )
-            messages.success(request, f"模拟银行已转账，平台入账状态：{received.notice.get_status_display()}")
+            messages.success(
+                request,
+                gettext("模拟银行已转账，平台入账状态：%(status)s")
+                % {"status": gettext(received.notice.get_status_display())},
+            )
             return redirect("finance:simbank")
     return render(request, "finance/simbank.html", {"form": form})
 
@@ -180,7 +190,7 @@ def verify_guarantee(request: HttpRequest) -> HttpResponse:
         try:
             result = queries.get_guarantee_verification(number)
         except NotFound as exc:
-            error = exc.message_zh
+            error = _said(exc)
     return render(request, "finance/verify.html", {"number": number, "result": result, "error": error})
 
 
@@ -195,7 +205,10 @@ def _entity_choices(actor) -> list[tuple[int, str]]:
 @require_http_methods(["GET", "POST"])
 def apply_guarantee(request: HttpRequest) -> HttpResponse:
     """申请电子保函: a bidder picks the lot, its entity, an issuer and the form."""
-    issuers = [(i.id, f"{i.name}（{i.kind_label}）") for i in queries.list_guarantee_issuers(active_only=True)]
+    issuers = [
+        (i.id, gettext("%(name)s（%(kind)s）") % {"name": i.name, "kind": gettext(i.kind_label)})
+        for i in queries.list_guarantee_issuers(active_only=True)
+    ]
     form = GuaranteeApplyForm(
         request.POST or None,
         initial={"lot_ref": request.GET.get("lot", "")},
@@ -206,9 +219,9 @@ def apply_guarantee(request: HttpRequest) -> HttpResponse:
         try:
             g = actions.do_apply_guarantee(actor=request.actor, **form.cleaned_data)
         except YiwangError as exc:
-            form.add_error(None, exc.message_zh)
+            form.add_error(None, _said(exc))
         else:
-            messages.success(request, f"已向出具机构提交保函申请，申请编号 {g.application_no}")
+            messages.success(request, gettext("已向出具机构提交保函申请，申请编号 %(no)s") % {"no": g.application_no})
             return redirect("finance:mine")
     return render(request, "finance/apply.html", {"form": form})
 
@@ -242,9 +255,9 @@ def issuers(request: HttpRequest) -> HttpResponse:
                     note=form.cleaned_data["note"],
                 )
             except YiwangError as exc:
-                form.add_error(None, exc.message_zh)
+                form.add_error(None, _said(exc))
             else:
-                messages.success(request, "已登记出具机构")
+                messages.success(request, gettext("已登记出具机构"))
                 return redirect("finance:issuers")
     context = {"issuers": queries.list_guarantee_issuers(), "form": form, "may_edit": may_edit}
     return render(request, "finance/issuers.html", context)
@@ -260,9 +273,9 @@ def issuer_status(request: HttpRequest, issuer_id: int) -> HttpResponse:
         try:
             actions.do_set_issuer_status(actor=request.actor, issuer_id=issuer_id, **form.cleaned_data)
         except YiwangError as exc:
-            messages.error(request, exc.message_zh)
+            messages.error(request, _said(exc))
         else:
-            messages.success(request, "已更新出具机构状态")
+            messages.success(request, gettext("已更新出具机构状态"))
     return redirect("finance:issuers")
 
 
@@ -293,7 +306,7 @@ def confirm_transfer(request: HttpRequest, deal_ref: str) -> HttpResponse:
     except YiwangError as exc:
         if exc.status == 403:
             raise DjangoPermissionDenied("staff only") from None
-        messages.error(request, exc.message_zh)
+        messages.error(request, _said(exc))
     else:
-        messages.success(request, "已确认交割，价款将划转出让方")
+        messages.success(request, gettext("已确认交割，价款将划转出让方"))
     return redirect("finance:settlement", deal_ref=deal_ref)

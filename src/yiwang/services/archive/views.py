@@ -12,6 +12,7 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from yiwang.kernel.errors import YiwangError
@@ -95,10 +96,13 @@ def create(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(
                 request,
-                f"已归档：第 {version.number} 版，{version.item_count} 个文件，{version.entry_count} 条见证记录。",
+                gettext("已归档：第 %(n)s 版，%(items)s 个文件，%(entries)s 条见证记录。")
+                % {"n": version.number, "items": version.item_count, "entries": version.entry_count},
             )
             return redirect("archive:detail", archive_id=version.archive_id)
-    return render(request, "archive/form.html", {"form": form, "heading": "生成电子档案", "submit": "归档"})
+    return render(
+        request, "archive/form.html", {"form": form, "heading": gettext("生成电子档案"), "submit": gettext("归档")}
+    )
 
 
 @readers
@@ -112,9 +116,11 @@ def place_hold(request: HttpRequest) -> HttpResponse:
         except YiwangError as exc:
             add_action_error(form, exc)
         else:
-            messages.success(request, "已实施法律保全。")
+            messages.success(request, gettext("已实施法律保全。"))
             return redirect("archive:detail", archive_id=hold.archive_id)
-    return render(request, "archive/form.html", {"form": form, "heading": "实施法律保全", "submit": "保全"})
+    return render(
+        request, "archive/form.html", {"form": form, "heading": gettext("实施法律保全"), "submit": gettext("保全")}
+    )
 
 
 def _back(archive_id: int) -> HttpResponse:
@@ -136,7 +142,7 @@ def new_version(request: HttpRequest, archive_id: int) -> HttpResponse:
     except YiwangError as exc:
         messages.error(request, f"{exc.message_zh}（{exc.code}）")
     else:
-        messages.success(request, f"已生成第 {version.number} 版。")
+        messages.success(request, gettext("已生成第 %(n)s 版。") % {"n": version.number})
     return _back(archive_id)
 
 
@@ -151,7 +157,7 @@ def release_hold(request: HttpRequest, archive_id: int, hold_id: int) -> HttpRes
     except YiwangError as exc:
         messages.error(request, f"{exc.message_zh}（{exc.code}）")
     else:
-        messages.success(request, "已解除法律保全。")
+        messages.success(request, gettext("已解除法律保全。"))
     return _back(archive_id)
 
 
@@ -166,11 +172,13 @@ def dispose(request: HttpRequest, archive_id: int) -> HttpResponse:
             actor=request.actor, project_ref=archive.project_ref, reason=request.POST.get("reason", ""), version=version
         )
     except ValueError:
-        messages.error(request, "版本号须为整数。")
+        messages.error(request, gettext("版本号须为整数。"))
     except YiwangError as exc:
         messages.error(request, f"{exc.message_zh}（{exc.code}）")
     else:
         messages.success(
-            request, "已处置：" + "、".join(f"第 {v.number} 版" for v in done) + "（清单与处置记录保留）。"
+            request,
+            gettext("已处置：%(versions)s（清单与处置记录保留）。")
+            % {"versions": gettext("、").join(gettext("第 %(n)s 版") % {"n": v.number} for v in done)},
         )
     return _back(archive_id)

@@ -6,10 +6,12 @@ from __future__ import annotations
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
 from yiwang.exchange.subplatform import actions, export, queries
 from yiwang.exchange.subplatform.domain.datasets import all_datasets
+from yiwang.exchange.subplatform.domain.report import Measure, Threshold
 from yiwang.kernel.errors import InvalidInput, NotFound, YiwangError
 from yiwang.platform.web.decorators import allowed
 
@@ -17,6 +19,24 @@ reader = allowed(queries.may_read, "the exchange pages are for staff, regulators
 # the findings shown first: records that break the order of a tender, then repeats, then the rest
 FINDINGS_ORDER = ("consistency", "duplicates", "timeliness", "acceptance", "completeness")
 quality_reader = allowed(queries.may_read_quality, "quality reports are for officials and sub-platform operators")
+
+
+def _limit(threshold: Threshold) -> str:
+    """A threshold as the report shows it (``≥ 95%``, ``≤ 24 小时``), its unit in the page's language."""
+    text = threshold.describe()
+    for unit in (" 小时", " 日", " 分钟"):
+        if text.endswith(unit):
+            return text[: -len(unit)] + pgettext("exchange", unit)
+    return text
+
+
+def _note(m: Measure, within: Threshold | None) -> str:
+    """How a measure is computed, in the page's language (the timeliness note names the time limit)."""
+    if m.measure == "timeliness" and within is not None:
+        return pgettext("exchange", "事件发生后 %(limit)s 内上报的版本所占比例") % {
+            "limit": _limit(within).lstrip("≤ ")
+        }
+    return pgettext("exchange", m.note) if m.note else m.note
 
 
 def _filters(request: HttpRequest) -> dict[str, str]:
@@ -118,6 +138,9 @@ def report(request: HttpRequest, platform_code: str) -> HttpResponse:
         {
             "active": "quality",
             "report": rep,
+            "measures": [
+                (m, _note(m, rep.timely_within), _limit(m.threshold) if m.threshold else "") for m in rep.measures
+            ],
             "sections": sections,
             "platform_code": platform_code,
             "month": month,

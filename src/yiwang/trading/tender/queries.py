@@ -23,6 +23,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db.models import Count, Q
+from django.utils.translation import gettext
 
 from yiwang.kernel.actors import Actor, Role
 from yiwang.kernel.canonical import iso_utc
@@ -370,10 +371,15 @@ class WorkItem:
     due: datetime | None = None
 
 
+def _todo(name: str, what: str) -> str:
+    return gettext("%(name)s：%(what)s") % {"name": name, "what": what}
+
+
 def workbench_items_for(actor: Actor, limit: int = 30) -> list[WorkItem]:
     """To-do items for the portal workbench: managers (documents to sign, publish, answer objections and
     questions, record results, publish candidates, award, contracts due), bidders (bids to decrypt at an opening,
-    answers to their objections), staff (openings in progress)."""
+    answers to their objections), staff (openings in progress). The labels are in the request's language
+    (``gettext`` at call time; the Chinese text is the message id)."""
     items: list[WorkItem] = []
     entities = list(actor.entity_ids())
     if entities:
@@ -385,10 +391,18 @@ def workbench_items_for(actor: Actor, limit: int = 30) -> list[WorkItem]:
             if unsigned:
                 items.append(
                     WorkItem(
-                        "manager", f"{project.name}：{unsigned}份招标文件未签章", f"/tender/projects/{project.pk}/"
+                        "manager",
+                        gettext("%(project)s：%(n)s份招标文件未签章") % {"project": project.name, "n": unsigned},
+                        f"/tender/projects/{project.pk}/",
                     )
                 )
-            items.append(WorkItem("manager", f"{project.name}：待发布", f"/tender/projects/{project.pk}/publish/"))
+            items.append(
+                WorkItem(
+                    "manager",
+                    gettext("%(project)s：待发布") % {"project": project.name},
+                    f"/tender/projects/{project.pk}/publish/",
+                )
+            )
         sections = (
             Section.objects.select_related("project")
             .filter(project__in=managed)
@@ -399,26 +413,32 @@ def workbench_items_for(actor: Actor, limit: int = 30) -> list[WorkItem]:
             url = f"/tender/sections/{section.pk}/"
             pending = Objection.objects.filter(section=section, status="pending").order_by("answer_due").first()
             if pending:
-                items.append(WorkItem("manager", f"{name}：异议待答复", url, pending.answer_due))
+                items.append(WorkItem("manager", _todo(name, gettext("异议待答复")), url, pending.answer_due))
             state = S(section.status)
             if state is S.PQ_REVIEW:
-                items.append(WorkItem("manager", f"{name}：录入资格审查结果", url))
+                items.append(WorkItem("manager", _todo(name, gettext("录入资格审查结果")), url))
             if state is S.EVALUATING:
                 record = EvaluationRecord.objects.filter(
                     section=section, round=section.round, gateway="recorded"
                 ).first()
                 if record:
-                    items.append(WorkItem("manager", f"{name}：录入评标结果", url))
+                    items.append(WorkItem("manager", _todo(name, gettext("录入评标结果")), url))
             if state is S.EVALUATED:
-                label = "发布中标候选人公示" if t.procedure_of(section.project).candidates_publicity else "定标"
-                items.append(WorkItem("manager", f"{name}：{label}", url, section.candidates_due or section.award_due))
+                label = (
+                    gettext("发布中标候选人公示")
+                    if t.procedure_of(section.project).candidates_publicity
+                    else gettext("定标")
+                )
+                items.append(WorkItem("manager", _todo(name, label), url, section.candidates_due or section.award_due))
             if state is S.AWARDABLE:
-                items.append(WorkItem("manager", f"{name}：公示期满，可以定标", url))
+                items.append(WorkItem("manager", _todo(name, gettext("公示期满，可以定标")), url))
             if state is S.AWARDED:
-                items.append(WorkItem("manager", f"{name}：签订合同", url, section.contract_due))
+                items.append(WorkItem("manager", _todo(name, gettext("签订合同")), url, section.contract_due))
         unanswered = Question.objects.filter(project__in=managed, clarification__isnull=True).count()
         if unanswered:
-            items.append(WorkItem("manager", f"{unanswered}个提问待澄清", "/tender/projects/?mine=1"))
+            items.append(
+                WorkItem("manager", gettext("%(n)s个提问待澄清") % {"n": unanswered}, "/tender/projects/?mine=1")
+            )
         for receipt in bidbox_queries.list_my_submissions_for(actor)[:50]:
             if (
                 receipt.box_status == "opening"
@@ -426,19 +446,24 @@ def workbench_items_for(actor: Actor, limit: int = 30) -> list[WorkItem]:
                 and receipt.status == "submitted"
             ):
                 items.append(
-                    WorkItem("bidder", f"开标中，请解密：{receipt.box_title}", f"/bidbox/{receipt.box_id}/hall/")
+                    WorkItem(
+                        "bidder",
+                        gettext("开标中，请解密：%(box)s") % {"box": receipt.box_title},
+                        f"/bidbox/{receipt.box_id}/hall/",
+                    )
                 )
         for objection in Objection.objects.filter(entity_id__in=entities, status="answered").order_by("-answered_at")[
             :5
         ]:
-            items.append(WorkItem("bidder", "异议已答复", f"/tender/sections/{objection.section_id}/"))
+            items.append(WorkItem("bidder", gettext("异议已答复"), f"/tender/sections/{objection.section_id}/"))
     if actor.has_role(Role.STAFF):
         for view in list_opening_sections_for(actor)[:10]:
             if view.section.status == S.OPENING:
                 items.append(
                     WorkItem(
                         "staff",
-                        f"开标进行中：{view.section.project.name} {view.section.name}",
+                        gettext("开标进行中：%(section)s")
+                        % {"section": f"{view.section.project.name} {view.section.name}"},
                         f"/tender/sections/{view.section.pk}/hall/",
                     )
                 )

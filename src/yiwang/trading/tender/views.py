@@ -1,4 +1,4 @@
-"""Tender pages (Chinese, Bootstrap, phone width, htmx).
+"""Tender pages (Chinese, English under the switch; Bootstrap, phone width, htmx).
 
 - public: 项目列表 (``/tender/``), 项目页 (every stage's notices, documents, clarifications, the timeline of each
   section), 标段页 (opening record, candidates, award, contract);
@@ -19,6 +19,7 @@ from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import get_language, gettext
 from django.views.decorators.http import require_POST
 
 from yiwang.kernel.actors import Role
@@ -63,16 +64,20 @@ def signed_in(view: View) -> View:
 
 
 def _refused(request: HttpRequest, exc: YiwangError) -> None:
-    rule = f"（规则 {exc.details['rule_id']}）" if exc.details.get("rule_id") else ""
+    """The refusal as a flash message, in the page's language (the error carries both)."""
+    english = (get_language() or "").startswith("en")
+    text = exc.message_en if english else exc.message_zh
+    rule_id = exc.details.get("rule_id")
+    rule = gettext("（规则 %(rule)s）") % {"rule": rule_id} if rule_id else ""
     messages.error(
-        request, f"{exc.message_zh}{'' if rule and exc.details['rule_id'] in exc.message_zh else rule}（{exc.code}）"
+        request, f"{text}{'' if rule and rule_id in text else rule}{gettext('（%(code)s）') % {'code': exc.code}}"
     )
 
 
 def _entities(request: HttpRequest) -> list[tuple[int, str]]:
     ids = sorted(request.actor.entity_ids())
     names = registry.get_entity_refs(ids)
-    return [(i, names[i].name if i in names else f"主体{i}") for i in ids]
+    return [(i, names[i].name if i in names else gettext("主体%(id)s") % {"id": i}) for i in ids]
 
 
 def _project_or_404(request: HttpRequest, project_id: int) -> queries.ProjectView:
@@ -142,7 +147,7 @@ def project_new(request: HttpRequest) -> HttpResponse:
     entities = _entities(request)
     owners = [(f"{i}", name) for i, name in entities]
     if not owners:
-        messages.error(request, "请先登记或关联市场主体（招标人或代理机构）")
+        messages.error(request, gettext("请先登记或关联市场主体（招标人或代理机构）"))
         return redirect("tender:list")
     form = ProjectForm(request.POST or None, owners=owners)
     if request.method == "POST" and form.is_valid():
@@ -180,7 +185,9 @@ def project_new(request: HttpRequest) -> HttpResponse:
         except YiwangError as exc:
             _refused(request, exc)
         else:
-            messages.success(request, f"项目已登记：招标项目编号 {project.tender_project_code}")
+            messages.success(
+                request, gettext("项目已登记：招标项目编号 %(code)s") % {"code": project.tender_project_code}
+            )
             return redirect("tender:project", project_id=project.pk)
     return render(request, "tender/project_new.html", {"form": form, "procedures": procedure_rules.procedures()})
 
@@ -229,10 +236,10 @@ def document_upload(request: HttpRequest, project_id: int) -> HttpResponse:
                 stream=upload,
                 filename=upload.name,
             ),
-            "文件已上传并登记摘要",
+            gettext("文件已上传并登记摘要"),
         )
     else:
-        messages.error(request, "请选择文件并填写标题")
+        messages.error(request, gettext("请选择文件并填写标题"))
     return redirect("tender:project", project_id=project_id)
 
 
@@ -259,7 +266,7 @@ def project_publish(request: HttpRequest, project_id: int) -> HttpResponse:
         except YiwangError as exc:
             _refused(request, exc)
         else:
-            messages.success(request, "公告已发布，投标箱已开设")
+            messages.success(request, gettext("公告已发布，投标箱已开设"))
             return redirect("tender:project", project_id=project_id)
     return render(request, "tender/publish.html", {"v": view, "form": form})
 
@@ -280,10 +287,10 @@ def clarify(request: HttpRequest, project_id: int) -> HttpResponse:
                 new_deadline=data.get("new_deadline"),
                 answers=[int(x) for x in request.POST.getlist("answers") if x.isdigit()],
             ),
-            "澄清已发布",
+            gettext("澄清已发布"),
         )
     else:
-        messages.error(request, "请填写澄清内容")
+        messages.error(request, gettext("请填写澄清内容"))
     return redirect("tender:project", project_id=project_id)
 
 
@@ -300,10 +307,10 @@ def ask(request: HttpRequest, project_id: int) -> HttpResponse:
                 entity_id=int(form.cleaned_data["entity_id"]),
                 text=form.cleaned_data["text"],
             ),
-            "提问已提交（答复以澄清公告发布，不显示提问人）",
+            gettext("提问已提交（答复以澄清公告发布，不显示提问人）"),
         )
     else:
-        messages.error(request, "请填写提问内容")
+        messages.error(request, gettext("请填写提问内容"))
     return redirect("tender:project", project_id=project_id)
 
 
@@ -334,9 +341,9 @@ def section_detail(request: HttpRequest, section_id: int) -> HttpResponse:
     view = _section_or_404(request, section_id)
     entities = _entities(request) if request.actor.is_authenticated else []
     objection_kinds = (
-        [("challenge", "质疑")]
+        [("challenge", gettext("质疑"))]
         if view.procedure.objection_kind == "challenge"
-        else [(k, v) for k, v in Objection.KINDS.items() if k != "challenge"]
+        else [(k, gettext(v)) for k, v in Objection.KINDS.items() if k != "challenge"]
     )
     return render(
         request,
@@ -364,7 +371,7 @@ def section_detail(request: HttpRequest, section_id: int) -> HttpResponse:
 def submit_bid(request: HttpRequest, section_id: int) -> HttpResponse:
     form = BidForm(request.POST, request.FILES, entities=_entities(request))
     if not form.is_valid():
-        messages.error(request, "请选择投标单位和加密投标文件")
+        messages.error(request, gettext("请选择投标单位和加密投标文件"))
         return _back_to_section(section_id)
     upload = form.cleaned_data["file"]
     try:
@@ -380,8 +387,8 @@ def submit_bid(request: HttpRequest, section_id: int) -> HttpResponse:
         return _back_to_section(section_id)
     messages.success(
         request,
-        f"投标文件已递交，回执编号 {submission.receipt_id}，"
-        f"递交时间 {t.shanghai(submission.received_at)}（平台签名回执）",
+        gettext("投标文件已递交，回执编号 %(receipt)s，递交时间 %(at)s（平台签名回执）")
+        % {"receipt": submission.receipt_id, "at": t.shanghai(submission.received_at)},
     )
     return redirect("bidbox:receipt", submission_id=submission.pk)
 
@@ -394,7 +401,7 @@ def withdraw_bid(request: HttpRequest, section_id: int) -> HttpResponse:
         lambda: actions.do_withdraw_bid(
             actor=request.actor, section_id=section_id, submission_id=request.POST.get("submission_id", "")
         ),
-        "投标文件已撤回，保证金将依法退还",
+        gettext("投标文件已撤回，保证金将依法退还"),
     )
     return _back_to_section(section_id)
 
@@ -412,7 +419,7 @@ def objection(request: HttpRequest, section_id: int) -> HttpResponse:
             kind=data.get("kind", ""),
             text=data.get("text", ""),
         ),
-        "异议（质疑）已提交",
+        gettext("异议（质疑）已提交"),
     )
     return _back_to_section(section_id)
 
@@ -428,7 +435,7 @@ def answer_objection(request: HttpRequest, objection_id: int) -> HttpResponse:
         lambda: actions.do_answer_objection(
             actor=request.actor, objection_id=objection_id, answer=request.POST.get("answer", "")
         ),
-        "已答复",
+        gettext("已答复"),
     )
     return _back_to_section(row.section_id)
 
@@ -439,7 +446,7 @@ def close_opening(request: HttpRequest, section_id: int) -> HttpResponse:
     _do(
         request,
         lambda: actions.do_close_opening(actor=request.actor, section_id=section_id),
-        "开标结束，开标记录已公布",
+        gettext("开标结束，开标记录已公布"),
     )
     return _back_to_section(section_id)
 
@@ -449,7 +456,7 @@ def close_opening(request: HttpRequest, section_id: int) -> HttpResponse:
 def record_result(request: HttpRequest, section_id: int) -> HttpResponse:
     form = ResultForm(request.POST, request.FILES)
     if not form.is_valid():
-        messages.error(request, "请填写中标候选人及报价，并上传评标报告")
+        messages.error(request, gettext("请填写中标候选人及报价，并上传评标报告"))
         return _back_to_section(section_id)
     report = form.cleaned_data["report"]
     _do(
@@ -457,7 +464,7 @@ def record_result(request: HttpRequest, section_id: int) -> HttpResponse:
         lambda: actions.do_record_evaluation_result(
             actor=request.actor, section_id=section_id, candidates=form.candidates(), report=(report, report.name)
         ),
-        "评标结果已录入",
+        gettext("评标结果已录入"),
     )
     return _back_to_section(section_id)
 
@@ -465,7 +472,11 @@ def record_result(request: HttpRequest, section_id: int) -> HttpResponse:
 @signed_in
 @require_POST
 def publish_candidates(request: HttpRequest, section_id: int) -> HttpResponse:
-    _do(request, lambda: actions.do_publish_candidates(actor=request.actor, section_id=section_id), "中标候选人已公示")
+    _do(
+        request,
+        lambda: actions.do_publish_candidates(actor=request.actor, section_id=section_id),
+        gettext("中标候选人已公示"),
+    )
     return _back_to_section(section_id)
 
 
@@ -478,7 +489,7 @@ def award(request: HttpRequest, section_id: int) -> HttpResponse:
         lambda: actions.do_award_section(
             actor=request.actor, section_id=section_id, entity_id=int(entity) if entity else None
         ),
-        "已定标，中标通知书已发出",
+        gettext("已定标，中标通知书已发出"),
     )
     return _back_to_section(section_id)
 
@@ -488,7 +499,7 @@ def award(request: HttpRequest, section_id: int) -> HttpResponse:
 def contract(request: HttpRequest, section_id: int) -> HttpResponse:
     form = ContractForm(request.POST, request.FILES)
     if not form.is_valid():
-        messages.error(request, "请填写合同金额")
+        messages.error(request, gettext("请填写合同金额"))
         return _back_to_section(section_id)
     data = form.cleaned_data
     upload = data.get("file")
@@ -503,7 +514,7 @@ def contract(request: HttpRequest, section_id: int) -> HttpResponse:
             performance_security_fen=yuan_to_fen(data.get("performance_security_yuan")) or 0,
             document=(upload, upload.name) if upload else None,
         ),
-        "合同已登记并公告",
+        gettext("合同已登记并公告"),
     )
     return _back_to_section(section_id)
 
@@ -523,10 +534,10 @@ def performance(request: HttpRequest, section_id: int) -> HttpResponse:
                 text=data["text"],
                 final=bool(data.get("final")),
             ),
-            "履约情况已登记",
+            gettext("履约情况已登记"),
         )
     else:
-        messages.error(request, "请填写履约情况")
+        messages.error(request, gettext("请填写履约情况"))
     return _back_to_section(section_id)
 
 
@@ -538,7 +549,7 @@ def cancel(request: HttpRequest, section_id: int) -> HttpResponse:
         lambda: actions.do_cancel_section(
             actor=request.actor, section_id=section_id, reason=request.POST.get("reason", "")
         ),
-        "已终止",
+        gettext("已终止"),
     )
     return _back_to_section(section_id)
 
@@ -551,7 +562,7 @@ def fail(request: HttpRequest, section_id: int) -> HttpResponse:
         lambda: actions.do_fail_section(
             actor=request.actor, section_id=section_id, reason=request.POST.get("reason", "")
         ),
-        "已宣布流标（废标）",
+        gettext("已宣布流标（废标）"),
     )
     return _back_to_section(section_id)
 
@@ -569,10 +580,10 @@ def retender(request: HttpRequest, section_id: int) -> HttpResponse:
                 bid_deadline=form.cleaned_data["bid_deadline"],
                 doc_get_end=form.cleaned_data["doc_get_end"],
             ),
-            "已重新招标，新公告已发布",
+            gettext("已重新招标，新公告已发布"),
         )
     else:
-        messages.error(request, "请填写时间")
+        messages.error(request, gettext("请填写时间"))
     return _back_to_section(section_id)
 
 

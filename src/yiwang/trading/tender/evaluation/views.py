@@ -1,4 +1,5 @@
-"""The expert evaluation workbench (评标工作台), Chinese first, designed for desktop and usable at phone width.
+"""The expert evaluation workbench (评标工作台), Chinese first (English under the switch), designed for desktop and
+usable at phone width.
 
 - ``/evaluation/``: my evaluation tasks (members), the evaluations I oversee (staff, regulators, auditors), my
   clarification requests (bidders);
@@ -22,6 +23,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import get_language, gettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from yiwang.identity.ca import queries as ca_queries
@@ -56,6 +58,12 @@ def _view_or_404(request: HttpRequest, evaluation_id: int) -> queries.Evaluation
         raise Http404("no such evaluation") from None
 
 
+def _refusal(exc: YiwangError) -> str:
+    """A refused action as a flash message, in the page's language (the error carries both)."""
+    text = exc.message_en if (get_language() or "").startswith("en") else exc.message_zh
+    return gettext("%(message)s（%(code)s）") % {"message": text, "code": exc.code}
+
+
 def _run(
     request: HttpRequest, evaluation_id: int, fn: Callable[[str], Any], ok: str, *, to: str = "evaluation:detail"
 ) -> HttpResponse:
@@ -66,9 +74,9 @@ def _run(
     try:
         fn(section_ref)
     except (PermissionDenied, NotFound) as exc:
-        messages.error(request, f"{exc.message_zh}（{exc.code}）")
+        messages.error(request, _refusal(exc))
     except YiwangError as exc:
-        messages.error(request, f"{exc.message_zh}（{exc.code}）")
+        messages.error(request, _refusal(exc))
     else:
         messages.success(request, ok)
     return redirect(to, evaluation_id=evaluation_id)
@@ -142,7 +150,7 @@ def check_in(request: HttpRequest, evaluation_id: int) -> HttpResponse:
             method=request.POST.get("method", "staff_manual"),
             code=request.POST.get("code", ""),
         ),
-        "已签到。",
+        gettext("已签到。"),
     )
 
 
@@ -153,7 +161,7 @@ def seat(request: HttpRequest, evaluation_id: int) -> HttpResponse:
         request,
         evaluation_id,
         lambda ref: actions.do_seat_committee(actor=request.actor, section_ref=ref),
-        "已安排席位。",
+        gettext("已安排席位。"),
     )
 
 
@@ -164,7 +172,7 @@ def convene(request: HttpRequest, evaluation_id: int) -> HttpResponse:
         request,
         evaluation_id,
         lambda ref: actions.do_convene_committee(actor=request.actor, section_ref=ref),
-        "评标开始。",
+        gettext("评标开始。"),
     )
 
 
@@ -176,7 +184,7 @@ def chair(request: HttpRequest, evaluation_id: int) -> HttpResponse:
         request,
         evaluation_id,
         lambda ref: actions.do_set_chair(actor=request.actor, section_ref=ref, member_id=member_id),
-        "已记录评标委员会主任。",
+        gettext("已记录评标委员会主任。"),
     )
 
 
@@ -187,7 +195,7 @@ def close_stage(request: HttpRequest, evaluation_id: int, stage: str) -> HttpRes
         request,
         evaluation_id,
         lambda ref: actions.do_close_stage(actor=request.actor, section_ref=ref, stage=stage),
-        f"{STAGE_LABELS.get(stage, stage)}已结束。",
+        gettext("%(stage)s已结束。") % {"stage": gettext(STAGE_LABELS.get(stage, stage))},
     )
 
 
@@ -200,7 +208,7 @@ def return_sheet(request: HttpRequest, evaluation_id: int, member_id: int) -> Ht
         lambda ref: actions.do_return_sheet(
             actor=request.actor, section_ref=ref, member_id=member_id, reason=request.POST.get("reason", "")
         ),
-        "已退回该成员的评审表。",
+        gettext("已退回该成员的评审表。"),
     )
 
 
@@ -225,7 +233,7 @@ def change_price(request: HttpRequest, evaluation_id: int, bid_id: int) -> HttpR
             amount_fen=fen if change == "adjustment" else None,
             reason=request.POST.get("reason", ""),
         ),
-        "价格已记录。",
+        gettext("价格已记录。"),
     )
 
 
@@ -243,7 +251,7 @@ def issue_clarification(request: HttpRequest, evaluation_id: int, bid_id: int) -
             question=request.POST.get("question", ""),
             respond_by=respond_by,  # type: ignore[arg-type]
         ),
-        "已要求投标人澄清。",
+        gettext("已要求投标人澄清。"),
     )
 
 
@@ -256,7 +264,7 @@ def answer_clarification(request: HttpRequest, evaluation_id: int, bid_id: int) 
         lambda ref: actions.do_answer_clarification(
             actor=request.actor, section_ref=ref, bid_id=bid_id, answer=request.POST.get("answer", "")
         ),
-        "书面说明已提交。",
+        gettext("书面说明已提交。"),
     )
 
 
@@ -270,7 +278,7 @@ def decide_clarification(request: HttpRequest, evaluation_id: int, bid_id: int) 
         lambda ref: actions.do_decide_clarification(
             actor=request.actor, section_ref=ref, bid_id=bid_id, accept=accept, reason=request.POST.get("reason", "")
         ),
-        "已作出认定。",
+        gettext("已作出认定。"),
     )
 
 
@@ -283,7 +291,7 @@ def time_short(request: HttpRequest, evaluation_id: int) -> HttpResponse:
         lambda ref: actions.do_declare_time_short(
             actor=request.actor, section_ref=ref, reason=request.POST.get("reason", "")
         ),
-        "已记录：评标时间不够。",
+        gettext("已记录：评标时间不够。"),
     )
 
 
@@ -297,7 +305,7 @@ def extend(request: HttpRequest, evaluation_id: int) -> HttpResponse:
         lambda ref: actions.do_extend_evaluation(
             actor=request.actor, section_ref=ref, until=until, reason=request.POST.get("reason", "")
         ),  # type: ignore[arg-type]
-        "评标时间已延长。",
+        gettext("评标时间已延长。"),
     )
 
 
@@ -308,7 +316,7 @@ def finalise(request: HttpRequest, evaluation_id: int) -> HttpResponse:
         request,
         evaluation_id,
         lambda ref: actions.do_finalise_report(actor=request.actor, section_ref=ref),
-        "评标报告已确认。",
+        gettext("评标报告已确认。"),
     )
 
 
@@ -319,7 +327,7 @@ def awarded(request: HttpRequest, evaluation_id: int) -> HttpResponse:
         request,
         evaluation_id,
         lambda ref: actions.do_mark_awarded(actor=request.actor, section_ref=ref),
-        "评标委员会名单已公开。",
+        gettext("评标委员会名单已公开。"),
     )
 
 
@@ -332,7 +340,7 @@ def cancel(request: HttpRequest, evaluation_id: int) -> HttpResponse:
         lambda ref: actions.do_cancel_evaluation(
             actor=request.actor, section_ref=ref, reason=request.POST.get("reason", "")
         ),
-        "评标已取消。",
+        gettext("评标已取消。"),
     )
 
 
@@ -380,10 +388,10 @@ def review_sheet(request: HttpRequest, evaluation_id: int, stage: str) -> HttpRe
                 expected_version=_int(request.POST.get("version")),
             )
         except YiwangError as exc:
-            messages.error(request, f"{exc.message_zh}（{exc.code}）")
+            messages.error(request, _refusal(exc))
             content, status = verdicts, 422
         else:
-            messages.success(request, "评审表已提交。" if submit else "已保存草稿。")
+            messages.success(request, gettext("评审表已提交。") if submit else gettext("已保存草稿。"))
             return redirect(
                 "evaluation:detail" if submit else "evaluation:review",
                 evaluation_id=evaluation_id,
@@ -449,10 +457,10 @@ def score_sheet(request: HttpRequest, evaluation_id: int) -> HttpResponse:
                 expected_version=_int(request.POST.get("version")),
             )
         except YiwangError as exc:
-            messages.error(request, f"{exc.message_zh}（{exc.code}）")
+            messages.error(request, _refusal(exc))
             content, status = scores, 422
         else:
-            messages.success(request, "评分表已提交。" if submit else "已保存草稿。")
+            messages.success(request, gettext("评分表已提交。") if submit else gettext("已保存草稿。"))
             return redirect("evaluation:detail" if submit else "evaluation:scoring", evaluation_id=evaluation_id)
         view = _view_or_404(request, evaluation_id)
         sheet = view.my_sheets["scoring"]
@@ -481,7 +489,7 @@ def report(request: HttpRequest, evaluation_id: int) -> HttpResponse:
     """评标报告: the report; for members the signing input and the signing form."""
     view = _view_or_404(request, evaluation_id)
     if view.report is None:
-        messages.info(request, "评标报告尚未生成。")
+        messages.info(request, gettext("评标报告尚未生成。"))
         return redirect("evaluation:detail", evaluation_id=evaluation_id)
     status = 200
     if request.method == "POST":
@@ -495,10 +503,10 @@ def report(request: HttpRequest, evaluation_id: int) -> HttpResponse:
                 dissent=request.POST.get("dissent", ""),
             )
         except YiwangError as exc:
-            messages.error(request, f"{exc.message_zh}（{exc.code}）")
+            messages.error(request, _refusal(exc))
             status = 422
         else:
-            messages.success(request, "已签署评标报告。")
+            messages.success(request, gettext("已签署评标报告。"))
             return redirect("evaluation:report", evaluation_id=evaluation_id)
         view = _view_or_404(request, evaluation_id)
     signer = view.me is not None and view.status == "signing" and not view.me.signed
@@ -538,7 +546,7 @@ def document(request: HttpRequest, evaluation_id: int, bid_id: int, index: int) 
     except NotFound:
         raise Http404("no such document") from None
     except YiwangError as exc:
-        messages.error(request, f"{exc.message_zh}（{exc.code}）")
+        messages.error(request, _refusal(exc))
         return redirect("evaluation:detail", evaluation_id=evaluation_id)
     return redirect(url)
 

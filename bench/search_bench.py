@@ -13,7 +13,8 @@ and the indexing throughput (documents per second, batches of ``--batch`` per tr
 measures indexing one document per call inside transactions of ``--batch`` (a push of records), with the
 statistics applied per write and summed per transaction (``deferred_statistics``). On PostgreSQL each
 shape also reports the server backend's CPU per query (a mean, from ``/proc``). ``--sql-filters`` (SQLite)
-runs the plans without FTS5 filter tags, for a side-by-side on the same file. Note: without
+runs the plans without FTS5 filter tags, for a side-by-side on the same file; ``--gin-only`` (PostgreSQL) the
+plans without the RUM index, and ``--compare-gin`` both, query by query, alternating. Note: without
 ``YIWANG_DATABASE_URL`` the database is ``--data-dir`` or a new temporary directory (``YIWANG_DATA_DIR`` is
 not read), so ``--reuse`` of a kept SQLite corpus needs ``--data-dir``.
 
@@ -218,10 +219,15 @@ def run_database(args: argparse.Namespace) -> None:
     if args.sql_filters:  # SQLite: the plans without filter tags, for a side-by-side on the same file
         index = type(index)()
         index.filter_tags = False
+    if args.gin_only:  # PostgreSQL: the GIN plans even where the RUM index exists (a side-by-side)
+        index = type(index)()
+        index.rum = False
     vendor = connection.vendor
     print(f"engine: {vendor} ({connection.Database.sqlite_version if vendor == 'sqlite' else 'PostgreSQL'})")
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     print(f"machine: {platform.machine()} {os.cpu_count()} CPUs, Python {platform.python_version()}, load {load}")
+    if vendor == "postgresql":
+        print(f"plans: {'RUM (publication order) where it fits' if index._has_rum() else 'GIN only'}")
 
     if args.reuse and index.count():
         print(f"reusing the {index.count():,} documents already indexed (--reuse)")
@@ -259,37 +265,38 @@ def run_database(args: argparse.Namespace) -> None:
             cur.execute("PRAGMA page_size")
             print(f"database size: {pages * cur.fetchone()[0] / 2**20:,.0f} MiB")
         else:
-            cur.execute("SELECT pg_total_relation_size('search_document'), pg_relation_size('search_doc_tsm')")
-            total, gin = cur.fetchone()
-            print(f"table+indexes: {total / 2**20:,.0f} MiB (GIN {gin / 2**20:,.0f} MiB)")
+            cur.execute(
+                "SELECT pg_total_relation_size('search_document'), pg_relation_size('search_doc_tsm'), "
+                "coalesce(pg_relation_size(to_regclass('search_doc_rum')), 0)"
+            )
+            total, gin, rum = cur.fetchone()
+            print(f"table+indexes: {total / 2**20:,.0f} MiB (GIN {gin / 2**20:,.0f} MiB, RUM {rum / 2**20:,.0f} MiB)")
 
     rng = random.Random(7)
     orgs = make_orgs(random.Random(2026), 3000)
     q = args.queries
     codes = [f"SH{rng.randint(2020, 2025)}-{rng.randrange(10000):04d}" for _ in range(1000)]
-    cases = {
-        "rare word (a project code), newest first": lambda: index.search(
-            SearchQuery(text=rng.choice(codes), sort="newest")
+    queries = {  # each makes the next query of its shape (random parts from one seeded generator)
+        "rare word (a project code), newest first": lambda: SearchQuery(text=rng.choice(codes), sort="newest"),
+        "rare word (a project code), relevance": lambda: SearchQuery(text=rng.choice(codes)),
+        "organisation name (words that co-occur), relevance": lambda: SearchQuery(text=rng.choice(orgs)),
+        "common word 招标, relevance": lambda: SearchQuery(text="招标", page=rng.randint(1, 5)),
+        "common word 公告, relevance": lambda: SearchQuery(text="公告"),
+        "common word 招标, newest first": lambda: SearchQuery(text="招标", sort="newest", page=rng.randint(1, 5)),
+        "two words 闵行 施工, relevance": lambda: SearchQuery(text="闵行 施工"),
+        "filter-only browse (district + category)": lambda: SearchQuery(
+            region=rng.choice(DISTRICTS)[0], categories=("zfcg",), sort="newest"
         ),
-        "rare word (a project code), relevance": lambda: index.search(SearchQuery(text=rng.choice(codes))),
-        "organisation name (words that co-occur), relevance": lambda: index.search(SearchQuery(text=rng.choice(orgs))),
-        "common word 招标, relevance": lambda: index.search(SearchQuery(text="招标", page=rng.randint(1, 5))),
-        "common word 公告, relevance": lambda: index.search(SearchQuery(text="公告")),
-        "common word 招标, newest first": lambda: index.search(
-            SearchQuery(text="招标", sort="newest", page=rng.randint(1, 5))
+        "filter-only browse (all Shanghai, amount ≥ 1000万)": lambda: SearchQuery(
+            region="310000", min_amount_fen=1_000_000_000, sort="newest"
         ),
-        "two words 闵行 施工, relevance": lambda: index.search(SearchQuery(text="闵行 施工")),
-        "filter-only browse (district + category)": lambda: index.search(
-            SearchQuery(region=rng.choice(DISTRICTS)[0], categories=("zfcg",), sort="newest")
-        ),
-        "filter-only browse (all Shanghai, amount ≥ 1000万)": lambda: index.search(
-            SearchQuery(region="310000", min_amount_fen=1_000_000_000, sort="newest")
-        ),
-        "common word + district filter, relevance": lambda: index.search(
-            SearchQuery(text="施工", region=rng.choice(DISTRICTS)[0])
-        ),
+        "common word + district filter, relevance": lambda: SearchQuery(text="施工", region=rng.choice(DISTRICTS)[0]),
     }
-    for name, fn in cases.items():
+    if args.compare_gin:
+        compare_gin(index, queries, q, vendor)
+        return
+    for name, make in queries.items():
+        fn = lambda make=make: index.search(make())  # noqa: E731
         fn()  # warm
         with connection.cursor() as cur:
             server = server_cpu_seconds(cur, vendor)
@@ -297,6 +304,7 @@ def run_database(args: argparse.Namespace) -> None:
             # PostgreSQL: the backend's CPU per query, a mean (the kernel counts it in 10 ms ticks)
             server = (server_cpu_seconds(cur, vendor) - server) * 1000 / q
         extra = f"   server cpu mean {server:6.1f}" if vendor != "sqlite" else ""
+        extra += f"   load {os.getloadavg()[0]:.1f}"
         print(f"{name:52s} {wall}   {cpu_percentiles()}{extra}")
     page = index.search(SearchQuery(text="招标"))
     print(f"  (招标: total {page.total_display}, took {page.took_ms} ms, facets {'yes' if page.facets else 'no'})")
@@ -322,6 +330,39 @@ def run_database(args: argparse.Namespace) -> None:
         name = "common word 招标, UNBOUNDED ranking (engine only)"
         wall = percentiles(timed(unbounded, max(3, q // 10)))
         print(f"{name:52s} {wall}   {cpu_percentiles() if vendor == 'sqlite' else ''}")
+
+
+def compare_gin(index, queries: dict, q: int, vendor: str) -> None:
+    """PostgreSQL: every query run twice in one process, with the RUM plans and with the GIN plans only,
+    alternating which goes first (so neither inherits the other's warm cache more often); wall p50/p95 and
+    the server backend's CPU per query (a mean) for each."""
+    from django.db import connection
+
+    if vendor != "postgresql" or not index._has_rum():
+        sys.exit("--compare-gin needs PostgreSQL with the RUM index of migration 0005")
+    gin = type(index)()
+    gin.rum = False
+    adapters = {"RUM": index, "GIN": gin}
+    for name, make in queries.items():
+        first = make()
+        for adapter in adapters.values():
+            adapter.search(first)  # warm
+        walls: dict[str, list[float]] = {k: [] for k in adapters}
+        server: dict[str, float] = dict.fromkeys(adapters, 0.0)
+        with connection.cursor() as cur:
+            for i in range(q):
+                query = make()
+                for label in ("RUM", "GIN") if i % 2 == 0 else ("GIN", "RUM"):
+                    s0, t0 = server_cpu_seconds(cur, vendor), time.perf_counter()
+                    adapters[label].search(query)
+                    walls[label].append((time.perf_counter() - t0) * 1000)
+                    server[label] += server_cpu_seconds(cur, vendor) - s0
+        for label in adapters:
+            print(
+                f"{name:52s} {label}  {percentiles(walls[label])}   server cpu mean {server[label] * 1000 / q:6.1f}"
+                f"   load {os.getloadavg()[0]:.1f}",
+                flush=True,
+            )
 
 
 # -- ingestion one document per call (a push of records) -----------------------------------------------------
@@ -483,6 +524,16 @@ def main() -> None:
         "--sql-filters",
         action="store_true",
         help="SQLite: match filters in SQL only, not as FTS5 tags (the plans before migration 0004)",
+    )
+    parser.add_argument(
+        "--gin-only",
+        action="store_true",
+        help="PostgreSQL: the GIN plans even where the RUM index of migration 0005 exists (a side-by-side)",
+    )
+    parser.add_argument(
+        "--compare-gin",
+        action="store_true",
+        help="PostgreSQL with RUM: each query with the RUM plans and with the GIN plans, alternating (side by side)",
     )
     args = parser.parse_args()
     if args.study:

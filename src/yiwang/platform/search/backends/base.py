@@ -217,6 +217,13 @@ class BaseSearchIndex(ABC):
         """Matches in (published_at, tiebreak) descending order, for match sets too large to fetch whole
         (``hint``: the estimate of the match set, for the adapter's choice of plan)."""
 
+    def _newest_matches(
+        self, compiled: CompiledQuery | None, query: SearchQuery, limit: int, hint: Estimate | None
+    ) -> list[Match] | None:
+        """Up to ``limit`` matches newest first, exactly, when the adapter reads matches in publication order
+        cheaply (PostgreSQL's RUM index); None when it does not (the pipeline then counts)."""
+        return None
+
     @abstractmethod
     def _scores(self, compiled: CompiledQuery, ids: Sequence[int], stats: IndexStats | None = None) -> dict[int, float]:
         """The engine's relevance score (higher is better) for each of ``ids`` (``stats``: the index's
@@ -256,11 +263,20 @@ class BaseSearchIndex(ABC):
                     return self._page(query, compiled, total, False, found, rows, {}, None, started, estimated=True)
                 return self._ranked(query, compiled, found, stats, total, None, started, estimated=True)
         matches: list[Match] | None = None
+        newest: list[Match] | None = None
         if hint is not None and hint.upper <= cap:  # small for sure: fetch the match set once, no count
             matches = self._matches(compiled, query, cap + 1)
             counted = len(matches)
         else:
-            counted = self._count(compiled, query, cap)
+            # an adapter that reads matches in publication order cheaply counts by reading the newest cap + 1
+            # (PostgreSQL's RUM index): the count, the exact match set or the window and page in one pass
+            newest = self._newest_matches(compiled, query, cap + 1, hint)
+            if newest is not None:
+                counted = len(newest)
+                if counted <= cap:
+                    matches = newest
+            else:
+                counted = self._count(compiled, query, cap)
             if hint is not None and counted > (hint.expected or 0):  # words that co-occur: the count knows better
                 hint = dataclasses.replace(hint, expected=counted)
         exact = counted <= cap
@@ -277,10 +293,17 @@ class BaseSearchIndex(ABC):
         if ranked and total:
             assert compiled is not None
             size = min(total, self.limits.rank_window)
-            window = ordered[:size] if exact else self._newest(compiled, query, 0, size, hint)
+            if exact:
+                window = ordered[:size]
+            elif newest is not None:
+                window = [Candidate(m.id, m.title_tokens) for m in newest[:size]]
+            else:
+                window = self._newest(compiled, query, 0, size, hint)
             return self._ranked(query, compiled, window, stats, total, facets, started, exact=exact)
         if exact:
             page = ordered[query.offset : query.offset + query.size]
+        elif newest is not None and query.offset + query.size <= len(newest):
+            page = [Candidate(m.id, m.title_tokens) for m in newest[query.offset : query.offset + query.size]]
         elif query.offset < total:
             page = self._newest(compiled, query, query.offset, query.size, hint)
         else:

@@ -10,6 +10,12 @@ or stemmer of PostgreSQL changes them, which is what ``to_tsvector('simple', …
 tokens, minus its dependence on the database's locale. Filters and the newest-first order use btree
 indexes; PostgreSQL's planner chooses between the GIN index (rare words) and the date index (common words)
 from its tsvector statistics. ``ts_rank_cd`` runs only over the ranking window.
+
+Where the RUM access method is installed (migration 0005; docs/adr/0011-postgresql-search-rum.md), a RUM
+index over ``tsm`` carries ``published_at`` in its posting lists: the newest matches of words found in a
+few per cent of the documents come out of the index in publication order, sorted there without a heap row
+per match (the GIN plans read the heap for every match's date). Without it (or with ``rum = False``) the
+GIN plans below are used.
 """
 
 from __future__ import annotations
@@ -31,6 +37,13 @@ _WEIGHTS = "{%s, 0.2, 0.4, 1.0}" % (1.0 / TITLE_WEIGHT)
 _NORMALISE = 1  # divide the rank by 1 + log(document length), as bm25 normalises for length
 SLICE_MARGIN = 3.0  # the newest slice is sized to hold this many times the matches asked for
 SLICE_MAX_SHARE = 0.25  # a slice wider than this share of the span saves little over walking the date index
+RUM_INDEX = "search_doc_rum"  # migration 0005: tsm with published_at attached to its postings
+# The RUM scan reads and sorts every match of the words (RUM 1.3 does not stop at the LIMIT: measured, see
+# docs/search.md), from the index alone, ~0.5 µs of server CPU each: it is used when the statistics say that
+# at most RUM_MAX_MATCHES documents can hold the words (the rarest word's count: a bound, so co-occurring
+# words cannot make it sort more). Commoner words keep the GIN plans: a dense match set is found at once at
+# the head of the date index, a sparse one in a newest slice.
+RUM_MAX_MATCHES = 100_000
 
 
 class PgSearchIndex(SqlSearchIndex):
@@ -38,6 +51,8 @@ class PgSearchIndex(SqlSearchIndex):
     extra_columns = (("tsv", "%s::tsvector"), ("tsm", "%s::tsvector"))
     slice_margin = SLICE_MARGIN
     slice_max_share = SLICE_MAX_SHARE
+    rum_max_matches = RUM_MAX_MATCHES
+    rum: bool | None = None  # the RUM index is there: None until the first search looks (once per process)
 
     def _engine_values(self, title_tokens: list[str], body_tokens: list[str]) -> list[Any]:
         return [to_tsvector(title_tokens, body_tokens), to_match_tsvector(title_tokens, body_tokens)]
@@ -72,6 +87,8 @@ class PgSearchIndex(SqlSearchIndex):
         hint: Estimate | None = None,
     ) -> list[Candidate]:
         where, params = self._match(compiled, query)
+        if self._rum_fits(compiled, hint):
+            return self._newest_rum(where, params, offset, limit)
         sql = f"SELECT d.id, d.title_tokens FROM search_document d WHERE {where} {_NEWEST} LIMIT %s OFFSET %s"  # noqa: S608
         since = self._slice(compiled, offset + limit, hint)
         if since is not None:
@@ -88,6 +105,61 @@ class PgSearchIndex(SqlSearchIndex):
             if len(rows) == limit:
                 return [Candidate(row_id, tokens) for row_id, tokens in rows]
         return [Candidate(row_id, tokens) for row_id, tokens in self._rows(sql, [*params, limit, offset])]
+
+    def _has_rum(self) -> bool:
+        if self.rum is None:
+            ((found,),) = self._rows(
+                "SELECT EXISTS (SELECT 1 FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+                "WHERE c.relname = %s AND i.indisvalid AND pg_table_is_visible(c.oid))",
+                [RUM_INDEX],
+            )
+            self.rum = bool(found)
+        return self.rum
+
+    def _rum_fits(self, compiled: CompiledQuery | None, hint: Estimate | None) -> bool:
+        """The RUM scan when the words cannot be in more than ``rum_max_matches`` documents (it sorts all
+        their matches, whatever the filters); 招标 (every second document) keeps the date walk, 施工 in a
+        district (a third of the corpus, then the district) the newest slice."""
+        if compiled is None or hint is None or not self._has_rum():
+            return False
+        return hint.text_upper <= self.rum_max_matches
+
+    def _newest_matches(
+        self, compiled: CompiledQuery | None, query: SearchQuery, limit: int, hint: Estimate | None
+    ) -> list[Match] | None:
+        if not self._rum_fits(compiled, hint):
+            return None
+        where, params = self._match(compiled, query)
+        rows = self._rum_rows(where, params, "d.title_tokens, d.category, d.region, d.stage", limit)
+        return [Match(i, (at, tb), tt, c, r, s) for i, at, tb, tt, c, r, s in rows]
+
+    def _newest_rum(self, where: str, params: list[Any], offset: int, limit: int) -> list[Candidate]:
+        rows = self._rum_rows(where, params, "d.title_tokens", offset + limit)
+        return [Candidate(row[0], row[3]) for row in rows[offset:]]
+
+    def _rum_rows(self, where: str, params: list[Any], columns: str, wanted: int) -> list[tuple[Any, ...]]:
+        """The newest ``wanted`` matches through the RUM index, as ``(id, published_at, tiebreak, *columns)``:
+        ``published_at <=| newest`` (the distance back from the newest publication) ascending is newest
+        first. RUM orders by the time only, and by a float distance in seconds (exact to the microsecond over
+        a few centuries, to ~2 ms at the edge of PostgreSQL's range), so the rows read are completed with
+        every match up to a second newer than the last of them (usually none beyond it), and the exact
+        ``(published_at, tiebreak)`` order is made here: every match left out is older than the last row."""
+        columns = f"d.id, d.published_at, d.tiebreak, {columns}"
+        rows = self._rows(
+            f"SELECT {columns} FROM search_document d WHERE {where} "  # noqa: S608
+            "ORDER BY d.published_at <=| (SELECT max(published_at) FROM search_document) LIMIT %s",
+            [*params, wanted],
+        )
+        if len(rows) == wanted:
+            edge = rows[-1][1]
+            same = self._rows(
+                f"SELECT {columns} FROM search_document d WHERE {where} "  # noqa: S608
+                "AND d.published_at BETWEEN %s AND %s + interval '1 second'",
+                [*params, edge, edge],
+            )
+            rows = list({row[0]: row for row in [*rows, *same]}.values())
+        rows.sort(key=lambda row: (row[1], row[2]), reverse=True)
+        return rows[:wanted]
 
     def _slice(self, compiled: CompiledQuery | None, wanted: int, hint: Estimate | None) -> datetime | None:
         """Where the newest slice starts, for a sparse match set (a few per cent of the documents): the share

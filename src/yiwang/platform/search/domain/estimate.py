@@ -42,6 +42,7 @@ class Estimate:
     expected: int | None  # the independence estimate; None when a filter has no statistics
     text_share: float  # expected share of all documents matching the words alone (ignoring filters)
     filter_share: float | None  # expected share passing the filters (None: unknown)
+    text_upper: int = 0  # no more documents hold the words (the filters left out)
 
 
 def query_words(compiled: CompiledQuery) -> list[str]:
@@ -91,14 +92,15 @@ def estimate(compiled: CompiledQuery, query: SearchQuery, stats: IndexStats) -> 
             clause_share = held / n
         upper = min(upper, clause_upper)
         share *= clause_share
+    text_upper = upper
     counts = _filter_counts(query, stats)
     if counts is None:
-        return Estimate(upper, None, share, None)
+        return Estimate(upper, None, share, None, text_upper)
     filter_share = 1.0
     for count in counts:
         upper = min(upper, count)
         filter_share *= count / n
-    return Estimate(upper, round(n * share * filter_share), share, filter_share)
+    return Estimate(upper, round(n * share * filter_share), share, filter_share, text_upper)
 
 
 def rounded(value: int) -> int:

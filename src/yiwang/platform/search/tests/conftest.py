@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.db import connection
 from django.http import HttpRequest
 
 from yiwang.kernel.actors import Actor, ActorKind, Role, RoleGrant
@@ -314,6 +315,11 @@ def corpus() -> list[SearchDocument]:
 def index(db):
     """The adapter of the database the tests run on (SQLite FTS5 or PostgreSQL tsvector)."""
     return get_index()
+
+
+def has_rum(index: object) -> bool:
+    """PostgreSQL with the RUM index of migration 0005 (where the extension is available)."""
+    return connection.vendor == "postgresql" and index._has_rum()
 
 
 @pytest.fixture

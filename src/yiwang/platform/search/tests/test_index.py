@@ -26,7 +26,7 @@ from yiwang.platform.search.domain.documents import SearchDocument, SearchPage, 
 from yiwang.platform.search.index import index_document, rebuild_index, remove_document
 from yiwang.platform.search.queries import search_for
 from yiwang.platform.search.sources import Source, use_sources
-from yiwang.platform.search.tests.conftest import ROWS, TEST_ACTORS, T, make_doc
+from yiwang.platform.search.tests.conftest import ROWS, TEST_ACTORS, T, has_rum, make_doc
 
 pytestmark = pytest.mark.django_db
 
@@ -87,21 +87,31 @@ def test_same_results_as_the_reference(loaded, reference, query, sort):
 
 
 @pytest.mark.parametrize(
-    ("ordered", "tags", "probe_cost", "slice_margin"),
-    [(True, True, 1.0, 1.0), (True, False, 1.0, 1.0), (False, False, 1e-6, 1e-3), (False, False, 1e6, 0.0)],
-    ids=["ordered", "ordered-sql-filters", "walk", "sort"],
+    ("ordered", "tags", "probe_cost", "slice_margin", "rum"),
+    [
+        (True, True, 1.0, 1.0, False),
+        (True, False, 1.0, 1.0, False),
+        (False, False, 1e-6, 1e-3, False),
+        (False, False, 1e6, 0.0, False),
+        (False, False, 1.0, 1.0, True),
+    ],
+    ids=["ordered", "ordered-sql-filters", "walk", "sort", "rum"],
 )
 @pytest.mark.parametrize("query", QUERIES[:24], ids=lambda q: f"{q.text or 'browse'}")
-def test_every_plan_gives_the_same_results(loaded, corpus, query, ordered, tags, probe_cost, slice_margin):
+def test_every_plan_gives_the_same_results(loaded, corpus, query, ordered, tags, probe_cost, slice_margin, rum):
     """With a tiny count cap every match set counts as large; SQLite then walks FTS5 in rowid (publication)
     order, or walks the date index (EXISTS per row), or sorts the match set; PostgreSQL takes a newest slice
-    of time that holds the page, or one too small (then the whole range), or none. The answers must not change."""
+    of time that holds the page, or one too small (then the whole range), or none — on GIN — or reads the
+    RUM index in publication order. The answers must not change."""
+    if rum and not has_rum(loaded):
+        pytest.skip("the RUM plan exists on PostgreSQL with the rum extension only")
     limits = Limits(count_cap=2, rank_window=3, facet_cap=2)
     adapter = type(loaded)(limits=limits)
     adapter.ordered_walk = ordered  # SQLite: the FTS5 rowid walk, or the older plans (PostgreSQL: unused)
     adapter.filter_tags = tags  # SQLite: filters as FTS5 tags where they can be (PostgreSQL: unused)
     adapter.probe_cost = probe_cost  # SQLite: always walk, or always sort the match set (PostgreSQL: unused)
     adapter.slice_margin, adapter.slice_max_share = slice_margin, float("inf")  # PostgreSQL (SQLite: unused)
+    adapter.rum, adapter.rum_max_matches = rum, float("inf")  # PostgreSQL: the RUM scan always, or GIN only
     ref = MemorySearchIndex(limits=limits)
     ref.index_many(corpus)
     # relevance: the whole window on one page (the order inside a tier is the engine's); newest: page by page

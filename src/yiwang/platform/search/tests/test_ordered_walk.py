@@ -16,7 +16,7 @@ from yiwang.platform.search.backends.base import Limits
 from yiwang.platform.search.backends.memory import MemorySearchIndex
 from yiwang.platform.search.backends.sqlite import ID_BITS, ID_MASK, fts_rowid
 from yiwang.platform.search.domain.documents import SearchDocument, SearchQuery
-from yiwang.platform.search.tests.conftest import T
+from yiwang.platform.search.tests.conftest import T, has_rum
 from yiwang.platform.search.tests.test_index import assert_same
 
 pytestmark = pytest.mark.django_db
@@ -38,11 +38,15 @@ def crowd() -> list[SearchDocument]:
 
 def adapters(index: object) -> list[object]:
     out = []
-    for ordered, tags, margin in ((True, True, 1.0), (True, False, 1.0), (False, False, 1e-3)):
+    plans = [(True, True, 1.0, False), (True, False, 1.0, False), (False, False, 1e-3, False)]
+    if has_rum(index):
+        plans.append((False, False, 1e-3, True))
+    for ordered, tags, margin, rum in plans:
         adapter = type(index)(limits=SMALL)
         adapter.ordered_walk = ordered  # SQLite: the FTS5 rowid walk or the older plans
         adapter.filter_tags = tags  # SQLite: filters as FTS5 tags
         adapter.slice_margin, adapter.slice_max_share = margin, float("inf")  # PostgreSQL: newest slices of time
+        adapter.rum, adapter.rum_max_matches = rum, float("inf")  # PostgreSQL: the RUM scan always, or GIN only
         out.append(adapter)
     return out
 

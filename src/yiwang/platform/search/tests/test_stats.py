@@ -192,6 +192,9 @@ def test_the_upper_bound_is_never_below_the_true_count(docs, clauses, region, in
     )
     got = estimate(compiled, query, stats)
     assert got.upper >= true
+    # the words alone (PostgreSQL's RUM plan sorts all their matches, whatever the filters)
+    assert got.text_upper >= sum(1 for tokens, _, _ in docs if matches(compiled, tokens))
+    assert got.text_upper >= got.upper
     assert got.expected is not None
     assert 0 <= got.expected <= len(docs)
 

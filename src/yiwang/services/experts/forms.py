@@ -8,6 +8,10 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django import forms
+from django.utils.functional import lazy
+from django.utils.text import format_lazy
+from django.utils.translation import gettext, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
 
 from yiwang.kernel.errors import YiwangError
 from yiwang.services.experts.domain.draw import AVOID_REASON_LABELS_ZH
@@ -49,42 +53,44 @@ def _specialty_field(choices: list[tuple[str, str]], label: str, required: bool 
 
 
 class ExpertForm(BootstrapForm):
-    name = forms.CharField(label="姓名", max_length=50)
-    id_number = forms.CharField(label="身份证号码", max_length=18)
-    title = forms.CharField(label="职称", max_length=60, help_text="如：高级工程师、正高级经济师")
-    title_level = forms.ChoiceField(label="职称级别", choices=[(t.value, TITLE_LEVEL_LABELS_ZH[t]) for t in TitleLevel])
-    equivalent_level = forms.BooleanField(label="具有同等专业水平（无高级职称时）", required=False)
-    equivalent_note = forms.CharField(label="同等专业水平认定依据", max_length=300, required=False)
-    education = forms.CharField(label="学历", max_length=30, required=False)
+    name = forms.CharField(label=_("姓名"), max_length=50)
+    id_number = forms.CharField(label=_("身份证号码"), max_length=18)
+    title = forms.CharField(label=_("职称"), max_length=60, help_text=_("如：高级工程师、正高级经济师"))
+    title_level = forms.ChoiceField(
+        label=_("职称级别"), choices=[(t.value, _(TITLE_LEVEL_LABELS_ZH[t])) for t in TitleLevel]
+    )
+    equivalent_level = forms.BooleanField(label=_("具有同等专业水平（无高级职称时）"), required=False)
+    equivalent_note = forms.CharField(label=_("同等专业水平认定依据"), max_length=300, required=False)
+    education = forms.CharField(label=_("学历"), max_length=30, required=False)
     kinds = forms.MultipleChoiceField(
-        label="专家类别",
-        choices=[(k.value, POOL_KIND_LABELS_ZH[k]) for k in PoolKind],
+        label=_("专家类别"),
+        choices=[(k.value, _(POOL_KIND_LABELS_ZH[k])) for k in PoolKind],
         widget=forms.CheckboxSelectMultiple,
     )
-    employer_entity_id = forms.IntegerField(label="工作单位（主体库编号）", required=False)
-    employer_uscc = forms.CharField(label="工作单位统一社会信用代码", max_length=18, required=False)
+    employer_entity_id = forms.IntegerField(label=_("工作单位（主体库编号）"), required=False)
+    employer_uscc = forms.CharField(label=_("工作单位统一社会信用代码"), max_length=18, required=False)
     employer_name = forms.CharField(
-        label="工作单位名称",
+        label=_("工作单位名称"),
         max_length=200,
         required=False,
-        help_text="已在主体库登记的单位可只填编号或信用代码；退休人员填“退休”",
+        help_text=_("已在主体库登记的单位可只填编号或信用代码；退休人员填“退休”"),
     )
-    position = forms.CharField(label="职务", max_length=60, required=False)
-    region_code = forms.ChoiceField(label="所在区域")
-    practice_since = forms.DateField(label="从事本专业工作起始日期", widget=forms.DateInput(attrs={"type": "date"}))
-    phone = forms.CharField(label="手机号码", max_length=30)
-    email = forms.CharField(label="电子邮箱", max_length=120, required=False)
+    position = forms.CharField(label=_("职务"), max_length=60, required=False)
+    region_code = forms.ChoiceField(label=_("所在区域"))
+    practice_since = forms.DateField(label=_("从事本专业工作起始日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    phone = forms.CharField(label=_("手机号码"), max_length=30)
+    email = forms.CharField(label=_("电子邮箱"), max_length=120, required=False)
     notify_channels = forms.MultipleChoiceField(
-        label="通知方式",
-        choices=[(c, CHANNEL_LABELS_ZH[c]) for c in CHANNELS],
+        label=_("通知方式"),
+        choices=[(c, _(CHANNEL_LABELS_ZH[c])) for c in CHANNELS],
         widget=forms.CheckboxSelectMultiple,
         required=False,
     )
-    main_specialty = forms.ChoiceField(label="主专业")
+    main_specialty = forms.ChoiceField(label=_("主专业"))
     other_specialties = forms.MultipleChoiceField(
-        label="其他专业", required=False, widget=forms.SelectMultiple(attrs={"size": 6})
+        label=_("其他专业"), required=False, widget=forms.SelectMultiple(attrs={"size": 6})
     )
-    account_id = forms.IntegerField(label="专家登录账号编号", required=False)
+    account_id = forms.IntegerField(label=_("专家登录账号编号"), required=False)
     aliases = {"specialties": "main_specialty"}
 
     def __init__(
@@ -115,36 +121,43 @@ class ExpertForm(BootstrapForm):
 
 
 class StatusForm(BootstrapForm):
-    action = forms.ChoiceField(label="操作", choices=[("suspend", "暂停"), ("reinstate", "恢复"), ("retire", "出库")])
-    reason = forms.CharField(label="原因", max_length=300)
+    action = forms.ChoiceField(
+        label=_("操作"),
+        choices=[
+            ("suspend", pgettext_lazy("status change", "暂停")),
+            ("reinstate", pgettext_lazy("status change", "恢复")),
+            ("retire", pgettext_lazy("status change", "出库")),
+        ],
+    )
+    reason = forms.CharField(label=_("原因"), max_length=300)
     version = forms.IntegerField(widget=forms.HiddenInput)
 
 
 class UnavailabilityForm(BootstrapForm):
-    start_date = forms.DateField(label="开始日期", widget=forms.DateInput(attrs={"type": "date"}))
-    end_date = forms.DateField(label="结束日期", widget=forms.DateInput(attrs={"type": "date"}))
-    reason = forms.CharField(label="事由", max_length=200, required=False)
+    start_date = forms.DateField(label=_("开始日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    end_date = forms.DateField(label=_("结束日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    reason = forms.CharField(label=_("事由"), max_length=200, required=False)
 
 
 class TieForm(BootstrapForm):
-    kind = forms.ChoiceField(label="关系类型", choices=TieKind.choices)
-    entity_id = forms.IntegerField(label="单位主体库编号", required=False)
-    uscc = forms.CharField(label="单位统一社会信用代码", max_length=18, required=False)
-    name = forms.CharField(label="单位名称", max_length=200, required=False)
-    description = forms.CharField(label="说明", max_length=300, required=False)
+    kind = forms.ChoiceField(label=_("关系类型"), choices=[(v, _(label)) for v, label in TieKind.choices])
+    entity_id = forms.IntegerField(label=_("单位主体库编号"), required=False)
+    uscc = forms.CharField(label=_("单位统一社会信用代码"), max_length=18, required=False)
+    name = forms.CharField(label=_("单位名称"), max_length=200, required=False)
+    description = forms.CharField(label=_("说明"), max_length=300, required=False)
     ended_on = forms.DateField(
-        label="关系终止日期（仍存续的不填）", required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("关系终止日期（仍存续的不填）"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
 
 
 class SanctionForm(BootstrapForm):
-    kind = forms.ChoiceField(label="处理类型", choices=SanctionKind.choices)
-    authority = forms.CharField(label="处理机关", max_length=200)
-    reference = forms.CharField(label="决定书文号", max_length=100, required=False)
-    reason = forms.CharField(label="事由", max_length=300)
-    start_date = forms.DateField(label="起始日期", widget=forms.DateInput(attrs={"type": "date"}))
+    kind = forms.ChoiceField(label=_("处理类型"), choices=[(v, _(label)) for v, label in SanctionKind.choices])
+    authority = forms.CharField(label=_("处理机关"), max_length=200)
+    reference = forms.CharField(label=_("决定书文号"), max_length=100, required=False)
+    reason = forms.CharField(label=_("事由"), max_length=300)
+    start_date = forms.DateField(label=_("起始日期"), widget=forms.DateInput(attrs={"type": "date"}))
     end_date = forms.DateField(
-        label="截止日期（长期的不填）", required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("截止日期（长期的不填）"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
 
 
@@ -155,34 +168,40 @@ def _local(value: datetime | None) -> str | None:
     return aware.isoformat()
 
 
+def _avoid_reasons() -> str:
+    """The avoidance reasons, for the help text (in the page's language)."""
+    return gettext("、").join(f"{k} {gettext(v)}" for k, v in AVOID_REASON_LABELS_ZH.items())
+
+
 class DrawForm(BootstrapForm):
-    project_ref = forms.CharField(label="项目（招标项目）编号", max_length=100)
-    section_ref = forms.CharField(label="标段（包）编号", max_length=100, required=False)
-    title = forms.CharField(label="项目名称", max_length=200, required=False)
-    kind = forms.ChoiceField(label="评审类别", choices=[(k.value, POOL_KIND_LABELS_ZH[k]) for k in PoolKind])
-    region_code = forms.ChoiceField(label="项目所在区域")
+    project_ref = forms.CharField(label=_("项目（招标项目）编号"), max_length=100)
+    section_ref = forms.CharField(label=_("标段（包）编号"), max_length=100, required=False)
+    title = forms.CharField(label=_("项目名称"), max_length=200, required=False)
+    kind = forms.ChoiceField(label=_("评审类别"), choices=[(k.value, _(POOL_KIND_LABELS_ZH[k])) for k in PoolKind])
+    region_code = forms.ChoiceField(label=_("项目所在区域"))
     region_scope = forms.MultipleChoiceField(
-        label="抽取区域（不选为全省/市）", required=False, widget=forms.SelectMultiple(attrs={"size": 4})
+        label=_("抽取区域（不选为全省/市）"), required=False, widget=forms.SelectMultiple(attrs={"size": 4})
     )
     meeting_start = forms.DateTimeField(
-        label="评审开始时间", widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+        label=_("评审开始时间"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
     )
     meeting_end = forms.DateTimeField(
-        label="评审结束时间", widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+        label=_("评审结束时间"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
     )
-    venue = forms.CharField(label="评审地点", max_length=200, required=False)
-    representatives = forms.IntegerField(label="招标人（采购人）代表人数", min_value=0, initial=0)
-    budget_yuan = forms.IntegerField(label="预算金额（元，政府采购）", min_value=0, required=False)
-    large = forms.BooleanField(label="技术复杂或社会影响较大（政府采购）", required=False)
+    venue = forms.CharField(label=_("评审地点"), max_length=200, required=False)
+    representatives = forms.IntegerField(label=_("招标人（采购人）代表人数"), min_value=0, initial=0)
+    budget_yuan = forms.IntegerField(label=_("预算金额（元，政府采购）"), min_value=0, required=False)
+    large = forms.BooleanField(label=_("技术复杂或社会影响较大（政府采购）"), required=False)
     avoided = forms.CharField(
-        label="回避单位",
+        label=_("回避单位"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 4}),
-        help_text="每行一家：回避原因代码,主体库编号或统一社会信用代码。原因："
-        + "、".join(f"{k} {v}" for k, v in AVOID_REASON_LABELS_ZH.items()),
+        help_text=format_lazy(
+            "{}{}", _("每行一家：回避原因代码,主体库编号或统一社会信用代码。原因："), lazy(_avoid_reasons, str)()
+        ),
     )
-    avoided_experts = forms.CharField(label="指定回避专家编号（逗号分隔）", required=False)
-    confirm_minutes = forms.IntegerField(label="专家答复时限（分钟）", initial=60, min_value=5, max_value=1440)
+    avoided_experts = forms.CharField(label=_("指定回避专家编号（逗号分隔）"), required=False)
+    confirm_minutes = forms.IntegerField(label=_("专家答复时限（分钟）"), initial=60, min_value=5, max_value=1440)
     aliases = {"lines": "line_0_specialty", "avoided_firms": "avoided", "budget_fen": "budget_yuan"}
 
     def __init__(self, *args: Any, regions: list[tuple[str, str]], specialties: list[tuple[str, str]], **kwargs: Any):
@@ -190,12 +209,14 @@ class DrawForm(BootstrapForm):
         self.fields["region_code"].choices = regions
         self.fields["region_scope"].choices = regions
         for i in range(LINE_ROWS):
-            self.fields[f"line_{i}_specialty"] = _specialty_field(specialties, f"专业 {i + 1}", required=i == 0)
+            self.fields[f"line_{i}_specialty"] = _specialty_field(
+                specialties, gettext("专业 %(n)s") % {"n": i + 1}, required=i == 0
+            )
             self.fields[f"line_{i}_count"] = forms.IntegerField(
-                label="人数", min_value=1, required=False, initial=5 if i == 0 else None
+                label=_("人数"), min_value=1, required=False, initial=5 if i == 0 else None
             )
             self.fields[f"line_{i}_reserve"] = forms.IntegerField(
-                label="备选", min_value=0, required=False, initial=2 if i == 0 else None
+                label=_("备选"), min_value=0, required=False, initial=2 if i == 0 else None
             )
             for name in (f"line_{i}_specialty", f"line_{i}_count", f"line_{i}_reserve"):
                 widget = self.fields[name].widget
@@ -247,4 +268,4 @@ class DrawForm(BootstrapForm):
 
 
 class DeclineForm(BootstrapForm):
-    reason = forms.CharField(label="拒绝理由", max_length=300)
+    reason = forms.CharField(label=_("拒绝理由"), max_length=300)

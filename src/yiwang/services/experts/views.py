@@ -11,6 +11,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from yiwang.catalog import queries as catalog
@@ -129,7 +130,7 @@ def enrol(request: HttpRequest) -> HttpResponse:
             except YiwangError as exc:
                 form.add_action_error(exc)
             else:
-                messages.success(request, f"专家“{expert.name}”已入库。")
+                messages.success(request, gettext("专家“%(name)s”已入库。") % {"name": expert.name})
                 return redirect("experts:detail", expert_id=expert.pk)
         return render(request, "experts/enrol.html", {"form": form}, status=422)
     form = _expert_form(initial={"kinds": ["works"], "notify_channels": ["in_site", "sms"], "title_level": "senior"})
@@ -180,7 +181,7 @@ def edit(request: HttpRequest, expert_id: int) -> HttpResponse:
             except YiwangError as exc:
                 form.add_action_error(exc)
             else:
-                messages.success(request, "专家信息已更新。")
+                messages.success(request, gettext("专家信息已更新。"))
                 return redirect("experts:detail", expert_id=expert_id)
         return render(request, "experts/edit.html", {"form": form, "expert": view}, status=422)
     main = next((s.code for s in view.specialties if s.main), "")
@@ -236,7 +237,7 @@ def _post_on_expert(request: HttpRequest, expert_id: int, run: Callable[[], Any]
 def change_status(request: HttpRequest, expert_id: int) -> HttpResponse:
     form = StatusForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "请填写操作和原因。")
+        messages.error(request, gettext("请填写操作和原因。"))
         return redirect("experts:detail", expert_id=expert_id)
     d = form.cleaned_data
     return _post_on_expert(
@@ -249,7 +250,7 @@ def change_status(request: HttpRequest, expert_id: int) -> HttpResponse:
             reason=d["reason"],
             expected_version=d["version"],
         ),
-        "专家状态已变更。",
+        gettext("专家状态已变更。"),
     )
 
 
@@ -258,7 +259,7 @@ def change_status(request: HttpRequest, expert_id: int) -> HttpResponse:
 def declare_unavailability(request: HttpRequest, expert_id: int) -> HttpResponse:
     form = UnavailabilityForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "请填写开始和结束日期。")
+        messages.error(request, gettext("请填写开始和结束日期。"))
         return _back(request, expert_id)
     d = form.cleaned_data
     return _post_on_expert(
@@ -271,7 +272,7 @@ def declare_unavailability(request: HttpRequest, expert_id: int) -> HttpResponse
             end_date=d["end_date"],
             reason=d["reason"],
         ),
-        "已申报不能参加评审的日期。",
+        gettext("已申报不能参加评审的日期。"),
     )
 
 
@@ -280,13 +281,13 @@ def declare_unavailability(request: HttpRequest, expert_id: int) -> HttpResponse
 def declare_tie(request: HttpRequest, expert_id: int) -> HttpResponse:
     form = TieForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "请完整填写利害关系。")
+        messages.error(request, gettext("请完整填写利害关系。"))
         return redirect("experts:detail", expert_id=expert_id)
     return _post_on_expert(
         request,
         expert_id,
         lambda: actions.do_declare_tie(actor=request.actor, expert_id=expert_id, data=form.cleaned_data),
-        "已申报利害关系。该单位被列为回避单位时不会抽取您。",
+        gettext("已申报利害关系。该单位被列为回避单位时不会抽取您。"),
     )
 
 
@@ -295,13 +296,13 @@ def declare_tie(request: HttpRequest, expert_id: int) -> HttpResponse:
 def record_sanction(request: HttpRequest, expert_id: int) -> HttpResponse:
     form = SanctionForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "请完整填写处理记录。")
+        messages.error(request, gettext("请完整填写处理记录。"))
         return redirect("experts:detail", expert_id=expert_id)
     return _post_on_expert(
         request,
         expert_id,
         lambda: actions.do_record_sanction(actor=request.actor, expert_id=expert_id, data=form.cleaned_data),
-        "处理记录已登记。",
+        gettext("处理记录已登记。"),
     )
 
 
@@ -341,7 +342,7 @@ def draw_new(request: HttpRequest) -> HttpResponse:
                 form.add_action_error(exc)
                 problem = exc
             else:
-                messages.success(request, "抽取完成，已通知抽中专家。抽取结果在评审开始前保密。")
+                messages.success(request, gettext("抽取完成，已通知抽中专家。抽取结果在评审开始前保密。"))
                 return redirect("experts:draw", draw_id=made.pk)
         return render(request, "experts/draw_new.html", {"form": form, "problem": problem}, status=422)
     return render(request, "experts/draw_new.html", {"form": DrawForm(**kwargs), "problem": None})
@@ -394,7 +395,10 @@ def _post_on_draw(request: HttpRequest, draw_id: int, run: Callable[[], Any], ok
 @require_POST
 def draw_unseal(request: HttpRequest, draw_id: int) -> HttpResponse:
     return _post_on_draw(
-        request, draw_id, lambda: actions.do_unseal_draw(actor=request.actor, draw_id=draw_id), "抽取结果已启封。"
+        request,
+        draw_id,
+        lambda: actions.do_unseal_draw(actor=request.actor, draw_id=draw_id),
+        gettext("抽取结果已启封。"),
     )
 
 
@@ -402,7 +406,10 @@ def draw_unseal(request: HttpRequest, draw_id: int) -> HttpResponse:
 @require_POST
 def draw_supplement(request: HttpRequest, draw_id: int) -> HttpResponse:
     return _post_on_draw(
-        request, draw_id, lambda: actions.do_supplementary_draw(actor=request.actor, draw_id=draw_id), "补抽完成。"
+        request,
+        draw_id,
+        lambda: actions.do_supplementary_draw(actor=request.actor, draw_id=draw_id),
+        gettext("补抽完成。"),
     )
 
 
@@ -414,7 +421,7 @@ def draw_cancel(request: HttpRequest, draw_id: int) -> HttpResponse:
         request,
         draw_id,
         lambda: actions.do_cancel_draw(actor=request.actor, draw_id=draw_id, reason=reason),
-        "抽取已撤销，已通知相关专家。",
+        gettext("抽取已撤销，已通知相关专家。"),
     )
 
 
@@ -422,7 +429,7 @@ def draw_cancel(request: HttpRequest, draw_id: int) -> HttpResponse:
 @require_POST
 def seat_check_in(request: HttpRequest, draw_id: int, seat_id: int) -> HttpResponse:
     return _post_on_draw(
-        request, draw_id, lambda: actions.do_check_in(actor=request.actor, seat_id=seat_id), "已签到。"
+        request, draw_id, lambda: actions.do_check_in(actor=request.actor, seat_id=seat_id), gettext("已签到。")
     )
 
 
@@ -433,7 +440,7 @@ def seat_absent(request: HttpRequest, draw_id: int, seat_id: int) -> HttpRespons
         request,
         draw_id,
         lambda: actions.do_mark_absent(actor=request.actor, seat_id=seat_id, note=request.POST.get("note", "")),
-        "已记录缺席，并通知下一位备选专家。",
+        gettext("已记录缺席，并通知下一位备选专家。"),
     )
 
 
@@ -472,5 +479,7 @@ def answer(request: HttpRequest, seat_id: int) -> HttpResponse:
     except YiwangError as exc:
         messages.error(request, f"{exc.message_zh}（{exc.code}）")
     else:
-        messages.success(request, "已确认参加，请按时到场。" if accept else "已登记拒绝参加，系统已递补其他专家。")
+        messages.success(
+            request, gettext("已确认参加，请按时到场。") if accept else gettext("已登记拒绝参加，系统已递补其他专家。")
+        )
     return redirect("experts:tasks")

@@ -4,17 +4,39 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
 
 from yiwang.identity import actions
+from yiwang.kernel.errors import YiwangError
+
+
+def error_text(exc: YiwangError) -> str:
+    """A refused action as a page shows it, in the page's language, with its stable code."""
+    if (get_language() or "").startswith("en"):
+        return f"{exc.message_en} ({exc.code})"
+    return f"{exc.message_zh}（{exc.code}）"
+
+
+def message_of(exc: YiwangError) -> str:
+    """A refused action's message alone, in the page's language (flash messages)."""
+    return exc.message_en if (get_language() or "").startswith("en") else exc.message_zh
+
+
+def add_action_error(form: forms.Form, exc: YiwangError) -> None:
+    """Attach ``exc`` to the form field it names (or to the form as a whole), in the page's language; the
+    Chinese text is the one ``platform.web.forms.add_action_error`` writes."""
+    field = exc.details.get("field")
+    form.add_error(field if field in form.fields else None, error_text(exc))
 
 
 class LoginForm(AuthenticationForm):
     """Password sign-in that refuses locked accounts and counts failures (see ``do_record_login_failure``)."""
 
     error_messages = {
-        "invalid_login": "登录名或密码不正确，请重新输入。",
-        "inactive": "该账户已停用，请联系交易中心。",
-        "locked": "连续登录失败次数过多，账户已临时锁定，请于 %(until)s 后再试。",
+        "invalid_login": _("登录名或密码不正确，请重新输入。"),
+        "inactive": _("该账户已停用，请联系交易中心。"),
+        "locked": _("连续登录失败次数过多，账户已临时锁定，请于 %(until)s 后再试。"),
     }
 
     def clean(self):
@@ -41,34 +63,36 @@ def _client_ip(request) -> str:
 
 
 class SignupForm(forms.Form):
-    username = forms.CharField(label="登录名", max_length=50, help_text="3–50 位字母、数字或 _.@-")
-    display_name = forms.CharField(label="姓名", max_length=100)
-    mobile = forms.CharField(label="手机号", max_length=20, required=False)
-    email = forms.EmailField(label="电子邮箱", required=False)
-    password = forms.CharField(label="密码", widget=forms.PasswordInput, help_text="至少 10 位，不可为常见密码或纯数字")
-    password2 = forms.CharField(label="确认密码", widget=forms.PasswordInput)
+    username = forms.CharField(label=_("登录名"), max_length=50, help_text=_("3–50 位字母、数字或 _.@-"))
+    display_name = forms.CharField(label=_("姓名"), max_length=100)
+    mobile = forms.CharField(label=_("手机号"), max_length=20, required=False)
+    email = forms.EmailField(label=_("电子邮箱"), required=False)
+    password = forms.CharField(
+        label=_("密码"), widget=forms.PasswordInput, help_text=_("至少 10 位，不可为常见密码或纯数字")
+    )
+    password2 = forms.CharField(label=_("确认密码"), widget=forms.PasswordInput)
 
     def clean(self):
         data = super().clean()
         if data.get("password") and data.get("password") != data.get("password2"):
-            self.add_error("password2", "两次输入的密码不一致")
+            self.add_error("password2", _("两次输入的密码不一致"))
         return data
 
 
 class ProfileForm(forms.Form):
-    display_name = forms.CharField(label="姓名", max_length=100)
-    mobile = forms.CharField(label="手机号", max_length=20, required=False)
-    email = forms.EmailField(label="电子邮箱", required=False)
+    display_name = forms.CharField(label=_("姓名"), max_length=100)
+    mobile = forms.CharField(label=_("手机号"), max_length=20, required=False)
+    email = forms.EmailField(label=_("电子邮箱"), required=False)
     version = forms.IntegerField(widget=forms.HiddenInput)
 
 
 class PasswordForm(forms.Form):
-    old_password = forms.CharField(label="原密码", widget=forms.PasswordInput)
-    new_password = forms.CharField(label="新密码", widget=forms.PasswordInput)
-    new_password2 = forms.CharField(label="确认新密码", widget=forms.PasswordInput)
+    old_password = forms.CharField(label=_("原密码"), widget=forms.PasswordInput)
+    new_password = forms.CharField(label=_("新密码"), widget=forms.PasswordInput)
+    new_password2 = forms.CharField(label=_("确认新密码"), widget=forms.PasswordInput)
 
     def clean(self):
         data = super().clean()
         if data.get("new_password") and data.get("new_password") != data.get("new_password2"):
-            self.add_error("new_password2", "两次输入的密码不一致")
+            self.add_error("new_password2", _("两次输入的密码不一致"))
         return data

@@ -9,14 +9,22 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods
 
 from yiwang.identity import actions, queries
-from yiwang.identity.forms import LoginForm, PasswordForm, ProfileForm, SignupForm, _client_ip
+from yiwang.identity.forms import (
+    LoginForm,
+    PasswordForm,
+    ProfileForm,
+    SignupForm,
+    _client_ip,
+    add_action_error,
+    message_of,
+)
 from yiwang.kernel.actors import ROLE_LABELS_ZH, Actor
 from yiwang.kernel.errors import YiwangError
 from yiwang.platform.audit import queries as witness
-from yiwang.platform.web.forms import add_action_error
 
 
 class LoginView(auth_views.LoginView):
@@ -63,7 +71,7 @@ def signup(request: HttpRequest) -> HttpResponse:
         else:
             login(request, account, backend="django.contrib.auth.backends.ModelBackend")
             actions.do_record_login(account=account, via="signup", ip=_client_ip(request))
-            messages.success(request, "注册成功，欢迎使用一网交易。下一步：登记您所代表的市场主体。")
+            messages.success(request, gettext("注册成功，欢迎使用一网交易。下一步：登记您所代表的市场主体。"))
             target = request.GET.get("next", "")
             if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
                 return redirect(target)
@@ -98,7 +106,7 @@ def profile(request: HttpRequest) -> HttpResponse:
         except YiwangError as exc:
             add_action_error(profile_form, exc)
         else:
-            messages.success(request, "个人信息已保存")
+            messages.success(request, gettext("个人信息已保存"))
             return redirect("identity:profile")
     if request.method == "POST" and "change_password" in request.POST and password_form.is_valid():
         data = password_form.cleaned_data
@@ -113,7 +121,7 @@ def profile(request: HttpRequest) -> HttpResponse:
             add_action_error(password_form, exc)
         else:
             update_session_auth_hash(request, updated)
-            messages.success(request, "密码已修改")
+            messages.success(request, gettext("密码已修改"))
             return redirect("identity:profile")
     grants = [
         {"grant": g, "role_label": ROLE_LABELS_ZH.get(g.role_enum, g.role)}
@@ -154,7 +162,7 @@ def tokens(request: HttpRequest) -> HttpResponse:
         try:
             if "revoke" in request.POST:
                 actions.do_revoke_personal_token(actor=request.actor, token_id=int(request.POST["revoke"]))
-                messages.success(request, "令牌已撤销")
+                messages.success(request, gettext("令牌已撤销"))
                 return redirect("identity:tokens")
             _, issued = actions.do_issue_personal_token(
                 actor=request.actor,
@@ -163,9 +171,9 @@ def tokens(request: HttpRequest) -> HttpResponse:
                 expires_in_days=int(request.POST.get("expires_in_days") or 90),
             )
         except YiwangError as exc:
-            messages.error(request, exc.message_zh)
+            messages.error(request, message_of(exc))
         except ValueError:
-            messages.error(request, "输入有误：有效期须为整数天")
+            messages.error(request, gettext("输入有误：有效期须为整数天"))
     return render(
         request,
         "identity/tokens.html",

@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from yiwang.identity.ca import actions, queries
@@ -16,10 +17,10 @@ from yiwang.identity.ca.domain.challenge import decode as decode_challenge
 from yiwang.identity.ca.domain.errors import CaNotFound
 from yiwang.identity.ca.forms import BindForm, CrlForm, RegisterCaForm, StatusForm
 from yiwang.identity.ca.models import ChallengeStatus
+from yiwang.identity.forms import add_action_error, error_text
 from yiwang.kernel.actors import Role
 from yiwang.kernel.errors import YiwangError
 from yiwang.platform.clock import now
-from yiwang.platform.web.forms import add_action_error
 
 
 def _actor(request: HttpRequest):
@@ -49,7 +50,7 @@ def trust_list(request: HttpRequest) -> HttpResponse:
             except YiwangError as exc:
                 add_action_error(form, exc)
             else:
-                messages.success(request, f"已登记 {ca.name}")
+                messages.success(request, gettext("已登记 %(name)s") % {"name": ca.name})
                 return redirect("ca:detail", ca_id=ca.pk)
     show_removed = request.GET.get("removed") == "1"
     return render(
@@ -88,7 +89,7 @@ def detail(request: HttpRequest, ca_id: int) -> HttpResponse:
                         reason=data["reason"],
                         expected_version=data["version"],
                     )
-                    messages.success(request, "CA状态已更新")
+                    messages.success(request, gettext("CA状态已更新"))
                     return redirect("ca:detail", ca_id=ca_id)
             elif request.POST.get("op") == "crl" and staff:
                 crl_form = CrlForm(request.POST, request.FILES)
@@ -97,7 +98,9 @@ def detail(request: HttpRequest, ca_id: int) -> HttpResponse:
                     raw = upload.read() if upload else crl_form.cleaned_data["crl"]
                     row = actions.do_import_crl(actor=actor, crl=raw, ca_id=ca_id)
                     messages.success(
-                        request, f"已导入吊销列表（序号 {row.crl_number or '—'}，{row.revoked_count} 条吊销）"
+                        request,
+                        gettext("已导入吊销列表（序号 %(number)s，%(count)s 条吊销）")
+                        % {"number": row.crl_number or "—", "count": row.revoked_count},
                     )
                     return redirect("ca:detail", ca_id=ca_id)
             else:
@@ -130,7 +133,11 @@ def certificates(request: HttpRequest) -> HttpResponse:
         except YiwangError as exc:
             add_action_error(form, exc)
         else:
-            messages.success(request, f"证书已绑定：{binding.subject_name}（序列号 {binding.serial}）")
+            messages.success(
+                request,
+                gettext("证书已绑定：%(name)s（序列号 %(serial)s）")
+                % {"name": binding.subject_name, "serial": binding.serial},
+            )
             return redirect("ca:certificates")
     return render(
         request,
@@ -151,9 +158,9 @@ def unbind(request: HttpRequest, binding_id: int) -> HttpResponse:
             actor=_actor(request), binding_id=binding_id, reason=request.POST.get("reason", "")
         )
     except YiwangError as exc:
-        messages.error(request, f"{exc.message_zh}（{exc.code}）")
+        messages.error(request, error_text(exc))
     else:
-        messages.success(request, "证书已解绑")
+        messages.success(request, gettext("证书已解绑"))
     return redirect("ca:certificates")
 
 
@@ -173,7 +180,7 @@ def confirm(request: HttpRequest) -> HttpResponse:
                 actor=_actor(request), purpose=purpose, session_key=request.session.session_key
             )
         except YiwangError as exc:
-            messages.error(request, f"{exc.message_zh}（{exc.code}）")
+            messages.error(request, error_text(exc))
             return redirect("ca:confirm")
         return redirect("ca:challenge", challenge_id=row.pk)
     return render(request, "ca/confirm.html", {"confirmation": queries.session_confirmation(request)})
@@ -189,7 +196,7 @@ def _challenge(request: HttpRequest, challenge_id: str):
 def qr_svg(text: str) -> str:
     """The challenge as an inline SVG QR code (segno; no scripts, no external resources)."""
     code = segno.make(text, error="m", micro=False)
-    return code.svg_inline(scale=3, dark="#212529", light="#ffffff", title="扫码签名挑战")
+    return code.svg_inline(scale=3, dark="#212529", light="#ffffff", title=gettext("扫码签名挑战"))
 
 
 @login_required

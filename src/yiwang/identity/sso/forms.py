@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 
 def _lines(value: str) -> list[str]:
@@ -10,22 +11,22 @@ def _lines(value: str) -> list[str]:
 
 
 class RelyingPartyForm(forms.Form):
-    name = forms.CharField(label="接入系统名称", max_length=100)
+    name = forms.CharField(label=_("接入系统名称"), max_length=100)
     client_type = forms.ChoiceField(
-        label="客户端类型",
-        choices=[("confidential", "服务端应用（有密钥）"), ("public", "移动端/单页应用（无密钥，仅 PKCE）")],
+        label=_("客户端类型"),
+        choices=[("confidential", _("服务端应用（有密钥）")), ("public", _("移动端/单页应用（无密钥，仅 PKCE）"))],
         initial="confidential",
     )
     redirect_uris = forms.CharField(
-        label="登录回调地址",
+        label=_("登录回调地址"),
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="每行一个，须为 https:// 开头的完整地址，按原样精确匹配",
+        help_text=_("每行一个，须为 https:// 开头的完整地址，按原样精确匹配"),
     )
     post_logout_redirect_uris = forms.CharField(
-        label="退出后返回地址",
+        label=_("退出后返回地址"),
         widget=forms.Textarea(attrs={"rows": 2}),
         required=False,
-        help_text="每行一个，可不填",
+        help_text=_("每行一个，可不填"),
     )
 
     def clean_redirect_uris(self) -> list[str]:

@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods
 from oauth2_provider import views as dot
 from oauth2_provider.exceptions import InvalidOIDCClientError
@@ -25,10 +26,10 @@ from oauth2_provider.settings import oauth2_settings
 from oauthlib.common import add_params_to_uri
 
 from yiwang.identity.auth import actor_for_account
+from yiwang.identity.forms import add_action_error, message_of
 from yiwang.identity.sso import actions, queries
 from yiwang.identity.sso.forms import RelyingPartyForm
 from yiwang.kernel.errors import PermissionDenied, YiwangError
-from yiwang.platform.web.forms import add_action_error
 
 # django-oauth-toolkit's URL names, served under this app's namespace (``sso:``)
 ENDPOINT_NAMES = {
@@ -142,9 +143,9 @@ def relying_parties(request: HttpRequest) -> HttpResponse:
         try:
             actions.do_deactivate_relying_party(actor=request.actor, client_id=request.POST["deactivate"])
         except YiwangError as exc:
-            messages.error(request, exc.message_zh)
+            messages.error(request, message_of(exc))
         else:
-            messages.success(request, "接入系统已停用")
+            messages.success(request, gettext("接入系统已停用"))
         return redirect("sso:relying_parties")
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import get_language, gettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from yiwang.catalog import actions, queries
@@ -48,8 +49,8 @@ def _lists_overview() -> list[dict[str, Any]]:
         out.append(
             {
                 "kind": kind.value,
-                "label": kind.label_zh,
-                "description": list_rules.LIST_DESCRIPTIONS_ZH[kind.value],
+                "label": gettext(kind.label_zh),
+                "description": gettext(list_rules.LIST_DESCRIPTIONS_ZH[kind.value]),
                 "current": current,
                 "count": len(queries.version_items(current)) if current else 0,
                 "draft": queries.current_draft(kind.value),
@@ -88,10 +89,10 @@ def _rows(version) -> list[dict[str, Any]]:
             elif spec.choices and value in spec.choices:
                 value = spec.choices[value] or value
             elif spec.type == "bool":
-                value = "是"
+                value = gettext("是")
             if spec.name == "document":
                 value = f"《{doc_titles.get(i.data['document'], i.data['document'])}》"
-            row["fields"].append((spec.label_zh, value))
+            row["fields"].append((gettext(spec.label_zh), value))
         if i.item_type == "rule":
             row["value_text"] = rule_vocab.describe_value(rule_vocab.parse_rule_value(i.data["value"]), i.data["unit"])
         rows.append(row)
@@ -120,12 +121,12 @@ def list_detail(request: HttpRequest, kind: str) -> HttpResponse:
         "catalog/list_detail.html",
         {
             "kind": kind,
-            "label": list_rules.LIST_LABELS_ZH[kind],
-            "description": list_rules.LIST_DESCRIPTIONS_ZH[kind],
+            "label": gettext(list_rules.LIST_LABELS_ZH[kind]),
+            "description": gettext(list_rules.LIST_DESCRIPTIONS_ZH[kind]),
             "shown": shown,
             "in_effect": in_effect,
             "groups": groups,
-            "type_labels": TYPE_LABELS,
+            "type_labels": _type_labels(),
             "versions": versions,
             "on": on,
             "can_edit": actions.can_edit_catalog(request.actor),
@@ -147,6 +148,15 @@ TYPE_LABELS = {
 }
 
 
+def _type_labels() -> dict[str, str]:
+    """The item types' names in the page's language."""
+    return {key: gettext(label) for key, label in TYPE_LABELS.items()}
+
+
+def _error_text(exc: YiwangError) -> str:
+    return exc.message_en if (get_language() or "").startswith("en") else exc.message_zh
+
+
 def list_diff(request: HttpRequest, kind: str) -> HttpResponse:
     kind = _kind(kind)
     try:
@@ -157,7 +167,7 @@ def list_diff(request: HttpRequest, kind: str) -> HttpResponse:
     return render(
         request,
         "catalog/diff.html",
-        {"kind": kind, "label": list_rules.LIST_LABELS_ZH[kind], "old": old, "new": new, "changes": changes},
+        {"kind": kind, "label": gettext(list_rules.LIST_LABELS_ZH[kind]), "old": old, "new": new, "changes": changes},
     )
 
 
@@ -253,9 +263,9 @@ def period_calculator(request: HttpRequest) -> HttpResponse:
                 result = periods.deadline_end(start, r.value, r.unit, cal)
             context["result"] = {"rule": r, "start": start, "end": result.astimezone(SHANGHAI)}
         except YiwangError as exc:
-            context["error"] = exc.message_zh
+            context["error"] = _error_text(exc)
         except ValueError:
-            context["error"] = "起算时间格式不正确，或所选规则不是期限"
+            context["error"] = gettext("起算时间格式不正确，或所选规则不是期限")
     template = "catalog/_period_result.html" if request.htmx else "catalog/periods.html"
     return render(request, template, context)
 
@@ -275,7 +285,7 @@ def draft_new(request: HttpRequest, kind: str) -> HttpResponse:
                 title=request.POST.get("title", ""),
                 note=request.POST.get("note", ""),
             )
-            messages.success(request, f"已创建第 {draft.number} 版草稿")
+            messages.success(request, gettext("已创建第 %(n)s 版草稿") % {"n": draft.number})
             return redirect("catalog:draft_edit", kind=kind, number=draft.number)
         except YiwangError as exc:
             error = exc
@@ -284,7 +294,7 @@ def draft_new(request: HttpRequest, kind: str) -> HttpResponse:
         "catalog/draft_new.html",
         {
             "kind": kind,
-            "label": list_rules.LIST_LABELS_ZH[kind],
+            "label": gettext(list_rules.LIST_LABELS_ZH[kind]),
             "error": error,
             "form": request.POST,
             "today": queries.today(),
@@ -317,7 +327,7 @@ def draft_edit(request: HttpRequest, kind: str, number: int) -> HttpResponse:
                 title=request.POST.get("title", ""),
                 note=request.POST.get("note", ""),
             )
-            messages.success(request, "草稿信息已保存")
+            messages.success(request, gettext("草稿信息已保存"))
             return redirect("catalog:draft_edit", kind=kind, number=number)
         except YiwangError as exc:
             error = exc
@@ -326,11 +336,11 @@ def draft_edit(request: HttpRequest, kind: str, number: int) -> HttpResponse:
         "catalog/draft_edit.html",
         {
             "kind": kind,
-            "label": list_rules.LIST_LABELS_ZH[kind],
+            "label": gettext(list_rules.LIST_LABELS_ZH[kind]),
             "version": version,
             "rows": _rows(version),
             "types": list(list_rules.SCHEMAS[kind]),
-            "type_labels": TYPE_LABELS,
+            "type_labels": _type_labels(),
             "error": error,
         },
         status=422 if error else 200,
@@ -393,7 +403,7 @@ def item_edit(request: HttpRequest, kind: str, number: int, key: str | None = No
                 expected_version=int(request.POST.get("etag_version") or 0) or None,
                 replace_key=key,
             )
-            messages.success(request, f"条目“{raw['key']}”已保存")
+            messages.success(request, gettext("条目“%(key)s”已保存") % {"key": raw["key"]})
             return redirect("catalog:draft_edit", kind=kind, number=number)
         except YiwangError as exc:
             error = exc
@@ -403,10 +413,10 @@ def item_edit(request: HttpRequest, kind: str, number: int, key: str | None = No
         "catalog/item_edit.html",
         {
             "kind": kind,
-            "label": list_rules.LIST_LABELS_ZH[kind],
+            "label": gettext(list_rules.LIST_LABELS_ZH[kind]),
             "version": version,
             "item_type": item_type,
-            "type_label": TYPE_LABELS.get(item_type, item_type),
+            "type_label": gettext(TYPE_LABELS[item_type]) if item_type in TYPE_LABELS else item_type,
             "base": base,
             "fields": _form_fields(kind, item_type, base),
             "editing": key,
@@ -423,7 +433,7 @@ def item_delete(request: HttpRequest, kind: str, number: int, key: str) -> HttpR
     kind = _kind(kind)
     try:
         actions.do_delete_item(actor=request.actor, kind=kind, number=number, key=key)
-        messages.success(request, f"条目“{key}”已删除")
+        messages.success(request, gettext("条目“%(key)s”已删除") % {"key": key})
     except YiwangError as exc:
         messages.error(request, exc.message_zh)
     return redirect("catalog:draft_edit", kind=kind, number=number)
@@ -443,7 +453,11 @@ def publish(request: HttpRequest, kind: str, number: int) -> HttpResponse:
     except YiwangError as exc:
         messages.error(request, exc.message_zh)
         return redirect("catalog:draft_edit", kind=kind, number=number)
-    messages.success(request, f"第 {version.number} 版已发布，自 {version.effective_from.isoformat()} 起生效")
+    messages.success(
+        request,
+        gettext("第 %(n)s 版已发布，自 %(day)s 起生效")
+        % {"n": version.number, "day": version.effective_from.isoformat()},
+    )
     return redirect(f"{redirect('catalog:list', kind=kind).url}?version={version.number}")
 
 
@@ -453,7 +467,7 @@ def draft_discard(request: HttpRequest, kind: str, number: int) -> HttpResponse:
     kind = _kind(kind)
     try:
         actions.do_discard_draft(actor=request.actor, kind=kind, number=number)
-        messages.success(request, "草稿已放弃")
+        messages.success(request, gettext("草稿已放弃"))
     except YiwangError as exc:
         messages.error(request, exc.message_zh)
     return redirect("catalog:list", kind=kind)
@@ -501,7 +515,7 @@ def holiday_edit(request: HttpRequest, year: int) -> HttpResponse:
                 note=form["note"],
                 expected_revision=int(revision) if revision.isdigit() else None,
             )
-            messages.success(request, f"{year} 年节假日安排已保存")
+            messages.success(request, gettext("%(year)s 年节假日安排已保存") % {"year": year})
             return redirect("catalog:holiday_year", year=year)
         except YiwangError as exc:
             error = exc

@@ -31,7 +31,13 @@ class FieldErrors:
         first = self.errors[0]
         if len(self.errors) > 1:
             first.details["errors"] = [
-                {"field": e.details.get("field"), "code": e.code, "message_zh": e.message_zh} for e in self.errors
+                {
+                    "field": e.details.get("field"),
+                    "code": e.code,
+                    "message_zh": e.message_zh,
+                    "message_en": e.message_en,
+                }
+                for e in self.errors
             ]
         raise first
 

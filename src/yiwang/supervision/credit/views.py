@@ -10,6 +10,8 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import translation
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
 from yiwang.kernel.actors import Role
@@ -44,7 +46,9 @@ RECORD_FIELDS = (
 
 
 def _error_text(exc: YiwangError) -> str:
-    return f"{exc.message_zh}（{exc.code}）"
+    """A refusal as the page shows it: the error's message in the page's language, with its code."""
+    message = exc.message_en if translation.get_language() == "en" else exc.message_zh
+    return pgettext("credit", "%(message)s（%(code)s）") % {"message": message, "code": exc.code}
 
 
 def index(request: HttpRequest) -> HttpResponse:
@@ -84,7 +88,11 @@ def check_external(request: HttpRequest, entity_id: int) -> HttpResponse:
     except YiwangError as exc:
         messages.error(request, _error_text(exc))
     else:
-        messages.success(request, f"已核查：命中 {check.hit_count} 条，无法查询的平台 {check.unavailable} 个。")
+        messages.success(
+            request,
+            pgettext("credit", "已核查：命中 %(hits)s 条，无法查询的平台 %(unavailable)s 个。")
+            % {"hits": check.hit_count, "unavailable": check.unavailable},
+        )
     return redirect("credit:entity", entity_id=entity_id)
 
 
@@ -130,14 +138,24 @@ def new_record(request: HttpRequest) -> HttpResponse:
     except YiwangError as exc:
         errors: dict[str, str] = {}
         listed = exc.details.get("errors") or [
-            {"field": exc.details.get("field"), "code": exc.code, "message_zh": exc.message_zh}
+            {
+                "field": exc.details.get("field"),
+                "code": exc.code,
+                "message_zh": exc.message_zh,
+                "message_en": exc.message_en,
+            }
         ]
         for e in listed:
             if e.get("field"):
-                errors.setdefault(str(e["field"]), f"{e['message_zh']}（{e['code']}）")
+                english = translation.get_language() == "en" and e.get("message_en")
+                message = e["message_en"] if english else e["message_zh"]
+                errors.setdefault(
+                    str(e["field"]),
+                    pgettext("credit", "%(message)s（%(code)s）") % {"message": message, "code": e["code"]},
+                )
         general = "" if errors else _error_text(exc)
         return render(request, "credit/record_form.html", _form_context(values, errors, general), status=422)
-    messages.success(request, "信用记录已录入。")
+    messages.success(request, pgettext("credit", "信用记录已录入。"))
     return redirect("credit:record", record_id=created.pk)
 
 
@@ -157,7 +175,7 @@ def end_record(request: HttpRequest, record_id: int) -> HttpResponse:
     except YiwangError as exc:
         messages.error(request, _error_text(exc))
     else:
-        messages.success(request, "记录状态已变更。")
+        messages.success(request, pgettext("credit", "记录状态已变更。"))
     return redirect("credit:record", record_id=record_id)
 
 
@@ -176,7 +194,7 @@ def request_repair(request: HttpRequest, record_id: int) -> HttpResponse:
     except YiwangError as exc:
         messages.error(request, _error_text(exc))
         return redirect("credit:record", record_id=record_id)
-    messages.success(request, "信用修复申请已提交。")
+    messages.success(request, pgettext("credit", "信用修复申请已提交。"))
     return redirect("credit:repairs")
 
 
@@ -203,5 +221,5 @@ def decide_repair(request: HttpRequest, repair_id: int) -> HttpResponse:
     except YiwangError as exc:
         messages.error(request, _error_text(exc))
     else:
-        messages.success(request, "已作出决定。")
+        messages.success(request, pgettext("credit", "已作出决定。"))
     return redirect("credit:repairs")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class CreateForm(forms.Form):
@@ -15,7 +16,10 @@ class CreateForm(forms.Form):
     )
     title = forms.CharField(label=_("档案标题"), max_length=200, required=False)
     region = forms.CharField(
-        label=_("行政区划代码"), max_length=6, required=False, help_text=_("限定可查看的工作人员范围")
+        label=pgettext_lazy("archive", "行政区划代码"),
+        max_length=6,
+        required=False,
+        help_text=_("限定可查看的工作人员范围"),
     )
     reason = forms.CharField(label=_("归档事由"), max_length=500, help_text=_("如：项目结束归档"))
 

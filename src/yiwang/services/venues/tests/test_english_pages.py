@@ -87,6 +87,7 @@ def test_the_directory_a_room_and_todays_openings_in_english(world, client, as_)
         ),
         f"/venues/sites/{world.site.pk}/": ("Add a room", "Room number", "Opening room", "60 people", "7 seats"),
         "/venues/today/?date=2026-03-03": ("Today's openings", "3 March 2026", "Previous day"),
+        "/venues/sites/new/": ("Register a venue", "Venue name", "Region (region code)", "Register"),
     }
     for url, words in english.items():
         html = client.get(url, headers=staff).content.decode()

@@ -12,10 +12,11 @@ indexes; PostgreSQL's planner chooses between the GIN index (rare words) and the
 from its tsvector statistics. ``ts_rank_cd`` runs only over the ranking window.
 
 Where the RUM access method is installed (migration 0005; docs/adr/0011-postgresql-search-rum.md), a RUM
-index over ``tsm`` carries ``published_at`` in its posting lists: the newest matches of words found in a
-few per cent of the documents come out of the index in publication order, sorted there without a heap row
-per match (the GIN plans read the heap for every match's date). Without it (or with ``rum = False``) the
-GIN plans below are used.
+index over ``tsm`` carries ``published_at`` in its posting lists: the matches of words found in at most
+100 000 documents come out of it in publication order, sorted there without a heap row per match for its
+date, so the pipeline counts them by reading the newest ``COUNT_CAP + 1`` — that one read is also the exact
+match set, or the window and the page (the GIN plans count, then fetch or sort every match). Without it (or
+with ``rum = False``) the GIN plans below are used.
 """
 
 from __future__ import annotations
@@ -39,10 +40,9 @@ SLICE_MARGIN = 3.0  # the newest slice is sized to hold this many times the matc
 SLICE_MAX_SHARE = 0.25  # a slice wider than this share of the span saves little over walking the date index
 RUM_INDEX = "search_doc_rum"  # migration 0005: tsm with published_at attached to its postings
 # The RUM scan reads and sorts every match of the words (RUM 1.3 does not stop at the LIMIT: measured, see
-# docs/search.md), from the index alone, ~0.5 µs of server CPU each: it is used when the statistics say that
-# at most RUM_MAX_MATCHES documents can hold the words (the rarest word's count: a bound, so co-occurring
-# words cannot make it sort more). Commoner words keep the GIN plans: a dense match set is found at once at
-# the head of the date index, a sparse one in a newest slice.
+# docs/search.md), from the index alone, ~0.5 µs of server CPU each: it is used, in place of the count, when
+# the statistics say that at most RUM_MAX_MATCHES documents can hold the words (the rarest word's count: a
+# bound, so co-occurring words cannot make it sort more). Commoner words keep the GIN plans.
 RUM_MAX_MATCHES = 100_000
 
 
@@ -87,8 +87,6 @@ class PgSearchIndex(SqlSearchIndex):
         hint: Estimate | None = None,
     ) -> list[Candidate]:
         where, params = self._match(compiled, query)
-        if self._rum_fits(compiled, hint):
-            return self._newest_rum(where, params, offset, limit)
         sql = f"SELECT d.id, d.title_tokens FROM search_document d WHERE {where} {_NEWEST} LIMIT %s OFFSET %s"  # noqa: S608
         since = self._slice(compiled, offset + limit, hint)
         if since is not None:
@@ -117,9 +115,11 @@ class PgSearchIndex(SqlSearchIndex):
         return self.rum
 
     def _rum_fits(self, compiled: CompiledQuery | None, hint: Estimate | None) -> bool:
-        """The RUM scan when the words cannot be in more than ``rum_max_matches`` documents (it sorts all
-        their matches, whatever the filters); 招标 (every second document) keeps the date walk, 施工 in a
-        district (a third of the corpus, then the district) the newest slice."""
+        """The RUM read when the words cannot be in more than ``rum_max_matches`` documents (it sorts all
+        their matches, whatever the filters); 招标 (every second document) and 施工 in a district (a third of
+        the corpus, then the district) are counted on GIN. The pipeline asks only when it must count: a
+        match set the statistics expect far past the cap is walked for its window (``_newest``: the date
+        walk or the newest slice, which the estimate sizes — measured as cheap as RUM there)."""
         if compiled is None or hint is None or not self._has_rum():
             return False
         return hint.text_upper <= self.rum_max_matches
@@ -132,10 +132,6 @@ class PgSearchIndex(SqlSearchIndex):
         where, params = self._match(compiled, query)
         rows = self._rum_rows(where, params, "d.title_tokens, d.category, d.region, d.stage", limit)
         return [Match(i, (at, tb), tt, c, r, s) for i, at, tb, tt, c, r, s in rows]
-
-    def _newest_rum(self, where: str, params: list[Any], offset: int, limit: int) -> list[Candidate]:
-        rows = self._rum_rows(where, params, "d.title_tokens", offset + limit)
-        return [Candidate(row[0], row[3]) for row in rows[offset:]]
 
     def _rum_rows(self, where: str, params: list[Any], columns: str, wanted: int) -> list[tuple[Any, ...]]:
         """The newest ``wanted`` matches through the RUM index, as ``(id, published_at, tiebreak, *columns)``:

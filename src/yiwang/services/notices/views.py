@@ -13,6 +13,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from yiwang.catalog import queries as catalog
@@ -54,7 +55,7 @@ def _item(notice: Notice, labels: dict[str, dict[str, str]]) -> dict[str, Any]:
         "type_label": labels["types"].get(notice.notice_type, notice.notice_type),
         "category_label": labels["categories"].get(notice.category, notice.category),
         "region_label": labels["regions"].get(notice.region_code, notice.region_code),
-        "amount": Money(notice.amount_fen).format_wan(2, with_unit=True) if notice.amount_fen is not None else "",
+        "amount": Money(notice.amount_fen).format_wan(2) if notice.amount_fen is not None else "",  # shown with 万元
     }
 
 
@@ -197,7 +198,7 @@ def subscriptions(request: HttpRequest) -> HttpResponse:
         except YiwangError as exc:
             error = {"field": exc.details.get("field", ""), "message": exc.message_zh}
         else:
-            messages.success(request, "已保存订阅：有新的匹配公告时将发送站内信提醒您。")
+            messages.success(request, gettext("已保存订阅：有新的匹配公告时将发送站内信提醒您。"))
             return redirect("notices:subscriptions")
     context = {
         "form": form,
@@ -229,7 +230,7 @@ def subscription_delete(request: HttpRequest, subscription_id: int) -> HttpRespo
         actions.do_delete_subscription(actor=request.actor, subscription_id=subscription_id)  # type: ignore[attr-defined]
     except NotFound:
         raise Http404("no such subscription") from None
-    messages.success(request, "已删除订阅。")
+    messages.success(request, gettext("已删除订阅。"))
     return redirect("notices:subscriptions")
 
 

@@ -12,14 +12,14 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from yiwang.kernel.errors import YiwangError
 from yiwang.platform.web.decorators import allowed
-from yiwang.platform.web.forms import add_action_error
 from yiwang.services.archive import access, actions, queries
-from yiwang.services.archive.forms import CreateForm, DisposeForm, HoldForm, ReasonForm
+from yiwang.services.archive.forms import CreateForm, DisposeForm, HoldForm, ReasonForm, add_action_error, refusal
 
 readers = allowed(access.may_read, "archives: staff, auditors and regulators only")
 
@@ -43,7 +43,7 @@ def index(request: HttpRequest) -> HttpResponse:
     try:
         page = queries.list_archives_for(request.actor, project=project or None, status=status, on_hold=on_hold)
     except YiwangError as exc:
-        messages.error(request, exc.message_zh)
+        messages.error(request, exc.message_en if translation.get_language() == "en" else exc.message_zh)
         page = queries.list_archives_for(request.actor)
     abilities = _abilities(request)
     candidates = queries.list_disposal_candidates_for(request.actor) if abilities["may_dispose"] else []
@@ -78,7 +78,7 @@ def download(request: HttpRequest, archive_id: int, number: int) -> HttpResponse
     except YiwangError as exc:
         if exc.status == 404:
             raise
-        messages.error(request, exc.message_zh)
+        messages.error(request, exc.message_en if translation.get_language() == "en" else exc.message_zh)
         return redirect("archive:detail", archive_id=archive_id)
     return redirect(link.url)
 
@@ -140,7 +140,7 @@ def new_version(request: HttpRequest, archive_id: int) -> HttpResponse:
             category=category,
         )
     except YiwangError as exc:
-        messages.error(request, f"{exc.message_zh}（{exc.code}）")
+        messages.error(request, refusal(exc))
     else:
         messages.success(request, gettext("已生成第 %(n)s 版。") % {"n": version.number})
     return _back(archive_id)
@@ -155,7 +155,7 @@ def release_hold(request: HttpRequest, archive_id: int, hold_id: int) -> HttpRes
             actor=request.actor, project_ref=archive.project_ref, reason=request.POST.get("reason", ""), hold_id=hold_id
         )
     except YiwangError as exc:
-        messages.error(request, f"{exc.message_zh}（{exc.code}）")
+        messages.error(request, refusal(exc))
     else:
         messages.success(request, gettext("已解除法律保全。"))
     return _back(archive_id)
@@ -174,7 +174,7 @@ def dispose(request: HttpRequest, archive_id: int) -> HttpResponse:
     except ValueError:
         messages.error(request, gettext("版本号须为整数。"))
     except YiwangError as exc:
-        messages.error(request, f"{exc.message_zh}（{exc.code}）")
+        messages.error(request, refusal(exc))
     else:
         messages.success(
             request,

@@ -17,7 +17,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, NamedTuple
 
 from django.db.models import Count, Q
-from django.utils.translation import gettext
+from django.utils.translation import get_language, gettext
 
 from yiwang.catalog import queries as catalog
 from yiwang.kernel.actors import Actor, Role
@@ -1075,5 +1075,6 @@ def preview_booking(
             (datetime.fromisoformat(c["start"]), datetime.fromisoformat(c["end"]))
             for c in exc.details.get("clashes", [])
         ]
-        return Preview(False, exc.code, exc.message_zh, clashes, None, None, 0, 0)
+        message = exc.message_en if get_language() == "en" else exc.message_zh
+        return Preview(False, exc.code, message, clashes, None, None, 0, 0)
     return Preview(True, "", "该时段可以预约", [], block.start, block.end, buffers.before, buffers.after)

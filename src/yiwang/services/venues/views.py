@@ -40,6 +40,7 @@ from yiwang.services.venues.forms import (
     SelfCheckInForm,
     SessionForm,
     SiteForm,
+    refusal,
 )
 
 DAY_START, DAY_END = 8, 19  # the calendar's visible hours (Beijing time)
@@ -69,7 +70,7 @@ def _staff(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
 
 
 def _refused(request: HttpRequest, exc: YiwangError) -> None:
-    messages.error(request, f"{exc.message_zh}（{exc.code}）")
+    messages.error(request, refusal(exc))
 
 
 def _booking_or_404(request: HttpRequest, booking_id: int) -> queries.BookingView:

@@ -21,7 +21,7 @@ from yiwang.kernel.periods import SHANGHAI, local_date
 from yiwang.platform.clock import now
 from yiwang.services.witness import actions, queries
 from yiwang.services.witness.domain.rules import KIND_LABELS_ZH
-from yiwang.services.witness.forms import CorrectionForm, RecordForm
+from yiwang.services.witness.forms import CorrectionForm, RecordForm, refusal
 
 
 def _reader(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -136,7 +136,7 @@ def correct(request: HttpRequest, record_id: int) -> HttpResponse:
                 uploads=_uploads(d["files"]),
             )
         except YiwangError as exc:
-            messages.error(request, f"{exc.message_zh}（{exc.code}）")
+            messages.error(request, refusal(exc))
         else:
             messages.success(request, gettext("已更正；原记录保留并标注“已更正”。"))
             return redirect("onsite:record", record_id=fixed.pk)

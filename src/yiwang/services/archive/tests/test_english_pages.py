@@ -46,6 +46,9 @@ def test_the_archive_pages_in_english(client, test_actors, project, staff, clock
             assert word in html, (url, word)
         assert chinese_left(html, *WRITTEN) == [], url
 
+    held = client.post(f"{detail}dispose/", {"reason": "保存期满，经鉴定销毁"}, follow=True).content.decode()
+    assert "(archive." in held  # refused under the hold, in English with its code
+    assert chinese_left(held, *WRITTEN) == []
     actions.do_release_legal_hold(actor=support.regulator(), project_ref=project.ref, reason="调查结束")
     clock.advance(timedelta(days=366 * 16))
     html = client.get(detail).content.decode()

@@ -144,6 +144,19 @@ def test_booking_a_room_and_deciding_in_english(world, client, as_):
     ).content.decode()
     assert "This slot is free" in free
     assert chinese_left(free) == []
+    clash = client.post(
+        "/venues/bookings/check/",
+        {
+            "room_id": world.evaluation.pk,
+            "purpose": "evaluation",
+            "start": "2026-03-03T10:00",
+            "end": "2026-03-03T11:00",
+            "seats": 0,
+        },
+        headers=staff,
+    ).content.decode()
+    assert "Existing booking" in clash
+    assert chinese_left(clash) == []  # the refusal's English message with its code
     queue = client.get("/venues/approvals/", headers=pudong).content.decode()
     for word in ("Room request approvals", "1 awaiting approval", "Approve", "Reject", "Reason for rejection"):
         assert word in queue, word

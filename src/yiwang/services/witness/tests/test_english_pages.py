@@ -68,3 +68,11 @@ def test_the_onsite_record_pages_in_english(test_actors, client, staff, clock):
     for word in ("Reported irregularities", "1 reported", "Records are shown as corrected"):
         assert word in html, word
     assert chinese_left(html, *WRITTEN) == []
+    again = client.post(
+        f"/onsite/{record.pk}/correct/",
+        {"kind": "irregularity", "description": "评标专家经批准离开隔离区", "reason": "核实情况"},
+        headers=as_staff,
+        follow=True,
+    ).content.decode()
+    assert "(onsite." in again  # refused (correct the newest record), in English with its code
+    assert chinese_left(again, *WRITTEN) == []

@@ -120,6 +120,9 @@ def test_an_agency_and_the_staff_in_english(world, clock, client):
     with translation.override("en"):
         labels = [i.label for i in queries.workbench_items_for(world.agency.actor)]
     assert f"{draft.name}: to publish" in labels
+    with translation.override("zh-hans"):
+        labels = [i.label for i in queries.workbench_items_for(world.agency.actor)]
+    assert f"{draft.name}：待发布" in labels
 
     client.force_login(world.staff)
     html = _english(client, "/tender/staff/", "Trading centre · tendering", "Opening hall (today and in progress)")

@@ -13,7 +13,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.translation import get_language, gettext
+from django.utils.translation import get_language, gettext, pgettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from yiwang.kernel.actors import Role
@@ -173,7 +173,7 @@ def simbank(request: HttpRequest) -> HttpResponse:
             messages.success(
                 request,
                 gettext("模拟银行已转账，平台入账状态：%(status)s")
-                % {"status": gettext(received.notice.get_status_display())},
+                % {"status": pgettext("finance", received.notice.get_status_display())},
             )
             return redirect("finance:simbank")
     return render(request, "finance/simbank.html", {"form": form})
@@ -206,7 +206,7 @@ def _entity_choices(actor) -> list[tuple[int, str]]:
 def apply_guarantee(request: HttpRequest) -> HttpResponse:
     """申请电子保函: a bidder picks the lot, its entity, an issuer and the form."""
     issuers = [
-        (i.id, gettext("%(name)s（%(kind)s）") % {"name": i.name, "kind": gettext(i.kind_label)})
+        (i.id, gettext("%(name)s（%(kind)s）") % {"name": i.name, "kind": pgettext("finance", i.kind_label)})
         for i in queries.list_guarantee_issuers(active_only=True)
     ]
     form = GuaranteeApplyForm(

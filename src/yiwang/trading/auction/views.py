@@ -15,7 +15,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.translation import get_language, gettext
+from django.utils.translation import get_language, gettext, pgettext
 from django.views.decorators.http import require_http_methods
 
 from yiwang.kernel.actors import Actor
@@ -69,7 +69,7 @@ def room_words() -> dict[str, Any]:
         "no_bids": gettext("暂无出价"),
         "leading": gettext("领先"),
         "outbid": gettext("出局"),
-        "status": {k: gettext(v) for k, v in queries.BIDDER_STATUS_LABELS.items()},
+        "status": {k: pgettext("auction", v) for k, v in queries.BIDDER_STATUS_LABELS.items()},
         "accepted": gettext("出价 {amount}"),
         "accepted_leading": gettext("，目前领先"),
         "outbid_detail": gettext("当前价 {price}，领先竞买号 {leader}"),

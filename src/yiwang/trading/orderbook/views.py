@@ -11,7 +11,7 @@ from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.translation import get_language, gettext
+from django.utils.translation import get_language, gettext, pgettext
 
 from yiwang.kernel.actors import Actor, Role
 from yiwang.kernel.errors import InvalidInput, NotFound, PermissionDenied, YiwangError
@@ -203,7 +203,11 @@ def _market_post(request: HttpRequest, m: Market) -> HttpResponse:
             messages.success(
                 request,
                 gettext("委托 %(oid)s：%(status)s，已成交 %(filled)s 吨")
-                % {"oid": order.oid, "status": gettext(STATUS_LABELS[order.status]), "filled": order.filled_t},
+                % {
+                    "oid": order.oid,
+                    "status": pgettext("carbon", STATUS_LABELS[order.status]),
+                    "filled": order.filled_t,
+                },
             )
     except YiwangError as exc:
         messages.error(request, _said(exc))

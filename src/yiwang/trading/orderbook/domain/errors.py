@@ -97,6 +97,17 @@ def listing_too_large(qty: int, limit: int) -> YiwangError:
     )
 
 
+def level_total_limit(qty: int, total: int, limit: int) -> YiwangError:
+    """A technical limit of the engine (its level totals are 64-bit integers), not a market rule."""
+    return Conflict(
+        "orderbook.level_total_limit",
+        f"该价位同方向申报总量已达撮合引擎上限：再申报 {qty} 吨将超过 {limit} 吨（当前 {total} 吨）",
+        f"This price level's total would exceed the matching engine's limit of {limit} t "
+        f"({total} t resting, {qty} t more)",
+        {"quantity_t": qty, "level_total_t": total, "limit_t": limit},
+    )
+
+
 def block_too_small(qty: int, minimum: int) -> YiwangError:
     return RuleViolation(
         "orderbook.block_too_small",

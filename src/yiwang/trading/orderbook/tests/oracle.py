@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 BUY, SELL = 0, 1
 LIMIT, MARKET, IOC, FOK = 0, 1, 2, 3
+LEVEL_TOTAL_MAX = 2**63 - 1  # the engine's technical limit on the open quantity at one price on one side
 
 
 @dataclass
@@ -69,6 +70,9 @@ class Model:
         o["seq"] = self.seq
         self.orders.append(o)
 
+    def level_total(self, side: int, price: int) -> int:
+        return sum(o["open"] for o in self.orders if o["side"] == side and o["price"] == price)
+
     def _crosses(self, side: int, price: int, other: dict) -> bool:
         return other["price"] <= price if side == BUY else other["price"] >= price
 
@@ -107,6 +111,8 @@ class Model:
             best = self._best(1 - side)
             if best is not None and (best <= price if side == BUY else best >= price):
                 return "orderbook.listing_would_cross"
+        if qty + self.level_total(side, price) > LEVEL_TOTAL_MAX:
+            return "orderbook.level_total_limit"
         if client is not None:
             self.seen.add((owner, client))
         oid = self.next_oid
@@ -211,6 +217,9 @@ class Model:
             best = self._best(1 - o["side"])
             if best is not None and (best <= price if o["side"] == BUY else best >= price):
                 return "orderbook.listing_would_cross"
+        others = self.level_total(o["side"], price) - (o["open"] if price == o["price"] else 0)
+        if qty + others > LEVEL_TOTAL_MAX:
+            return "orderbook.level_total_limit"
         if price == o["price"] and qty < o["open"]:
             self._release(o, o["open"] - qty)
             o["open"] = qty

@@ -14,6 +14,8 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.html import format_html
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from yiwang.identity.ca import queries as ca_queries
@@ -103,7 +105,7 @@ def submit(request: HttpRequest, box_id: int) -> HttpResponse:
         except YiwangError as exc:
             add_action_error(form, exc)
         else:
-            messages.success(request, f"投标文件已接收，回执编号 {submission.receipt_id}")
+            messages.success(request, gettext("投标文件已接收，回执编号 %(id)s") % {"id": submission.receipt_id})
             return redirect("bidbox:receipt", submission_id=submission.pk)
     mine = queries.list_my_submissions_for(request.actor, box_id=box_id)
     return render(request, "bidbox/submit.html", {"box": box, "form": form, "mine": mine})
@@ -154,7 +156,7 @@ def withdraw(request: HttpRequest, submission_id: UUID) -> HttpResponse:
             submission_id=submission_id,
             confirmation=ca_queries.session_confirmation(request, entity_id=row.entity_id),
         )
-        messages.success(request, "投标文件已撤回")
+        messages.success(request, gettext("投标文件已撤回"))
     except NotFound:
         raise Http404("no such submission") from None
     except YiwangError as exc:
@@ -181,7 +183,7 @@ def hall_status(request: HttpRequest, box_id: int) -> HttpResponse:
     try:
         context = _hall_context(request, box_id)
     except YiwangError:
-        return HttpResponse('<p class="text-secondary">开标前不显示递交情况。</p>')
+        return HttpResponse(format_html('<p class="text-secondary">{}</p>', gettext("开标前不显示递交情况。")))
     return render(request, "bidbox/_hall_status.html", context)
 
 
@@ -203,11 +205,11 @@ def decrypt(request: HttpRequest, submission_id: UUID) -> HttpResponse:
             _refused(request, exc)
         else:
             if result.ok:
-                messages.success(request, f"解密成功（回执 {row.receipt_id}）")
+                messages.success(request, gettext("解密成功（回执 %(id)s）") % {"id": row.receipt_id})
             elif result.error is not None:
                 _refused(request, result.error)
     else:
-        messages.error(request, "请填写内容密钥")
+        messages.error(request, gettext("请填写内容密钥"))
     return redirect("bidbox:hall", box_id=row.box_id)
 
 
@@ -243,21 +245,23 @@ def _manage_post(request: HttpRequest, box_id: int, share_form: ShareForm, postp
     try:
         if verb == "start":
             actions.do_start_opening(actor=actor, box_id=box_id)
-            messages.success(request, "已开标")
+            messages.success(request, gettext("已开标"))
         elif verb == "close":
             actions.do_close_opening(actor=actor, box_id=box_id)
-            messages.success(request, "开标已结束，开标记录已公布")
+            messages.success(request, gettext("开标已结束，开标记录已公布"))
         elif verb == "share":
             if not share_form.is_valid():
                 return False
             result = actions.do_submit_share(actor=actor, box_id=box_id, share_text=share_form.cleaned_data["share"])
             if result.error is not None:
                 _refused(request, result.error)
-                messages.warning(request, "分片无法组合，已全部作废，请各保管人重新录入")
+                messages.warning(request, gettext("分片无法组合，已全部作废，请各保管人重新录入"))
             elif result.entered >= result.threshold:
-                messages.success(request, f"已恢复开标密钥并解密 {len(result.opened)} 份投标文件")
+                messages.success(request, gettext("已恢复开标密钥并解密 %(n)s 份投标文件") % {"n": len(result.opened)})
             else:
-                messages.success(request, f"分片已录入（{result.entered}/{result.threshold}）")
+                messages.success(
+                    request, gettext("分片已录入（%(n)s/%(k)s）") % {"n": result.entered, "k": result.threshold}
+                )
         elif verb == "postpone":
             if not postpone_form.is_valid():
                 return False
@@ -267,9 +271,9 @@ def _manage_post(request: HttpRequest, box_id: int, share_form: ShareForm, postp
                 new_deadline=postpone_form.cleaned_data["new_deadline"],
                 reason=postpone_form.cleaned_data["reason"],
             )
-            messages.success(request, "投标截止时间已顺延，已通知已递交的投标人")
+            messages.success(request, gettext("投标截止时间已顺延，已通知已递交的投标人"))
         else:
-            messages.error(request, "未知操作")
+            messages.error(request, gettext("未知操作"))
     except YiwangError as exc:
         form = share_form if verb == "share" else postpone_form if verb == "postpone" else None
         if form is not None:
@@ -295,11 +299,11 @@ def fallback(request: HttpRequest, submission_id: UUID) -> HttpResponse:
                 reason=form.cleaned_data["reason"],
                 note=form.cleaned_data["note"],
             )
-            messages.success(request, "已批准应急解密")
+            messages.success(request, gettext("已批准应急解密"))
         except YiwangError as exc:
             _refused(request, exc)
     else:
-        messages.error(request, "请选择原因")
+        messages.error(request, gettext("请选择原因"))
     return redirect("bidbox:manage", box_id=row.box_id)
 
 

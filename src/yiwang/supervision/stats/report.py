@@ -11,6 +11,7 @@ from typing import Any
 
 from django.conf import settings
 from django.template.loader import render_to_string
+from django.utils import translation
 
 from yiwang.kernel.actors import Actor
 from yiwang.kernel.periods import SHANGHAI
@@ -65,6 +66,7 @@ def render_pdf(report: Report) -> bytes:
     from weasyprint import HTML
     from weasyprint.urls import URLFetcher
 
-    html = render_to_string("stats/report_pdf.html", {"report": report, "s": report.set})
+    with translation.override(settings.LANGUAGE_CODE):  # the report is a Chinese document, whatever the page's language
+        html = render_to_string("stats/report_pdf.html", {"report": report, "s": report.set})
     fetcher = URLFetcher(allowed_protocols=["data"], allow_redirects=False, timeout=1)
     return HTML(string=html, url_fetcher=fetcher).write_pdf(font_config=_font_config())

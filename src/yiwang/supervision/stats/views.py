@@ -221,6 +221,7 @@ def alert_drill(request: HttpRequest, alert_id: int) -> HttpResponse:
             "name": f.indicator.name_zh,
             "basis": f.indicator.basis,
             "description": f.indicator.description_zh,
+            "description_en": f.indicator.description_en,
             "value": f.value,
             "contribution": f.contribution,
             "evidence": _flatten(f.evidence),
@@ -243,7 +244,7 @@ def _flatten(evidence: Any, prefix: str = "") -> list[tuple[str, str]]:
             if isinstance(value, dict) and not prefix:
                 rows += _flatten(value, f"{name}.")
             elif isinstance(value, list):
-                rows.append((name, "、".join(_short(v) for v in value[:20])))
+                rows.append((name, pgettext("stats", "、").join(_short(v) for v in value[:20])))
             else:
                 rows.append((name, _short(value)))
     return rows

@@ -4,30 +4,9 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from yiwang.identity import actions
-from yiwang.kernel.errors import YiwangError
-
-
-def error_text(exc: YiwangError) -> str:
-    """A refused action as a page shows it, in the page's language, with its stable code."""
-    if (get_language() or "").startswith("en"):
-        return f"{exc.message_en} ({exc.code})"
-    return f"{exc.message_zh}（{exc.code}）"
-
-
-def message_of(exc: YiwangError) -> str:
-    """A refused action's message alone, in the page's language (flash messages)."""
-    return exc.message_en if (get_language() or "").startswith("en") else exc.message_zh
-
-
-def add_action_error(form: forms.Form, exc: YiwangError) -> None:
-    """Attach ``exc`` to the form field it names (or to the form as a whole), in the page's language; the
-    Chinese text is the one ``platform.web.forms.add_action_error`` writes."""
-    field = exc.details.get("field")
-    form.add_error(field if field in form.fields else None, error_text(exc))
 
 
 class LoginForm(AuthenticationForm):

@@ -19,12 +19,11 @@ from yiwang.identity.forms import (
     ProfileForm,
     SignupForm,
     _client_ip,
-    add_action_error,
-    message_of,
 )
 from yiwang.kernel.actors import ROLE_LABELS_ZH, Actor
 from yiwang.kernel.errors import YiwangError
 from yiwang.platform.audit import queries as witness
+from yiwang.platform.web.forms import add_action_error, message_of
 
 
 class LoginView(auth_views.LoginView):

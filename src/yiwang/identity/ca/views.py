@@ -17,10 +17,10 @@ from yiwang.identity.ca.domain.challenge import decode as decode_challenge
 from yiwang.identity.ca.domain.errors import CaNotFound
 from yiwang.identity.ca.forms import BindForm, CrlForm, RegisterCaForm, StatusForm
 from yiwang.identity.ca.models import ChallengeStatus
-from yiwang.identity.forms import add_action_error, error_text
 from yiwang.kernel.actors import Role
 from yiwang.kernel.errors import YiwangError
 from yiwang.platform.clock import now
+from yiwang.platform.web.forms import add_action_error, error_text
 
 
 def _actor(request: HttpRequest):

@@ -26,10 +26,10 @@ from oauth2_provider.settings import oauth2_settings
 from oauthlib.common import add_params_to_uri
 
 from yiwang.identity.auth import actor_for_account
-from yiwang.identity.forms import add_action_error, message_of
 from yiwang.identity.sso import actions, queries
 from yiwang.identity.sso.forms import RelyingPartyForm
 from yiwang.kernel.errors import PermissionDenied, YiwangError
+from yiwang.platform.web.forms import add_action_error, message_of
 
 # django-oauth-toolkit's URL names, served under this app's namespace (``sso:``)
 ENDPOINT_NAMES = {

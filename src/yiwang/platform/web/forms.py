@@ -1,13 +1,27 @@
-"""Showing a refused action on a form: the error's Chinese message goes next to the field it names."""
+"""Showing a refused action on a page: the error's message, in the page's language, goes next to the field it names."""
 
 from __future__ import annotations
 
 from django import forms
+from django.utils.translation import get_language
 
 from yiwang.kernel.errors import YiwangError
 
 
+def error_text(exc: YiwangError) -> str:
+    """A refused action as a page shows it, in the page's language, with its stable code."""
+    if (get_language() or "").startswith("en"):
+        return f"{exc.message_en} ({exc.code})"
+    return f"{exc.message_zh}（{exc.code}）"
+
+
+def message_of(exc: YiwangError) -> str:
+    """A refused action's message alone, in the page's language (flash messages)."""
+    return exc.message_en if (get_language() or "").startswith("en") else exc.message_zh
+
+
 def add_action_error(form: forms.Form, exc: YiwangError) -> None:
-    """Attach ``exc`` to the form field named in ``exc.details["field"]`` (or to the form as a whole)."""
+    """Attach ``exc`` to the form field named in ``exc.details["field"]`` (or to the form as a whole), in the
+    page's language."""
     field = exc.details.get("field")
-    form.add_error(field if field in form.fields else None, f"{exc.message_zh}（{exc.code}）")
+    form.add_error(field if field in form.fields else None, error_text(exc))

@@ -3,24 +3,8 @@
 from __future__ import annotations
 
 from django import forms
-from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
-
-from yiwang.kernel.errors import YiwangError
-
-
-def refusal(exc: YiwangError) -> str:
-    """A refused action's message in the page's language, with its code (Chinese unless the visitor switched)."""
-    if translation.get_language() == "en":
-        return f"{exc.message_en} ({exc.code})"
-    return f"{exc.message_zh}（{exc.code}）"
-
-
-def add_action_error(form: forms.Form, exc: YiwangError) -> None:
-    """Attach ``exc`` to the field named in ``exc.details["field"]`` (or to the form), in the page's language."""
-    field = exc.details.get("field")
-    form.add_error(field if field in form.fields else None, refusal(exc))
 
 
 class CreateForm(forms.Form):

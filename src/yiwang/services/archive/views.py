@@ -18,8 +18,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from yiwang.kernel.errors import YiwangError
 from yiwang.platform.web.decorators import allowed
+from yiwang.platform.web.forms import add_action_error, error_text
 from yiwang.services.archive import access, actions, queries
-from yiwang.services.archive.forms import CreateForm, DisposeForm, HoldForm, ReasonForm, add_action_error, refusal
+from yiwang.services.archive.forms import CreateForm, DisposeForm, HoldForm, ReasonForm
 
 readers = allowed(access.may_read, "archives: staff, auditors and regulators only")
 
@@ -140,7 +141,7 @@ def new_version(request: HttpRequest, archive_id: int) -> HttpResponse:
             category=category,
         )
     except YiwangError as exc:
-        messages.error(request, refusal(exc))
+        messages.error(request, error_text(exc))
     else:
         messages.success(request, gettext("已生成第 %(n)s 版。") % {"n": version.number})
     return _back(archive_id)
@@ -155,7 +156,7 @@ def release_hold(request: HttpRequest, archive_id: int, hold_id: int) -> HttpRes
             actor=request.actor, project_ref=archive.project_ref, reason=request.POST.get("reason", ""), hold_id=hold_id
         )
     except YiwangError as exc:
-        messages.error(request, refusal(exc))
+        messages.error(request, error_text(exc))
     else:
         messages.success(request, gettext("已解除法律保全。"))
     return _back(archive_id)
@@ -174,7 +175,7 @@ def dispose(request: HttpRequest, archive_id: int) -> HttpResponse:
     except ValueError:
         messages.error(request, gettext("版本号须为整数。"))
     except YiwangError as exc:
-        messages.error(request, refusal(exc))
+        messages.error(request, error_text(exc))
     else:
         messages.success(
             request,

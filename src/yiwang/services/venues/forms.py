@@ -6,10 +6,10 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from yiwang.kernel.errors import YiwangError
+from yiwang.platform.web.forms import add_action_error
 from yiwang.services.venues.domain.rules import (
     CHECK_IN_METHOD_LABELS_ZH,
     PERSON_KIND_LABELS_ZH,
@@ -18,19 +18,6 @@ from yiwang.services.venues.domain.rules import (
 )
 
 DATETIME = {"type": "datetime-local"}
-
-
-def refusal(exc: YiwangError) -> str:
-    """A refused action's message in the page's language, with its code (Chinese unless the visitor switched)."""
-    if translation.get_language() == "en":
-        return f"{exc.message_en} ({exc.code})"
-    return f"{exc.message_zh}（{exc.code}）"
-
-
-def add_action_error(form: forms.Form, exc: YiwangError) -> None:
-    """Attach ``exc`` to the field named in ``exc.details["field"]`` (or to the form), in the page's language."""
-    field = exc.details.get("field")
-    form.add_error(field if field in form.fields else None, refusal(exc))
 
 
 def _when(label: Any, **kwargs: Any) -> forms.DateTimeField:

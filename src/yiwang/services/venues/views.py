@@ -26,6 +26,7 @@ from yiwang.kernel.actors import Role
 from yiwang.kernel.errors import NotFound, YiwangError
 from yiwang.kernel.periods import SHANGHAI, local_date
 from yiwang.platform.clock import now
+from yiwang.platform.web.forms import error_text
 from yiwang.services.venues import actions, queries
 from yiwang.services.venues.domain.rules import BOOKING_STATUS_LABELS_ZH
 from yiwang.services.venues.forms import (
@@ -40,7 +41,6 @@ from yiwang.services.venues.forms import (
     SelfCheckInForm,
     SessionForm,
     SiteForm,
-    refusal,
 )
 
 DAY_START, DAY_END = 8, 19  # the calendar's visible hours (Beijing time)
@@ -70,7 +70,7 @@ def _staff(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
 
 
 def _refused(request: HttpRequest, exc: YiwangError) -> None:
-    messages.error(request, refusal(exc))
+    messages.error(request, error_text(exc))
 
 
 def _booking_or_404(request: HttpRequest, booking_id: int) -> queries.BookingView:

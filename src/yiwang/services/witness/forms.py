@@ -5,27 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from yiwang.kernel.errors import YiwangError
+from yiwang.platform.web.forms import add_action_error
 from yiwang.services.witness.domain.rules import KIND_LABELS_ZH
 
 KINDS = [(k.value, _(v)) for k, v in KIND_LABELS_ZH.items()]
 REPORT = [("", _("按类型（异常情况、现场质疑报送）")), ("1", _("报送监管")), ("0", _("不报送"))]
-
-
-def refusal(exc: YiwangError) -> str:
-    """A refused action's message in the page's language, with its code (Chinese unless the visitor switched)."""
-    if translation.get_language() == "en":
-        return f"{exc.message_en} ({exc.code})"
-    return f"{exc.message_zh}（{exc.code}）"
-
-
-def add_action_error(form: forms.Form, exc: YiwangError) -> None:
-    """Attach ``exc`` to the field named in ``exc.details["field"]`` (or to the form), in the page's language."""
-    field = exc.details.get("field")
-    form.add_error(field if field in form.fields else None, refusal(exc))
 
 
 class MultipleFileInput(forms.ClearableFileInput):

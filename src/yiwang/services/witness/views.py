@@ -19,9 +19,10 @@ from yiwang.kernel.actors import Role
 from yiwang.kernel.errors import NotFound, YiwangError
 from yiwang.kernel.periods import SHANGHAI, local_date
 from yiwang.platform.clock import now
+from yiwang.platform.web.forms import error_text
 from yiwang.services.witness import actions, queries
 from yiwang.services.witness.domain.rules import KIND_LABELS_ZH
-from yiwang.services.witness.forms import CorrectionForm, RecordForm, refusal
+from yiwang.services.witness.forms import CorrectionForm, RecordForm
 
 
 def _reader(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -136,7 +137,7 @@ def correct(request: HttpRequest, record_id: int) -> HttpResponse:
                 uploads=_uploads(d["files"]),
             )
         except YiwangError as exc:
-            messages.error(request, refusal(exc))
+            messages.error(request, error_text(exc))
         else:
             messages.success(request, gettext("已更正；原记录保留并标注“已更正”。"))
             return redirect("onsite:record", record_id=fixed.pk)

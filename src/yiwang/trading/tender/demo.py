@@ -62,6 +62,12 @@ from yiwang.trading.tender.models import Section
 
 SETUP = Actor.system("demo-tender")
 ACCELERATION = 86_400  # one legal day lasts one second
+# Real time added to the windows in which the demo's people act: publishing (the notice's PDF) and the bidders'
+# downloads, or the drawn experts' confirmations, take real seconds, more on a loaded machine, while an
+# accelerated window of five legal days is five seconds (and the committee's meeting, which ends the experts'
+# time to confirm, would start two seconds after the opening). The demo skips ahead to each moment anyway, so
+# the slack costs no waiting.
+SLACK = timedelta(seconds=60)
 # the accounts of ``yiwang seed-demo`` (portal.demo) the demo acts as
 STAFF, AGENCY, TENDERER = "admin", "shencheng", "xuhui"
 BIDDERS = ("pujiang", "lvyuan", "songjiang")
@@ -171,6 +177,11 @@ class Demo:
 
     def legal(self, days: float) -> timedelta:
         return timedelta(days=days) / self.acceleration
+
+    def _meeting_delay(self) -> int:
+        """The committee meets :data:`SLACK` after the opening in real time: the section's delay in (accelerated)
+        minutes."""
+        return round(SLACK / timedelta(minutes=1) * self.acceleration)
 
     @contextmanager
     def step(self, title: str) -> Iterator[None]:
@@ -363,7 +374,11 @@ class Demo:
                         "deposit_fen": 10_000_000,
                         "duration_text": "365日历天",
                         "evaluation_method": "comprehensive",
-                        "evaluation_config": {"price_weight": 40, "meeting_hours": MEETING_HOURS},
+                        "evaluation_config": {
+                            "price_weight": 40,
+                            "meeting_hours": MEETING_HOURS,
+                            "meeting_delay_minutes": self._meeting_delay(),
+                        },
                     }
                 ],
                 is_test_data=True,
@@ -405,7 +420,11 @@ class Demo:
                         "estimate_fen": 300_000_000,
                         "deposit_fen": 5_000_000,
                         "evaluation_method": "comprehensive_gp",
-                        "evaluation_config": {"price_weight": 30, "meeting_hours": MEETING_HOURS},
+                        "evaluation_config": {
+                            "price_weight": 30,
+                            "meeting_hours": MEETING_HOURS,
+                            "meeting_delay_minutes": self._meeting_delay(),
+                        },
                     }
                 ],
                 is_test_data=True,
@@ -435,13 +454,13 @@ class Demo:
             )
         self.say(f"招标文件已上传并加盖平台电子签章，SHA-256 {doc.sha256[:16]}…")
         now = self.clock.now()
-        deadline = now + self.legal(22) + timedelta(seconds=2)
+        deadline = now + self.legal(22) + SLACK + timedelta(seconds=1)
         with self.step("发布公告"):
             project = actions.do_publish_project(
                 actor=manager.actor,
                 project_id=project.pk,
                 bid_deadline=deadline,
-                doc_get_end=now + self.legal(doc_days) + timedelta(seconds=1),
+                doc_get_end=now + self.legal(doc_days) + SLACK,
                 opening_key=self.key_id,
                 opening_address="上海市公共资源交易中心 开标室（线上）",
             )

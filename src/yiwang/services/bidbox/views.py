@@ -21,7 +21,7 @@ from django.views.decorators.http import require_POST
 from yiwang.identity.ca import queries as ca_queries
 from yiwang.kernel.actors import Role
 from yiwang.kernel.errors import NotFound, YiwangError
-from yiwang.platform.web.forms import add_action_error
+from yiwang.platform.web.forms import add_action_error, error_text
 from yiwang.registry import queries as registry
 from yiwang.services.bidbox import actions, queries
 from yiwang.services.bidbox.domain.rules import BoxState
@@ -59,7 +59,7 @@ def _staff_or_403(request: HttpRequest, box_id: int) -> None:
 
 
 def _refused(request: HttpRequest, exc: YiwangError) -> None:
-    messages.error(request, f"{exc.message_zh}（{exc.code}）")
+    messages.error(request, error_text(exc))
 
 
 def index(request: HttpRequest) -> HttpResponse:

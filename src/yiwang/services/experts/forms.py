@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from django import forms
 from django.utils.functional import lazy
 from django.utils.text import format_lazy
-from django.utils.translation import gettext, pgettext_lazy
+from django.utils.translation import get_language, gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from yiwang.kernel.errors import YiwangError
@@ -39,13 +39,22 @@ class BootstrapForm(forms.Form):
 
     def add_action_error(self, exc: YiwangError) -> None:
         listed = exc.details.get("errors") or [
-            {"field": exc.details.get("field"), "code": exc.code, "message_zh": exc.message_zh}
+            {
+                "field": exc.details.get("field"),
+                "code": exc.code,
+                "message_zh": exc.message_zh,
+                "message_en": exc.message_en,
+            }
         ]
+        english = (get_language() or "").startswith("en")  # the page's language, as platform.web.forms does
         for item in listed:
             name = str(item.get("field") or "").split(".")[0]
             name = self.aliases.get(name, name)
             target = name if name in self.fields else None
-            self.add_error(target, f"{item['message_zh']}（{item['code']}）")
+            if english and item.get("message_en"):
+                self.add_error(target, f"{item['message_en']} ({item['code']})")
+            else:
+                self.add_error(target, f"{item['message_zh']}（{item['code']}）")
 
 
 def _specialty_field(choices: list[tuple[str, str]], label: str, required: bool = True) -> forms.ChoiceField:

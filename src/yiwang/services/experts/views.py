@@ -19,6 +19,7 @@ from yiwang.kernel.actors import Role
 from yiwang.kernel.errors import NotFound, PermissionDenied, YiwangError
 from yiwang.platform.notify import queries as inbox
 from yiwang.platform.web.decorators import allowed, signed_in
+from yiwang.platform.web.forms import error_text
 from yiwang.services.experts import actions, queries
 from yiwang.services.experts.domain.draw import AVOID_REASON_LABELS_ZH
 from yiwang.services.experts.domain.pool import POOL_KIND_LABELS_ZH, STATUS_LABELS_ZH, PoolKind
@@ -226,7 +227,7 @@ def _post_on_expert(request: HttpRequest, expert_id: int, run: Callable[[], Any]
     except (PermissionDenied, NotFound):
         raise DjangoPermissionDenied("not allowed") from None
     except YiwangError as exc:
-        messages.error(request, f"{exc.message_zh}（{exc.code}）")
+        messages.error(request, error_text(exc))
     else:
         messages.success(request, ok)
     return _back(request, expert_id)
@@ -385,7 +386,7 @@ def _post_on_draw(request: HttpRequest, draw_id: int, run: Callable[[], Any], ok
     except (PermissionDenied, NotFound):
         raise DjangoPermissionDenied("not allowed") from None
     except YiwangError as exc:
-        messages.error(request, f"{exc.message_zh}（{exc.code}）")
+        messages.error(request, error_text(exc))
     else:
         messages.success(request, ok)
     return redirect("experts:draw", draw_id=draw_id)
@@ -477,7 +478,7 @@ def answer(request: HttpRequest, seat_id: int) -> HttpResponse:
     except NotFound:
         raise Http404("no such task") from None
     except YiwangError as exc:
-        messages.error(request, f"{exc.message_zh}（{exc.code}）")
+        messages.error(request, error_text(exc))
     else:
         messages.success(
             request, gettext("已确认参加，请按时到场。") if accept else gettext("已登记拒绝参加，系统已递补其他专家。")

@@ -20,6 +20,7 @@ from yiwang.catalog import queries as catalog
 from yiwang.kernel.errors import NotFound, PermissionDenied, YiwangError
 from yiwang.kernel.money import Money
 from yiwang.platform.storage import queries as stored
+from yiwang.platform.web.forms import message_of
 from yiwang.services.notices import actions, queries, rendering
 from yiwang.services.notices.domain.disclosure import OUTCOME_LABELS_ZH
 from yiwang.services.notices.domain.fields import SHANGHAI
@@ -196,7 +197,7 @@ def subscriptions(request: HttpRequest) -> HttpResponse:
                 email=form["email"],
             )
         except YiwangError as exc:
-            error = {"field": exc.details.get("field", ""), "message": exc.message_zh}
+            error = {"field": exc.details.get("field", ""), "message": message_of(exc)}
         else:
             messages.success(request, gettext("已保存订阅：有新的匹配公告时将发送站内信提醒您。"))
             return redirect("notices:subscriptions")
@@ -263,6 +264,6 @@ def disclosure(request: HttpRequest) -> HttpResponse:
             region=form["region"] if form["region"] in labels["regions"] else None,
         )
     except (YiwangError, PermissionDenied) as exc:
-        error = exc.message_zh
+        error = message_of(exc)
     context = {"form": form, "report": report, "error": error, "outcomes": OUTCOME_LABELS_ZH, **labels}
     return render(request, "notices/disclosure.html", context)

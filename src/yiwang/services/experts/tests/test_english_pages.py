@@ -63,6 +63,13 @@ def test_an_experts_tasks_in_english(client, test_actors, drawn):
     data = [m.title for m in sent] + [m.body_text for m in sent]
     data += ["王专家", "评标室 3", "中文", *_catalogue_data()]
     assert chinese_left(html, *data) == []
+    # a refusal (declining without a reason) reads in English too, with its code
+    refused = client.post(
+        f"/experts/tasks/{seat.pk}/answer/", {"accept": "0", "reason": ""}, headers={"X-Test-Actor": f"en-{me.ref}"}
+    )
+    html = client.get(refused["Location"], headers={"X-Test-Actor": f"en-{me.ref}"}).content.decode()
+    assert "alert-danger" in html
+    assert chinese_left(html, *data) == []
 
 
 def test_the_pool_pages_in_english(client, test_actors, drawn):
@@ -86,7 +93,7 @@ def test_the_pool_pages_in_english(client, test_actors, drawn):
     data += _catalogue_data()
     pages = {
         "/experts/": ("Unified evaluation expert pool", "Active experts in the pool:", "Specialty classification"),
-        "/experts/pool/": ("Expert pool", "Enrol an expert", "Name or employer", "All specialties", "7 experts"),
+        "/experts/pool/": ("Expert pool", "Enrol an expert", "Name or employer", "All specialties", "Experts found: 7"),
         f"/experts/pool/{expert.pk}/": (
             "Status history",
             "Suspend · reinstate · retire",

@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import pytest
 
-from yiwang.platform.web.testing import chinese_left, use_english
+from yiwang.platform.web.testing import CHROME, chinese_left, use_english
 from yiwang.supervision.redflags import actions
 from yiwang.supervision.redflags.demo import SECTION, seed_collusion_scenario
 from yiwang.supervision.redflags.domain import registry
 from yiwang.supervision.redflags.models import Alert
-from yiwang.supervision.redflags.queries import get_alert_for
+from yiwang.supervision.redflags.queries import get_alert_for, list_runs_for
 from yiwang.supervision.redflags.tests import support
 
 pytestmark = pytest.mark.django_db
@@ -46,8 +46,33 @@ def test_the_alert_list_and_an_alert_in_english(client, clock, test_actors):
     for f in detail.findings:
         data += [f.indicator.basis, *_values(f.evidence)]
     data += [r[2] for r in detail.related]
-    left = chinese_left(html, *data, "中文")
-    assert left == []
+    assert chinese_left(html, *data, "中文") == []
+
+    html = client.get(f"/supervision/alerts/{alert.pk}/", headers=who).content.decode()  # the dashboard's drill-down
+    for english in (
+        "Alert drill-down",
+        "Why the alert",
+        "Witness entries of the alert",
+        "Deposits paid from the same account",
+    ):
+        assert english in html, english
+    evidence_keys = [k for f in detail.findings for k in _keys(f.evidence)]  # shown as recorded (field names)
+    assert chinese_left(html, *data, *evidence_keys, "中文") == []
+
+    html = client.get("/supervision/redflags/runs/", headers=who).content.decode()
+    assert "Screen the platform's trades" in html
+    runs = list_runs_for(mh)
+    assert chinese_left(html, mh.label, *(r.label for r in runs), "中文") == []
+    html = client.get(f"/supervision/redflags/runs/{runs[0].id}/", headers=who).content.decode()
+    assert "Per indicator" in html
+    assert chinese_left(html, mh.label, runs[0].label, "中文", only=CHROME) == []  # its notes are the run's own
+    html = client.get("/supervision/redflags/indicators/").content.decode()
+    assert "Red-flag indicator catalogue" in html
+    assert chinese_left(html, *(i.basis for i in registry.all_indicators()), "中文") == []
+
+
+def _keys(value) -> list[str]:
+    return [k for key, item in value.items() for k in (key, *_keys(item))] if isinstance(value, dict) else []
 
 
 def _values(value) -> list[str]:

@@ -9,28 +9,34 @@ may use it.
 The people are the demonstration installation's (``portal.demo.load_demo``): a bidder, a tenderer, an agency,
 trading-centre staff (闵行), an expert, a regulator (全市), an auditor, the platform administrator (staff
 administrator over 全市) and a sub-platform's machine client (a bearer token; machines do not browse, so on
-pages it is an anonymous visitor). Pages are fetched with GET; API operations are sent with their own method
-and an empty JSON body, so a write reaches the permission check that comes before validation and nothing more
-(no Idempotency-Key, no If-Match: nothing is created or changed). A write whose permission check comes after its
-input validation has a minimal valid body in ``BODIES`` (built from the seeded world), so the refused roles meet
-the check itself; each such call runs in a savepoint that is rolled back, so what an allowed role creates does
-not stay. Path parameters take the seeded entities' numbers where the parameter names an entity, otherwise a
-well-formed value that names nothing.
+pages it is an anonymous visitor). The world holds the demonstration's trades too (``yiwang demo-markets``: a
+works tender and a procurement to the contract with their bid boxes, draws, bookings and evaluations, an auction,
+two carbon days, a collusion alert) and a complaint the bidder files: a path parameter that names a thing names
+a real one of these (``_things``), so a page about one thing is judged by its own rule, not by the 404 every
+caller meets for a number that names nothing. Pages are fetched with GET; API operations are sent with their
+own method and an empty JSON body, so a write reaches the permission check that comes before validation (no
+Idempotency-Key, no If-Match). A write whose permission check comes after its input validation has a minimal
+valid body in ``BODIES`` (built from the seeded world), so the refused roles meet the check itself. Every write
+runs in a savepoint that is rolled back, so what an allowed role creates or changes does not stay. Path
+parameters without a seeded thing take a well-formed value that names nothing.
 
 A request is *refused* when it answers 401 or 403 or sends the visitor to the sign-in page; anything else
 (200, 404 for a number that names nothing, 405, 409, 422 …) is *let through*: the person passed the gate.
 A server error fails the test whatever the decision. What the matrix cannot see: a check that comes after input
 validation in a write without a body in ``BODIES`` (such a write shows as let through for every signed-in role),
-and object-level rules (whose project, which region) — those are each context's own tests.
+and object-level rules beyond the one thing of each kind seeded (another region's project, another entity's bid) —
+those are each context's own tests.
 
 Decisions are written as: ``"*"`` everyone, anonymous included; ``"@"`` every signed-in caller (on pages every
 person; on the API every person and the machine client); ``"people"`` every person but not the machine client;
-otherwise the names of the roles let through, separated by spaces. ``YIWANG_MATRIX_OBSERVE=<file>``
+otherwise the names of the roles let through, separated by spaces; ``"@ -bidder"`` every signed-in caller but
+the bidder (likewise after ``"*"`` or ``"people"``). ``YIWANG_MATRIX_OBSERVE=<file>``
 writes what the site does now in the same form (to review and paste when an endpoint is added).
 """
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import re
@@ -40,6 +46,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from django.core.management import call_command
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections, transaction
 from django.test import Client
@@ -47,7 +54,9 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from yiwang.identity import actions as identity
 from yiwang.identity import queries as identity_queries
+from yiwang.identity.auth import actor_for_account
 from yiwang.portal.demo import DEMO_PASSWORD, load_demo
+from yiwang.supervision.complaints import actions as complaints
 
 pytestmark = [pytest.mark.django_db, pytest.mark.reliability, pytest.mark.timeout(1800)]
 
@@ -115,7 +124,11 @@ PAGE_PARAM = re.compile(r"<(?:(?P<conv>\w+):)?(?P<name>\w+)>")
 API_PARAM = re.compile(r"\{(?P<name>\w+)(?::(?P<conv>\w+))?\}")
 
 
-def _value(name: str, conv: str | None, seeded: dict[str, str]) -> str:
+def _value(name: str, conv: str | None, seeded: dict[str, str], template: str = "") -> str:
+    for key, value in seeded.items():  # "<path prefix>|<name>": a name that means another thing under that prefix
+        prefix, _, seeded_name = key.rpartition("|")
+        if prefix and seeded_name == name and template.startswith(prefix):
+            return value
     if name in seeded:
         return seeded[name]
     if conv in ("uuid", "uuidstr") or name in ("submission_id", "document_id"):
@@ -127,7 +140,7 @@ def _value(name: str, conv: str | None, seeded: dict[str, str]) -> str:
 
 def concrete(endpoint: Endpoint, seeded: dict[str, str]) -> str:
     pattern = PAGE_PARAM if endpoint.key.startswith("PAGE") else API_PARAM
-    path = pattern.sub(lambda m: _value(m["name"], m["conv"], seeded), endpoint.template)
+    path = pattern.sub(lambda m: _value(m["name"], m["conv"], seeded, endpoint.template), endpoint.template)
     return path.replace("^", "").replace("$", "")
 
 
@@ -153,8 +166,22 @@ class World:
 
 
 @pytest.fixture
-def world(clock, in_process) -> World:
+def demo(in_process, tmp_path, settings) -> tuple[object, dict[str, str]]:
+    """The demonstration installation and its trades (``yiwang demo-markets``: a works tender and a procurement to
+    the contract, two carbon trading days, a judicial auction and a land listing, a collusion alert), made on the
+    real clock as ``make run`` makes them, before the test clock starts; with the numbers of the things made, so
+    the path parameters that name a thing name a real one and the matrix sees each page's own rule — not a 404
+    that every caller meets alike. A name that means two things (a seat of a draw or of a room …) is seeded per
+    path prefix ("<prefix>|<name>")."""
     report = load_demo()
+    settings.DATA_DIR = tmp_path  # the demo's marker file
+    call_command("demo_markets", stdout=io.StringIO())
+    return report, _things()
+
+
+@pytest.fixture
+def world(demo, clock) -> World:
+    report, things = demo
     clients: dict[str, Client] = {}
     for role, username in PEOPLE.items():
         client = Client(raise_request_exception=False)
@@ -165,15 +192,62 @@ def world(clock, in_process) -> World:
         clients[role] = client
     token, _ = identity.do_issue_client_token(client_id=report.client_id, client_secret=report.client_secret)
     entity_id = _entity_of("bidder")
-    seeded = {"entity_id": str(entity_id)}
+    bidder = actor_for_account(identity_queries.find_account(ENTITY_OF["bidder"]))
+    complaint = complaints.do_file_complaint(actor=bidder, data=_complaint_body_for(entity_id))
+    seeded = {"entity_id": str(entity_id), "complaint_id": str(complaint.pk), **things}
     assert DEMO_PASSWORD  # the accounts are the published demo ones
     return World(clients=clients, bearer=f"Bearer {token}", seeded=seeded)
 
 
+def _things() -> dict[str, str]:
+    from yiwang.services.bidbox.models import Box, Submission
+    from yiwang.services.experts.models import Draw, Expert
+    from yiwang.services.experts.models import Seat as DrawSeat
+    from yiwang.services.notices.models import Notice
+    from yiwang.services.venues.models import Booking, RemoteSession, Room
+    from yiwang.services.venues.models import Seat as RoomSeat
+    from yiwang.services.witness.models import OnsiteRecord
+    from yiwang.supervision.redflags.models import Alert
+    from yiwang.trading.auction.models import Lot
+    from yiwang.trading.tender.evaluation.models import Bid, Evaluation
+    from yiwang.trading.tender.models import Project, Section
+
+    def first(model, **where) -> str | None:
+        row = model.objects.filter(**where).order_by("pk").values_list("pk", flat=True).first()
+        return None if row is None else str(row)
+
+    evaluation = first(Evaluation)
+    draw = first(Draw)
+    room = first(Room, seats__isnull=False)
+    found = {
+        "lot_id": first(Lot),
+        "box_id": first(Box),
+        "submission_id": first(Submission),
+        "evaluation_id": evaluation,
+        "bid_id": first(Bid, evaluation_id=evaluation),
+        "draw_id": draw,
+        "expert_id": first(Expert, seats__draw_id=draw),
+        "alert_id": first(Alert),
+        "project_id": first(Project),
+        "section_id": first(Section),
+        "booking_id": first(Booking),
+        "room_id": room,
+        "session_id": first(RemoteSession),
+        "notice_id": first(Notice),
+        "/experts/|seat_id": first(DrawSeat, draw_id=draw),
+        "/api/v1/experts/|seat_id": first(DrawSeat, draw_id=draw),
+        "/venues/|seat_id": first(RoomSeat, room_id=room),
+        "/api/v1/venues/|seat_id": first(RoomSeat, room_id=room),
+        "/onsite/|record_id": first(OnsiteRecord),
+        "/api/v1/onsite/|record_id": first(OnsiteRecord),
+        "/finance/|notice_id": "987654",  # a bank notice, not a published one
+        "/api/v1/finance/|notice_id": "987654",
+    }
+    return {name: value for name, value in found.items() if value is not None}
+
+
 def _entity_of(role: str) -> int:
     account = identity_queries.find_account(ENTITY_OF[role])
-    from yiwang.identity.auth import actor_for_account
-
     ids = sorted(actor_for_account(account).entity_ids())
     assert ids, role
     return ids[0]
@@ -192,23 +266,31 @@ def _asks_to_sign_in(endpoint: Endpoint, response) -> bool:
     return response.status_code == 401
 
 
+def _finished(response):
+    """Read a streamed answer (a file) to its end, as a server would, so its open blob is closed (the test client
+    closes it then, without closing the test's database connection)."""
+    if response.streaming:
+        for _chunk in response.streaming_content:
+            pass
+    return response
+
+
 def call(world: World, role: str, endpoint: Endpoint):
     path = concrete(endpoint, world.seeded)
     if endpoint.key.startswith("PAGE"):
         client = world.clients["anonymous" if role == "subplatform" else role]
-        return client.get(path)
+        return _finished(client.get(path))
     client = world.clients["anonymous" if role == "subplatform" else role]
     headers = {"Authorization": world.bearer} if role == "subplatform" else {}
     send = getattr(client, endpoint.method.lower())
     if endpoint.method == "GET":
-        return send(path, headers=headers)
+        return _finished(send(path, headers=headers))
     build = BODIES.get(endpoint.key)
-    if build is None:
-        return send(path, data="{}", content_type="application/json", headers=headers)
-    with transaction.atomic():  # a savepoint: what an allowed role creates is rolled back
-        response = send(path, data=json.dumps(build(world)), content_type="application/json", headers=headers)
+    body = "{}" if build is None else json.dumps(build(world))
+    with transaction.atomic():  # a savepoint: what an allowed role creates or changes is rolled back
+        response = send(path, data=body, content_type="application/json", headers=headers)
         transaction.set_rollback(True)
-    return response
+    return _finished(response)
 
 
 def expected(decision: str, endpoint: Endpoint) -> frozenset[str]:
@@ -218,7 +300,10 @@ def expected(decision: str, endpoint: Endpoint) -> frozenset[str]:
         return frozenset(PEOPLE_ONLY if endpoint.key.startswith("PAGE") else SIGNED_IN)
     if decision == "people":
         return frozenset(PEOPLE_ONLY)
-    names = frozenset(decision.split())
+    words = decision.split()
+    if words and words[0] in ("*", "@", "people") and all(w.startswith("-") for w in words[1:]):
+        return expected(words[0], endpoint) - {w[1:] for w in words[1:]}  # "@ -bidder": all signed in but …
+    names = frozenset(words)
     unknown = names - set(ROLES)
     assert not unknown, f"{endpoint.key}: unknown roles {sorted(unknown)}"
     return names
@@ -313,10 +398,14 @@ OPEN_WRITES = (
 # signed-in role would meet a 422 and count as let through). Each builder takes the seeded world; the day is the
 # test clock's (2026-03-02).
 def _complaint_body(world: World) -> dict[str, object]:
+    return _complaint_body_for(int(world.seeded["entity_id"]))
+
+
+def _complaint_body_for(entity_id: int) -> dict[str, object]:
     return {
         "track": "works",
         "matter": "process",
-        "complainant_entity_id": int(world.seeded["entity_id"]),  # the bidder's entity
+        "complainant_entity_id": entity_id,  # the bidder's entity
         "respondent": "上海申城工程咨询有限公司",
         "procedure_ref": "tender.section:matrix-1",
         "procedure_title": "授权矩阵测试标段",
@@ -353,7 +442,27 @@ def _bid_box_body(world: World) -> dict[str, object]:
     }
 
 
+COMPLAINT_STEPS = (
+    "accept",
+    "reject",
+    "investigate",
+    "suspend",
+    "resume",
+    "pause_clock",
+    "resume_clock",
+    "decide",
+    "withdraw",
+)
+
+
+def _step_body(world: World) -> dict[str, object]:
+    """A complaint step or an alert decision with its reason (and a decision's outcome, a pause's kind)."""
+    return {"reason": "授权矩阵测试", "outcome": "dismissed", "pause_kind": "testing"}
+
+
 BODIES: dict[str, Callable[[World], dict[str, object]]] = {
+    **{f"POST /api/v1/complaints/{{complaint_id}}/{verb}": _step_body for verb in COMPLAINT_STEPS},
+    **{f"POST /api/v1/redflags/alerts/{{alert_id}}/{verb}": _step_body for verb in ("confirm", "dismiss", "close")},
     "POST /api/v1/complaints/": _complaint_body,  # for the complaining entity's people only
     "POST /api/v1/auction/lots": _lot_body,  # for the trading centre's staff over the lot's region
     "POST /api/v1/bidbox/boxes": _bid_box_body,  # likewise
@@ -392,14 +501,14 @@ DECISIONS: dict[str, str] = {
     "PAGE /auction/<int:lot_id>/": "*",
     "PAGE /auction/<int:lot_id>/panel/": "*",
     "PAGE /auction/console/": "admin",
-    "PAGE /auction/console/<int:lot_id>/": "*",
+    "PAGE /auction/console/<int:lot_id>/": "admin",
     "PAGE /bidbox/": "*",
     "PAGE /bidbox/<int:box_id>/": "*",
     "PAGE /bidbox/<int:box_id>/hall/": "*",
     "PAGE /bidbox/<int:box_id>/hall/status/": "*",
-    "PAGE /bidbox/<int:box_id>/manage/": "@",
+    "PAGE /bidbox/<int:box_id>/manage/": "staff regulator admin",
     "PAGE /bidbox/<int:box_id>/record/": "*",
-    "PAGE /bidbox/<int:box_id>/submit/": "@",
+    "PAGE /bidbox/<int:box_id>/submit/": "bidder tenderer agency",
     "PAGE /bidbox/mine/": "@",
     "PAGE /bidbox/submissions/<uuid:submission_id>/": "@",
     "PAGE /bidbox/submissions/<uuid:submission_id>/decrypt/": "@",
@@ -460,7 +569,7 @@ DECISIONS: dict[str, str] = {
     "PAGE /evaluation/<int:evaluation_id>/report.pdf": "@",
     "PAGE /evaluation/<int:evaluation_id>/report/": "@",
     "PAGE /evaluation/<int:evaluation_id>/review/<str:stage>/": "@",
-    "PAGE /evaluation/<int:evaluation_id>/scoring/": "@",
+    "PAGE /evaluation/<int:evaluation_id>/scoring/": "expert",
     "PAGE /evaluation/<int:evaluation_id>/seat/": "@",
     "PAGE /evaluation/<int:evaluation_id>/stages/<str:stage>/close/": "@",
     "PAGE /evaluation/<int:evaluation_id>/time-short/": "@",
@@ -493,7 +602,7 @@ DECISIONS: dict[str, str] = {
     "PAGE /experts/draws/new/": "staff admin",
     "PAGE /experts/pool/": "staff regulator auditor admin",
     "PAGE /experts/pool/<int:expert_id>/": "@",
-    "PAGE /experts/pool/<int:expert_id>/edit/": "@",
+    "PAGE /experts/pool/<int:expert_id>/edit/": "bidder tenderer agency staff expert admin",
     "PAGE /experts/pool/<int:expert_id>/sanctions/": "@",
     "PAGE /experts/pool/<int:expert_id>/status/": "@",
     "PAGE /experts/pool/<int:expert_id>/ties/": "@",
@@ -634,7 +743,7 @@ DECISIONS: dict[str, str] = {
     "DELETE /api/v1/catalog/lists/{kind}/versions/{number}/items/{key}": "@",
     "DELETE /api/v1/experts/pool/{expert_id}/sanctions/{sanction_id}": "@",
     "DELETE /api/v1/experts/pool/{expert_id}/ties/{tie_id}": "@",
-    "DELETE /api/v1/experts/pool/{expert_id}/unavailability/{row_id}": "@",
+    "DELETE /api/v1/experts/pool/{expert_id}/unavailability/{row_id}": "staff admin",
     "DELETE /api/v1/registry/entities/{entity_id}/bank-account": "@",
     "DELETE /api/v1/registry/entities/{entity_id}/personnel/{personnel_id}": "bidder admin",
     "DELETE /api/v1/registry/entities/{entity_id}/qualifications/{qualification_id}": "bidder admin",
@@ -647,9 +756,9 @@ DECISIONS: dict[str, str] = {
     "GET /api/v1/archive/stats": "*",
     "GET /api/v1/auction/lots": "*",
     "GET /api/v1/auction/lots/{lot_id}": "*",
-    "GET /api/v1/auction/lots/{lot_id}/bidders": "@",
+    "GET /api/v1/auction/lots/{lot_id}/bidders": "admin",
     "GET /api/v1/auction/lots/{lot_id}/bids": "*",
-    "GET /api/v1/auction/lots/{lot_id}/check": "@",
+    "GET /api/v1/auction/lots/{lot_id}/check": "admin",
     "GET /api/v1/auction/lots/{lot_id}/me": "@",
     "GET /api/v1/auction/lots/{lot_id}/state": "*",
     "GET /api/v1/auth/me": "@",
@@ -697,7 +806,7 @@ DECISIONS: dict[str, str] = {
     "GET /api/v1/evaluation/evaluations": "@",
     "GET /api/v1/evaluation/evaluations/mine": "@",
     "GET /api/v1/evaluation/evaluations/{evaluation_id}": "@",
-    "GET /api/v1/evaluation/evaluations/{evaluation_id}/bids/{bid_id}/documents/{index}/link": "@",
+    "GET /api/v1/evaluation/evaluations/{evaluation_id}/bids/{bid_id}/documents/{index}/link": "",
     "GET /api/v1/evaluation/evaluations/{evaluation_id}/candidates": "*",
     "GET /api/v1/evaluation/evaluations/{evaluation_id}/report": "@",
     "GET /api/v1/evaluation/evaluations/{evaluation_id}/sheets/{stage}": "@",
@@ -847,26 +956,26 @@ DECISIONS: dict[str, str] = {
     "POST /api/v1/archive/holds": "@",
     "POST /api/v1/archive/holds/{hold_id}/release": "@",
     "POST /api/v1/auction/lots": "staff admin",
-    "POST /api/v1/auction/lots/{lot_id}/advance": "@",
+    "POST /api/v1/auction/lots/{lot_id}/advance": "admin",
     "POST /api/v1/auction/lots/{lot_id}/bids": "@",
-    "POST /api/v1/auction/lots/{lot_id}/confirm": "@",
-    "POST /api/v1/auction/lots/{lot_id}/continue": "@",
+    "POST /api/v1/auction/lots/{lot_id}/confirm": "admin",
+    "POST /api/v1/auction/lots/{lot_id}/continue": "bidder tenderer",
     "POST /api/v1/auction/lots/{lot_id}/decide": "@",
     "POST /api/v1/auction/lots/{lot_id}/opening": "@",
-    "POST /api/v1/auction/lots/{lot_id}/preemption": "@",
+    "POST /api/v1/auction/lots/{lot_id}/preemption": "",
     "POST /api/v1/auction/lots/{lot_id}/preemptions": "@",
     "POST /api/v1/auction/lots/{lot_id}/registrations": "@",
-    "POST /api/v1/auction/lots/{lot_id}/renege": "@",
+    "POST /api/v1/auction/lots/{lot_id}/renege": "admin",
     "POST /api/v1/auction/lots/{lot_id}/resume": "@",
     "POST /api/v1/auction/lots/{lot_id}/scores": "@",
     "POST /api/v1/auction/lots/{lot_id}/sealed-bids": "@",
     "POST /api/v1/auction/lots/{lot_id}/suspend": "@",
-    "POST /api/v1/auction/lots/{lot_id}/turn-bid/cancel": "@",
+    "POST /api/v1/auction/lots/{lot_id}/turn-bid/cancel": "bidder tenderer",
     "POST /api/v1/auth/me/tokens": "@",
     "POST /api/v1/auth/oauth/token": "*",
     "POST /api/v1/bidbox/boxes": "staff admin",
-    "POST /api/v1/bidbox/boxes/{box_id}/close": "@",
-    "POST /api/v1/bidbox/boxes/{box_id}/opening": "@",
+    "POST /api/v1/bidbox/boxes/{box_id}/close": "staff admin",
+    "POST /api/v1/bidbox/boxes/{box_id}/opening": "staff admin",
     "POST /api/v1/bidbox/boxes/{box_id}/postpone": "@",
     "POST /api/v1/bidbox/boxes/{box_id}/shares": "@",
     "POST /api/v1/bidbox/boxes/{box_id}/submissions": "@",
@@ -885,14 +994,14 @@ DECISIONS: dict[str, str] = {
     "POST /api/v1/catalog/lists/{kind}/versions/{number}/items": "@",
     "POST /api/v1/catalog/lists/{kind}/versions/{number}/publish": "admin",
     "POST /api/v1/complaints/": "bidder",
-    "POST /api/v1/complaints/{complaint_id}/accept": "@",
-    "POST /api/v1/complaints/{complaint_id}/decide": "@",
-    "POST /api/v1/complaints/{complaint_id}/investigate": "@",
-    "POST /api/v1/complaints/{complaint_id}/pause_clock": "@",
-    "POST /api/v1/complaints/{complaint_id}/reject": "@",
-    "POST /api/v1/complaints/{complaint_id}/resume": "@",
-    "POST /api/v1/complaints/{complaint_id}/resume_clock": "@",
-    "POST /api/v1/complaints/{complaint_id}/suspend": "@",
+    "POST /api/v1/complaints/{complaint_id}/accept": "@ -bidder",
+    "POST /api/v1/complaints/{complaint_id}/decide": "@ -bidder",
+    "POST /api/v1/complaints/{complaint_id}/investigate": "@ -bidder",
+    "POST /api/v1/complaints/{complaint_id}/pause_clock": "@ -bidder",
+    "POST /api/v1/complaints/{complaint_id}/reject": "@ -bidder",
+    "POST /api/v1/complaints/{complaint_id}/resume": "@ -bidder",
+    "POST /api/v1/complaints/{complaint_id}/resume_clock": "@ -bidder",
+    "POST /api/v1/complaints/{complaint_id}/suspend": "@ -bidder",
     "POST /api/v1/complaints/{complaint_id}/withdraw": "@",
     "POST /api/v1/credit/entities/{entity_id}/checks": "staff regulator admin",
     "POST /api/v1/credit/records": "@",
@@ -900,7 +1009,7 @@ DECISIONS: dict[str, str] = {
     "POST /api/v1/credit/repairs": "@",
     "POST /api/v1/credit/repairs/{repair_id}/decide": "@",
     "POST /api/v1/evaluation/evaluations": "@",
-    "POST /api/v1/evaluation/evaluations/{evaluation_id}/awarded": "@",
+    "POST /api/v1/evaluation/evaluations/{evaluation_id}/awarded": "staff admin",
     "POST /api/v1/evaluation/evaluations/{evaluation_id}/bids/{bid_id}/clarification": "@",
     "POST /api/v1/evaluation/evaluations/{evaluation_id}/bids/{bid_id}/clarification/answer": "@",
     "POST /api/v1/evaluation/evaluations/{evaluation_id}/bids/{bid_id}/clarification/decision": "@",
@@ -908,15 +1017,15 @@ DECISIONS: dict[str, str] = {
     "POST /api/v1/evaluation/evaluations/{evaluation_id}/cancel": "@",
     "POST /api/v1/evaluation/evaluations/{evaluation_id}/chair": "@",
     "POST /api/v1/evaluation/evaluations/{evaluation_id}/check-ins": "@",
-    "POST /api/v1/evaluation/evaluations/{evaluation_id}/convene": "@",
+    "POST /api/v1/evaluation/evaluations/{evaluation_id}/convene": "staff admin",
     "POST /api/v1/evaluation/evaluations/{evaluation_id}/extension": "@",
     "POST /api/v1/evaluation/evaluations/{evaluation_id}/members/{member_id}/return": "@",
     "POST /api/v1/evaluation/evaluations/{evaluation_id}/report/finalise": "@",
     "POST /api/v1/evaluation/evaluations/{evaluation_id}/report/signatures": "@",
-    "POST /api/v1/evaluation/evaluations/{evaluation_id}/seating": "@",
+    "POST /api/v1/evaluation/evaluations/{evaluation_id}/seating": "staff admin",
     "POST /api/v1/evaluation/evaluations/{evaluation_id}/sheets/{stage}/submit": "@",
-    "POST /api/v1/evaluation/evaluations/{evaluation_id}/stages/{stage}/close": "@",
-    "POST /api/v1/evaluation/evaluations/{evaluation_id}/time-short": "@",
+    "POST /api/v1/evaluation/evaluations/{evaluation_id}/stages/{stage}/close": "",
+    "POST /api/v1/evaluation/evaluations/{evaluation_id}/time-short": "",
     "POST /api/v1/exchange/batch": "@",
     "POST /api/v1/exchange/batch.xml": "@",
     "POST /api/v1/exchange/records/{dataset}": "@",
@@ -925,15 +1034,15 @@ DECISIONS: dict[str, str] = {
     "POST /api/v1/exchange/subplatforms/{platform_code}/certificates/{fingerprint}/remove": "@",
     "POST /api/v1/experts/draws": "@",
     "POST /api/v1/experts/draws/{draw_id}/cancel": "@",
-    "POST /api/v1/experts/draws/{draw_id}/supplementary": "@",
-    "POST /api/v1/experts/draws/{draw_id}/unseal": "@",
+    "POST /api/v1/experts/draws/{draw_id}/supplementary": "staff admin",
+    "POST /api/v1/experts/draws/{draw_id}/unseal": "staff admin",
     "POST /api/v1/experts/pool": "@",
     "POST /api/v1/experts/pool/{expert_id}/sanctions": "@",
     "POST /api/v1/experts/pool/{expert_id}/ties": "@",
     "POST /api/v1/experts/pool/{expert_id}/unavailability": "@",
-    "POST /api/v1/experts/seats/{seat_id}/absence": "@",
+    "POST /api/v1/experts/seats/{seat_id}/absence": "staff admin",
     "POST /api/v1/experts/seats/{seat_id}/answer": "@",
-    "POST /api/v1/experts/seats/{seat_id}/check-in": "@",
+    "POST /api/v1/experts/seats/{seat_id}/check-in": "staff admin",
     "POST /api/v1/federation/ca-proposals/{proposal_id}/decision": "@",
     "POST /api/v1/federation/draw-requests": "@",
     "POST /api/v1/federation/inbox": "*",
@@ -964,7 +1073,7 @@ DECISIONS: dict[str, str] = {
     "POST /api/v1/notices": "@",
     "POST /api/v1/notices/obligations": "@",
     "POST /api/v1/notices/{notice_id}/corrections": "@",
-    "POST /api/v1/notices/{notice_id}/publish": "@",
+    "POST /api/v1/notices/{notice_id}/publish": "agency staff admin",
     "POST /api/v1/notices/{notice_id}/withdraw": "@",
     "POST /api/v1/ocds/imports": "staff regulator admin",
     "POST /api/v1/ocds/publish": "staff admin",
@@ -986,10 +1095,10 @@ DECISIONS: dict[str, str] = {
     "POST /api/v1/orderbook/markets/{code}/repos/{repo_id}/{answer}": "@",
     "POST /api/v1/orderbook/markets/{code}/takes": "@",
     "POST /api/v1/redflags/alerts/{alert_id}/assign": "@",
-    "POST /api/v1/redflags/alerts/{alert_id}/close": "@",
-    "POST /api/v1/redflags/alerts/{alert_id}/confirm": "@",
-    "POST /api/v1/redflags/alerts/{alert_id}/dismiss": "@",
-    "POST /api/v1/redflags/alerts/{alert_id}/investigate": "@",
+    "POST /api/v1/redflags/alerts/{alert_id}/close": "@ -auditor",
+    "POST /api/v1/redflags/alerts/{alert_id}/confirm": "@ -auditor",
+    "POST /api/v1/redflags/alerts/{alert_id}/dismiss": "@ -auditor",
+    "POST /api/v1/redflags/alerts/{alert_id}/investigate": "@ -auditor",
     "POST /api/v1/redflags/runs": "@",
     "POST /api/v1/redflags/runs/ocds": "@",
     "POST /api/v1/registry/entities": "@",

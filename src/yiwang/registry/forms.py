@@ -6,11 +6,12 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.utils.translation import get_language, gettext, pgettext_lazy
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from yiwang.kernel.errors import YiwangError
 from yiwang.kernel.money import Money, parse_fen
+from yiwang.platform.web.forms import coded_message
 from yiwang.registry import queries
 from yiwang.registry.models import EntityKind
 from yiwang.registry.validation import (
@@ -50,7 +51,7 @@ class BootstrapForm(forms.Form):
             name = item.get("field") or ""
             name = self.aliases.get(name, name)
             target = name if name in self.fields else None
-            message = error_text(item["code"], item["message_zh"], item.get("message_en"))
+            message = coded_message(item["code"], item["message_zh"], item.get("message_en"))
             if target and target in self.errors and message in self.errors[target]:
                 continue
             self.add_error(target, message)
@@ -59,13 +60,6 @@ class BootstrapForm(forms.Form):
                 css = self.fields[name].widget.attrs.get("class", "")
                 if "is-invalid" not in css:
                     self.fields[name].widget.attrs["class"] = f"{css} is-invalid".strip()
-
-
-def error_text(code: str, message_zh: str, message_en: str | None = None) -> str:
-    """An action's error as a page shows it, in the page's language: "message（code）"."""
-    if message_en and (get_language() or "").startswith("en"):
-        return f"{message_en} ({code})"
-    return f"{message_zh}（{code}）"
 
 
 def code_choices(table: str) -> list[tuple[str, str]]:

@@ -17,6 +17,7 @@ from yiwang.kernel.errors import NotFound, YiwangError
 from yiwang.kernel.ids import validate_uscc
 from yiwang.kernel.money import Money
 from yiwang.platform.web.decorators import signed_in
+from yiwang.platform.web.forms import error_text
 from yiwang.registry import actions, queries
 from yiwang.registry.domain.official import FIELD_LABELS_ZH
 from yiwang.registry.forms import (
@@ -25,7 +26,6 @@ from yiwang.registry.forms import (
     PersonnelForm,
     QualificationForm,
     StatusForm,
-    error_text,
 )
 from yiwang.registry.models import EntityKind, EntityStatus
 from yiwang.registry.queries import EntityView
@@ -253,7 +253,7 @@ def _prefill(params: Any) -> tuple[dict[str, Any], dict[str, Any]]:
     try:
         uscc = validate_uscc(raw)
     except YiwangError as exc:
-        return values, {"error": error_text(exc.code, exc.message_zh, exc.message_en)}
+        return values, {"error": error_text(exc)}
     values["uscc"] = uscc
     existing = queries.find_entity_by_uscc(uscc)
     record = queries.lookup_official_record(uscc)
@@ -342,7 +342,7 @@ def change_status(request: HttpRequest, entity_id: int) -> HttpResponse:
                 expected_version=_version(request),
             )
         except YiwangError as exc:
-            messages.error(request, error_text(exc.code, exc.message_zh, exc.message_en))
+            messages.error(request, error_text(exc))
         else:
             messages.success(request, gettext("主体状态已变更"))
     return redirect("registry:detail", entity_id=entity_id)

@@ -8,11 +8,17 @@ from django.utils.translation import get_language
 from yiwang.kernel.errors import YiwangError
 
 
+def coded_message(code: str, message_zh: str, message_en: str | None = None) -> str:
+    """A refusal's message in the page's language with its stable code: "message（code）" (Chinese, or when no
+    English is given), "message (code)" under the English switch."""
+    if message_en and (get_language() or "").startswith("en"):
+        return f"{message_en} ({code})"
+    return f"{message_zh}（{code}）"
+
+
 def error_text(exc: YiwangError) -> str:
     """A refused action as a page shows it, in the page's language, with its stable code."""
-    if (get_language() or "").startswith("en"):
-        return f"{exc.message_en} ({exc.code})"
-    return f"{exc.message_zh}（{exc.code}）"
+    return coded_message(exc.code, exc.message_zh, exc.message_en)
 
 
 def message_of(exc: YiwangError) -> str:

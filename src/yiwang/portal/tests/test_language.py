@@ -149,3 +149,19 @@ def test_the_catalogue_parser_reads_contexts_continuations_and_skips_fuzzy_entri
     assert messages == {"": "Content-Type: text/plain; charset=UTF-8\n", "button\x04提交": "Submit"}
     with pytest.raises(catalogue.CatalogueError):
         catalogue.parse_po('msgid "a"\nmsgid_plural "b"\nmsgstr[0] "c"\n')
+
+
+def test_no_word_is_translated_two_ways_by_two_catalogues():
+    """Django merges every app's catalogue into one and the app listed first wins a msgid two of them translate:
+    a second translation of the same Chinese (same context) would never show, and the page that wanted it reads
+    the other context's word. A word that means something else on a context's pages takes a msgctxt."""
+    translations: dict[str, dict[str, str]] = {}
+    for po in catalogue.catalogues():
+        where = str(po.parent.parent.parent.parent.relative_to(catalogue.PACKAGE))
+        for msgid, text in catalogue.parse_po(po.read_text(encoding="utf-8")).items():
+            if msgid:
+                translations.setdefault(msgid, {})[where] = text
+    two_ways = {msgid: found for msgid, found in translations.items() if len(set(found.values())) > 1}
+    assert two_ways == {}, "give these a msgctxt where they mean something else, else one translation:\n" + "\n".join(
+        f"{msgid.replace(chr(4), ' | ')}: {found}" for msgid, found in sorted(two_ways.items())
+    )

@@ -211,7 +211,8 @@ def carbon_index(request: HttpRequest):
 @creates(router, "/markets/{code}/orders", response={201: OrderOut, **ACT_ERRORS})
 def place_order(request: HttpRequest, response: HttpResponse, code: str, payload: OrderIn):
     """委托申报. 409 ``orderbook.insufficient_cash`` / ``insufficient_allowances`` / ``duplicate_client_order_id`` /
-    ``market_closed`` / ``listing_would_cross``; 422 ``orderbook.price_out_of_band`` / ``price_tick`` /
+    ``market_closed`` / ``listing_would_cross`` / ``level_total_limit`` (the engine's technical limit: a price
+    level's open quantity stays below 2⁶³); 422 ``orderbook.price_out_of_band`` / ``price_tick`` /
     ``quantity_lot`` / ``listing_too_large``."""
     order = actions.do_place_order(
         actor=actor_of(request),

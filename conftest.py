@@ -26,8 +26,13 @@ T0 = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Tests marked ``postgres`` need the production profile: on SQLite they are skipped, visibly (``-ra``)."""
+    """The long tests first (browser journeys and tests marked ``slow``), the rest in their own order: pytest-xdist
+    hands tests out in this order, so a minute-long journey no longer starts last and keeps one worker busy while
+    the other has nothing left to do. Tests marked ``postgres`` need the production profile: on SQLite they are
+    skipped, visibly (``-ra``)."""
     from django.conf import settings
+
+    items.sort(key=lambda item: 0 if item.get_closest_marker("e2e") or item.get_closest_marker("slow") else 1)
 
     if "postgresql" in settings.DATABASES["default"]["ENGINE"]:
         return

@@ -25,14 +25,36 @@ hypothesis_settings.load_profile("yiwang")
 T0 = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
 
 
+def _database_group(item: pytest.Item) -> int:
+    """pytest-django's order, which must hold: tests in a rolled-back transaction (0) before transactional ones (1),
+    which flush every table, then tests without the database (2)."""
+    marker = item.get_closest_marker("django_db")
+    fixtures = set(getattr(item, "fixturenames", ()))
+    if (
+        marker
+        and (marker.kwargs.get("transaction") or marker.kwargs.get("reset_sequences") or marker.args[:1] == (True,))
+    ) or {
+        "transactional_db",
+        "live_server",
+    } & fixtures:
+        return 1
+    return 0 if marker or "db" in fixtures else 2
+
+
+@pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """The long tests first (browser journeys and tests marked ``slow``), the rest in their own order: pytest-xdist
-    hands tests out in this order, so a minute-long journey no longer starts last and keeps one worker busy while
-    the other has nothing left to do. Tests marked ``postgres`` need the production profile: on SQLite they are
-    skipped, visibly (``-ra``)."""
+    """Within each of pytest-django's groups (it sorts first), the long tests first (browser journeys and tests
+    marked ``slow``): pytest-xdist hands tests out in this order, so a minute-long journey no longer starts last
+    and keeps one worker busy while the other has nothing left to do. Tests marked ``postgres`` need the
+    production profile: on SQLite they are skipped, visibly (``-ra``)."""
     from django.conf import settings
 
-    items.sort(key=lambda item: 0 if item.get_closest_marker("e2e") or item.get_closest_marker("slow") else 1)
+    items.sort(
+        key=lambda item: (
+            _database_group(item),
+            not (item.get_closest_marker("e2e") or item.get_closest_marker("slow")),
+        )
+    )
 
     if "postgresql" in settings.DATABASES["default"]["ENGINE"]:
         return

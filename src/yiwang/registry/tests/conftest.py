@@ -44,6 +44,36 @@ def entity(register):
 
 
 @pytest.fixture
+def company(entity):
+    """The demo company with a basic deposit account, a project manager holding a practising certificate and a
+    qualification: what an entity's page, 我的主体 and the upkeep pages show."""
+    admin = support.admin_of(entity.pk)
+    actions.do_set_basic_account(
+        actor=admin,
+        entity_id=entity.pk,
+        data={"bank_name": "中国银行", "account_name": entity.name, "account_number": "45635123456789"},
+        expected_version=1,
+    )
+    actions.do_add_personnel(
+        actor=admin,
+        entity_id=entity.pk,
+        data={
+            "name": "陈建华",
+            "id_number": "310115198506154568",
+            "personnel_role": "project_manager",
+            "certificates": [{"certificate_type": "constructor_1", "number": "沪131000001"}],
+        },
+    )
+    actions.do_add_qualification(
+        actor=admin,
+        entity_id=entity.pk,
+        data={"qualification_type": "construction_general", "certificate_no": "D231000001", "valid_to": "2030-01-01"},
+    )
+    entity.refresh_from_db()
+    return entity
+
+
+@pytest.fixture
 def static_source(settings) -> Iterator[dict]:
     """Use :class:`support.StaticSource` as the authoritative source; the test fills its records."""
     from yiwang.registry import sources

@@ -10,40 +10,12 @@ import pytest
 from django.urls import reverse
 
 from yiwang.platform.web.testing import chinese_left, use_english
-from yiwang.registry import actions, queries
+from yiwang.registry import queries
 from yiwang.registry.tests.support import MINHANG, admin_of, person, staff
 
 pytestmark = pytest.mark.django_db
 
 SWITCH = "中文"  # the language switch's own label
-
-
-@pytest.fixture
-def company(entity):
-    admin = admin_of(entity.pk)
-    actions.do_set_basic_account(
-        actor=admin,
-        entity_id=entity.pk,
-        data={"bank_name": "中国银行", "account_name": entity.name, "account_number": "45635123456789"},
-        expected_version=1,
-    )
-    actions.do_add_personnel(
-        actor=admin,
-        entity_id=entity.pk,
-        data={
-            "name": "陈建华",
-            "id_number": "310115198506154568",
-            "personnel_role": "project_manager",
-            "certificates": [{"certificate_type": "constructor_1", "number": "沪131000001"}],
-        },
-    )
-    actions.do_add_qualification(
-        actor=admin,
-        entity_id=entity.pk,
-        data={"qualification_type": "construction_general", "certificate_no": "D231000001", "valid_to": "2030-01-01"},
-    )
-    entity.refresh_from_db()
-    return entity
 
 
 @pytest.fixture

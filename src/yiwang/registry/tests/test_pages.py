@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from yiwang.registry import actions
 from yiwang.registry.models import Entity
 from yiwang.registry.tests.support import (
     MINHANG,
@@ -41,29 +40,6 @@ def browse(test_actors, client, db, clock):
 
 def html(response) -> str:
     return response.content.decode()
-
-
-@pytest.fixture
-def company(entity, registrant):
-    admin = admin_of(entity.pk)
-    actions.do_set_basic_account(
-        actor=admin,
-        entity_id=entity.pk,
-        data={"bank_name": "中国银行", "account_name": entity.name, "account_number": "45635123456789"},
-        expected_version=1,
-    )
-    actions.do_add_personnel(
-        actor=admin,
-        entity_id=entity.pk,
-        data={"name": "陈建华", "id_number": "310115198506154568", "personnel_role": "project_manager"},
-    )
-    actions.do_add_qualification(
-        actor=admin,
-        entity_id=entity.pk,
-        data={"qualification_type": "construction_general", "certificate_no": "D231000001", "valid_to": "2030-01-01"},
-    )
-    entity.refresh_from_db()
-    return entity
 
 
 def test_search_page(browse, company):

@@ -14,8 +14,8 @@ import pytest
 
 from yiwang.platform.web.testing import CHROME, chinese_left, use_english
 from yiwang.services.finance import actions, bank
-from yiwang.services.finance.tests import guarantee_support as gs
 from yiwang.services.finance.tests import support
+from yiwang.services.finance.tests.test_guarantee_api_pages import env  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.django_db
 # banks, the insurer and the tenderer (the beneficiary): names of entities, data
@@ -70,21 +70,7 @@ def test_deposits_and_staff_pages_in_english(client, test_actors, clock, bidders
     assert chinese_left(html, "中文", only=tuple(t for t in CHROME if t not in ("td", "th"))) == []
 
 
-@pytest.fixture
-def env(clock, test_actors):
-    env = gs.make_env()
-    test_actors.update(
-        {
-            "a": env.bidders[0].actor,
-            "b": env.bidders[1].actor,
-            "bank": env.bank_user,
-            "staff": support.staff(),
-        }
-    )
-    return env
-
-
-def test_guarantee_and_settlement_pages_in_english(client, env, clock):
+def test_guarantee_and_settlement_pages_in_english(client, env, clock):  # noqa: F811  (the imported fixture)
     g = env.guarantee()
     buyer, seller = env.bidders
     s = actions.do_create_settlement(

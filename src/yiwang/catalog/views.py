@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.translation import get_language, gettext
+from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from yiwang.catalog import actions, queries
@@ -21,6 +21,7 @@ from yiwang.catalog.domain import rules as rule_vocab
 from yiwang.kernel import periods
 from yiwang.kernel.errors import NotFound, YiwangError
 from yiwang.platform.web.decorators import allowed
+from yiwang.platform.web.forms import message_of
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -153,10 +154,6 @@ def _type_labels() -> dict[str, str]:
     return {key: gettext(label) for key, label in TYPE_LABELS.items()}
 
 
-def _error_text(exc: YiwangError) -> str:
-    return exc.message_en if (get_language() or "").startswith("en") else exc.message_zh
-
-
 def list_diff(request: HttpRequest, kind: str) -> HttpResponse:
     kind = _kind(kind)
     try:
@@ -263,7 +260,7 @@ def period_calculator(request: HttpRequest) -> HttpResponse:
                 result = periods.deadline_end(start, r.value, r.unit, cal)
             context["result"] = {"rule": r, "start": start, "end": result.astimezone(SHANGHAI)}
         except YiwangError as exc:
-            context["error"] = _error_text(exc)
+            context["error"] = message_of(exc)
         except ValueError:
             context["error"] = gettext("起算时间格式不正确，或所选规则不是期限")
     template = "catalog/_period_result.html" if request.htmx else "catalog/periods.html"

@@ -10,10 +10,11 @@ from zoneinfo import ZoneInfo
 from django import forms
 from django.utils.functional import lazy
 from django.utils.text import format_lazy
-from django.utils.translation import get_language, gettext, pgettext_lazy
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from yiwang.kernel.errors import YiwangError
+from yiwang.platform.web.forms import coded_message
 from yiwang.services.experts.domain.draw import AVOID_REASON_LABELS_ZH
 from yiwang.services.experts.domain.pool import POOL_KIND_LABELS_ZH, TITLE_LEVEL_LABELS_ZH, PoolKind, TitleLevel
 from yiwang.services.experts.models import SanctionKind, TieKind
@@ -46,15 +47,11 @@ class BootstrapForm(forms.Form):
                 "message_en": exc.message_en,
             }
         ]
-        english = (get_language() or "").startswith("en")  # the page's language, as platform.web.forms does
         for item in listed:
             name = str(item.get("field") or "").split(".")[0]
             name = self.aliases.get(name, name)
             target = name if name in self.fields else None
-            if english and item.get("message_en"):
-                self.add_error(target, f"{item['message_en']} ({item['code']})")
-            else:
-                self.add_error(target, f"{item['message_zh']}（{item['code']}）")
+            self.add_error(target, coded_message(item["code"], item["message_zh"], item.get("message_en")))
 
 
 def _specialty_field(choices: list[tuple[str, str]], label: str, required: bool = True) -> forms.ChoiceField:

@@ -13,12 +13,13 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.translation import get_language, gettext, pgettext
+from django.utils.translation import gettext, pgettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from yiwang.kernel.actors import Role
 from yiwang.kernel.errors import NotFound, YiwangError
 from yiwang.kernel.money import Money
+from yiwang.platform.web.forms import message_of
 from yiwang.services.finance import actions, bank, queries
 from yiwang.services.finance.forms import (
     AssignForm,
@@ -27,11 +28,6 @@ from yiwang.services.finance.forms import (
     IssuerStatusForm,
     SimPaymentForm,
 )
-
-
-def _said(exc: YiwangError) -> str:
-    """An error's message in the page's language (Chinese unless the visitor switched)."""
-    return exc.message_en if get_language() == "en" else exc.message_zh
 
 
 def _signed_in(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -81,7 +77,7 @@ def fees(request: HttpRequest) -> HttpResponse:
             base = Money.from_yuan(raw_base).fen
             quote = {"code": code, "base_fen": base, "fee_fen": queries.compute_fee(code, base)}
         except YiwangError as exc:
-            error = _said(exc)
+            error = message_of(exc)
     context = {
         "note": queries.fee_note(),
         "services": queries.catalogue_service_fees(),
@@ -126,7 +122,7 @@ def assign(request: HttpRequest, notice_id: int) -> HttpResponse:
             note=form.cleaned_data["note"],
         )
     except YiwangError as exc:
-        messages.error(request, _said(exc))
+        messages.error(request, message_of(exc))
     else:
         messages.success(request, gettext("已认领入账"))
     return redirect("finance:reconciliation")
@@ -190,7 +186,7 @@ def verify_guarantee(request: HttpRequest) -> HttpResponse:
         try:
             result = queries.get_guarantee_verification(number)
         except NotFound as exc:
-            error = _said(exc)
+            error = message_of(exc)
     return render(request, "finance/verify.html", {"number": number, "result": result, "error": error})
 
 
@@ -219,7 +215,7 @@ def apply_guarantee(request: HttpRequest) -> HttpResponse:
         try:
             g = actions.do_apply_guarantee(actor=request.actor, **form.cleaned_data)
         except YiwangError as exc:
-            form.add_error(None, _said(exc))
+            form.add_error(None, message_of(exc))
         else:
             messages.success(request, gettext("已向出具机构提交保函申请，申请编号 %(no)s") % {"no": g.application_no})
             return redirect("finance:mine")
@@ -255,7 +251,7 @@ def issuers(request: HttpRequest) -> HttpResponse:
                     note=form.cleaned_data["note"],
                 )
             except YiwangError as exc:
-                form.add_error(None, _said(exc))
+                form.add_error(None, message_of(exc))
             else:
                 messages.success(request, gettext("已登记出具机构"))
                 return redirect("finance:issuers")
@@ -273,7 +269,7 @@ def issuer_status(request: HttpRequest, issuer_id: int) -> HttpResponse:
         try:
             actions.do_set_issuer_status(actor=request.actor, issuer_id=issuer_id, **form.cleaned_data)
         except YiwangError as exc:
-            messages.error(request, _said(exc))
+            messages.error(request, message_of(exc))
         else:
             messages.success(request, gettext("已更新出具机构状态"))
     return redirect("finance:issuers")
@@ -306,7 +302,7 @@ def confirm_transfer(request: HttpRequest, deal_ref: str) -> HttpResponse:
     except YiwangError as exc:
         if exc.status == 403:
             raise DjangoPermissionDenied("staff only") from None
-        messages.error(request, _said(exc))
+        messages.error(request, message_of(exc))
     else:
         messages.success(request, gettext("已确认交割，价款将划转出让方"))
     return redirect("finance:settlement", deal_ref=deal_ref)

@@ -10,13 +10,13 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import translation
 from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
 from yiwang.kernel.actors import Role
 from yiwang.kernel.errors import NotFound, YiwangError
 from yiwang.platform.web.decorators import signed_in
+from yiwang.platform.web.forms import coded_message, error_text
 from yiwang.supervision.credit import actions, queries
 from yiwang.supervision.credit.domain.records import (
     CONFINED_LABELS,
@@ -43,12 +43,6 @@ RECORD_FIELDS = (
     "ends_on",
     "region_code",
 )
-
-
-def _error_text(exc: YiwangError) -> str:
-    """A refusal as the page shows it: the error's message in the page's language, with its code."""
-    message = exc.message_en if translation.get_language() == "en" else exc.message_zh
-    return pgettext("credit", "%(message)s（%(code)s）") % {"message": message, "code": exc.code}
 
 
 def index(request: HttpRequest) -> HttpResponse:
@@ -86,7 +80,7 @@ def check_external(request: HttpRequest, entity_id: int) -> HttpResponse:
     except NotFound:
         raise Http404("no such entity") from None
     except YiwangError as exc:
-        messages.error(request, _error_text(exc))
+        messages.error(request, error_text(exc))
     else:
         messages.success(
             request,
@@ -147,13 +141,8 @@ def new_record(request: HttpRequest) -> HttpResponse:
         ]
         for e in listed:
             if e.get("field"):
-                english = translation.get_language() == "en" and e.get("message_en")
-                message = e["message_en"] if english else e["message_zh"]
-                errors.setdefault(
-                    str(e["field"]),
-                    pgettext("credit", "%(message)s（%(code)s）") % {"message": message, "code": e["code"]},
-                )
-        general = "" if errors else _error_text(exc)
+                errors.setdefault(str(e["field"]), coded_message(e["code"], e["message_zh"], e.get("message_en")))
+        general = "" if errors else error_text(exc)
         return render(request, "credit/record_form.html", _form_context(values, errors, general), status=422)
     messages.success(request, pgettext("credit", "信用记录已录入。"))
     return redirect("credit:record", record_id=created.pk)
@@ -173,7 +162,7 @@ def end_record(request: HttpRequest, record_id: int) -> HttpResponse:
     except NotFound:
         raise Http404("no such record") from None
     except YiwangError as exc:
-        messages.error(request, _error_text(exc))
+        messages.error(request, error_text(exc))
     else:
         messages.success(request, pgettext("credit", "记录状态已变更。"))
     return redirect("credit:record", record_id=record_id)
@@ -192,7 +181,7 @@ def request_repair(request: HttpRequest, record_id: int) -> HttpResponse:
     except NotFound:
         raise Http404("no such record") from None
     except YiwangError as exc:
-        messages.error(request, _error_text(exc))
+        messages.error(request, error_text(exc))
         return redirect("credit:record", record_id=record_id)
     messages.success(request, pgettext("credit", "信用修复申请已提交。"))
     return redirect("credit:repairs")
@@ -219,7 +208,7 @@ def decide_repair(request: HttpRequest, repair_id: int) -> HttpResponse:
     except NotFound:
         raise Http404("no such request") from None
     except YiwangError as exc:
-        messages.error(request, _error_text(exc))
+        messages.error(request, error_text(exc))
     else:
         messages.success(request, pgettext("credit", "已作出决定。"))
     return redirect("credit:repairs")

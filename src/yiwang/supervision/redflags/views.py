@@ -14,12 +14,12 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
-from django.utils import translation
 from django.utils.translation import gettext, pgettext, pgettext_lazy
 from django.views.decorators.http import require_POST
 
 from yiwang.kernel.actors import Role
 from yiwang.kernel.errors import NotFound, YiwangError
+from yiwang.platform.web.forms import error_text
 from yiwang.supervision.redflags import actions, queries
 from yiwang.supervision.redflags.domain import registry
 from yiwang.supervision.redflags.domain.registry import UNIT_LABELS_ZH
@@ -166,12 +166,6 @@ def evidence_blocks(evidence: Mapping[str, Any]) -> list[Block]:
 # -- alerts -----------------------------------------------------------------------------------------------------
 
 
-def _refusal(exc: YiwangError) -> str:
-    """A refused action as a flash message: the error's message in the page's language, with its code."""
-    message = exc.message_en if translation.get_language() == "en" else exc.message_zh
-    return gettext("%(message)s（%(code)s）") % {"message": message, "code": exc.code}
-
-
 def _float(text: str) -> float | None:
     try:
         return float(text)
@@ -282,7 +276,7 @@ def act(request: HttpRequest, alert_id: int) -> HttpResponse:
     except NotFound:
         raise Http404("no such alert") from None
     except YiwangError as exc:
-        messages.error(request, _refusal(exc))
+        messages.error(request, error_text(exc))
     else:
         messages.success(
             request,
@@ -335,7 +329,7 @@ def start_run(request: HttpRequest) -> HttpResponse:
         else:
             run = actions.do_run_platform(actor=request.actor, region_code=region, codes=codes)
     except YiwangError as exc:
-        messages.error(request, _refusal(exc))
+        messages.error(request, error_text(exc))
         return redirect("redflags:runs")
     messages.success(
         request,

@@ -15,13 +15,14 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.translation import get_language, gettext, pgettext
+from django.utils.translation import gettext, pgettext
 from django.views.decorators.http import require_http_methods
 
 from yiwang.kernel.actors import Actor
 from yiwang.kernel.errors import InvalidInput, NotFound, YiwangError
 from yiwang.kernel.money import parse_fen
 from yiwang.platform.clock import now as clock_now
+from yiwang.platform.web.forms import error_text
 from yiwang.services.bidbox.web import upload_address_of
 from yiwang.trading.auction import actions, queries
 from yiwang.trading.auction.models import Lot
@@ -48,13 +49,6 @@ def _yuan(text: str, field: str) -> int:
             "auction.amount_invalid", "金额应为正数，最多两位小数（元）", "Amounts are yuan", {"field": field}
         )
     return fen
-
-
-def _said(exc: YiwangError) -> str:
-    """An error as a flash message, in the page's language (the Chinese one is unchanged: message and code)."""
-    if get_language() == "en":
-        return f"{exc.message_en} ({exc.code})"
-    return f"{exc.message_zh}（{exc.code}）"
 
 
 def _yuan_text(fen: int) -> str:
@@ -231,7 +225,7 @@ def _lot_post(request: HttpRequest, row: Lot) -> HttpResponse:
         else:
             raise InvalidInput("auction.action_unknown", "未知操作", "Unknown action", {"field": "action"})
     except YiwangError as exc:
-        messages.error(request, _said(exc))
+        messages.error(request, error_text(exc))
     return redirect("auction:lot", lot_id=row.pk)
 
 
@@ -288,7 +282,7 @@ def console(request: HttpRequest) -> HttpResponse:
             messages.success(request, gettext("已创建标的 %(ref)s") % {"ref": created.ref})
             return redirect("auction:console_lot", lot_id=created.pk)
         except YiwangError as exc:
-            messages.error(request, _said(exc))
+            messages.error(request, error_text(exc))
     lots = queries.list_lots_for(request.actor, limit=200)
     return render(
         request,
@@ -333,7 +327,7 @@ def console_lot(request: HttpRequest, lot_id: int) -> HttpResponse:
             else:
                 raise InvalidInput("auction.action_unknown", "未知操作", "Unknown action", {"field": "action"})
         except YiwangError as exc:
-            messages.error(request, _said(exc))
+            messages.error(request, error_text(exc))
         return redirect("auction:console_lot", lot_id=row.pk)
     context = _panel_context(request, row)
     context.update(

@@ -11,10 +11,11 @@ from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.translation import get_language, gettext, pgettext
+from django.utils.translation import gettext, pgettext
 
 from yiwang.kernel.actors import Actor, Role
 from yiwang.kernel.errors import InvalidInput, NotFound, PermissionDenied, YiwangError
+from yiwang.platform.web.forms import error_text
 from yiwang.trading.orderbook import actions, live, queries
 from yiwang.trading.orderbook.domain import engines
 from yiwang.trading.orderbook.domain.settlement import BUCKET_LABELS_ZH
@@ -99,13 +100,6 @@ def chart(points: list[tuple[str, int]], width: int = 640, height: int = 180) ->
         "hi": hi,
         "n": n,
     }
-
-
-def _said(exc: YiwangError) -> str:
-    """An error as a flash message, in the page's language (the Chinese one is unchanged: message and code)."""
-    if get_language() == "en":
-        return f"{exc.message_en} ({exc.code})"
-    return f"{exc.message_zh}（{exc.code}）"
 
 
 def _mine(actor: Actor, market: Market) -> int | None:
@@ -210,7 +204,7 @@ def _market_post(request: HttpRequest, m: Market) -> HttpResponse:
                 },
             )
     except YiwangError as exc:
-        messages.error(request, _said(exc))
+        messages.error(request, error_text(exc))
     return redirect("orderbook:market", code=m.code)
 
 
@@ -307,4 +301,4 @@ def _account_post(request: HttpRequest, m: Market, entity_id: int) -> None:
         else:
             raise InvalidInput("orderbook.action_unknown", "未知操作", "Unknown action", {"action": what})
     except YiwangError as exc:
-        messages.error(request, _said(exc))
+        messages.error(request, error_text(exc))

@@ -23,7 +23,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.translation import get_language, gettext
+from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from yiwang.identity.ca import queries as ca_queries
@@ -34,6 +34,7 @@ from yiwang.kernel.periods import SHANGHAI
 from yiwang.platform.clock import now
 from yiwang.platform.storage import queries as storage_queries
 from yiwang.platform.web.decorators import signed_in
+from yiwang.platform.web.forms import error_text
 from yiwang.services.experts import queries as experts_q
 from yiwang.trading.tender.evaluation import actions, queries
 from yiwang.trading.tender.evaluation.domain.states import PRICE_CHANGE_LABELS_ZH, STATUS_LABELS_ZH, Status
@@ -58,12 +59,6 @@ def _view_or_404(request: HttpRequest, evaluation_id: int) -> queries.Evaluation
         raise Http404("no such evaluation") from None
 
 
-def _refusal(exc: YiwangError) -> str:
-    """A refused action as a flash message, in the page's language (the error carries both)."""
-    text = exc.message_en if (get_language() or "").startswith("en") else exc.message_zh
-    return gettext("%(message)s（%(code)s）") % {"message": text, "code": exc.code}
-
-
 def _run(
     request: HttpRequest, evaluation_id: int, fn: Callable[[str], Any], ok: str, *, to: str = "evaluation:detail"
 ) -> HttpResponse:
@@ -74,9 +69,9 @@ def _run(
     try:
         fn(section_ref)
     except (PermissionDenied, NotFound) as exc:
-        messages.error(request, _refusal(exc))
+        messages.error(request, error_text(exc))
     except YiwangError as exc:
-        messages.error(request, _refusal(exc))
+        messages.error(request, error_text(exc))
     else:
         messages.success(request, ok)
     return redirect(to, evaluation_id=evaluation_id)
@@ -388,7 +383,7 @@ def review_sheet(request: HttpRequest, evaluation_id: int, stage: str) -> HttpRe
                 expected_version=_int(request.POST.get("version")),
             )
         except YiwangError as exc:
-            messages.error(request, _refusal(exc))
+            messages.error(request, error_text(exc))
             content, status = verdicts, 422
         else:
             messages.success(request, gettext("评审表已提交。") if submit else gettext("已保存草稿。"))
@@ -457,7 +452,7 @@ def score_sheet(request: HttpRequest, evaluation_id: int) -> HttpResponse:
                 expected_version=_int(request.POST.get("version")),
             )
         except YiwangError as exc:
-            messages.error(request, _refusal(exc))
+            messages.error(request, error_text(exc))
             content, status = scores, 422
         else:
             messages.success(request, gettext("评分表已提交。") if submit else gettext("已保存草稿。"))
@@ -503,7 +498,7 @@ def report(request: HttpRequest, evaluation_id: int) -> HttpResponse:
                 dissent=request.POST.get("dissent", ""),
             )
         except YiwangError as exc:
-            messages.error(request, _refusal(exc))
+            messages.error(request, error_text(exc))
             status = 422
         else:
             messages.success(request, gettext("已签署评标报告。"))
@@ -546,7 +541,7 @@ def document(request: HttpRequest, evaluation_id: int, bid_id: int, index: int) 
     except NotFound:
         raise Http404("no such document") from None
     except YiwangError as exc:
-        messages.error(request, _refusal(exc))
+        messages.error(request, error_text(exc))
         return redirect("evaluation:detail", evaluation_id=evaluation_id)
     return redirect(url)
 

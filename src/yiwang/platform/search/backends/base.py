@@ -41,7 +41,7 @@ from yiwang.platform.search.domain.documents import (
     SearchQuery,
 )
 from yiwang.platform.search.domain.estimate import Estimate, IndexStats, estimate, query_words, rounded
-from yiwang.platform.search.domain.matching import CompiledQuery, compile_query, tier
+from yiwang.platform.search.domain.matching import CompiledQuery, compile_query, tier_of_stored
 from yiwang.platform.search.domain.segment import Segmenter, default_segmenter
 from yiwang.platform.search.ports import CheckReport, RebuildReport
 from yiwang.platform.search.sources import registered_sources
@@ -70,21 +70,35 @@ class Limits:
         )
 
 
-@dataclass(frozen=True)
-class Candidate:
+# The pipeline reads candidates and matches by position, so that adapters hand over the rows exactly as the
+# database driver returns them: a named tuple or a dataclass built per row cost 1–2 µs, 20 ms of CPU for a
+# match set at the count cap (measured on PostgreSQL, docs/search.md).
+class Candidate(NamedTuple):
+    """A document in newest-first order, for the page or the ranking window (or a plain ``(id, title_tokens)``)."""
+
     id: int
     title_tokens: str
 
 
 class Match(NamedTuple):
-    """One matching document as the first pass sees it: enough to order, count, rank and facet it."""
+    """One matching document as the first pass sees it: enough to order, count, rank and facet it (or a plain
+    tuple of the same seven values). ``(published_at, tiebreak)`` sorts like the SQL order; ``published_at`` is
+    whatever the engine returns for it that does (microseconds since 1970 on PostgreSQL)."""
 
     id: int
-    order: tuple[Any, int]  # (published_at as the engine returns it, tiebreak): sorts like the SQL order
+    published_at: Any
+    tiebreak: int
     title_tokens: str
     category: str
     region: str
     stage: str
+
+
+CandidateRow = tuple[int, str]  # a Candidate
+MatchRow = tuple[int, Any, int, str, str, str, str]  # a Match
+_ID, _TOKENS = 0, 1  # of a candidate
+_M_ID, _M_TOKENS = 0, 3  # of a match
+_BY_ORDER = itemgetter(1, 2)  # a match's (published_at, tiebreak)
 
 
 class Row:
@@ -201,7 +215,7 @@ class BaseSearchIndex(ABC):
         """How many documents match, counting no further than ``cap + 1`` (in the database, no rows out)."""
 
     @abstractmethod
-    def _matches(self, compiled: CompiledQuery | None, query: SearchQuery, limit: int) -> list[Match]:
+    def _matches(self, compiled: CompiledQuery | None, query: SearchQuery, limit: int) -> list[MatchRow]:
         """Up to ``limit`` matching documents, in no particular order (one pass: the caller counts them,
         sorts them, takes the page or the ranking window and the facet counts from them)."""
 
@@ -213,13 +227,13 @@ class BaseSearchIndex(ABC):
         offset: int,
         limit: int,
         hint: Estimate | None = None,
-    ) -> list[Candidate]:
+    ) -> list[CandidateRow]:
         """Matches in (published_at, tiebreak) descending order, for match sets too large to fetch whole
         (``hint``: the estimate of the match set, for the adapter's choice of plan)."""
 
     def _newest_matches(
         self, compiled: CompiledQuery | None, query: SearchQuery, limit: int, hint: Estimate | None
-    ) -> list[Match] | None:
+    ) -> list[MatchRow] | None:
         """Up to ``limit`` matches newest first, exactly, when the adapter reads matches in publication order
         cheaply (PostgreSQL's RUM index); None when it does not (the pipeline then counts)."""
         return None
@@ -259,11 +273,11 @@ class BaseSearchIndex(ABC):
             if len(found) == wanted:  # else the estimate was wrong and the match set is small: count it
                 total = max(rounded(hint.expected or 0), cap + 1)
                 if not ranked:
-                    rows = self._fetch([c.id for c in found])
+                    rows = self._fetch([c[_ID] for c in found])
                     return self._page(query, compiled, total, False, found, rows, {}, None, started, estimated=True)
                 return self._ranked(query, compiled, found, stats, total, None, started, estimated=True)
-        matches: list[Match] | None = None
-        newest: list[Match] | None = None
+        matches: list[MatchRow] | None = None
+        newest: list[MatchRow] | None = None
         if hint is not None and hint.upper <= cap:  # small for sure: fetch the match set once, no count
             matches = self._matches(compiled, query, cap + 1)
             counted = len(matches)
@@ -282,12 +296,12 @@ class BaseSearchIndex(ABC):
         exact = counted <= cap
         total = min(counted, cap)
         facets = None
-        ordered: list[Candidate] = []
+        ordered: list[CandidateRow] = []
         if exact:  # fetch the (small) match set once: order it, cut the page or the window, count facets
             if matches is None:
                 matches = self._matches(compiled, query, cap + 1)
-            matches.sort(key=itemgetter(1), reverse=True)  # by order: (published_at, tiebreak)
-            ordered = [Candidate(m.id, m.title_tokens) for m in matches]
+            matches.sort(key=_BY_ORDER, reverse=True)
+            ordered = [(m[_M_ID], m[_M_TOKENS]) for m in matches]
             if total <= self.limits.facet_cap:
                 facets = self._facets(matches)
         if ranked and total:
@@ -296,26 +310,26 @@ class BaseSearchIndex(ABC):
             if exact:
                 window = ordered[:size]
             elif newest is not None:
-                window = [Candidate(m.id, m.title_tokens) for m in newest[:size]]
+                window = [(m[_M_ID], m[_M_TOKENS]) for m in newest[:size]]
             else:
                 window = self._newest(compiled, query, 0, size, hint)
             return self._ranked(query, compiled, window, stats, total, facets, started, exact=exact)
         if exact:
             page = ordered[query.offset : query.offset + query.size]
         elif newest is not None and query.offset + query.size <= len(newest):
-            page = [Candidate(m.id, m.title_tokens) for m in newest[query.offset : query.offset + query.size]]
+            page = [(m[_M_ID], m[_M_TOKENS]) for m in newest[query.offset : query.offset + query.size]]
         elif query.offset < total:
             page = self._newest(compiled, query, query.offset, query.size, hint)
         else:
             page = []
-        rows = self._fetch([c.id for c in page])
+        rows = self._fetch([c[_ID] for c in page])
         return self._page(query, compiled, total, exact, page, rows, {}, facets, started)
 
     def _ranked(
         self,
         query: SearchQuery,
         compiled: CompiledQuery,
-        window: list[Candidate],
+        window: list[CandidateRow],
         stats: IndexStats | None,
         total: int,
         facets: Mapping[str, tuple[FacetCount, ...]] | None,
@@ -327,18 +341,19 @@ class BaseSearchIndex(ABC):
         """Order the window by tier, then the engine's score, then newest; cut the page. Only the tiers the
         page falls in are scored: the others' order cannot show (a common word's page 1 scores the window's
         title matches, not all of the window)."""
-        tiers = {c.id: tier(compiled, frozenset(c.title_tokens.split())) for c in window}
+        tier_of = tier_of_stored(compiled)
+        tiers = {c[_ID]: tier_of(c[_TOKENS]) for c in window}
         by_tier = sorted(tiers.values(), reverse=True)
         shown = set(by_tier[query.offset : query.offset + query.size])
-        scores = self._scores(compiled, [c.id for c in window if tiers[c.id] in shown], stats)
-        order = sorted(range(len(window)), key=lambda i: (-tiers[window[i].id], -scores.get(window[i].id, 0.0), i))
+        scores = self._scores(compiled, [c[_ID] for c in window if tiers[c[_ID]] in shown], stats)
+        order = sorted(range(len(window)), key=lambda i: (-tiers[window[i][_ID]], -scores.get(window[i][_ID], 0.0), i))
         page = [window[i] for i in order[query.offset : query.offset + query.size]]
-        rows = self._fetch([c.id for c in page])
+        rows = self._fetch([c[_ID] for c in page])
         return self._page(query, compiled, total, exact, page, rows, scores, facets, started, estimated=estimated)
 
     @staticmethod
-    def _facets(matches: Sequence[Match]) -> dict[str, tuple[FacetCount, ...]]:
-        columns = {"category": 3, "region": 4, "stage": 5}
+    def _facets(matches: Sequence[MatchRow]) -> dict[str, tuple[FacetCount, ...]]:
+        columns = {"category": 4, "region": 5, "stage": 6}
         out = {}
         for facet, position in columns.items():
             counts = Counter(m[position] for m in matches)
@@ -352,7 +367,7 @@ class BaseSearchIndex(ABC):
         compiled: CompiledQuery | None,
         total: int,
         exact: bool,
-        page: list[Candidate],
+        page: list[CandidateRow],
         rows: Mapping[int, Row],
         scores: Mapping[int, float],
         facets: Mapping[str, tuple[FacetCount, ...]] | None,
@@ -361,9 +376,10 @@ class BaseSearchIndex(ABC):
         estimated: bool = False,
     ) -> SearchPage:
         terms = compiled.terms if compiled is not None else ()
+        tier_of = tier_of_stored(compiled) if compiled is not None else None
         hits = []
         for candidate in page:
-            row = rows.get(candidate.id)
+            row = rows.get(candidate[_ID])
             if row is None:  # removed between the two reads (another transaction committed in between)
                 continue
             hits.append(
@@ -381,8 +397,8 @@ class BaseSearchIndex(ABC):
                     published_at=row.published_at,
                     amount_fen=row.amount_fen,
                     extra=dict(row.extra or {}),
-                    score=scores.get(candidate.id) if scores else None,
-                    tier=tier(compiled, frozenset(row.title_tokens.split())) if compiled is not None else 0,
+                    score=scores.get(candidate[_ID]) if scores else None,
+                    tier=tier_of(row.title_tokens) if tier_of is not None else 0,
                 )
             )
         ranked = compiled is not None and query.sort == "relevance"

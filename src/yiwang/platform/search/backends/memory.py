@@ -148,7 +148,7 @@ class MemorySearchIndex(BaseSearchIndex):
 
     def _matches(self, compiled: CompiledQuery | None, query: SearchQuery, limit: int) -> list[Match]:
         return [
-            Match(r.id, (r.published_at, r.tiebreak), r.title_tokens, r.category, r.region, r.stage)
+            Match(r.id, r.published_at, r.tiebreak, r.title_tokens, r.category, r.region, r.stage)
             for r in self._matching(compiled, query)[:limit]
         ]
 

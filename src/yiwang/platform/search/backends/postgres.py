@@ -25,7 +25,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from yiwang.platform.search.backends.base import TITLE_WEIGHT, Candidate, Match
+from yiwang.platform.search.backends.base import TITLE_WEIGHT, CandidateRow, MatchRow
 from yiwang.platform.search.backends.sql import SqlSearchIndex
 from yiwang.platform.search.domain.documents import SearchQuery
 from yiwang.platform.search.domain.estimate import Estimate, IndexStats
@@ -33,17 +33,31 @@ from yiwang.platform.search.domain.matching import CompiledQuery, to_match_tsvec
 from yiwang.platform.search.ports import CheckReport
 
 _NEWEST = "ORDER BY d.published_at DESC, d.tiebreak DESC"
+# Match sets come back with the publication time as whole microseconds since 1970 (the same order as the
+# timestamp, which is all the pipeline does with it): Django's timestamptz loader is Python, ~7 µs a value —
+# 70 ms of client CPU for a match set at the count cap, against under 1 ms for the integers.
+_AT_US = "(extract(epoch FROM d.published_at) * 1000000)::bigint"
+# ... and back, exactly over PostgreSQL's whole range (seconds and microseconds apart: each fits a double)
+_FROM_US = "(timestamptz 'epoch' + %s * interval '1 second' + %s * interval '1 microsecond')"
 # ts_rank_cd weights for {D, C, B, A}: title words (A) count TITLE_WEIGHT times body words (D)
 _WEIGHTS = "{%s, 0.2, 0.4, 1.0}" % (1.0 / TITLE_WEIGHT)
 _NORMALISE = 1  # divide the rank by 1 + log(document length), as bm25 normalises for length
 SLICE_MARGIN = 3.0  # the newest slice is sized to hold this many times the matches asked for
 SLICE_MAX_SHARE = 0.25  # a slice wider than this share of the span saves little over walking the date index
+# Words in at least this share of the documents are walked newest first (the date index, or the district's or
+# category's): the walk finds the page within 1/WALK_SHARE times its rows, where a slice holding SLICE_MARGIN
+# times the page reads three times as many (招标 at 1 M: 5 ms walked, 16 ms sliced; 施工 in a district: 6 vs 24)
+WALK_SHARE = 0.2
 RUM_INDEX = "search_doc_rum"  # migration 0005: tsm with published_at attached to its postings
 # The RUM scan reads and sorts every match of the words (RUM 1.3 does not stop at the LIMIT: measured, see
 # docs/search.md), from the index alone, ~0.5 µs of server CPU each: it is used, in place of the count, when
 # the statistics say that at most RUM_MAX_MATCHES documents can hold the words (the rarest word's count: a
 # bound, so co-occurring words cannot make it sort more). Commoner words keep the GIN plans.
 RUM_MAX_MATCHES = 100_000
+# The RUM index is partial over this condition (migration 0006): only a statement that states it can use the
+# index, so the planner cannot pick RUM where the adapter chose GIN or the date index (it did: the newest slice
+# of 招标 through RUM read all 880 000 postings, 60–75 ms against 16 ms for the date walk).
+RUM_CONDITION = "d.tsm <> ''::tsvector"
 
 
 class PgSearchIndex(SqlSearchIndex):
@@ -51,6 +65,7 @@ class PgSearchIndex(SqlSearchIndex):
     extra_columns = (("tsv", "%s::tsvector"), ("tsm", "%s::tsvector"))
     slice_margin = SLICE_MARGIN
     slice_max_share = SLICE_MAX_SHARE
+    walk_share = WALK_SHARE
     rum_max_matches = RUM_MAX_MATCHES
     rum: bool | None = None  # the RUM index is there: None until the first search looks (once per process)
 
@@ -68,15 +83,14 @@ class PgSearchIndex(SqlSearchIndex):
         sql = f"SELECT count(*) FROM (SELECT 1 FROM search_document d WHERE {where} LIMIT %s) s"  # noqa: S608
         return self._rows(sql, [*params, cap + 1])[0][0]
 
-    def _matches(self, compiled: CompiledQuery | None, query: SearchQuery, limit: int) -> list[Match]:
+    def _matches(self, compiled: CompiledQuery | None, query: SearchQuery, limit: int) -> list[MatchRow]:
         where, params = self._match(compiled, query)
         tokens = "d.title_tokens" if compiled is not None else "''"
         sql = (
-            f"SELECT d.id, d.published_at, d.tiebreak, {tokens}, d.category, d.region, d.stage "  # noqa: S608
+            f"SELECT d.id, {_AT_US}, d.tiebreak, {tokens}, d.category, d.region, d.stage "  # noqa: S608
             f"FROM search_document d WHERE {where} LIMIT %s"
         )
-        rows = self._rows(sql, [*params, limit])
-        return [Match(i, (at, tb), tt, c, r, s) for i, at, tb, tt, c, r, s in rows]
+        return self._rows(sql, [*params, limit])  # rows are matches
 
     def _newest(
         self,
@@ -85,24 +99,27 @@ class PgSearchIndex(SqlSearchIndex):
         offset: int,
         limit: int,
         hint: Estimate | None = None,
-    ) -> list[Candidate]:
+    ) -> list[CandidateRow]:
         where, params = self._match(compiled, query)
         sql = f"SELECT d.id, d.title_tokens FROM search_document d WHERE {where} {_NEWEST} LIMIT %s OFFSET %s"  # noqa: S608
         since = self._slice(compiled, offset + limit, hint)
         if since is not None:
             # the newest slice of time expected to hold a few times the page: GIN ∧ the date index (a bitmap
-            # of both), so neither every match nor a long walk is read. Exact: every match left out is older
-            # than all those in the slice, and the slice holds at least the page — else the whole range.
-            # MATERIALIZED: without it the planner sees the LIMIT and walks the date index again
+            # of both), the date walk over the slice, or — for words in few enough documents — the RUM index
+            # (闵行 施工: 21 ms against 53 for GIN ∧ dates), so neither every match nor a long walk is read.
+            # Exact: every match left out is older than all those in the slice, and the slice holds at least
+            # the page — else the whole range. MATERIALIZED: without it the planner sees the LIMIT and walks
+            # the date index again
+            rum = f" AND {RUM_CONDITION}" if self._rum_fits(compiled, hint) else ""
             sliced = (
                 f"WITH s AS MATERIALIZED (SELECT d.id, d.title_tokens, d.published_at, d.tiebreak "  # noqa: S608
-                f"FROM search_document d WHERE {where} AND d.published_at >= %s) "
+                f"FROM search_document d WHERE {where}{rum} AND d.published_at >= %s) "
                 f"SELECT id, title_tokens FROM s ORDER BY published_at DESC, tiebreak DESC LIMIT %s OFFSET %s"
             )
             rows = self._rows(sliced, [*params, since, limit, offset])
             if len(rows) == limit:
-                return [Candidate(row_id, tokens) for row_id, tokens in rows]
-        return [Candidate(row_id, tokens) for row_id, tokens in self._rows(sql, [*params, limit, offset])]
+                return rows
+        return self._rows(sql, [*params, limit, offset])  # rows are candidates: (id, title_tokens)
 
     def _has_rum(self) -> bool:
         if self.rum is None:
@@ -126,32 +143,33 @@ class PgSearchIndex(SqlSearchIndex):
 
     def _newest_matches(
         self, compiled: CompiledQuery | None, query: SearchQuery, limit: int, hint: Estimate | None
-    ) -> list[Match] | None:
+    ) -> list[MatchRow] | None:
         if not self._rum_fits(compiled, hint):
             return None
         where, params = self._match(compiled, query)
-        rows = self._rum_rows(where, params, "d.title_tokens, d.category, d.region, d.stage", limit)
-        return [Match(i, (at, tb), tt, c, r, s) for i, at, tb, tt, c, r, s in rows]
+        return self._rum_rows(where, params, "d.title_tokens, d.category, d.region, d.stage", limit)
 
     def _rum_rows(self, where: str, params: list[Any], columns: str, wanted: int) -> list[tuple[Any, ...]]:
-        """The newest ``wanted`` matches through the RUM index, as ``(id, published_at, tiebreak, *columns)``:
+        """The newest ``wanted`` matches through the RUM index, as ``(id, published_at in microseconds since
+        1970, tiebreak, *columns)``:
         ``published_at <=| newest`` (the distance back from the newest publication) ascending is newest
         first. RUM orders by the time only, and by a float distance in seconds (exact to the microsecond over
         a few centuries, to ~2 ms at the edge of PostgreSQL's range), so the rows read are completed with
         every match up to a second newer than the last of them (usually none beyond it), and the exact
         ``(published_at, tiebreak)`` order is made here: every match left out is older than the last row."""
-        columns = f"d.id, d.published_at, d.tiebreak, {columns}"
+        columns = f"d.id, {_AT_US}, d.tiebreak, {columns}"
+        where = f"{where} AND {RUM_CONDITION}"
         rows = self._rows(
             f"SELECT {columns} FROM search_document d WHERE {where} "  # noqa: S608
             "ORDER BY d.published_at <=| (SELECT max(published_at) FROM search_document) LIMIT %s",
             [*params, wanted],
         )
         if len(rows) == wanted:
-            edge = rows[-1][1]
+            edge = divmod(rows[-1][1], 1_000_000)
             same = self._rows(
                 f"SELECT {columns} FROM search_document d WHERE {where} "  # noqa: S608
-                "AND d.published_at BETWEEN %s AND %s + interval '1 second'",
-                [*params, edge, edge],
+                f"AND d.published_at BETWEEN {_FROM_US} AND {_FROM_US} + interval '1 second'",
+                [*params, *edge, *edge],
             )
             rows = list({row[0]: row for row in [*rows, *same]}.values())
         rows.sort(key=lambda row: (row[1], row[2]), reverse=True)
@@ -160,9 +178,10 @@ class PgSearchIndex(SqlSearchIndex):
     def _slice(self, compiled: CompiledQuery | None, wanted: int, hint: Estimate | None) -> datetime | None:
         """Where the newest slice starts, for a sparse match set (a few per cent of the documents): the share
         of the publication span expected to hold ``slice_margin`` times ``wanted`` matches (the statistics'
-        estimate, spread evenly over the span); None when the match set is dense (the date walk finds the
-        page at once) or its size unknown."""
-        if compiled is None or hint is None or not hint.expected:
+        estimate, spread evenly over the span); None when the words are dense (in ``walk_share`` of the
+        documents or more: the walk finds the page at once), when the slice would be wide (few matches: GIN's
+        bitmap is the plan) or when the match set's size is unknown."""
+        if compiled is None or hint is None or not hint.expected or hint.text_share >= self.walk_share:
             return None
         share = self.slice_margin * wanted / hint.expected
         if share > self.slice_max_share:

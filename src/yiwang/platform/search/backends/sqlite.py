@@ -39,7 +39,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from yiwang.platform.search.backends.base import TITLE_WEIGHT, Candidate, Match
+from yiwang.platform.search.backends.base import TITLE_WEIGHT, CandidateRow, MatchRow
 from yiwang.platform.search.backends.sql import SqlSearchIndex, placeholders
 from yiwang.platform.search.domain.documents import SearchDocument, SearchQuery, region_range
 from yiwang.platform.search.domain.estimate import Estimate, IndexStats, query_words
@@ -213,7 +213,7 @@ class Fts5SearchIndex(SqlSearchIndex):
         sql = f"SELECT count(*) FROM (SELECT 1 {source} LIMIT %s)"  # noqa: S608
         return self._rows(sql, [*params, cap + 1])[0][0]
 
-    def _matches(self, compiled: CompiledQuery | None, query: SearchQuery, limit: int) -> list[Match]:
+    def _matches(self, compiled: CompiledQuery | None, query: SearchQuery, limit: int) -> list[MatchRow]:
         if compiled is None:  # browsing needs no title tokens: the covering indexes answer alone
             where, params = self._where(query)
             columns = f"d.id, {_AT}, d.tiebreak, '', d.category, d.region, d.stage"
@@ -221,8 +221,7 @@ class Fts5SearchIndex(SqlSearchIndex):
         else:
             columns = f"d.id, {_AT}, d.tiebreak, d.title_tokens, d.category, d.region, d.stage"
             source, params = self._source(compiled, query)
-        rows = self._rows(f"SELECT {columns} {source} LIMIT %s", [*params, limit])
-        return [Match(i, (at, tb), tt, c, r, s) for i, at, tb, tt, c, r, s in rows]
+        return self._rows(f"SELECT {columns} {source} LIMIT %s", [*params, limit])  # rows are matches
 
     def _newest(
         self,
@@ -231,7 +230,7 @@ class Fts5SearchIndex(SqlSearchIndex):
         offset: int,
         limit: int,
         hint: Estimate | None = None,
-    ) -> list[Candidate]:
+    ) -> list[CandidateRow]:
         where, params = self._where(query)
         if compiled is None:
             sql = f"SELECT d.id, d.title_tokens FROM search_document d WHERE {where} {_NEWEST} LIMIT %s OFFSET %s"  # noqa: S608
@@ -253,9 +252,9 @@ class Fts5SearchIndex(SqlSearchIndex):
                 f"{_NEWEST} LIMIT %s OFFSET %s"
             )
             args = [*params, to_fts5(compiled), limit, offset]
-        return [Candidate(row_id, tokens) for row_id, tokens in self._rows(sql, args)]
+        return self._rows(sql, args)  # rows are candidates: (id, title_tokens)
 
-    def _ordered_walk(self, compiled: CompiledQuery, query: SearchQuery, offset: int, limit: int) -> list[Candidate]:
+    def _ordered_walk(self, compiled: CompiledQuery, query: SearchQuery, offset: int, limit: int) -> list[CandidateRow]:
         """The newest ``offset + limit`` matches from FTS5 in rowid order (newest second first), each looked
         up for the filters; then the rest of the last second (its order inside a second is the id's, not the
         tiebreak's), and the exact ``(published_at, tiebreak)`` order made here. Every match left out is in
@@ -275,7 +274,7 @@ class Fts5SearchIndex(SqlSearchIndex):
                 [match, *params, second_of(last) << ID_BITS, last],
             )
         rows.sort(key=lambda r: (r[3], r[4]), reverse=True)
-        return [Candidate(row_id, tokens) for _, row_id, tokens, _, _ in rows[offset:wanted]]
+        return [(row_id, tokens) for _, row_id, tokens, _, _ in rows[offset:wanted]]
 
     def _walk_is_cheaper(self, compiled: CompiledQuery, wanted: int, hint: Estimate | None = None) -> bool:
         """Is walking the date index (≈ wanted / density probes) cheaper than sorting the match set (≈ matches

@@ -8,7 +8,7 @@ against. Pure Python.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from yiwang.platform.search.domain.segment import Clause, Segmenter
@@ -44,6 +44,19 @@ def matches(query: CompiledQuery, tokens: set[str] | frozenset[str]) -> bool:
 def tier(query: CompiledQuery, title_tokens: set[str] | frozenset[str]) -> int:
     """How many query clauses the title satisfies: the first key of the relevance order, on every engine."""
     return sum(1 for c in query.clauses if c.matches(title_tokens))
+
+
+def tier_of_stored(query: CompiledQuery) -> Callable[[str], int]:
+    """:func:`tier` over a title's tokens as the index stores them (distinct, joined by single spaces), without
+    splitting them into a set: a token is held when `` token `` occurs in `` tokens `` (tokens never contain
+    whitespace). The ranking window tiers up to a thousand titles per search; this is several times faster."""
+    clauses = [(f" {c.token} ", tuple(f" {p} " for p in c.parts)) for c in query.clauses]
+
+    def of(stored: str) -> int:
+        padded = f" {stored} "
+        return sum(1 for token, parts in clauses if token in padded or (parts and all(p in padded for p in parts)))
+
+    return of
 
 
 # -- SQLite FTS5 ------------------------------------------------------------------------------------------------

@@ -111,6 +111,7 @@ def test_every_plan_gives_the_same_results(loaded, corpus, query, ordered, tags,
     adapter.filter_tags = tags  # SQLite: filters as FTS5 tags where they can be (PostgreSQL: unused)
     adapter.probe_cost = probe_cost  # SQLite: always walk, or always sort the match set (PostgreSQL: unused)
     adapter.slice_margin, adapter.slice_max_share = slice_margin, float("inf")  # PostgreSQL (SQLite: unused)
+    adapter.walk_share = float("inf")  # PostgreSQL: slices even for dense words
     adapter.rum, adapter.rum_max_matches = rum, float("inf")  # PostgreSQL: the RUM scan always, or GIN only
     ref = MemorySearchIndex(limits=limits)
     ref.index_many(corpus)

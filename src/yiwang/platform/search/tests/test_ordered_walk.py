@@ -46,6 +46,7 @@ def adapters(index: object) -> list[object]:
         adapter.ordered_walk = ordered  # SQLite: the FTS5 rowid walk or the older plans
         adapter.filter_tags = tags  # SQLite: filters as FTS5 tags
         adapter.slice_margin, adapter.slice_max_share = margin, float("inf")  # PostgreSQL: newest slices of time
+        adapter.walk_share = float("inf")  # PostgreSQL: slices even for dense words
         adapter.rum, adapter.rum_max_matches = rum, float("inf")  # PostgreSQL: the RUM scan always, or GIN only
         out.append(adapter)
     return out

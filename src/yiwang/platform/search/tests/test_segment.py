@@ -5,7 +5,16 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from yiwang.platform.search.domain.matching import compile_query, matches, tier, to_fts5, to_tsquery, to_tsvector
+from yiwang.platform.search.backends.base import distinct
+from yiwang.platform.search.domain.matching import (
+    compile_query,
+    matches,
+    tier,
+    tier_of_stored,
+    to_fts5,
+    to_tsquery,
+    to_tsvector,
+)
 from yiwang.platform.search.domain.segment import Clause, Segmenter, default_segmenter, load_userdict, normalise
 
 seg = default_segmenter()
@@ -80,10 +89,24 @@ def test_tsvector_literal_keeps_positions_and_title_weight():
 def test_tier_counts_title_clauses():
     compiled = compile_query("闵行 施工 招标", seg)
     assert tier(compiled, frozenset(seg.index_tokens("闵行区施工"))) == 2
+    assert tier_of_stored(compiled)(distinct(seg.index_tokens("闵行区施工"))) == 2
+    assert tier_of_stored(compile_query("闵行", seg))("闵行区 施工") == 0  # a piece of a token is not the token
+    assert tier_of_stored(compile_query("闵行区", seg))("施工 闵行") == 1  # the clause's part
 
 
 han = st.characters(min_codepoint=0x4E00, max_codepoint=0x9FFF)
 texty = st.text(alphabet=st.one_of(han, st.sampled_from("abcXYZ019-_/ ，。、（）ＡＢ１２\n")), max_size=60)
+
+
+@given(texty, texty, st.integers(0, 60), st.integers(0, 60))
+def test_the_tier_of_stored_title_tokens_is_the_tier(title, other, start, end):
+    """The ranking tiers the window from the tokens as stored (joined by spaces), by substring: the same
+    number as the definition over the token set, for a query typed from a piece of the title and other
+    words — a token that is a piece of another token (闵行 in 闵行区) must not count."""
+    tokens = seg.index_tokens(title, unigrams=True)
+    compiled = compile_query(f"{title[start:end]} {other}", seg)
+    assert tier_of_stored(compiled)(distinct(tokens)) == tier(compiled, frozenset(tokens))
+    assert tier_of_stored(compiled)("") == tier(compiled, frozenset())
 
 
 @given(texty)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Protocol, runtime_checkable
 
 from yiwang.platform.search.domain.documents import SearchDocument, SearchPage, SearchQuery
@@ -59,4 +60,9 @@ class SearchIndex(Protocol):
 
     def check(self) -> CheckReport:
         """Compare the document table with the full-text structure."""
+        ...
+
+    def maintain(self, now: datetime) -> list[str]:
+        """Periodic upkeep the engine needs (the clock runs it hourly: PostgreSQL makes the period indexes
+        of every quarter that holds documents, and of the next one); returns what it made."""
         ...

@@ -26,6 +26,7 @@ from abc import ABC, abstractmethod
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from operator import itemgetter
 from typing import Any, NamedTuple
 
@@ -209,6 +210,10 @@ class BaseSearchIndex(ABC):
     def _after_rebuild(self) -> None:  # noqa: B027 (optional hook)
         pass
 
+    def maintain(self, now: datetime) -> list[str]:
+        """Periodic upkeep (see :class:`~yiwang.platform.search.ports.SearchIndex`): nothing by default."""
+        return []
+
     # -- the read side ------------------------------------------------------------------------------------
     @abstractmethod
     def _count(self, compiled: CompiledQuery | None, query: SearchQuery, cap: int) -> int:
@@ -232,10 +237,12 @@ class BaseSearchIndex(ABC):
         (``hint``: the estimate of the match set, for the adapter's choice of plan)."""
 
     def _newest_matches(
-        self, compiled: CompiledQuery | None, query: SearchQuery, limit: int, hint: Estimate | None
-    ) -> list[MatchRow] | None:
-        """Up to ``limit`` matches newest first, exactly, when the adapter reads matches in publication order
-        cheaply (PostgreSQL's RUM index); None when it does not (the pipeline then counts)."""
+        self, compiled: CompiledQuery | None, query: SearchQuery, cap: int, wanted: int, hint: Estimate | None
+    ) -> tuple[int, list[MatchRow]] | None:
+        """``(counted, rows)`` when the adapter reads matches in publication order cheaply (PostgreSQL's RUM
+        index and period indexes): ``counted`` the number of matches up to ``cap + 1``; ``rows``, newest first,
+        every match when ``counted <= cap``, else at least the newest ``wanted``. None when it does not (the
+        pipeline then counts)."""
         return None
 
     @abstractmethod
@@ -282,11 +289,13 @@ class BaseSearchIndex(ABC):
             matches = self._matches(compiled, query, cap + 1)
             counted = len(matches)
         else:
-            # an adapter that reads matches in publication order cheaply counts by reading the newest cap + 1
-            # (PostgreSQL's RUM index): the count, the exact match set or the window and page in one pass
-            newest = self._newest_matches(compiled, query, cap + 1, hint)
-            if newest is not None:
-                counted = len(newest)
+            # an adapter that reads matches in publication order cheaply counts while it reads them (PostgreSQL:
+            # the RUM index, or the period indexes for a match set far past the cap): the count, and the exact
+            # match set or the window and page, in one pass
+            wanted = min(self.limits.rank_window, cap) if ranked else query.offset + query.size
+            read = self._newest_matches(compiled, query, cap, wanted, hint)
+            if read is not None:
+                counted, newest = read
                 if counted <= cap:
                     matches = newest
             else:

@@ -21,15 +21,29 @@ with ``rum = False``) the GIN plans below are used.
 
 from __future__ import annotations
 
+import itertools
+import time
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
+from operator import itemgetter
 from typing import Any
 
+from django.db import connection
+
+from yiwang.platform.clock import now
 from yiwang.platform.search.backends.base import TITLE_WEIGHT, CandidateRow, MatchRow
 from yiwang.platform.search.backends.sql import SqlSearchIndex
 from yiwang.platform.search.domain.documents import SearchQuery
 from yiwang.platform.search.domain.estimate import Estimate, IndexStats
 from yiwang.platform.search.domain.matching import CompiledQuery, to_match_tsvector, to_tsquery, to_tsvector
+from yiwang.platform.search.domain.periods import (
+    INDEX_PREFIX,
+    index_name,
+    next_period,
+    period_start,
+    periods_newest_first,
+    start_of_index,
+)
 from yiwang.platform.search.ports import CheckReport
 
 _NEWEST = "ORDER BY d.published_at DESC, d.tiebreak DESC"
@@ -58,6 +72,15 @@ RUM_MAX_MATCHES = 100_000
 # index, so the planner cannot pick RUM where the adapter chose GIN or the date index (it did: the newest slice
 # of 招标 through RUM read all 880 000 postings, 60–75 ms against 16 ms for the date walk).
 RUM_CONDITION = "d.tsm <> ''::tsvector"
+# Period indexes (docs/search.md, "PostgreSQL: period indexes"): a partial GIN index over ``tsm`` per calendar
+# quarter, made by ``maintain()`` (the clock, hourly; ``yiwang search maintain``; after a rebuild). A sliced read
+# of the newest matches takes them quarter by quarter, newest first, from postings a quarter long.
+PERIODS_LOOK_EVERY = 300.0  # seconds between two looks at which period indexes exist (a made one is seen then)
+# A match set is counted by quarter only while the quarters read project it past this many times the count cap
+PERIOD_COUNT_MARGIN = 2.0
+# The upkeep makes the period indexes of this many quarters back from the newest (ten years): a stray old date
+# does not make hundreds of indexes; reads that reach further back take the slice plans
+PERIODS_KEPT = 40
 
 
 class PgSearchIndex(SqlSearchIndex):
@@ -68,6 +91,9 @@ class PgSearchIndex(SqlSearchIndex):
     walk_share = WALK_SHARE
     rum_max_matches = RUM_MAX_MATCHES
     rum: bool | None = None  # the RUM index is there: None until the first search looks (once per process)
+    periods: bool = True  # read sliced matches through the period indexes where they exist (False: never)
+    period_count_margin = PERIOD_COUNT_MARGIN
+    _periods_seen: tuple[float, frozenset[datetime]] | None = None  # (when looked, starts of valid indexes)
 
     def _engine_values(self, title_tokens: list[str], body_tokens: list[str]) -> list[Any]:
         return [to_tsvector(title_tokens, body_tokens), to_match_tsvector(title_tokens, body_tokens)]
@@ -104,6 +130,9 @@ class PgSearchIndex(SqlSearchIndex):
         sql = f"SELECT d.id, d.title_tokens FROM search_document d WHERE {where} {_NEWEST} LIMIT %s OFFSET %s"  # noqa: S608
         since = self._slice(compiled, offset + limit, hint)
         if since is not None:
+            by_period = self._newest_by_period(where, params, offset, limit, since)
+            if by_period is not None:
+                return by_period
             # the newest slice of time expected to hold a few times the page: GIN ∧ the date index (a bitmap
             # of both), the date walk over the slice, or — for words in few enough documents — the RUM index
             # (闵行 施工: 21 ms against 53 for GIN ∧ dates), so neither every match nor a long walk is read.
@@ -120,6 +149,87 @@ class PgSearchIndex(SqlSearchIndex):
             if len(rows) == limit:
                 return rows
         return self._rows(sql, [*params, limit, offset])  # rows are candidates: (id, title_tokens)
+
+    def _newest_by_period(
+        self, where: str, params: list[Any], offset: int, limit: int, since: datetime
+    ) -> list[CandidateRow] | None:
+        """The newest slice read quarter by quarter, newest first, each through its period index, until the
+        quarters read hold ``offset + limit`` matches: exact, since every match of a newer quarter is read and
+        the newest of them are kept. None — the slice plans then — where a quarter on the way has no valid
+        index, or when the quarters reach ``since`` (three times the matches the statistics expected are
+        behind it) without enough: the estimate was wrong, and the whole range is the better plan."""
+        indexed = self._indexed_periods()
+        if not indexed:
+            return None
+        first, last = self._span()
+        if first is None or last is None:
+            return None
+        wanted = offset + limit
+        rows: list[tuple[int, str, int, int]] = []
+        for start, end in periods_newest_first(first, last):
+            if start not in indexed or end <= since:
+                return None
+            rows += self._rows(
+                f"SELECT d.id, d.title_tokens, {_AT_US}, d.tiebreak FROM search_document d "  # noqa: S608
+                f"WHERE {where} AND d.published_at >= {_literal(start)} AND d.published_at < {_literal(end)}",
+                params,
+            )
+            if len(rows) >= wanted:
+                break
+        rows.sort(key=_BY_TIME, reverse=True)
+        return [(row_id, tokens) for row_id, tokens, _, _ in rows[offset:wanted]]
+
+    def _indexed_periods(self) -> frozenset[datetime]:
+        """The quarters that have a valid period index (looked up at most every ``PERIODS_LOOK_EVERY``)."""
+        if not self.periods:
+            return frozenset()
+        seen = self._periods_seen
+        if seen is None or time.monotonic() - seen[0] > PERIODS_LOOK_EVERY:
+            starts = (start_of_index(name) for name, valid in self._period_indexes().items() if valid)
+            found = frozenset(start for start in starts if start is not None)
+            seen = self._periods_seen = (time.monotonic(), found)
+        return seen[1]
+
+    def _period_indexes(self) -> dict[str, bool]:
+        """Every period index on ``search_document``: name → valid (a failed concurrent build leaves one invalid)."""
+        rows = self._rows(
+            "SELECT c.relname, i.indisvalid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+            "WHERE i.indrelid = 'search_document'::regclass AND c.relname LIKE %s",
+            [INDEX_PREFIX.replace("_", r"\_") + "%"],
+        )
+        return {name: bool(valid) for name, valid in rows}
+
+    def maintain(self, now: datetime) -> list[str]:
+        """Make the period index of every quarter from the oldest publication (at most ``PERIODS_KEPT``
+        quarters back) to the quarter after the newest (or after ``now``, if later), so that documents published
+        next quarter land in an indexed one. Outside a transaction (the clock, the command) each is built
+        ``CONCURRENTLY``: writes go on meanwhile; an invalid index left by a failed build is dropped and made
+        again. Returns the names made."""
+        first, last = self._span()
+        newest = max(last, now) if last is not None else now
+        oldest = first if first is not None else now
+        existing = self._period_indexes()
+        concurrently = "" if connection.in_atomic_block else " CONCURRENTLY"
+        made = []
+        periods = periods_newest_first(oldest, next_period(period_start(newest)))
+        for start, end in itertools.islice(periods, PERIODS_KEPT + 1):
+            name = index_name(start)
+            if existing.get(name) is True:
+                continue
+            if name in existing:
+                self._execute(f"DROP INDEX{concurrently} IF EXISTS {name}")
+            self._execute(
+                f"CREATE INDEX{concurrently} IF NOT EXISTS {name} ON search_document USING gin (tsm) "
+                f"WHERE published_at >= {_literal(start)} AND published_at < {_literal(end)}"
+            )
+            made.append(name)
+        if made:
+            self._periods_seen = None
+        return made
+
+    def _span(self) -> tuple[datetime | None, datetime | None]:
+        ((first, last),) = self._rows("SELECT min(published_at), max(published_at) FROM search_document", [])
+        return first, last
 
     def _has_rum(self) -> bool:
         if self.rum is None:
@@ -142,12 +252,65 @@ class PgSearchIndex(SqlSearchIndex):
         return hint.text_upper <= self.rum_max_matches
 
     def _newest_matches(
-        self, compiled: CompiledQuery | None, query: SearchQuery, limit: int, hint: Estimate | None
-    ) -> list[MatchRow] | None:
-        if not self._rum_fits(compiled, hint):
+        self, compiled: CompiledQuery | None, query: SearchQuery, cap: int, wanted: int, hint: Estimate | None
+    ) -> tuple[int, list[MatchRow]] | None:
+        if compiled is None or hint is None:
             return None
         where, params = self._match(compiled, query)
-        return self._rum_rows(where, params, "d.title_tokens, d.category, d.region, d.stage", limit)
+        if hint.text_share < self.walk_share:
+            past_cap = self._past_cap_by_period(where, params, cap, wanted)
+            if past_cap is not None:
+                return past_cap
+        if not self._rum_fits(compiled, hint):
+            return None
+        rows = self._rum_rows(where, params, "d.title_tokens, d.category, d.region, d.stage", cap + 1)
+        return len(rows), rows
+
+    def _past_cap_by_period(
+        self, where: str, params: list[Any], cap: int, wanted: int
+    ) -> tuple[int, list[MatchRow]] | None:
+        """A match set far past the count cap, read by quarter, newest first: the matches of the newest quarters
+        until they hold ``wanted`` (the window or the page), then only counts of the older ones until the total
+        passes ``cap``. Counting 10 001 matches this way reads a few quarters' postings, where the RUM read
+        sorts every match of the words (华漕污水处理厂: 47 000). Used only while the quarters read say the set
+        is past ``period_count_margin`` times the cap (their matches over their share of the publication span):
+        the first quarter answers that for a set of a few thousand, which then takes the RUM or GIN plans
+        (and an estimate proved wrong by the older quarters — None — does too)."""
+        indexed = self._indexed_periods()
+        if not indexed:
+            return None
+        first, last = self._span()
+        if first is None or last is None or last <= first:
+            return None
+        span = (last - first).total_seconds()
+        columns = f"d.id, {_AT_US}, d.tiebreak, d.title_tokens, d.category, d.region, d.stage"
+        rows: list[MatchRow] = []
+        counted = 0
+        for start, end in periods_newest_first(first, last):
+            if start not in indexed:
+                return None
+            bounds = f"d.published_at >= {_literal(start)} AND d.published_at < {_literal(end)}"
+            if len(rows) < wanted:
+                got = self._rows(  # newest first: the LIMIT (past the cap) must keep the newest of the quarter
+                    f"SELECT {columns} FROM search_document d WHERE {where} AND {bounds} {_NEWEST} LIMIT %s",  # noqa: S608
+                    [*params, cap + 1 - counted],
+                )
+                rows += got
+                counted += len(got)
+                covered = (last - max(start, first)).total_seconds() / span
+                if counted <= cap and (covered <= 0 or counted / covered < self.period_count_margin * cap):
+                    return None
+            else:
+                ((n,),) = self._rows(
+                    f"SELECT count(*) FROM (SELECT 1 FROM search_document d WHERE {where} AND {bounds} "  # noqa: S608
+                    "LIMIT %s) s",
+                    [*params, cap + 1 - counted],
+                )
+                counted += n
+            if counted > cap:
+                rows.sort(key=_BY_MATCH_ORDER, reverse=True)
+                return cap + 1, rows
+        return None  # the older quarters proved the projection wrong: at most cap matches, some only counted
 
     def _rum_rows(self, where: str, params: list[Any], columns: str, wanted: int) -> list[tuple[Any, ...]]:
         """The newest ``wanted`` matches through the RUM index, as ``(id, published_at in microseconds since
@@ -186,8 +349,9 @@ class PgSearchIndex(SqlSearchIndex):
         share = self.slice_margin * wanted / hint.expected
         if share > self.slice_max_share:
             return None
-        ((first, last),) = self._rows("SELECT min(published_at), max(published_at) FROM search_document", [])
-        if first is None:
+        share = min(share, 1.0)  # (tests force slices: wider than the span is the span)
+        first, last = self._span()
+        if first is None or last is None:
             return None
         return last - (last - first) * share
 
@@ -218,3 +382,15 @@ class PgSearchIndex(SqlSearchIndex):
     def _after_rebuild(self) -> None:
         self.recount_stats()
         self._execute("ANALYZE search_document")
+        if not connection.in_atomic_block:  # inside a caller's transaction (tests) the clock's upkeep makes them
+            self.maintain(now())
+
+
+def _literal(at: datetime) -> str:
+    """A UTC instant as a timestamptz literal: period bounds are written into the statements (not bound) so
+    that the planner, proving the partial index's predicate from them, can choose the period index."""
+    return f"'{at.astimezone(UTC).isoformat()}'::timestamptz"
+
+
+_BY_TIME = itemgetter(2, 3)  # (published_at in microseconds, tiebreak) of a period row
+_BY_MATCH_ORDER = itemgetter(1, 2)  # the same of a match row

@@ -1,21 +1,23 @@
-"""``yiwang search rebuild | check | query``: maintain and try the unified search index (一网尽览)."""
+"""``yiwang search rebuild | check | maintain | query``: maintain and try the unified search index (一网尽览)."""
 
 from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from yiwang.platform.clock import now
 from yiwang.platform.search.backends import get_index
 from yiwang.platform.search.domain.documents import SearchQuery
 from yiwang.platform.search.sources import registered_sources
 
 
 class Command(BaseCommand):
-    help = "Unified search (一网尽览) tools: rebuild, check, query"
+    help = "Unified search (一网尽览) tools: rebuild, check, maintain, query"
 
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="verb", required=True)
         sub.add_parser("rebuild", help="re-feed the index from every registered source, drop stale documents")
         sub.add_parser("check", help="compare the document table with the full-text structure")
+        sub.add_parser("maintain", help="the engine's upkeep now (PostgreSQL: make missing period indexes)")
         query = sub.add_parser("query", help="run a search (public documents) and print the hits")
         query.add_argument("text", nargs="?", default="")
         query.add_argument("--sort", default="relevance", choices=("relevance", "newest"))
@@ -35,6 +37,9 @@ class Command(BaseCommand):
             if not report.ok:
                 raise CommandError("; ".join(report.problems))
             self.stdout.write(f"ok: {report.documents} documents")
+        elif verb == "maintain":
+            made = index.maintain(now())
+            self.stdout.write(f"made {len(made)}: {', '.join(made)}" if made else "nothing to make")
         else:
             page = index.search(SearchQuery(text=options["text"], sort=options["sort"], size=options["size"]))
             self.stdout.write(f"{page.total_display} hits in {page.took_ms} ms")

@@ -26,6 +26,7 @@ from yiwang.platform.search.domain.periods import (
     periods_newest_first,
     start_of_index,
 )
+from yiwang.platform.search.jobs import maintain_index
 from yiwang.platform.search.tests.test_index import assert_same
 
 instants = st.datetimes(
@@ -62,6 +63,15 @@ def test_names_that_are_not_period_indexes():
 def test_the_clock_runs_the_upkeep_hourly():
     job = next(j for j in due_jobs() if j.name == "search.maintain")
     assert job.every_seconds == 3600
+
+
+@pytest.mark.django_db
+def test_the_upkeep_job_on_an_empty_index():
+    """SQLite needs no upkeep; PostgreSQL makes the quarter of "now" and the next one, then nothing."""
+    at = datetime(2026, 11, 24, 23, 0, tzinfo=UTC)
+    if connection.vendor == "postgresql":
+        assert maintain_index(at) == 2  # 2026q4 and 2027q1
+    assert maintain_index(at) == 0
 
 
 # -- PostgreSQL ------------------------------------------------------------------------------------------------

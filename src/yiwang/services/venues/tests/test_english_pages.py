@@ -131,30 +131,17 @@ def test_booking_a_room_and_deciding_in_english(world, client, as_):
         for word in words:
             assert word in html, (url, word)
         assert chinese_left(html, *data) == [], url
-    free = client.post(
-        "/venues/bookings/check/",
-        {
-            "room_id": world.negotiation.pk,
-            "purpose": "negotiation",
-            "start": "2026-03-03T14:00",
-            "end": "2026-03-03T15:00",
-            "seats": 0,
-        },
-        headers=staff,
-    ).content.decode()
+
+    def check(room, purpose: str, hours: str) -> str:
+        """The booking preview for 2026-03-03 ``hours`` ("14:00-15:00") of ``room``."""
+        start, end = hours.split("-")
+        form = {"room_id": room.pk, "purpose": purpose, "start": f"2026-03-03T{start}", "end": f"2026-03-03T{end}"}
+        return client.post("/venues/bookings/check/", {**form, "seats": 0}, headers=staff).content.decode()
+
+    free = check(world.negotiation, "negotiation", "14:00-15:00")
     assert "This slot is free" in free
     assert chinese_left(free) == []
-    clash = client.post(
-        "/venues/bookings/check/",
-        {
-            "room_id": world.evaluation.pk,
-            "purpose": "evaluation",
-            "start": "2026-03-03T10:00",
-            "end": "2026-03-03T11:00",
-            "seats": 0,
-        },
-        headers=staff,
-    ).content.decode()
+    clash = check(world.evaluation, "evaluation", "10:00-11:00")
     assert "Existing booking" in clash
     assert chinese_left(clash) == []  # the refusal's English message with its code
     queue = client.get("/venues/approvals/", headers=pudong).content.decode()

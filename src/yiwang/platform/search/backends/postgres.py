@@ -26,7 +26,7 @@ import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from operator import itemgetter
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db import connection
 
@@ -83,6 +83,14 @@ PERIOD_COUNT_MARGIN = 2.0
 PERIODS_KEPT = 40
 
 
+class Slice(NamedTuple):
+    """The newest slice of the publication span: ``since`` … ``last``, out of ``first`` … ``last``."""
+
+    first: datetime
+    since: datetime
+    last: datetime
+
+
 class PgSearchIndex(SqlSearchIndex):
     vendor = "postgresql"
     extra_columns = (("tsv", "%s::tsvector"), ("tsm", "%s::tsvector"))
@@ -128,9 +136,9 @@ class PgSearchIndex(SqlSearchIndex):
     ) -> list[CandidateRow]:
         where, params = self._match(compiled, query)
         sql = f"SELECT d.id, d.title_tokens FROM search_document d WHERE {where} {_NEWEST} LIMIT %s OFFSET %s"  # noqa: S608
-        since = self._slice(compiled, offset + limit, hint)
-        if since is not None:
-            by_period = self._newest_by_period(where, params, offset, limit, since)
+        sliced_span = self._slice(compiled, offset + limit, hint)
+        if sliced_span is not None:
+            by_period = self._newest_by_period(where, params, offset, limit, sliced_span)
             if by_period is not None:
                 return by_period
             # the newest slice of time expected to hold a few times the page: GIN ∧ the date index (a bitmap
@@ -145,29 +153,26 @@ class PgSearchIndex(SqlSearchIndex):
                 f"FROM search_document d WHERE {where}{rum} AND d.published_at >= %s) "
                 f"SELECT id, title_tokens FROM s ORDER BY published_at DESC, tiebreak DESC LIMIT %s OFFSET %s"
             )
-            rows = self._rows(sliced, [*params, since, limit, offset])
+            rows = self._rows(sliced, [*params, sliced_span.since, limit, offset])
             if len(rows) == limit:
                 return rows
         return self._rows(sql, [*params, limit, offset])  # rows are candidates: (id, title_tokens)
 
     def _newest_by_period(
-        self, where: str, params: list[Any], offset: int, limit: int, since: datetime
+        self, where: str, params: list[Any], offset: int, limit: int, span: Slice
     ) -> list[CandidateRow] | None:
         """The newest slice read quarter by quarter, newest first, each through its period index, until the
         quarters read hold ``offset + limit`` matches: exact, since every match of a newer quarter is read and
         the newest of them are kept. None — the slice plans then — where a quarter on the way has no valid
-        index, or when the quarters reach ``since`` (three times the matches the statistics expected are
-        behind it) without enough: the estimate was wrong, and the whole range is the better plan."""
+        index, or when the quarters reach the slice's start (three times the matches the statistics expected
+        are behind it) without enough: the estimate was wrong, and the whole range is the better plan."""
         indexed = self._indexed_periods()
         if not indexed:
             return None
-        first, last = self._span()
-        if first is None or last is None:
-            return None
         wanted = offset + limit
         rows: list[tuple[int, str, int, int]] = []
-        for start, end in periods_newest_first(first, last):
-            if start not in indexed or end <= since:
+        for start, end in periods_newest_first(span.first, span.last):
+            if start not in indexed or end <= span.since:
                 return None
             rows += self._rows(
                 f"SELECT d.id, d.title_tokens, {_AT_US}, d.tiebreak FROM search_document d "  # noqa: S608
@@ -338,12 +343,12 @@ class PgSearchIndex(SqlSearchIndex):
         rows.sort(key=lambda row: (row[1], row[2]), reverse=True)
         return rows[:wanted]
 
-    def _slice(self, compiled: CompiledQuery | None, wanted: int, hint: Estimate | None) -> datetime | None:
-        """Where the newest slice starts, for a sparse match set (a few per cent of the documents): the share
-        of the publication span expected to hold ``slice_margin`` times ``wanted`` matches (the statistics'
-        estimate, spread evenly over the span); None when the words are dense (in ``walk_share`` of the
-        documents or more: the walk finds the page at once), when the slice would be wide (few matches: GIN's
-        bitmap is the plan) or when the match set's size is unknown."""
+    def _slice(self, compiled: CompiledQuery | None, wanted: int, hint: Estimate | None) -> Slice | None:
+        """Where the newest slice starts (with the publication span it is cut from), for a sparse match set (a
+        few per cent of the documents): the share of the publication span expected to hold ``slice_margin``
+        times ``wanted`` matches (the statistics' estimate, spread evenly over the span); None when the words
+        are dense (in ``walk_share`` of the documents or more: the walk finds the page at once), when the slice
+        would be wide (few matches: GIN's bitmap is the plan) or when the match set's size is unknown."""
         if compiled is None or hint is None or not hint.expected or hint.text_share >= self.walk_share:
             return None
         share = self.slice_margin * wanted / hint.expected
@@ -353,7 +358,7 @@ class PgSearchIndex(SqlSearchIndex):
         first, last = self._span()
         if first is None or last is None:
             return None
-        return last - (last - first) * share
+        return Slice(first, last - (last - first) * share, last)
 
     def _scores(self, compiled: CompiledQuery, ids: Sequence[int], stats: IndexStats | None = None) -> dict[int, float]:
         if not ids:

@@ -98,8 +98,8 @@ class Match(NamedTuple):
 CandidateRow = tuple[int, str]  # a Candidate
 MatchRow = tuple[int, Any, int, str, str, str, str]  # a Match
 _ID, _TOKENS = 0, 1  # of a candidate
-_M_ID, _M_TOKENS = 0, 3  # of a match
-_BY_ORDER = itemgetter(1, 2)  # a match's (published_at, tiebreak)
+MATCH_ID, MATCH_TOKENS = 0, 3  # of a match
+MATCH_ORDER = itemgetter(1, 2)  # a match's (published_at, tiebreak)
 
 
 class Row:
@@ -309,8 +309,8 @@ class BaseSearchIndex(ABC):
         if exact:  # fetch the (small) match set once: order it, cut the page or the window, count facets
             if matches is None:
                 matches = self._matches(compiled, query, cap + 1)
-            matches.sort(key=_BY_ORDER, reverse=True)
-            ordered = [(m[_M_ID], m[_M_TOKENS]) for m in matches]
+            matches.sort(key=MATCH_ORDER, reverse=True)
+            ordered = [(m[MATCH_ID], m[MATCH_TOKENS]) for m in matches]
             if total <= self.limits.facet_cap:
                 facets = self._facets(matches)
         if ranked and total:
@@ -319,14 +319,14 @@ class BaseSearchIndex(ABC):
             if exact:
                 window = ordered[:size]
             elif newest is not None:
-                window = [(m[_M_ID], m[_M_TOKENS]) for m in newest[:size]]
+                window = [(m[MATCH_ID], m[MATCH_TOKENS]) for m in newest[:size]]
             else:
                 window = self._newest(compiled, query, 0, size, hint)
             return self._ranked(query, compiled, window, stats, total, facets, started, exact=exact)
         if exact:
             page = ordered[query.offset : query.offset + query.size]
         elif newest is not None and query.offset + query.size <= len(newest):
-            page = [(m[_M_ID], m[_M_TOKENS]) for m in newest[query.offset : query.offset + query.size]]
+            page = [(m[MATCH_ID], m[MATCH_TOKENS]) for m in newest[query.offset : query.offset + query.size]]
         elif query.offset < total:
             page = self._newest(compiled, query, query.offset, query.size, hint)
         else:

@@ -31,7 +31,7 @@ from typing import Any, NamedTuple
 from django.db import connection
 
 from yiwang.platform.clock import now
-from yiwang.platform.search.backends.base import TITLE_WEIGHT, CandidateRow, MatchRow
+from yiwang.platform.search.backends.base import MATCH_ORDER, TITLE_WEIGHT, CandidateRow, MatchRow
 from yiwang.platform.search.backends.sql import SqlSearchIndex
 from yiwang.platform.search.domain.documents import SearchQuery
 from yiwang.platform.search.domain.estimate import Estimate, IndexStats
@@ -313,7 +313,7 @@ class PgSearchIndex(SqlSearchIndex):
                 )
                 counted += n
             if counted > cap:
-                rows.sort(key=_BY_MATCH_ORDER, reverse=True)
+                rows.sort(key=MATCH_ORDER, reverse=True)
                 return cap + 1, rows
         return None  # the older quarters proved the projection wrong: at most cap matches, some only counted
 
@@ -398,4 +398,3 @@ def _literal(at: datetime) -> str:
 
 
 _BY_TIME = itemgetter(2, 3)  # (published_at in microseconds, tiebreak) of a period row
-_BY_MATCH_ORDER = itemgetter(1, 2)  # the same of a match row

@@ -10,7 +10,7 @@ b = 0.75, over title and body with the title weighted (BM25F-style: weighted ter
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from yiwang.platform.search.domain.matching import CompiledQuery
@@ -33,6 +33,45 @@ def idf(documents: int, df: int) -> float:
     return max(math.log((documents - df + 0.5) / (df + 0.5)), 1e-6)
 
 
+def bm25_scorer(
+    compiled: CompiledQuery, stats: CorpusStats, df: Mapping[str, int], title_weight: float
+) -> Callable[[str, str], float]:
+    """The score of one document from its space-separated token streams (title, body), as a function: what
+    depends only on the query and the corpus (each word's idf, the padded needles) is computed once for the
+    whole window. A clause scores its token when the document holds it, else the mean of its parts (the other
+    way a clause matches). Occurrences are counted on the padded stream at C speed (two occurrences in a row
+    count once: a negligible bias)."""
+    average = max(title_weight * stats.avg_title + stats.avg_body, 1.0)
+    weights = {
+        term: idf(stats.documents, df.get(term, 0))
+        for clause in compiled.clauses
+        for term in (clause.token, *clause.parts)
+    }
+    clauses = [
+        ((f" {c.token} ", weights[c.token]), tuple((f" {p} ", weights[p]) for p in c.parts)) for c in compiled.clauses
+    ]
+
+    def score(title: str, body: str) -> float:
+        title, body = f" {title} ", f" {body} "
+        length = title_weight * (title.count(" ") - 1) + (body.count(" ") - 1)
+        norm = K1 * (1 - B + B * length / average)
+        total = 0.0
+        for (needle, weight), parts in clauses:
+            tf = title_weight * title.count(needle) + body.count(needle)
+            if tf:
+                total += weight * tf * (K1 + 1) / (tf + norm)
+            elif parts:
+                part = 0.0
+                for part_needle, part_weight in parts:
+                    tf = title_weight * title.count(part_needle) + body.count(part_needle)
+                    if tf:
+                        part += part_weight * tf * (K1 + 1) / (tf + norm)
+                total += part / len(parts)
+        return total
+
+    return score
+
+
 def bm25(
     compiled: CompiledQuery,
     title: str,
@@ -41,28 +80,5 @@ def bm25(
     df: Mapping[str, int],
     title_weight: float,
 ) -> float:
-    """The score of one document, from its space-separated token streams. A clause scores its token when
-    the document holds it, else the mean of its parts (the other way a clause matches). Occurrences are
-    counted on the padded stream at C speed (two occurrences in a row count once: a negligible bias)."""
-    title, body = f" {title} ", f" {body} "
-    length = title_weight * (title.count(" ") - 1) + (body.count(" ") - 1)
-    average = max(title_weight * stats.avg_title + stats.avg_body, 1.0)
-    norm = K1 * (1 - B + B * length / average)
-    counts: dict[str, float] = {}
-
-    def tf_of(term: str) -> float:
-        if term not in counts:
-            needle = f" {term} "
-            counts[term] = title_weight * title.count(needle) + body.count(needle)
-        return counts[term]
-
-    score = 0.0
-    for clause in compiled.clauses:
-        terms = (clause.token,) if tf_of(clause.token) or not clause.parts else clause.parts
-        part = 0.0
-        for term in terms:
-            tf = tf_of(term)
-            if tf:
-                part += idf(stats.documents, df.get(term, 0)) * tf * (K1 + 1) / (tf + norm)
-        score += part / len(terms)
-    return score
+    """The score of one document (:func:`bm25_scorer` for one)."""
+    return bm25_scorer(compiled, stats, df, title_weight)(title, body)

@@ -141,3 +141,32 @@ def test_a_tag_only_query_is_counted_by_fts5_alone(index):
     assert "search_document" not in count_sql
     adapter.filter_tags = False
     assert adapter._count(compile_query("施工", adapter.segmenter), query, 3) == 2
+
+
+@sqlite_only
+def test_a_tag_only_match_set_is_counted_and_fetched_in_one_evaluation(index):
+    """Past the statistics' certain bound but under the cap, the keys the count reads are the match set: FTS5
+    evaluates the query once, and the matches are looked up by id (the count, then the fetch, evaluated it
+    twice). Past the cap the newest come from the ordered walk, with the same answers as the reference."""
+    corpus = docs()
+    index.index_many(corpus)
+    adapter = type(index)(limits=SMALL)
+    ref = MemorySearchIndex(limits=SMALL)
+    ref.index_many(corpus)
+    statements: list[str] = []
+
+    def record(execute, sql, params, many, context):
+        statements.append(sql)
+        return execute(sql, params, many, context)
+
+    # the statistics bound the set by the category's 5 documents (> the cap of 3); the public ones match: 3
+    query = SearchQuery(text="施工", categories=("gc",))
+    with connection.execute_wrapper(record):
+        page = adapter.search(query)
+    assert [s for s in statements if "MATCH" in s] == [
+        "SELECT rowid FROM search_fts WHERE search_fts MATCH %s LIMIT %s"
+    ]
+    assert (page.total, page.total_exact, {h.key for h in page.hits}) == (3, True, {"A", "E", "H"})
+    assert_same(page, ref.search(query), query)
+    for past_cap in (SearchQuery(text="施工"), SearchQuery(text="施工", sort="newest", size=2, page=2)):
+        assert_same(adapter.search(past_cap), ref.search(past_cap), past_cap)

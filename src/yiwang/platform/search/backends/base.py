@@ -365,7 +365,7 @@ class BaseSearchIndex(ABC):
         columns = {"category": 4, "region": 5, "stage": 6}
         out = {}
         for facet, position in columns.items():
-            counts = Counter(m[position] for m in matches)
+            counts = Counter(map(itemgetter(position), matches))
             counts.pop("", None)
             out[facet] = tuple(FacetCount(v, n) for v, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
         return out

@@ -340,7 +340,7 @@ class PgSearchIndex(SqlSearchIndex):
                 [*params, *edge, *edge],
             )
             rows = list({row[0]: row for row in [*rows, *same]}.values())
-        rows.sort(key=lambda row: (row[1], row[2]), reverse=True)
+        rows.sort(key=MATCH_ORDER, reverse=True)
         return rows[:wanted]
 
     def _slice(self, compiled: CompiledQuery | None, wanted: int, hint: Estimate | None) -> Slice | None:
@@ -365,9 +365,11 @@ class PgSearchIndex(SqlSearchIndex):
             return {}
         sql = (
             f"SELECT d.id, ts_rank_cd('{_WEIGHTS}', d.tsv, %s::tsquery, {_NORMALISE}) "  # noqa: S608
-            "FROM search_document d WHERE d.id = ANY(%s)"
+            "FROM search_document d WHERE d.id = ANY(%s::bigint[])"
         )
-        return {row_id: float(score) for row_id, score in self._rows(sql, [to_tsquery(compiled), list(ids)])}
+        # the ids as one array literal: the driver's list adapter costs ~1 µs an element (a regex each)
+        ids_literal = "{" + ",".join(map(str, ids)) + "}"
+        return {row_id: float(score) for row_id, score in self._rows(sql, [to_tsquery(compiled), ids_literal])}
 
     def check(self) -> CheckReport:
         documents = self._rows("SELECT count(*) FROM search_document", [])[0][0]

@@ -166,6 +166,20 @@ def generate(n: int, seed: int = 2026) -> Iterator[dict]:
         }
 
 
+def calibration_ms() -> float:
+    """CPU ms for a fixed pure-Python loop, best of three: the machine's speed at the moment of a run. A shared
+    machine's speed drifts (the same searches measured 1.5 times slower half an hour apart, session 8): two runs
+    compare only as far as their calibrations agree."""
+    best = float("inf")
+    for _ in range(3):
+        started = time.process_time()
+        total = 0
+        for i in range(1_000_000):
+            total += i * i
+        best = min(best, time.process_time() - started)
+    return best * 1000
+
+
 def percentiles(samples: list[float]) -> str:
     samples = sorted(samples)
     p50 = statistics.median(samples)
@@ -215,6 +229,11 @@ def run_database(args: argparse.Namespace) -> None:
     from yiwang.platform.search.domain.matching import compile_query, to_fts5, to_tsquery
 
     call_command("migrate", verbosity=0)
+    # start-up ends as a web worker's does (config/wsgi.py): objects made so far are frozen out of the cyclic
+    # collector's reach — without it a full collection over the migration graph and the apps (~400 000 objects)
+    # lands in the middle of a search now and then (an organisation name: ~45 ms became ~170)
+    import yiwang.config.wsgi  # noqa: F401
+
     index = get_index()
     if args.sql_filters:  # SQLite: the plans without filter tags, for a side-by-side on the same file
         index = type(index)()
@@ -226,6 +245,7 @@ def run_database(args: argparse.Namespace) -> None:
     print(f"engine: {vendor} ({connection.Database.sqlite_version if vendor == 'sqlite' else 'PostgreSQL'})")
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     print(f"machine: {platform.machine()} {os.cpu_count()} CPUs, Python {platform.python_version()}, load {load}")
+    print(f"calibration: {calibration_ms():.0f} ms of CPU for a fixed loop (lower: a faster moment)")
     if vendor == "postgresql":
         print(f"plans: {'RUM (publication order) where it fits' if index._has_rum() else 'GIN only'}")
 

@@ -1,4 +1,4 @@
-"""WSGI entry point: pages and API are served by gunicorn (see docs/architecture.md, Serving).
+"""WSGI entry point: pages and API are served by gunicorn (docs/architecture.md §8, Serving).
 
 Each gunicorn worker imports this module once. After the application is made, :func:`settle` loads the URL
 configuration (every view and API schema) and freezes what start-up made: those objects live as long as the

@@ -239,10 +239,10 @@ class BaseSearchIndex(ABC):
     def _newest_matches(
         self, compiled: CompiledQuery | None, query: SearchQuery, cap: int, wanted: int, hint: Estimate | None
     ) -> tuple[int, list[MatchRow]] | None:
-        """``(counted, rows)`` when the adapter reads matches in publication order cheaply (PostgreSQL's RUM
-        index and period indexes): ``counted`` the number of matches up to ``cap + 1``; ``rows``, newest first,
-        every match when ``counted <= cap``, else at least the newest ``wanted``. None when it does not (the
-        pipeline then counts)."""
+        """``(counted, rows)`` when the adapter can count while it reads the matches (PostgreSQL's RUM index and
+        period indexes, SQLite's FTS5 keys when every filter is a tag): ``counted`` the number of matches up to
+        ``cap + 1``; ``rows`` every match when ``counted <= cap`` (in any order), else at least the newest
+        ``wanted``, newest first. None when it cannot (the pipeline then counts)."""
         return None
 
     @abstractmethod
@@ -289,9 +289,9 @@ class BaseSearchIndex(ABC):
             matches = self._matches(compiled, query, cap + 1)
             counted = len(matches)
         else:
-            # an adapter that reads matches in publication order cheaply counts while it reads them (PostgreSQL:
-            # the RUM index, or the period indexes for a match set far past the cap): the count, and the exact
-            # match set or the window and page, in one pass
+            # an adapter that can count while it reads the matches does (PostgreSQL: the RUM index, or the period
+            # indexes for a match set far past the cap; SQLite: the keys FTS5 counts when every filter is a tag):
+            # the count, and the exact match set or the window and page, without a separate count
             wanted = min(self.limits.rank_window, cap) if ranked else query.offset + query.size
             read = self._newest_matches(compiled, query, cap, wanted, hint)
             if read is not None:

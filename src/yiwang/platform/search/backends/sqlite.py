@@ -19,8 +19,9 @@ publication time re-keys the FTS row in the same write.
 
 A third column, ``tags``, holds the document's filters as tokens no text yields (``tags_of``: private, the
 region at each of its three levels, the category): a query whose only filters are visibility, a region and
-categories is counted by FTS5 alone (no lookup per match) and its newest matches — a common word inside one
-district — are read in rowid order like any other intersection.
+categories is counted by FTS5 alone (no lookup per match), the keys the count reads are its match set when
+they are under the cap (``_newest_matches``: one evaluation of the query, then a lookup by id), and its newest
+matches — a common word inside one district — are read in rowid order like any other intersection.
 
 Plans: without a selective filter, or with filters that are all tags, the newest matches come from that
 ordered walk. With a district or a category filter and another filter (kind, stage, dates, amounts), when

@@ -176,7 +176,7 @@ class PgSearchIndex(SqlSearchIndex):
                 return None
             rows += self._rows(
                 f"SELECT d.id, d.title_tokens, {_AT_US}, d.tiebreak FROM search_document d "  # noqa: S608
-                f"WHERE {where} AND d.published_at >= {_literal(start)} AND d.published_at < {_literal(end)}",
+                f"WHERE {where} AND {_period(start, end)}",
                 params,
             )
             if len(rows) >= wanted:
@@ -225,7 +225,7 @@ class PgSearchIndex(SqlSearchIndex):
                 self._execute(f"DROP INDEX{concurrently} IF EXISTS {name}")
             self._execute(
                 f"CREATE INDEX{concurrently} IF NOT EXISTS {name} ON search_document USING gin (tsm) "
-                f"WHERE published_at >= {_literal(start)} AND published_at < {_literal(end)}"
+                f"WHERE {_period(start, end, column='published_at')}"
             )
             made.append(name)
         if made:
@@ -294,7 +294,7 @@ class PgSearchIndex(SqlSearchIndex):
         for start, end in periods_newest_first(first, last):
             if start not in indexed:
                 return None
-            bounds = f"d.published_at >= {_literal(start)} AND d.published_at < {_literal(end)}"
+            bounds = _period(start, end)
             if len(rows) < wanted:
                 got = self._rows(  # newest first: the LIMIT (past the cap) must keep the newest of the quarter
                     f"SELECT {columns} FROM search_document d WHERE {where} AND {bounds} {_NEWEST} LIMIT %s",  # noqa: S608
@@ -393,9 +393,15 @@ class PgSearchIndex(SqlSearchIndex):
             self.maintain(now())
 
 
+def _period(start: datetime, end: datetime, column: str = "d.published_at") -> str:
+    """A quarter ``[start, end)`` as a condition on the publication time — one definition for the period index's
+    predicate and for the reads that must use it. The bounds are literals, not parameters: the planner proves
+    the partial index's predicate from them, so it can choose the period index."""
+    return f"{column} >= {_literal(start)} AND {column} < {_literal(end)}"
+
+
 def _literal(at: datetime) -> str:
-    """A UTC instant as a timestamptz literal: period bounds are written into the statements (not bound) so
-    that the planner, proving the partial index's predicate from them, can choose the period index."""
+    """A UTC instant as a timestamptz literal."""
     return f"'{at.astimezone(UTC).isoformat()}'::timestamptz"
 
 

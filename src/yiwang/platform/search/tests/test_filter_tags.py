@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import dataclasses
 import importlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 from django.db import connection
@@ -124,11 +126,9 @@ def test_same_results_with_and_without_tags(index, query, tags):
     assert_same(adapter.search(query), ref.search(query), query)
 
 
-@sqlite_only
-def test_a_tag_only_query_is_counted_by_fts5_alone(index):
-    index.index_many(docs())
-    adapter = type(index)(limits=SMALL)
-    query = SearchQuery(text="施工", region="310112")
+@contextmanager
+def recorded() -> Iterator[list[str]]:
+    """The SQL of every statement run inside the block, as the adapter wrote it (placeholders, not values)."""
     statements: list[str] = []
 
     def record(execute, sql, params, many, context):
@@ -136,6 +136,15 @@ def test_a_tag_only_query_is_counted_by_fts5_alone(index):
         return execute(sql, params, many, context)
 
     with connection.execute_wrapper(record):
+        yield statements
+
+
+@sqlite_only
+def test_a_tag_only_query_is_counted_by_fts5_alone(index):
+    index.index_many(docs())
+    adapter = type(index)(limits=SMALL)
+    query = SearchQuery(text="施工", region="310112")
+    with recorded() as statements:
         assert adapter._count(compile_query("施工", adapter.segmenter), query, 3) == 2  # A and B (D is private)
     (count_sql,) = statements
     assert "search_document" not in count_sql
@@ -153,15 +162,9 @@ def test_a_tag_only_match_set_is_counted_and_fetched_in_one_evaluation(index):
     adapter = type(index)(limits=SMALL)
     ref = MemorySearchIndex(limits=SMALL)
     ref.index_many(corpus)
-    statements: list[str] = []
-
-    def record(execute, sql, params, many, context):
-        statements.append(sql)
-        return execute(sql, params, many, context)
-
     # the statistics bound the set by the category's 5 documents (> the cap of 3); the public ones match: 3
     query = SearchQuery(text="施工", categories=("gc",))
-    with connection.execute_wrapper(record):
+    with recorded() as statements:
         page = adapter.search(query)
     assert [s for s in statements if "MATCH" in s] == [
         "SELECT rowid FROM search_fts WHERE search_fts MATCH %s LIMIT %s"
